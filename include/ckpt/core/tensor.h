@@ -1,0 +1,127 @@
+// Tensor: a dtype, a shape and a buffer.
+//
+// Storage is either owned (reference counted, 64-byte aligned; copies of a Tensor share it, as
+// in TensorFlow) or borrowed from the caller (Tensor::Borrow: the caller's buffer must outlive
+// every Tensor that refers to it). Borrowed tensors let a caller save from and restore into its
+// own buffers with no copy.
+//
+// DT_STRING tensors own an array of std::string. DT_VARIANT/DT_RESOURCE tensors are not
+// supported as values (checkpoints never need them to be interpreted).
+//
+// Thread safety: a Tensor object is a value; concurrent reads are safe, concurrent writes to
+// the shared buffer must be synchronized by the caller.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ckpt/core/dtype.h"
+#include "ckpt/core/status.h"
+#include "ckpt/core/tensor_shape.h"
+
+namespace ckpt {
+
+class Tensor {
+ public:
+  // An empty float tensor of shape [0]... no: an invalid tensor (dtype kInvalid).
+  Tensor() = default;
+
+  // Allocates zero-initialised owned storage (empty strings for DT_STRING).
+  // REQUIRES: dtype is POD or kString.
+  Tensor(DataType dtype, const TensorShape& shape);
+
+  // Like the constructor, but returns ResourceExhausted/InvalidArgument instead of aborting
+  // when the size is unreasonable or the dtype has no storage.
+  static StatusOr<Tensor> Allocate(DataType dtype, const TensorShape& shape);
+
+  // Wraps a caller-owned buffer. `data` must hold exactly shape.num_elements() *
+  // DataTypeSize(dtype) bytes and outlive the returned tensor and all its copies.
+  // REQUIRES: dtype is POD.
+  static StatusOr<Tensor> Borrow(DataType dtype, const TensorShape& shape, void* data,
+                                 size_t size_bytes);
+
+  // Convenience constructors.
+  template <typename T>
+  static Tensor Scalar(T value) {
+    Tensor t(DataTypeOf<T>::value, TensorShape{});
+    t.data<T>()[0] = value;
+    return t;
+  }
+  template <typename T>
+  static Tensor FromVector(const std::vector<T>& values, const TensorShape& shape) {
+    Tensor t(DataTypeOf<T>::value, shape);
+    assert(static_cast<size_t>(shape.num_elements()) == values.size());
+    if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(T));
+    return t;
+  }
+  static Tensor FromVector(const std::vector<bool>& values, const TensorShape& shape);
+  static Tensor StringScalar(std::string value);
+  static Tensor FromStrings(const std::vector<std::string>& values, const TensorShape& shape);
+
+  bool valid() const { return dtype_ != DataType::kInvalid; }
+  DataType dtype() const { return dtype_; }
+  const TensorShape& shape() const { return shape_; }
+  int64_t num_elements() const { return shape_.num_elements(); }
+  bool is_borrowed() const { return data_ != nullptr && holder_ == nullptr; }
+
+  // Bytes of the flat element array (POD dtypes); 0 for strings.
+  size_t TotalBytes() const;
+
+  // Raw element storage. For DT_STRING, points at std::string[num_elements].
+  void* raw_data() { return data_; }
+  const void* raw_data() const { return data_; }
+  std::span<std::byte> bytes() { return {static_cast<std::byte*>(data_), TotalBytes()}; }
+  std::span<const std::byte> bytes() const {
+    return {static_cast<const std::byte*>(data_), TotalBytes()};
+  }
+
+  // Typed views. REQUIRES: sizeof(T) matches the dtype (not checked beyond an assert).
+  template <typename T>
+  T* data() {
+    return static_cast<T*>(data_);
+  }
+  template <typename T>
+  const T* data() const {
+    return static_cast<const T*>(data_);
+  }
+  template <typename T>
+  std::span<T> flat() {
+    return {data<T>(), static_cast<size_t>(num_elements())};
+  }
+  template <typename T>
+  std::span<const T> flat() const {
+    return {data<T>(), static_cast<size_t>(num_elements())};
+  }
+  // REQUIRES: dtype == kString.
+  std::string* strings() { return static_cast<std::string*>(data_); }
+  const std::string* strings() const { return static_cast<const std::string*>(data_); }
+
+  // A deep copy with owned storage.
+  Tensor Clone() const;
+
+  // Same buffer, new shape. REQUIRES: same number of elements.
+  StatusOr<Tensor> Reshaped(const TensorShape& shape) const;
+
+  // True when both refer to the same storage.
+  bool SharesBufferWith(const Tensor& other) const { return data_ == other.data_ && data_; }
+
+  // Element-wise equality of dtype, shape and values (bitwise for floats).
+  bool Equals(const Tensor& other) const;
+
+  // Short human-readable rendering: "float32[2,2] {1, 2, 3, 4}" (first `max_values`).
+  std::string DebugString(int max_values = 8) const;
+
+ private:
+  DataType dtype_ = DataType::kInvalid;
+  TensorShape shape_;
+  std::shared_ptr<void> holder_;  // owns storage; null when borrowed or invalid
+  void* data_ = nullptr;
+};
+
+}  // namespace ckpt

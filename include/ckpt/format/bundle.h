@@ -1,0 +1,147 @@
+// TensorBundle (TensorFlow checkpoint format V2): `PREFIX.index` (a LevelDB-format table of
+// BundleEntryProto values keyed by tensor name, with a BundleHeaderProto under the empty key)
+// plus data shards `PREFIX.data-SSSSS-of-NNNNN`. Byte layout: docs/format/bundle.md.
+//
+// BundleWriter writes one single-shard bundle; MergeBundles combines several into one
+// multi-shard bundle (as TF's MergeV2Checkpoints). BundleReader reads any V2 bundle written by
+// TensorFlow or ckpt, treating the files as untrusted.
+//
+// Thread safety: a BundleWriter is used by one thread. BundleReader's const methods are safe
+// for concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ckpt/core/dtype.h"
+#include "ckpt/core/env.h"
+#include "ckpt/core/status.h"
+#include "ckpt/core/tensor.h"
+#include "ckpt/core/tensor_shape.h"
+#include "ckpt/format/tensor_slice.h"
+
+namespace ckpt {
+
+// File names of a bundle.
+std::string BundleIndexFilename(std::string_view prefix);  // PREFIX.index
+std::string BundleDataFilename(std::string_view prefix, int shard_id, int num_shards);
+
+// Version written in BundleHeaderProto.version.producer, and the newest min_consumer read.
+inline constexpr int kBundleVersion = 1;
+
+// What the index says about one key.
+struct BundleEntryInfo {
+  std::string key;
+  DataType dtype = DataType::kInvalid;
+  TensorShape shape;
+  int32_t shard_id = 0;
+  int64_t offset = 0;
+  int64_t size = 0;
+  uint32_t masked_crc32c = 0;
+  // Non-empty for the full-tensor entry of a partitioned tensor (then shard/offset/size/crc
+  // are unused and each slice has its own entry).
+  std::vector<TensorSlice> slices;
+};
+
+struct BundleWriterOptions {
+  // Pad each tensor with zeros so the next starts at a multiple of this. Default: 1 (none,
+  // as TensorFlow).
+  int data_alignment = 1;
+  // fsync data and index before renaming them into place. Default: true.
+  bool sync = true;
+};
+
+class BundleWriter {
+ public:
+  // Starts a bundle at `prefix`; creates its directory. Files are written under temporary
+  // names and renamed into place by Finish() (data first, index last), so `PREFIX.index`
+  // exists only for a complete bundle. `env` must outlive the writer.
+  static StatusOr<std::unique_ptr<BundleWriter>> Create(Env* env, std::string_view prefix,
+                                                        const BundleWriterOptions& options = {});
+  ~BundleWriter();  // removes temporary files if Finish() did not succeed
+
+  // Appends `tensor` under `key`. InvalidArgument for an empty or duplicate key or an
+  // unsupported dtype. Errors are sticky: after one, Add is a no-op and Finish returns it.
+  Status Add(std::string_view key, const Tensor& tensor);
+
+  // Adds one slice of a partitioned tensor `full_key` of shape `full_shape`. A slice that
+  // covers the whole tensor is stored as a plain entry (as TensorFlow does).
+  Status AddSlice(std::string_view full_key, const TensorShape& full_shape,
+                  const TensorSlice& slice, const Tensor& slice_tensor);
+
+  // Writes the index and renames files into place. After Finish the writer is closed:
+  // further calls return FailedPrecondition.
+  Status Finish();
+
+  // The first error recorded (OK if none).
+  Status status() const;
+
+ private:
+  struct Rep;
+  explicit BundleWriter(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+// Merges single- or multi-shard bundles `prefixes` into one bundle at `merged_prefix`,
+// renaming their data files and writing a new index (TF's MergeBundles). Inputs' index files
+// are deleted afterwards. With allow_missing_files, absent inputs are skipped (error if all
+// are absent). InvalidArgument on conflicting keys, endianness or versions.
+Status MergeBundles(Env* env, std::span<const std::string> prefixes,
+                    std::string_view merged_prefix, bool allow_missing_files = false);
+
+struct BundleReaderOptions {
+  // Map data files into memory; Lookup then copies from the mapping, and LookupView can
+  // return zero-copy views. Default: false.
+  bool use_mmap = false;
+  // Verify per-tensor CRC32C on every read. Default: true.
+  bool verify_checksums = true;
+};
+
+class BundleReader {
+ public:
+  // Opens `PREFIX.index`, checks the header (version, endianness, num_shards). Data shards
+  // are opened lazily. NotFound if the index is missing; DataLoss if it is corrupt.
+  // `env` must outlive the reader.
+  static StatusOr<std::unique_ptr<BundleReader>> Open(Env* env, std::string_view prefix,
+                                                      const BundleReaderOptions& options = {});
+  ~BundleReader();
+
+  const std::string& prefix() const;
+  int num_shards() const;
+  bool big_endian() const;
+
+  // Every logical tensor key in sorted order (slice keys of partitioned tensors are hidden).
+  const std::vector<std::string>& keys() const;
+  bool Contains(std::string_view key) const;
+  // NotFound "key K not found in checkpoint P".
+  StatusOr<BundleEntryInfo> GetEntry(std::string_view key) const;
+
+  // Reads a whole tensor (assembling slices of partitioned tensors), verifying its checksum.
+  StatusOr<Tensor> Lookup(std::string_view key) const;
+  // Reads into `out`, which must already have the stored dtype and shape (owned or
+  // borrowed storage: restoring into a caller buffer with no extra copy).
+  // InvalidArgument naming the key and expected vs. stored dtype/shape otherwise.
+  Status LookupInto(std::string_view key, Tensor* out) const;
+  // Reads a sub-rectangle of a tensor (partitioned or not).
+  StatusOr<Tensor> LookupSlice(std::string_view key, const TensorSlice& slice) const;
+
+  // With use_mmap, a borrowed tensor pointing straight into the mapped data file (valid
+  // while the reader lives); the checksum is verified once. FailedPrecondition without
+  // use_mmap or for non-POD/partitioned/big-endian entries.
+  StatusOr<Tensor> LookupView(std::string_view key) const;
+
+  // Checks every entry: extents inside their shard, sizes, and all checksums. Returns the
+  // first problem (DataLoss naming file and key).
+  Status VerifyAll() const;
+
+ private:
+  struct Rep;
+  explicit BundleReader(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace ckpt
