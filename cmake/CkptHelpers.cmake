@@ -21,7 +21,9 @@ function(ckpt_add_test_dir layer)
     return()
   endif()
   add_executable(ckpt_${layer}_tests ${srcs})
-  target_link_libraries(ckpt_${layer}_tests PRIVATE ckpt_${layer} GTest::gmock GTest::gtest_main)
+  find_package(nlohmann_json REQUIRED)
+  target_link_libraries(ckpt_${layer}_tests PRIVATE ckpt_${layer} GTest::gmock GTest::gtest_main
+    nlohmann_json::nlohmann_json)
   target_include_directories(ckpt_${layer}_tests PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(ckpt_${layer}_tests PRIVATE
     CKPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
