@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing ckpt needs on a Debian/Ubuntu machine: the C++ toolchain
+# and libraries from Debian's packages and, with --python, TensorFlow (CPU), numpy and pytest
+# from PyPI. Safe to run repeatedly: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+
+PKGS=(build-essential cmake ninja-build ccache pkg-config
+      libleveldb-dev libsnappy-dev libprotobuf-dev protobuf-compiler
+      libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      libgtest-dev libgmock-dev libbenchmark-dev)
+# A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.
+command -v python3 >/dev/null || PKGS+=(python3 python3-pip)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--python" ]; then
+  if ! python3 -c "import tensorflow, numpy, pytest" >/dev/null 2>&1; then
+    echo "install-deps: pip install -r requirements-test.txt (TensorFlow CPU; this takes a minute)"
+    python3 -m pip install -q -r requirements-test.txt 2>/dev/null ||
+      python3 -m pip install -q --break-system-packages -r requirements-test.txt
+  fi
+fi

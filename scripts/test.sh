@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh machine: installs dependencies (apt + pip), builds, runs
+# the C++ tests (ctest), the same lower layers again under AddressSanitizer+UBSan, and the
+# Python tests that check compatibility against real TensorFlow.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+scripts/install-deps.sh --python || exit 1
+export CCACHE_DIR=${CCACHE_DIR:-$ROOT/.ccache}
+
+fail=0
+echo "== build (Release)"
+scripts/build.sh || exit 1
+echo "== C++ tests"
+ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 || fail=1
+
+if [ "${CKPT_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (core, format, checkpoint)"
+  BUILD_DIR=build-asan scripts/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_SANITIZE=ON \
+    "-DCKPT_LAYERS=core;format;checkpoint" -DCKPT_BUILD_BENCHMARKS=OFF \
+    -DCKPT_BUILD_EXAMPLES=OFF -DCKPT_BUILD_CLI=OFF || exit 1
+  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" \
+    --timeout 900 -E "Kill|Benchmark" || fail=1
+fi
+
+echo "== Python tests against TensorFlow"
+CKPT_BINARY_DIR=$ROOT/build python3 -m pytest -q tests/python || fail=1
+exit $fail

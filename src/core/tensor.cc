@@ -1,0 +1,202 @@
+#include "ckpt/core/tensor.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <new>
+
+namespace ckpt {
+namespace {
+
+constexpr size_t kAlignment = 64;  // Eigen-friendly, cache-line aligned
+
+// Returns null on failure (no exceptions).
+std::shared_ptr<void> AllocatePod(size_t bytes) {
+  void* p = nullptr;
+  size_t alloc = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  if (posix_memalign(&p, kAlignment, alloc) != 0) return nullptr;
+  std::memset(p, 0, alloc);
+  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+}
+
+std::shared_ptr<void> AllocateStrings(size_t n) {
+  std::string* p = new (std::nothrow) std::string[n == 0 ? 1 : n];
+  if (p == nullptr) return nullptr;
+  return std::shared_ptr<void>(p, [](void* q) { delete[] static_cast<std::string*>(q); });
+}
+
+bool CheckedBytes(DataType dtype, const TensorShape& shape, size_t* bytes) {
+  int64_t n = shape.num_elements();
+  size_t es = DataTypeSize(dtype);
+  if (n < 0) return false;
+  if (es != 0 && static_cast<uint64_t>(n) > std::numeric_limits<size_t>::max() / es) return false;
+  *bytes = static_cast<size_t>(n) * es;
+  return true;
+}
+
+}  // namespace
+
+Tensor::Tensor(DataType dtype, const TensorShape& shape) {
+  auto t = Allocate(dtype, shape);
+  if (!t.ok()) {
+    std::fprintf(stderr, "ckpt::Tensor: %s\n", t.status().ToString().c_str());
+    std::abort();
+  }
+  *this = std::move(t).value();
+}
+
+StatusOr<Tensor> Tensor::Allocate(DataType dtype, const TensorShape& shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  if (dtype == DataType::kString) {
+    t.holder_ = AllocateStrings(static_cast<size_t>(shape.num_elements()));
+  } else if (DataTypeIsPod(dtype)) {
+    size_t bytes = 0;
+    if (!CheckedBytes(dtype, shape, &bytes)) {
+      return InvalidArgumentError("tensor of shape " + shape.DebugString() + " is too large");
+    }
+    t.holder_ = AllocatePod(bytes);
+  } else {
+    return InvalidArgumentError(std::string("cannot allocate a tensor of dtype ") +
+                                std::string(DataTypeName(dtype)));
+  }
+  if (t.holder_ == nullptr) {
+    return ResourceExhaustedError("out of memory allocating a " + std::string(DataTypeName(dtype)) +
+                                  " tensor of shape " + shape.DebugString());
+  }
+  t.data_ = t.holder_.get();
+  return t;
+}
+
+StatusOr<Tensor> Tensor::Borrow(DataType dtype, const TensorShape& shape, void* data,
+                                size_t size_bytes) {
+  if (!DataTypeIsPod(dtype)) {
+    return InvalidArgumentError("only fixed-size dtypes can borrow storage, not " +
+                                std::string(DataTypeName(dtype)));
+  }
+  size_t bytes = 0;
+  if (!CheckedBytes(dtype, shape, &bytes) || bytes != size_bytes) {
+    return InvalidArgumentError("borrowed buffer has " + std::to_string(size_bytes) +
+                                " bytes; shape " + shape.DebugString() + " of " +
+                                std::string(DataTypeName(dtype)) + " needs " +
+                                std::to_string(bytes));
+  }
+  if (data == nullptr && bytes != 0) return InvalidArgumentError("borrowed buffer is null");
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.data_ = data;
+  return t;
+}
+
+Tensor Tensor::FromVector(const std::vector<bool>& values, const TensorShape& shape) {
+  Tensor t(DataType::kBool, shape);
+  for (size_t i = 0; i < values.size(); ++i) t.data<bool>()[i] = values[i];
+  return t;
+}
+
+Tensor Tensor::StringScalar(std::string value) {
+  Tensor t(DataType::kString, TensorShape{});
+  t.strings()[0] = std::move(value);
+  return t;
+}
+
+Tensor Tensor::FromStrings(const std::vector<std::string>& values, const TensorShape& shape) {
+  Tensor t(DataType::kString, shape);
+  for (size_t i = 0; i < values.size(); ++i) t.strings()[i] = values[i];
+  return t;
+}
+
+size_t Tensor::TotalBytes() const {
+  size_t bytes = 0;
+  if (!DataTypeIsPod(dtype_) || !CheckedBytes(dtype_, shape_, &bytes)) return 0;
+  return bytes;
+}
+
+Tensor Tensor::Clone() const {
+  if (!valid()) return Tensor();
+  Tensor t(dtype_, shape_);
+  if (dtype_ == DataType::kString) {
+    for (int64_t i = 0; i < num_elements(); ++i) t.strings()[i] = strings()[i];
+  } else if (TotalBytes() > 0) {
+    std::memcpy(t.data_, data_, TotalBytes());
+  }
+  return t;
+}
+
+StatusOr<Tensor> Tensor::Reshaped(const TensorShape& shape) const {
+  if (shape.num_elements() != num_elements()) {
+    return InvalidArgumentError("cannot reshape a tensor of shape " + shape_.DebugString() +
+                                " to " + shape.DebugString());
+  }
+  Tensor t = *this;
+  t.shape_ = shape;
+  return t;
+}
+
+bool Tensor::Equals(const Tensor& other) const {
+  if (dtype_ != other.dtype_ || !(shape_ == other.shape_)) return false;
+  if (dtype_ == DataType::kString) {
+    for (int64_t i = 0; i < num_elements(); ++i) {
+      if (strings()[i] != other.strings()[i]) return false;
+    }
+    return true;
+  }
+  size_t n = TotalBytes();
+  return n == 0 || std::memcmp(data_, other.data_, n) == 0;
+}
+
+namespace {
+void AppendValue(const Tensor& t, int64_t i, std::string* out) {
+  char buf[64];
+  switch (t.dtype()) {
+    case DataType::kFloat: std::snprintf(buf, sizeof buf, "%g", t.data<float>()[i]); break;
+    case DataType::kDouble: std::snprintf(buf, sizeof buf, "%g", t.data<double>()[i]); break;
+    case DataType::kInt32: std::snprintf(buf, sizeof buf, "%d", t.data<int32_t>()[i]); break;
+    case DataType::kInt64:
+      std::snprintf(buf, sizeof buf, "%" PRId64, t.data<int64_t>()[i]);
+      break;
+    case DataType::kBool: std::snprintf(buf, sizeof buf, "%s", t.data<bool>()[i] ? "true" : "false"); break;
+    case DataType::kUInt8: std::snprintf(buf, sizeof buf, "%u", t.data<uint8_t>()[i]); break;
+    case DataType::kInt8: std::snprintf(buf, sizeof buf, "%d", t.data<int8_t>()[i]); break;
+    case DataType::kInt16: std::snprintf(buf, sizeof buf, "%d", t.data<int16_t>()[i]); break;
+    case DataType::kUInt16: std::snprintf(buf, sizeof buf, "%u", t.data<uint16_t>()[i]); break;
+    case DataType::kUInt32: std::snprintf(buf, sizeof buf, "%u", t.data<uint32_t>()[i]); break;
+    case DataType::kUInt64:
+      std::snprintf(buf, sizeof buf, "%" PRIu64, t.data<uint64_t>()[i]);
+      break;
+    case DataType::kString:
+      out->append("\"").append(t.strings()[i]).append("\"");
+      return;
+    default: {
+      size_t es = DataTypeSize(t.dtype());
+      std::string hex = "0x";
+      const auto* p = static_cast<const unsigned char*>(t.raw_data()) + i * es;
+      for (size_t b = es; b-- > 0;) {
+        std::snprintf(buf, sizeof buf, "%02x", p[b]);
+        hex += buf;
+      }
+      out->append(hex);
+      return;
+    }
+  }
+  out->append(buf);
+}
+}  // namespace
+
+std::string Tensor::DebugString(int max_values) const {
+  if (!valid()) return "<invalid tensor>";
+  std::string s(DataTypeName(dtype_));
+  s += shape_.DebugString() + " {";
+  int64_t n = num_elements();
+  for (int64_t i = 0; i < n && i < max_values; ++i) {
+    if (i) s += ", ";
+    AppendValue(*this, i, &s);
+  }
+  if (n > max_values) s += ", ...";
+  return s + "}";
+}
+
+}  // namespace ckpt
