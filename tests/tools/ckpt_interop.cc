@@ -13,9 +13,9 @@
 //          "slices": [{"spec": "0,5:-", "data_hex": ... | "strings_hex": [...]}, ...]}
 //   ckpt_interop read PREFIX
 //       Prints JSON {"format", "num_shards", "variables": [{"name", "name_hex", "dtype",
-//       "shape", "data_hex" | "strings_hex", "slices"}]} for every variable, read through
-//       OpenCheckpoint (CheckpointReader); "num_shards" and "slices" come from BundleReader
-//       (V2 only). Every checksum is verified first.
+//       "shape", "data_hex" | "strings_hex", "slices"}]} for every tensor of the bundle, read
+//       with BundleReader::Lookup (partitioned tensors assembled); "slices" lists the stored
+//       slices of partitioned tensors. Every checksum is verified first (VerifyAll).
 //   ckpt_interop merge OUT_PREFIX IN_PREFIX...
 //       MergeBundles(IN..., OUT).
 //
@@ -38,7 +38,6 @@
 #include "ckpt/core/tensor.h"
 #include "ckpt/core/tensor_shape.h"
 #include "ckpt/format/bundle.h"
-#include "ckpt/format/checkpoint_reader.h"
 #include "ckpt/format/tensor_slice.h"
 
 namespace {
@@ -241,47 +240,43 @@ json ShapeJson(const TensorShape& shape) {
   return dims;
 }
 
+void AddValue(const Tensor& t, json* v) {
+  if (t.dtype() == DataType::kString) {
+    json strings = json::array();
+    for (int64_t i = 0; i < t.num_elements(); ++i) strings.push_back(HexEncode(t.strings()[i]));
+    (*v)["strings_hex"] = std::move(strings);
+  } else {
+    (*v)["data_hex"] =
+        HexEncode(std::string_view(static_cast<const char*>(t.raw_data()), t.TotalBytes()));
+  }
+}
+
 Status Read(const std::string& prefix) {
   ckpt::Env* env = ckpt::Env::Default();
-  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<ckpt::CheckpointReader> reader,
-                        ckpt::OpenCheckpoint(env, prefix));
-  CKPT_RETURN_IF_ERROR(reader->VerifyAll());
-
-  std::unique_ptr<ckpt::BundleReader> bundle;
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<ckpt::BundleReader> bundle,
+                        ckpt::BundleReader::Open(env, prefix));
+  CKPT_RETURN_IF_ERROR(bundle->VerifyAll());
   json out = json::object();
-  out["format"] = std::string(reader->format());
-  if (reader->format() == "V2") {
-    CKPT_ASSIGN_OR_RETURN(bundle, ckpt::BundleReader::Open(env, prefix));
-    CKPT_RETURN_IF_ERROR(bundle->VerifyAll());
-    out["num_shards"] = bundle->num_shards();
-  }
+  out["format"] = "V2";
+  out["num_shards"] = bundle->num_shards();
   json vars = json::array();
-  for (const ckpt::VariableInfo& info : reader->variables()) {
-    CKPT_ASSIGN_OR_RETURN(Tensor t, reader->Lookup(info.name));
-    if (t.dtype() != info.dtype || !(t.shape() == info.shape)) {
-      return ckpt::InternalError("variable " + info.name + ": lookup gave " + t.DebugString(0) +
-                                 ", listing says " + std::string(ckpt::DataTypeName(info.dtype)) +
-                                 info.shape.DebugString());
+  for (const std::string& key : bundle->keys()) {
+    CKPT_ASSIGN_OR_RETURN(ckpt::BundleEntryInfo entry, bundle->GetEntry(key));
+    CKPT_ASSIGN_OR_RETURN(Tensor t, bundle->Lookup(key));
+    if (t.dtype() != entry.dtype || !(t.shape() == entry.shape)) {
+      return ckpt::InternalError("key " + key + ": lookup gave " + t.DebugString(0) +
+                                 ", index says " + std::string(ckpt::DataTypeName(entry.dtype)) +
+                                 entry.shape.DebugString());
     }
     json v = json::object();
-    v["name"] = info.name;
-    v["name_hex"] = HexEncode(info.name);
-    v["dtype"] = std::string(ckpt::DataTypeName(info.dtype));
-    v["shape"] = ShapeJson(info.shape);
-    if (t.dtype() == DataType::kString) {
-      json strings = json::array();
-      for (int64_t i = 0; i < t.num_elements(); ++i) strings.push_back(HexEncode(t.strings()[i]));
-      v["strings_hex"] = std::move(strings);
-    } else {
-      v["data_hex"] = HexEncode(std::string_view(static_cast<const char*>(t.raw_data()),
-                                                 t.TotalBytes()));
-    }
-    if (bundle) {
-      CKPT_ASSIGN_OR_RETURN(ckpt::BundleEntryInfo entry, bundle->GetEntry(info.name));
-      json slices = json::array();
-      for (const ckpt::TensorSlice& s : entry.slices) slices.push_back(s.ToString());
-      v["slices"] = std::move(slices);
-    }
+    v["name"] = key;
+    v["name_hex"] = HexEncode(key);
+    v["dtype"] = std::string(ckpt::DataTypeName(entry.dtype));
+    v["shape"] = ShapeJson(entry.shape);
+    AddValue(t, &v);
+    json slices = json::array();
+    for (const ckpt::TensorSlice& s : entry.slices) slices.push_back(s.ToString());
+    v["slices"] = std::move(slices);
     vars.push_back(std::move(v));
   }
   out["variables"] = std::move(vars);
