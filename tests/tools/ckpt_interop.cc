@@ -13,9 +13,11 @@
 //          "slices": [{"spec": "0,5:-", "data_hex": ... | "strings_hex": [...]}, ...]}
 //   ckpt_interop read PREFIX
 //       Prints JSON {"format", "num_shards", "variables": [{"name", "name_hex", "dtype",
-//       "shape", "data_hex" | "strings_hex", "slices"}]} for every tensor of the bundle, read
-//       with BundleReader::Lookup (partitioned tensors assembled); "slices" lists the stored
-//       slices of partitioned tensors. Every checksum is verified first (VerifyAll).
+//       "shape", "data_hex" | "strings_hex", "slices"}]} for every variable, read through
+//       OpenCheckpoint (CheckpointReader: V2 bundles and V1 files; partitioned tensors
+//       assembled). For V2, BundleReader must agree (keys, dtypes, shapes, Lookup bytes) and
+//       gives "num_shards" and the stored "slices" of partitioned tensors. Every checksum is
+//       verified first (VerifyAll).
 //   ckpt_interop merge OUT_PREFIX IN_PREFIX...
 //       MergeBundles(IN..., OUT).
 //
@@ -38,6 +40,7 @@
 #include "ckpt/core/tensor.h"
 #include "ckpt/core/tensor_shape.h"
 #include "ckpt/format/bundle.h"
+#include "ckpt/format/checkpoint_reader.h"
 #include "ckpt/format/tensor_slice.h"
 
 namespace {
@@ -253,29 +256,51 @@ void AddValue(const Tensor& t, json* v) {
 
 Status Read(const std::string& prefix) {
   ckpt::Env* env = ckpt::Env::Default();
-  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<ckpt::BundleReader> bundle,
-                        ckpt::BundleReader::Open(env, prefix));
-  CKPT_RETURN_IF_ERROR(bundle->VerifyAll());
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<ckpt::CheckpointReader> reader,
+                        ckpt::OpenCheckpoint(env, prefix));
+  CKPT_RETURN_IF_ERROR(reader->VerifyAll());
   json out = json::object();
-  out["format"] = "V2";
-  out["num_shards"] = bundle->num_shards();
+  out["format"] = std::string(reader->format());
+  std::unique_ptr<ckpt::BundleReader> bundle;
+  if (reader->format() == "V2") {
+    CKPT_ASSIGN_OR_RETURN(bundle, ckpt::BundleReader::Open(env, prefix));
+    CKPT_RETURN_IF_ERROR(bundle->VerifyAll());
+    out["num_shards"] = bundle->num_shards();
+    std::vector<std::string> names;
+    for (const ckpt::VariableInfo& info : reader->variables()) names.push_back(info.name);
+    if (names != bundle->keys()) {
+      return ckpt::InternalError("CheckpointReader and BundleReader list different keys");
+    }
+  }
   json vars = json::array();
-  for (const std::string& key : bundle->keys()) {
-    CKPT_ASSIGN_OR_RETURN(ckpt::BundleEntryInfo entry, bundle->GetEntry(key));
-    CKPT_ASSIGN_OR_RETURN(Tensor t, bundle->Lookup(key));
-    if (t.dtype() != entry.dtype || !(t.shape() == entry.shape)) {
-      return ckpt::InternalError("key " + key + ": lookup gave " + t.DebugString(0) +
-                                 ", index says " + std::string(ckpt::DataTypeName(entry.dtype)) +
-                                 entry.shape.DebugString());
+  for (const ckpt::VariableInfo& info : reader->variables()) {
+    CKPT_ASSIGN_OR_RETURN(Tensor t, reader->Lookup(info.name));
+    if (t.dtype() != info.dtype || !(t.shape() == info.shape)) {
+      return ckpt::InternalError("variable " + info.name + ": lookup gave " + t.DebugString(0) +
+                                 ", listing says " + std::string(ckpt::DataTypeName(info.dtype)) +
+                                 info.shape.DebugString());
     }
     json v = json::object();
-    v["name"] = key;
-    v["name_hex"] = HexEncode(key);
-    v["dtype"] = std::string(ckpt::DataTypeName(entry.dtype));
-    v["shape"] = ShapeJson(entry.shape);
+    v["name"] = info.name;
+    v["name_hex"] = HexEncode(info.name);
+    v["dtype"] = std::string(ckpt::DataTypeName(info.dtype));
+    v["shape"] = ShapeJson(info.shape);
     AddValue(t, &v);
     json slices = json::array();
-    for (const ckpt::TensorSlice& s : entry.slices) slices.push_back(s.ToString());
+    if (bundle) {
+      CKPT_ASSIGN_OR_RETURN(ckpt::BundleEntryInfo entry, bundle->GetEntry(info.name));
+      if (entry.dtype != info.dtype || !(entry.shape == info.shape)) {
+        return ckpt::InternalError("variable " + info.name +
+                                   ": BundleReader and CheckpointReader disagree");
+      }
+      // The bundle's own Lookup must give the same bytes as CheckpointReader's.
+      CKPT_ASSIGN_OR_RETURN(Tensor direct, bundle->Lookup(info.name));
+      if (!direct.Equals(t)) {
+        return ckpt::InternalError("variable " + info.name +
+                                   ": BundleReader::Lookup differs from CheckpointReader::Lookup");
+      }
+      for (const ckpt::TensorSlice& s : entry.slices) slices.push_back(s.ToString());
+    }
     v["slices"] = std::move(slices);
     vars.push_back(std::move(v));
   }
