@@ -607,3 +607,143 @@ def test_cpp_index_identical_with_many_entries(tf, ckpt_interop, tmp_path):
     assert pathlib.Path(str(cpp_prefix) + ".index").read_bytes() == tf_index
     assert (pathlib.Path(data_files(cpp_prefix)[0]).read_bytes() ==
             pathlib.Path(data_files(tf_prefix)[0]).read_bytes())
+
+
+# --------------------------------------------------------------------------------------------
+# V1 (TensorSlice tables), errors, alignment, object-based restore
+
+V1_DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+             "uint16", "bool", "complex64", "complex128", "string", "qint8", "quint8", "qint32"]
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2], ids=lambda s: f"seed{s}")
+def test_cpp_reads_tf_v1_checkpoints(tf, ckpt_interop, tmp_path, seed):
+    """Checkpoint format V1: a SaveSlices file with every dtype it can hold (whole tensors and
+    partitioned ones), and a sharded V1 Saver (pattern prefix)."""
+    rng = np.random.default_rng(seed)
+    names = Names(rng)
+    variables = []
+    for dt in V1_DTYPES:
+        for shape in [(), random_shape(rng), (2, 0)]:
+            variables.append(Var(names(dt), dt, random_array(tf, rng, dt, shape)))
+    # (TF cannot read partitioned V1 string tensors: "Sliced checkpoints are not supported".)
+    for dt in ["float32", "int64", "bool", "float16", "complex128", "qint32"]:
+        shape = (int(rng.integers(3, 9)), int(rng.integers(2, 5)))
+        value = random_array(tf, rng, dt, shape)
+        variables.append(Var(names(dt + "_part"), dt, value,
+                             [(s, value[idx]) for s, idx in slice_specs(shape, rng)]))
+    names_, specs, tensors = [], [], []
+    for v in variables:
+        for spec, sub in v.slices or [("", v.value)]:
+            names_.append(v.name)
+            specs.append(" ".join(str(d) for d in v.shape) + " " + spec if spec else "")
+            tensors.append(to_tf(tf, v.dtype, sub))
+    path = tmp_path / "v1" / "model"
+    path.parent.mkdir()
+    tf.raw_ops.SaveSlices(filename=str(path), tensor_names=names_, shapes_and_slices=specs,
+                          data=tensors)
+    doc, got = cpp_read(ckpt_interop, path)
+    assert doc["format"] == "V1"
+    assert sorted(got) == sorted(v.name for v in variables)
+    for v in variables:
+        check_cpp_entry(v.name, got[v.name], v.dtype, v.value)
+
+    # A sharded V1 Saver over two devices: files model-0000i-of-00002, read by pattern.
+    graph = tf.Graph()
+    expected = {}
+    with graph.as_default():
+        for dev in range(2):
+            with tf.device(f"/cpu:{dev}"):
+                val = random_array(tf, rng, "float32", random_shape(rng))
+                expected[f"dev{dev}/w"] = (val, tf.compat.v1.get_variable(
+                    f"dev{dev}/w", initializer=tf.constant(val)))
+        saver = tf.compat.v1.train.Saver(sharded=True,
+                                         write_version=tf.compat.v1.train.SaverDef.V1)
+        init = tf.compat.v1.global_variables_initializer()
+    with _graph_session(tf, graph, cpus=2) as sess:
+        sess.run(init)
+        prefix = saver.save(sess, str(tmp_path / "v1" / "sharded"), write_meta_graph=False,
+                            write_state=False)
+    assert prefix.endswith("-?????-of-00002")
+    doc, got = cpp_read(ckpt_interop, prefix)
+    assert doc["format"] == "V1"
+    assert sorted(got) == sorted(expected)
+    for name, (val, _) in expected.items():
+        check_cpp_entry(name, got[name], "float32", val)
+
+
+def test_corrupt_tf_bundle_is_reported(tf, ckpt_interop, tmp_path):
+    """A flipped byte inside one tensor of a TF-written bundle: TF refuses it, and so does
+    ckpt, with DATA_LOSS naming the key."""
+    rng = np.random.default_rng(5)
+    variables = [Var(f"v{i}", "float32", random_array(tf, rng, "float32", (64,)))
+                 for i in range(4)]
+    prefix = tmp_path / "tf" / "model"
+    tf_savev2(tf, prefix, variables)
+    data = pathlib.Path(data_files(prefix)[0])
+    raw = bytearray(data.read_bytes())
+    raw[2 * 256 + 17] ^= 0x40  # inside v2 (tensors are stored in name order, 256 bytes each)
+    data.write_bytes(bytes(raw))
+
+    with pytest.raises(Exception, match="Checksum does not match"):
+        tf.train.load_checkpoint(str(prefix)).get_tensor("v2")
+    proc = ckpt_interop.run("read", prefix, check=False)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert "DATA_LOSS" in err and "v2" in err, err
+
+
+def test_tf_reads_cpp_aligned_bundle(tf, ckpt_interop, tmp_path):
+    """data_alignment > 1 pads between tensors; TF reads by offset and must not care."""
+    variables = make_variety(tf, 99, large=False, partitioned_dtypes=["float32", "int8"])
+    prefix = tmp_path / "cpp" / "aligned"
+    spec = tmp_path / "aligned.json"
+    spec.write_text(json.dumps(spec_of(variables)))
+    ckpt_interop.run("write", spec, prefix, "--alignment", 64)
+    plain = tmp_path / "cpp" / "plain"
+    cpp_write(ckpt_interop, tmp_path, variables, plain)
+    assert (pathlib.Path(data_files(prefix)[0]).stat().st_size >
+            pathlib.Path(data_files(plain)[0]).stat().st_size)
+    check_tf_reader(tf, prefix, variables)
+    check_tf_restorev2(tf, prefix, variables)
+
+
+def test_tf2_checkpoint_restores_cpp_rewrite(tf, ckpt_interop, tmp_path):
+    """tf.train.Checkpoint.restore of a bundle written by ckpt: every tensor of a TF2
+    checkpoint (object graph included) read by ckpt and written again by ckpt; TF restores
+    it into fresh objects, all of them matched."""
+    rng = np.random.default_rng(17)
+
+    def build(init):
+        root = tf.Module()
+        root.dense = tf.Module()
+        root.dense.kernel = tf.Variable(init("float32", (6, 4)))
+        root.dense.bias = tf.Variable(init("float64", (4,)))
+        root.vocab = tf.Variable(init("string", (3,)))
+        root.step = tf.Variable(init("int64", ()))
+        root.half = tf.Variable(init("bfloat16", (2, 2)))
+        return root
+
+    source = build(lambda dt, shape: random_array(tf, rng, dt, shape))
+    tf_prefix = tf.train.Checkpoint(model=source).write(str(tmp_path / "tf2" / "ckpt"))
+    doc, got = cpp_read(ckpt_interop, tf_prefix)
+    spec = {"entries": [{k: v[k] for k in ("name_hex", "dtype", "shape", "data_hex",
+                                             "strings_hex") if k in v}
+                        for v in doc["variables"]]}
+    spec_path = tmp_path / "rewrite.json"
+    spec_path.write_text(json.dumps(spec))
+    cpp_prefix = tmp_path / "cpp" / "ckpt-1"
+    ckpt_interop.run("write", spec_path, cpp_prefix)
+
+    def zeros(dt, shape):
+        if dt == "string":
+            return np.full(shape, b"", dtype=object)
+        return np.zeros(shape, dtype=np_dtype(tf, dt))
+
+    target = build(zeros)
+    status = tf.train.Checkpoint(model=target).read(str(cpp_prefix))
+    status.assert_consumed()
+    for a, b in [(source.dense.kernel, target.dense.kernel), (source.dense.bias, target.dense.bias),
+                 (source.vocab, target.vocab), (source.step, target.step),
+                 (source.half, target.half)]:
+        assert_same_value(a.name, a.dtype.name, a.numpy(), b.numpy())
