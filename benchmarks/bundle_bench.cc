@@ -7,7 +7,8 @@
 // The checkpoint is `--vars` float32 variables (default 300) of log-uniformly mixed sizes
 // adding up to about `--size-mib` MiB (default 1024). Every measurement runs in a fresh child
 // process (this program re-executed with --child MODE), so its peak RSS (VmHWM) is its own.
-// Each is repeated `--reps` times (default 3); the median is reported.
+// Each is repeated `--reps` times (default 3); the median is reported. sync(2) runs before
+// each measurement so none inherits another's dirty pages.
 //
 // Measurements (GB = 1e9 bytes; the page cache is warm for reads: the files were just written):
 //   save          BundleWriter Add x N + Finish, with fsync (BundleWriterOptions::sync = true)
@@ -16,6 +17,7 @@
 //   restore_into  BundleReader::LookupInto tensors allocated before the clock starts, as when
 //                 restoring into existing variables (checksums verified)
 //   raw_write     write(2) of the same tensor buffers to one file + fsync
+//   raw_write_nosync  the same without fsync
 //   raw_read      read(2) of that file into freshly allocated buffers, one per tensor
 //   crc32c        crc32c::Value over a 256 MiB buffer, one core
 #include <fcntl.h>
@@ -204,7 +206,7 @@ void ChildRestore(const Config& c, bool into) {
   Report(seconds, bytes, base);
 }
 
-void ChildRawWrite(const Config& c) {
+void ChildRawWrite(const Config& c, bool sync) {
   const auto layout = Layout(c);
   const auto tensors = MakeTensors(layout);
   const int64_t base = ReadStatusKib("VmRSS:");
@@ -224,7 +226,7 @@ void ChildRawWrite(const Config& c) {
       left -= static_cast<size_t>(n);
     }
   }
-  if (::fsync(fd) != 0) Die(std::string("fsync: ") + std::strerror(errno));
+  if (sync && ::fsync(fd) != 0) Die(std::string("fsync: ") + std::strerror(errno));
   ::close(fd);
   Report(Now() - t0, TotalBytes(layout), base);
 }
@@ -387,7 +389,8 @@ int Main(int argc, char** argv) {
   else if (child == "save_nosync") ChildSave(c, false);
   else if (child == "restore") ChildRestore(c, false);
   else if (child == "restore_into") ChildRestore(c, true);
-  else if (child == "raw_write") ChildRawWrite(c);
+  else if (child == "raw_write") ChildRawWrite(c, true);
+  else if (child == "raw_write_nosync") ChildRawWrite(c, false);
   else if (child == "raw_read") ChildRawRead(c);
   else if (child == "crc32c") ChildCrc();
   else if (!child.empty()) Die("unknown child mode " + child);
@@ -405,12 +408,17 @@ int Main(int argc, char** argv) {
   std::fprintf(stderr, "bundle_bench: %d float32 variables, %.1f MiB, dir %s, %d reps\n",
                c.vars, TotalBytes(layout) / 1048576.0, c.dir.c_str(), c.reps);
   // Order: each read follows the write of its file (warm page cache for both reads).
-  const char* modes[] = {"save_nosync", "save", "restore", "restore_into", "raw_write",
-                         "raw_read", "crc32c"};
+  const char* modes[] = {"save_nosync", "save", "restore", "restore_into", "raw_write_nosync",
+                         "raw_write", "raw_read", "crc32c"};
   std::vector<std::pair<std::string, Result>> results;
   for (const char* mode : modes) {
     std::vector<Result> rs;
-    for (int r = 0; r < c.reps; ++r) rs.push_back(RunChild(resolved, c, mode));
+    for (int r = 0; r < c.reps; ++r) {
+      // Start every measurement with no dirty pages left by the previous one (the page cache
+      // itself stays warm).
+      ::sync();
+      rs.push_back(RunChild(resolved, c, mode));
+    }
     results.emplace_back(mode, Median(rs));
   }
   const int64_t ckpt_bytes = FileBytes(c);

@@ -693,6 +693,40 @@ def test_corrupt_tf_bundle_is_reported(tf, ckpt_interop, tmp_path):
     assert "DATA_LOSS" in err and "v2" in err, err
 
 
+def test_truncated_missing_and_conflicting_bundles_are_reported(tf, ckpt_interop, tmp_path):
+    """Errors agree with TensorFlow's: a truncated data file (DATA_LOSS naming key and file),
+    a missing checkpoint (NOT_FOUND), merging bundles with the same key (TF's
+    MergeV2Checkpoints refuses too)."""
+    variables = [Var("a", "float32", np.arange(100, dtype=np.float32)),
+                 Var("b", "int64", np.arange(50, dtype=np.int64))]
+    prefix = tmp_path / "tf" / "model"
+    tf_savev2(tf, prefix, variables)
+    data = pathlib.Path(data_files(prefix)[0])
+    assert data.stat().st_size == 800
+    os.truncate(data, 500)  # "b" occupies [400, 800)
+    with pytest.raises(Exception):
+        tf.train.load_checkpoint(str(prefix)).get_tensor("b")
+    proc = ckpt_interop.run("read", prefix, check=False)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert "DATA_LOSS" in err and "key b" in err and data.name in err, err
+
+    proc = ckpt_interop.run("read", tmp_path / "nowhere" / "model", check=False)
+    assert proc.returncode == 1 and "NOT_FOUND" in proc.stderr.decode()
+
+    cpp_write(ckpt_interop, tmp_path, variables, tmp_path / "x" / "one")
+    cpp_write(ckpt_interop, tmp_path, variables[:1], tmp_path / "x" / "two")
+    with pytest.raises(Exception):
+        tf.raw_ops.MergeV2Checkpoints(
+            checkpoint_prefixes=[str(tmp_path / "x" / "one"), str(tmp_path / "x" / "two")],
+            destination_prefix=str(tmp_path / "x" / "tf_merged"))
+    proc = ckpt_interop.run("merge", tmp_path / "x" / "merged", tmp_path / "x" / "one",
+                            tmp_path / "x" / "two", check=False)
+    assert proc.returncode == 1
+    assert "INVALID_ARGUMENT" in proc.stderr.decode() and "'a'" in proc.stderr.decode()
+    assert not (tmp_path / "x" / "merged.index").exists()
+
+
 def test_tf_reads_cpp_aligned_bundle(tf, ckpt_interop, tmp_path):
     """data_alignment > 1 pads between tensors; TF reads by offset and must not care."""
     variables = make_variety(tf, 99, large=False, partitioned_dtypes=["float32", "int8"])
