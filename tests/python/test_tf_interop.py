@@ -163,16 +163,18 @@ class Var:
 
 
 def slice_specs(shape, rng, axis=None):
-    """Splits `shape` along one axis into 2-3 pieces; returns [(spec, index tuple)]. Every
-    dimension is explicit ("start,length"), as Python's SaveSliceInfo writes them."""
+    """Splits `shape` along one axis into 2-3 pieces; returns [(spec, index tuple)]. The
+    other dimensions are either all explicit ("0,size", as Python's SaveSliceInfo writes them)
+    or all "-" (full extent), chosen at random."""
     if axis is None:
         axis = int(rng.integers(0, len(shape)))
+    dash = bool(rng.integers(0, 2))
     n = shape[axis]
     cuts = sorted(set(int(c) for c in rng.integers(1, n, size=2))) if n > 1 else []
     bounds = [0] + cuts + [n]
     out = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
-        spec = ":".join(f"{lo},{hi - lo}" if d == axis else f"0,{shape[d]}"
+        spec = ":".join(f"{lo},{hi - lo}" if d == axis else ("-" if dash else f"0,{shape[d]}")
                         for d in range(len(shape)))
         index = tuple(slice(lo, hi) if d == axis else slice(None) for d in range(len(shape)))
         out.append((spec, index))
@@ -576,8 +578,6 @@ def test_tf_loads_merged_cpp_bundles(tf, ckpt_interop, tmp_path, seed):
 def test_cpp_writes_byte_identical_files(tf, ckpt_interop, tmp_path, seed):
     """Same tensors added in the same order: ckpt's .index and .data equal TensorFlow's."""
     variables = make_variety(tf, seed, large=True, partitioned_dtypes=POD_DTYPES)
-    # Enough entries to span several 256 KiB index blocks is impractical here; long names
-    # still exercise restart points and separator keys.
     tf_prefix = tmp_path / "tf" / "model"
     cpp_prefix = tmp_path / "cpp" / "model"
     tf_savev2(tf, tf_prefix, variables)
