@@ -10,6 +10,8 @@
 // Each is repeated `--reps` times (default 3); the median is reported. sync(2) runs before
 // each measurement so none inherits another's dirty pages.
 //
+// Wall-clock time gives the GB/s figures; the process CPU time of the same region is shown too
+// (less sensitive to other load on a shared machine; it excludes time blocked on the disk).
 // Measurements (GB = 1e9 bytes; the page cache is warm for reads: the files were just written):
 //   save          BundleWriter Add x N + Finish, with fsync (BundleWriterOptions::sync = true)
 //   save_nosync   the same without fsync (as TensorFlow's own writer, which does not sync)
@@ -19,10 +21,13 @@
 //   raw_write     write(2) of the same tensor buffers to one file + fsync
 //   raw_write_nosync  the same without fsync
 //   raw_read      read(2) of that file into freshly allocated buffers, one per tensor
+//   raw_read_zeroed  the same into zero-filled buffers (the cost of allocating owned Tensors)
 //   crc32c        crc32c::Value over a 256 MiB buffer, one core
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -107,11 +112,12 @@ std::vector<ckpt::Tensor> MakeTensors(const std::vector<VarSpec>& layout) {
   for (const VarSpec& v : layout) {
     ckpt::Tensor t(ckpt::DataType::kFloat, ckpt::TensorShape{v.rows, v.cols});
     auto* p = t.data<uint32_t>();
-    for (int64_t i = 0; i < t.num_elements(); i += 2) {
+    const int64_t n = t.num_elements();
+    for (int64_t i = 0; i < n; i += 2) {
       const uint64_t r = SplitMix(&rng);
       // Finite floats in +-[0.5, 1): random mantissa and sign.
       p[i] = (static_cast<uint32_t>(r) & 0x807fffffu) | 0x3f000000u;
-      if (i + 1 < t.num_elements()) {
+      if (i + 1 < n) {
         p[i + 1] = (static_cast<uint32_t>(r >> 32) & 0x807fffffu) | 0x3f000000u;
       }
     }
@@ -133,6 +139,12 @@ int64_t ReadStatusKib(const char* field) {
   return value;
 }
 
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -150,10 +162,19 @@ void Check(const ckpt::Status& s, const char* what) {
 std::string CkptPrefix(const Config& c) { return c.dir + "/bench_ckpt"; }
 std::string RawPath(const Config& c) { return c.dir + "/bench_raw.bin"; }
 
-// ---- child measurements: each prints "RESULT <seconds> <bytes> <vmhwm_kib> <base_kib>" ----
+// ---- child measurements: each prints
+// "RESULT <seconds> <cpu_seconds> <bytes> <vmhwm_kib> <base_kib>" ----
 
-void Report(double seconds, int64_t bytes, int64_t base_kib) {
-  std::printf("RESULT %.6f %lld %lld %lld\n", seconds, static_cast<long long>(bytes),
+// Wall-clock and process CPU time of the measured region.
+struct Clock {
+  double wall = Now();
+  double cpu = CpuNow();
+};
+
+void Report(const Clock& start, int64_t bytes, int64_t base_kib) {
+  const double seconds = Now() - start.wall;
+  const double cpu = CpuNow() - start.cpu;
+  std::printf("RESULT %.6f %.6f %lld %lld %lld\n", seconds, cpu, static_cast<long long>(bytes),
               static_cast<long long>(ReadStatusKib("VmHWM:")),
               static_cast<long long>(base_kib));
 }
@@ -163,7 +184,7 @@ void ChildSave(const Config& c, bool sync) {
   const auto tensors = MakeTensors(layout);
   const int64_t base = ReadStatusKib("VmRSS:");
   ckpt::Env* env = ckpt::Env::Default();
-  const double t0 = Now();
+  const Clock t0;
   ckpt::BundleWriterOptions options;
   options.sync = sync;
   auto writer = ckpt::BundleWriter::Create(env, CkptPrefix(c), options);
@@ -172,7 +193,7 @@ void ChildSave(const Config& c, bool sync) {
     Check((*writer)->Add(layout[i].name, tensors[i]), "BundleWriter::Add");
   }
   Check((*writer)->Finish(), "BundleWriter::Finish");
-  Report(Now() - t0, TotalBytes(layout), base);
+  Report(t0, TotalBytes(layout), base);
 }
 
 void ChildRestore(const Config& c, bool into) {
@@ -186,7 +207,7 @@ void ChildRestore(const Config& c, bool into) {
       restored.emplace_back(ckpt::DataType::kFloat, ckpt::TensorShape{v.rows, v.cols});
     }
   }
-  const double t0 = Now();
+  const Clock t0;
   auto reader = ckpt::BundleReader::Open(env, CkptPrefix(c));
   Check(reader.status(), "BundleReader::Open");
   for (size_t i = 0; i < layout.size(); ++i) {
@@ -199,18 +220,17 @@ void ChildRestore(const Config& c, bool into) {
       restored.push_back(std::move(*t));
     }
   }
-  const double seconds = Now() - t0;
   int64_t bytes = 0;
   for (const ckpt::Tensor& t : restored) bytes += static_cast<int64_t>(t.TotalBytes());
   if (bytes != TotalBytes(layout)) Die("restored size mismatch");
-  Report(seconds, bytes, base);
+  Report(t0, bytes, base);
 }
 
 void ChildRawWrite(const Config& c, bool sync) {
   const auto layout = Layout(c);
   const auto tensors = MakeTensors(layout);
   const int64_t base = ReadStatusKib("VmRSS:");
-  const double t0 = Now();
+  const Clock t0;
   const int fd = ::open(RawPath(c).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) Die("open " + RawPath(c) + ": " + std::strerror(errno));
   for (const ckpt::Tensor& t : tensors) {
@@ -228,19 +248,20 @@ void ChildRawWrite(const Config& c, bool sync) {
   }
   if (sync && ::fsync(fd) != 0) Die(std::string("fsync: ") + std::strerror(errno));
   ::close(fd);
-  Report(Now() - t0, TotalBytes(layout), base);
+  Report(t0, TotalBytes(layout), base);
 }
 
-void ChildRawRead(const Config& c) {
+void ChildRawRead(const Config& c, bool zeroed) {
   const auto layout = Layout(c);
   const int64_t base = ReadStatusKib("VmRSS:");
   std::vector<std::unique_ptr<char[]>> buffers;
-  const double t0 = Now();
+  const Clock t0;
   const int fd = ::open(RawPath(c).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) Die("open " + RawPath(c) + ": " + std::strerror(errno));
   int64_t total = 0;
   for (const VarSpec& v : layout) {
-    buffers.emplace_back(new char[v.bytes()]);
+    // zeroed: value-initialised buffers, as an owned Tensor's storage is.
+    buffers.emplace_back(zeroed ? new char[v.bytes()]() : new char[v.bytes()]);
     char* p = buffers.back().get();
     size_t left = v.bytes();
     while (left > 0) {
@@ -253,7 +274,7 @@ void ChildRawRead(const Config& c) {
     total += v.bytes();
   }
   ::close(fd);
-  Report(Now() - t0, total, base);
+  Report(t0, total, base);
 }
 
 void ChildCrc() {
@@ -267,17 +288,17 @@ void ChildCrc() {
   const int64_t base = ReadStatusKib("VmRSS:");
   uint32_t crc = ckpt::crc32c::Value(buf.get(), n);  // warm-up
   const int passes = 8;
-  const double t0 = Now();
+  const Clock t0;
   for (int i = 0; i < passes; ++i) crc ^= ckpt::crc32c::Value(buf.get(), n);
-  const double seconds = Now() - t0;
   if (crc == 0x12345678u) std::fprintf(stderr, "unlikely\n");  // keep the result alive
-  Report(seconds, static_cast<int64_t>(n) * passes, base);
+  Report(t0, static_cast<int64_t>(n) * passes, base);
 }
 
 // ---- parent ---------------------------------------------------------------------------------
 
 struct Result {
   double seconds = 0;
+  double cpu_seconds = 0;
   int64_t bytes = 0;
   int64_t hwm_kib = 0;
   int64_t base_kib = 0;
@@ -311,8 +332,8 @@ Result RunChild(const std::string& self, const Config& c, const std::string& mod
   long long bytes = 0, hwm = 0, base = 0;
   const size_t pos = out.find("RESULT ");
   if (pos == std::string::npos ||
-      std::sscanf(out.c_str() + pos, "RESULT %lf %lld %lld %lld", &r.seconds, &bytes, &hwm,
-                  &base) != 4) {
+      std::sscanf(out.c_str() + pos, "RESULT %lf %lf %lld %lld %lld", &r.seconds,
+                  &r.cpu_seconds, &bytes, &hwm, &base) != 5) {
     Die("child " + mode + " printed no result");
   }
   r.bytes = bytes;
@@ -391,7 +412,8 @@ int Main(int argc, char** argv) {
   else if (child == "restore_into") ChildRestore(c, true);
   else if (child == "raw_write") ChildRawWrite(c, true);
   else if (child == "raw_write_nosync") ChildRawWrite(c, false);
-  else if (child == "raw_read") ChildRawRead(c);
+  else if (child == "raw_read") ChildRawRead(c, false);
+  else if (child == "raw_read_zeroed") ChildRawRead(c, true);
   else if (child == "crc32c") ChildCrc();
   else if (!child.empty()) Die("unknown child mode " + child);
   if (!child.empty()) return 0;
@@ -409,7 +431,7 @@ int Main(int argc, char** argv) {
                c.vars, TotalBytes(layout) / 1048576.0, c.dir.c_str(), c.reps);
   // Order: each read follows the write of its file (warm page cache for both reads).
   const char* modes[] = {"save_nosync", "save", "restore", "restore_into", "raw_write_nosync",
-                         "raw_write", "raw_read", "crc32c"};
+                         "raw_write", "raw_read", "raw_read_zeroed", "crc32c"};
   std::vector<std::pair<std::string, Result>> results;
   for (const char* mode : modes) {
     std::vector<Result> rs;
@@ -423,11 +445,11 @@ int Main(int argc, char** argv) {
   }
   const int64_t ckpt_bytes = FileBytes(c);
 
-  std::printf("%-14s %10s %10s %12s %14s\n", "measurement", "seconds", "GB/s", "peak RSS MiB",
-              "RSS/ckpt size");
+  std::printf("%-17s %9s %8s %9s %8s %12s %14s\n", "measurement", "seconds", "GB/s",
+              "cpu s", "cpu GB/s", "peak RSS MiB", "RSS/ckpt size");
   for (const auto& [mode, r] : results) {
-    const double gbs = r.bytes / r.seconds / 1e9;
-    std::printf("%-14s %10.3f %10.2f %12.1f %14.3f\n", mode.c_str(), r.seconds, gbs,
+    std::printf("%-17s %9.3f %8.2f %9.3f %8.2f %12.1f %14.3f\n", mode.c_str(), r.seconds,
+                r.bytes / r.seconds / 1e9, r.cpu_seconds, r.bytes / r.cpu_seconds / 1e9,
                 r.hwm_kib / 1024.0, r.hwm_kib * 1024.0 / ckpt_bytes);
   }
   std::printf("checkpoint files: %lld bytes (%.1f MiB); page cache warm for reads; "
@@ -442,12 +464,14 @@ int Main(int argc, char** argv) {
                        ", \"results\": {";
     bool first = true;
     for (const auto& [mode, r] : results) {
-      char buf[256];
+      char buf[512];
       std::snprintf(buf, sizeof(buf),
-                    "%s\"%s\": {\"seconds\": %.6f, \"bytes\": %lld, \"gb_per_s\": %.4f, "
-                    "\"peak_rss_kib\": %lld, \"base_rss_kib\": %lld}",
-                    first ? "" : ", ", mode.c_str(), r.seconds, static_cast<long long>(r.bytes),
-                    r.bytes / r.seconds / 1e9, static_cast<long long>(r.hwm_kib),
+                    "%s\"%s\": {\"seconds\": %.6f, \"cpu_seconds\": %.6f, \"bytes\": %lld, "
+                    "\"gb_per_s\": %.4f, \"cpu_gb_per_s\": %.4f, \"peak_rss_kib\": %lld, "
+                    "\"base_rss_kib\": %lld}",
+                    first ? "" : ", ", mode.c_str(), r.seconds, r.cpu_seconds,
+                    static_cast<long long>(r.bytes), r.bytes / r.seconds / 1e9,
+                    r.bytes / r.cpu_seconds / 1e9, static_cast<long long>(r.hwm_kib),
                     static_cast<long long>(r.base_kib));
       json += buf;
       first = false;

@@ -5,7 +5,7 @@
 LAYOUT.json is `bundle_bench --print-layout` output: [[name, [rows, cols]], ...] of float32
 variables. Saves them with tf.raw_ops.SaveV2 and restores them with tf.raw_ops.RestoreV2 (eager,
 what tf.train.Checkpoint and Saver run underneath), each measurement in a fresh process; reports
-the median seconds, GB/s (1e9 bytes) and peak RSS (VmHWM; TensorFlow's own baseline after import
+the median seconds, GB/s (1e9 bytes), process CPU seconds (all threads) and peak RSS (VmHWM; TensorFlow's own baseline after import
 is reported separately). TensorFlow's writer does not fsync. Reads find a warm page cache.
 """
 import argparse
@@ -38,20 +38,20 @@ def child(mode, layout, prefix):
         tensors = [tf.constant(rng.uniform(-1, 1, (r, c)).astype(np.float32))
                    for _, (r, c) in layout]
         base = status_kib("VmRSS:")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
                           tensors=tensors)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     else:
         base = status_kib("VmRSS:")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = tf.raw_ops.RestoreV2(prefix=prefix, tensor_names=names,
                                    shape_and_slices=[""] * len(names),
                                    dtypes=[tf.float32] * len(names))
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         got = sum(int(np.prod(t.shape)) * 4 for t in out)
         assert got == nbytes, (got, nbytes)
-    print("RESULT " + json.dumps({"seconds": seconds, "bytes": nbytes,
+    print("RESULT " + json.dumps({"seconds": seconds, "cpu_seconds": cpu, "bytes": nbytes,
                                   "peak_rss_kib": status_kib("VmHWM:"), "base_rss_kib": base}))
 
 
@@ -84,6 +84,7 @@ def main():
         med = dict(runs[len(runs) // 2])
         med["peak_rss_kib"] = max(r["peak_rss_kib"] for r in runs)
         med["gb_per_s"] = med["bytes"] / med["seconds"] / 1e9
+        med["cpu_gb_per_s"] = med["bytes"] / med["cpu_seconds"] / 1e9
         med["all_seconds"] = [r["seconds"] for r in runs]
         results[mode] = med
     ckpt_bytes = sum(os.path.getsize(os.path.join(args.dir, f)) for f in os.listdir(args.dir)
@@ -92,11 +93,12 @@ def main():
         if f.startswith("bench_tf_ckpt."):
             os.remove(os.path.join(args.dir, f))
     doc = {"ckpt_bytes": ckpt_bytes, "results": results}
-    print(f"{'tf measurement':<14} {'seconds':>10} {'GB/s':>10} {'peak RSS MiB':>12} "
-          f"{'RSS after import MiB':>21}")
+    print(f"{'tf measurement':<17} {'seconds':>9} {'GB/s':>8} {'cpu s':>9} {'cpu GB/s':>8} "
+          f"{'peak RSS MiB':>12} {'RSS after import MiB':>21}")
     for mode, r in results.items():
-        print(f"{mode:<14} {r['seconds']:>10.3f} {r['gb_per_s']:>10.2f} "
-              f"{r['peak_rss_kib'] / 1024:>12.1f} {r['base_rss_kib'] / 1024:>21.1f}")
+        print(f"{mode:<17} {r['seconds']:>9.3f} {r['gb_per_s']:>8.2f} {r['cpu_seconds']:>9.3f} "
+              f"{r['cpu_gb_per_s']:>8.2f} {r['peak_rss_kib'] / 1024:>12.1f} "
+              f"{r['base_rss_kib'] / 1024:>21.1f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(doc, f)
