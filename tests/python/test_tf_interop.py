@@ -304,6 +304,31 @@ def tf_savev2(tf, prefix, variables):
                       tensors=tensors)
 
 
+def _varint(buf, pos):
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return result, pos
+
+
+def index_header(prefix):
+    """The BundleHeaderProto of PREFIX.index, parsed independently of ckpt: the first entry of
+    the first table block has the empty key (shared 0, unshared 0) and the header as value."""
+    from tensorflow.core.protobuf import tensor_bundle_pb2
+    raw = pathlib.Path(str(prefix) + ".index").read_bytes()
+    shared, pos = _varint(raw, 0)
+    unshared, pos = _varint(raw, pos)
+    value_len, pos = _varint(raw, pos)
+    assert (shared, unshared) == (0, 0), "first index entry is not the header"
+    header = tensor_bundle_pb2.BundleHeaderProto()
+    header.ParseFromString(raw[pos:pos + value_len])
+    return header
+
+
 def data_files(prefix):
     return sorted(glob.glob(glob.escape(str(prefix)) + ".data-*-of-*"))
 
@@ -377,6 +402,7 @@ def test_cpp_reads_tf_saver_sharded_partitioned(tf, ckpt_interop, tmp_path, seed
 
     files = data_files(prefix)
     assert len(files) == 3 and all(f.endswith("-of-00003") for f in files), files
+    assert index_header(prefix).num_shards == 3
     doc, got = cpp_read(ckpt_interop, prefix)
     assert doc["num_shards"] == 3
     assert sorted(got) == sorted(expected)
@@ -560,6 +586,8 @@ def test_tf_loads_merged_cpp_bundles(tf, ckpt_interop, tmp_path, seed):
 
     assert [pathlib.Path(f).name for f in data_files(merged)] == [
         "merged.data-00000-of-00002", "merged.data-00001-of-00002"]
+    header = index_header(merged)
+    assert header.num_shards == 2 and header.version.producer == 1
     assert not (tmp_path / "in" / "a.index").exists()
     assert not (tmp_path / "in" / "b.index").exists()
     everything = variables + [split]
@@ -604,6 +632,10 @@ def test_cpp_index_identical_with_many_entries(tf, ckpt_interop, tmp_path):
     cpp_write(ckpt_interop, tmp_path, variables, cpp_prefix)
     tf_index = pathlib.Path(str(tf_prefix) + ".index").read_bytes()
     assert len(tf_index) > 2 * 262144  # more than one 256 KiB block
+    doc, got = cpp_read(ckpt_interop, tf_prefix)
+    assert sorted(got) == sorted(v.name for v in variables)
+    for v in variables:
+        check_cpp_entry(v.name, got[v.name], "int32", v.value)
     assert pathlib.Path(str(cpp_prefix) + ".index").read_bytes() == tf_index
     assert (pathlib.Path(data_files(cpp_prefix)[0]).read_bytes() ==
             pathlib.Path(data_files(tf_prefix)[0]).read_bytes())
