@@ -13,7 +13,6 @@
 
 #include "checkpoint/dir_util.h"
 #include "ckpt/format/bundle.h"
-#include "ckpt/format/checkpoint_reader.h"
 
 namespace ckpt {
 
@@ -193,9 +192,7 @@ Status ListCheckpointDir(Env* env, const std::string& dir, std::ostream& out, bo
 namespace {
 
 Status VerifyOne(Env* env, const std::string& prefix) {
-  auto reader = OpenCheckpoint(env, prefix);
-  if (!reader.ok()) return reader.status();
-  return (*reader)->VerifyAll();
+  return internal::CheckCheckpoint(env, prefix, /*full_verify=*/true);
 }
 
 }  // namespace
@@ -227,10 +224,7 @@ Status VerifyCheckpointDir(Env* env, const std::string& dir, std::ostream& out, 
 StatusOr<std::string> LatestVerifiedCheckpoint(Env* env, const std::string& dir,
                                                const LatestVerifiedOptions& options) {
   auto check = [&](const std::string& prefix) -> Status {
-    auto reader = OpenCheckpoint(env, prefix);
-    if (!reader.ok()) return reader.status();
-    if (options.full_verify) return (*reader)->VerifyAll();
-    return Status::OK();
+    return internal::CheckCheckpoint(env, prefix, options.full_verify);
   };
   std::string tried;
   auto state = GetCheckpointState(env, dir, options.state_filename);

@@ -6,6 +6,7 @@
 
 #include "ckpt/checkpoint/checkpoint_dir.h"
 #include "ckpt/checkpoint/checkpoint_state.h"
+#include "ckpt/format/bundle.h"
 
 namespace ckpt::internal {
 
@@ -161,6 +162,18 @@ std::optional<MetricsFile> ReadMetrics(Env* env, const std::string& prefix) {
   auto m = ParseMetrics(*text, file);
   if (!m.ok()) return std::nullopt;
   return std::move(m).value();
+}
+
+Status CheckCheckpoint(Env* env, const std::string& prefix, bool full_verify) {
+  if (!env->FileExists(prefix + ".index")) {
+    if (CheckpointExists(env, prefix))
+      return UnimplementedError("checkpoint " + prefix +
+                                " is in the V1 format, which the checkpoint layer does not read");
+    return NotFoundError("checkpoint " + prefix + " not found (no " + prefix + ".index)");
+  }
+  CKPT_ASSIGN_OR_RETURN(auto reader, BundleReader::Open(env, prefix));
+  if (full_verify) return reader->VerifyAll();
+  return Status::OK();
 }
 
 Status DeleteCheckpointRemains(Env* env, const std::string& prefix,

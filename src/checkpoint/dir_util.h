@@ -55,6 +55,10 @@ std::optional<MetricsFile> ReadMetrics(Env* env, const std::string& prefix);
 // Whether a metric name is acceptable (non-empty, no whitespace or control bytes).
 bool ValidMetricName(std::string_view name);
 
+// Opens checkpoint `prefix` (checking its index) and with `full_verify` verifies every
+// checksum. NotFound when absent, DataLoss when corrupt; Unimplemented for V1 checkpoints.
+Status CheckCheckpoint(Env* env, const std::string& prefix, bool full_verify);
+
 enum class DeleteResult { kDeleted, kPinned };
 // Deletes checkpoint `prefix`: renames its index to `.index.deleting` (so new readers no
 // longer see it), then, unless a live pin holds it (then the index is renamed back and

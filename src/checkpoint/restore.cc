@@ -5,7 +5,6 @@
 #include <set>
 
 #include "ckpt/format/bundle.h"
-#include "ckpt/format/checkpoint_reader.h"
 
 namespace ckpt {
 
@@ -52,24 +51,15 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
 
   // Open the checkpoint: a V2 bundle directly (LookupInto), else any format via
   // CheckpointReader.
-  std::unique_ptr<BundleReader> bundle;
-  std::unique_ptr<CheckpointReader> generic;
-  std::vector<std::string> keys;
-  if (env->FileExists(prefix + ".index")) {
-    BundleReaderOptions ro;
-    ro.verify_checksums = options.verify_checksums;
-    CKPT_ASSIGN_OR_RETURN(bundle, BundleReader::Open(env, prefix, ro));
-    keys = bundle->keys();
-  } else {
-    auto r = OpenCheckpoint(env, prefix);
-    if (!r.ok()) {
-      if (IsNotFound(r.status()))
-        return NotFoundError("the passed save_path is not a valid checkpoint: " + prefix);
-      return r.status();
-    }
-    generic = std::move(r).value();
-    for (const auto& v : generic->variables()) keys.push_back(v.name);
+  if (!env->FileExists(prefix + ".index")) {
+    if (env->FileExists(prefix))
+      return UnimplementedError("checkpoint " + prefix + " is in the V1 format; restore reads V2");
+    return NotFoundError("the passed save_path is not a valid checkpoint: " + prefix);
   }
+  BundleReaderOptions ro;
+  ro.verify_checksums = options.verify_checksums;
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> bundle, BundleReader::Open(env, prefix, ro));
+  std::vector<std::string> keys = bundle->keys();
   std::set<std::string> key_set(keys.begin(), keys.end());
 
   // Resolve names.
@@ -125,19 +115,9 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
       continue;
     }
     used_keys.insert(*key);
-    DataType dtype;
-    TensorShape shape;
-    if (bundle) {
-      CKPT_ASSIGN_OR_RETURN(BundleEntryInfo e, bundle->GetEntry(*key));
-      dtype = e.dtype;
-      shape = e.shape;
-    } else {
-      const auto& vars = generic->variables();
-      auto it = std::find_if(vars.begin(), vars.end(),
-                             [&](const VariableInfo& v) { return v.name == *key; });
-      dtype = it->dtype;
-      shape = it->shape;
-    }
+    CKPT_ASSIGN_OR_RETURN(BundleEntryInfo entry, bundle->GetEntry(*key));
+    const DataType dtype = entry.dtype;
+    const TensorShape& shape = entry.shape;
     if (dtype != t.tensor->dtype() || !(shape == t.tensor->shape())) {
       report.mismatched.push_back(RestoreMismatch{t.name, *key,
                                                   Describe(t.tensor->dtype(), t.tensor->shape()),
@@ -161,23 +141,8 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
                          " failed: variables missing from the checkpoint: " +
                          JoinList(report.missing));
 
-  for (const auto& [i, key] : plan.reads) {
-    Tensor* out = targets[i].tensor;
-    if (bundle) {
-      CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, out));
-    } else {
-      CKPT_ASSIGN_OR_RETURN(Tensor v, generic->Lookup(key));
-      if (v.dtype() == DataType::kString) {
-        for (int64_t j = 0; j < v.num_elements(); ++j) out->strings()[j] = v.strings()[j];
-      } else if (v.TotalBytes() == out->TotalBytes()) {
-        if (v.TotalBytes()) std::memcpy(out->raw_data(), v.raw_data(), v.TotalBytes());
-      } else {
-        return DataLossError("checkpoint " + prefix + ": key " + key + " has " +
-                             std::to_string(v.TotalBytes()) + " bytes, expected " +
-                             std::to_string(out->TotalBytes()));
-      }
-    }
-  }
+  for (const auto& [i, key] : plan.reads)
+    CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, targets[i].tensor));
   return Status::OK();
 }
 
