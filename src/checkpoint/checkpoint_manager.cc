@@ -93,6 +93,7 @@ StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Open(
     m->lock_ = std::move(lock).value();
   }
   CKPT_RETURN_IF_ERROR(m->Recover());
+  CKPT_RETURN_IF_ERROR(m->RetryPendingDeletions());
   return m;
 }
 
@@ -226,8 +227,8 @@ Status CheckpointManager::Recover() {
     std::string prefix = PrefixForStep(step);
     if (managed_set.count(prefix)) continue;
     if (state_usable && step <= max_state_step) continue;  // preserved or foreign history
-    auto reader = BundleReader::Open(env_, prefix);
-    if (!reader.ok()) continue;  // corrupt: not adopted (listing still shows it)
+    // Only a checkpoint that fully verifies is adopted (listing still shows the others).
+    if (!internal::CheckCheckpoint(env_, prefix, /*full_verify=*/true).ok()) continue;
     ManagedCheckpoint e;
     e.prefix = prefix;
     e.step = step;
@@ -238,7 +239,11 @@ Status CheckpointManager::Recover() {
     rewrite = true;
   }
   if (rewrite && !managed_.empty() && lock_) {
+    // Retention applies to adopted checkpoints too; the state file goes first.
+    std::vector<std::string> preserved;
+    std::vector<ManagedCheckpoint> remove = SelectForRemovalLocked(&preserved);
     CKPT_RETURN_IF_ERROR(WriteStateLocked());
+    for (const auto& e : remove) pending_delete_.push_back(e.prefix);
   }
   return Status::OK();
 }
@@ -361,8 +366,13 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
                             [&](const auto& e) { return e.prefix == prefix; });
   }
   std::vector<std::string> written;
+  // Removes what this save wrote: the index first, so nothing half-deleted is visible.
   auto cleanup = [&] {
     if (overwrite) return;
+    if (env_->FileExists(prefix + ".index")) env_->DeleteFile(prefix + ".index").IgnoreError();
+    for (const auto& d : internal::DataFilesOf(internal::ListDir(env_, dir_),
+                                               path::Basename(prefix)))
+      env_->DeleteFile(path::Join(dir_, d)).IgnoreError();
     for (const auto& f : written) env_->DeleteFile(f).IgnoreError();
   };
 
@@ -443,10 +453,21 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
     to_delete = SelectForRemovalLocked(&preserved);
     Status s = WriteStateLocked();
     if (!s.ok()) {
-      managed_ = std::move(old_managed);
-      last_preserved_timestamp_ = old_preserved;
-      cleanup();
-      return s;
+      // The failure may have come after the rename (syncing the directory): then the new
+      // state is what readers see, and the checkpoint must stay.
+      auto on_disk = GetCheckpointState(env_, dir_, options_.state_filename);
+      bool committed = on_disk.ok() && on_disk->has_value() &&
+                       (*on_disk)->model_checkpoint_path == prefix;
+      if (!committed) {
+        managed_ = std::move(old_managed);
+        last_preserved_timestamp_ = old_preserved;
+        cleanup();
+        return s;
+      }
+      last_step_ = std::max(last_step_, step);
+      // Deletions wait for the next save: this state file may not be durable yet.
+      for (auto& e : to_delete) pending_delete_.push_back(e.prefix);
+      return s.WithContext("checkpoint " + prefix + " was committed, but");
     }
     last_step_ = std::max(last_step_, step);
   }
