@@ -59,9 +59,10 @@ TEST(CheckpointState, SerializesLikeTextFormat) {
 
 TEST(CheckpointState, EscapesStringsLikePython) {
   CheckpointState s;
-  s.model_checkpoint_path = std::string("a\"b\\c'd\ne\x01\xc3\xa9", 12);
+  // Valid UTF-8 stays, control bytes, DEL and invalid UTF-8 bytes become octal.
+  s.model_checkpoint_path = std::string("a\"b\\c'd\ne\x01\xc3\xa9\x7f\xff\xc3", 15);
   EXPECT_EQ(SerializeCheckpointState(s),
-            "model_checkpoint_path: \"a\\\"b\\\\c\\'d\\ne\\001\\303\\251\"\n");
+            "model_checkpoint_path: \"a\\\"b\\\\c\\'d\\ne\\001\xc3\xa9\\177\\377\\303\"\n");
   auto back = ParseCheckpointState(SerializeCheckpointState(s));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->model_checkpoint_path, s.model_checkpoint_path);
