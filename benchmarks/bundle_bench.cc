@@ -7,7 +7,8 @@
 // The checkpoint is `--vars` float32 variables (default 300) of log-uniformly mixed sizes
 // adding up to about `--size-mib` MiB (default 1024). Every measurement runs in a fresh child
 // process (this program re-executed with --child MODE), so its peak RSS (VmHWM) is its own.
-// Each is repeated `--reps` times (default 3); the median is reported. sync(2) runs before
+// Each is repeated `--reps` times (default 3; rounds of all modes, interleaved); the median
+// is reported. sync(2) runs before
 // each measurement so none inherits another's dirty pages.
 //
 // Wall-clock time gives the GB/s figures; the process CPU time of the same region is shown too
@@ -432,17 +433,20 @@ int Main(int argc, char** argv) {
   // Order: each read follows the write of its file (warm page cache for both reads).
   const char* modes[] = {"save_nosync", "save", "restore", "restore_into", "raw_write_nosync",
                          "raw_write", "raw_read", "raw_read_zeroed", "crc32c"};
-  std::vector<std::pair<std::string, Result>> results;
-  for (const char* mode : modes) {
-    std::vector<Result> rs;
-    for (int r = 0; r < c.reps; ++r) {
+  // Repetitions are interleaved (every mode once per round) so that each mode sees the same
+  // mix of conditions on a shared machine.
+  constexpr size_t kNumModes = sizeof(modes) / sizeof(modes[0]);
+  std::vector<std::vector<Result>> runs(kNumModes);
+  for (int r = 0; r < c.reps; ++r) {
+    for (size_t m = 0; m < kNumModes; ++m) {
       // Start every measurement with no dirty pages left by the previous one (the page cache
       // itself stays warm).
       ::sync();
-      rs.push_back(RunChild(resolved, c, mode));
+      runs[m].push_back(RunChild(resolved, c, modes[m]));
     }
-    results.emplace_back(mode, Median(rs));
   }
+  std::vector<std::pair<std::string, Result>> results;
+  for (size_t m = 0; m < kNumModes; ++m) results.emplace_back(modes[m], Median(runs[m]));
   const int64_t ckpt_bytes = FileBytes(c);
 
   std::printf("%-17s %9s %8s %9s %8s %12s %14s\n", "measurement", "seconds", "GB/s",
