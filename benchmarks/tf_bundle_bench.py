@@ -69,16 +69,19 @@ def main():
         child(args.child, layout, prefix)
         return
     os.makedirs(args.dir, exist_ok=True)
-    results = {}
-    for mode in ["save", "restore"]:
-        runs = []
-        for _ in range(args.reps):
+    modes = ["save", "restore"]
+    all_runs = {mode: [] for mode in modes}
+    for _ in range(args.reps):  # interleaved, as bundle_bench does
+        for mode in modes:
             proc = subprocess.run([sys.executable, __file__, "--layout", args.layout, "--dir",
                                    args.dir, "--child", mode], capture_output=True, text=True)
             if proc.returncode != 0:
                 sys.exit(f"tf_bundle_bench: {mode} failed:\n{proc.stderr}")
             line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
-            runs.append(json.loads(line[len("RESULT "):]))
+            all_runs[mode].append(json.loads(line[len("RESULT "):]))
+    results = {}
+    for mode in modes:
+        runs = all_runs[mode]
         runs.sort(key=lambda r: r["seconds"])
         med = dict(runs[len(runs) // 2])
         med["peak_rss_kib"] = max(r["peak_rss_kib"] for r in runs)
