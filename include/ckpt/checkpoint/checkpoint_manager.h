@@ -182,6 +182,9 @@ class CheckpointManager {
                                const SaveOptions& options);
   std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved);
   Status RetryPendingDeletions();
+  // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
+  // REQUIRES: mu_ held (or no concurrent access).
+  Status WritePendingLocked(const std::vector<std::string>& prefixes);
   Status TakeAsyncError();
 
   Env* env_;
