@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -554,35 +555,43 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
                                     const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(Wait());
   // A consistent snapshot, taken on the caller's thread. Buffers of the previous async save
-  // are reused when names, dtypes and shapes match (no allocation, no page faults).
-  NamedTensors snapshot;
+  // are reused when names, dtypes and shapes match (no allocation, no page faults); new
+  // buffers are not zero-filled, since they are overwritten right away.
+  Snapshot snapshot;
   {
     std::lock_guard<std::mutex> l(async_mu_);
-    snapshot.swap(snapshot_pool_);
+    std::swap(snapshot, snapshot_pool_);
   }
-  bool reuse = snapshot.size() == tensors.size();
+  bool reuse = snapshot.tensors.size() == tensors.size();
   for (size_t i = 0; reuse && i < tensors.size(); ++i) {
     const Tensor& a = tensors[i].second;
-    const Tensor& b = snapshot[i].second;
-    reuse = snapshot[i].first == tensors[i].first && a.dtype() == b.dtype() &&
-            a.shape() == b.shape() && DataTypeIsPod(a.dtype()) && !b.is_borrowed();
+    const Tensor& b = snapshot.tensors[i].second;
+    reuse = snapshot.tensors[i].first == tensors[i].first && a.dtype() == b.dtype() &&
+            a.shape() == b.shape() && DataTypeIsPod(a.dtype());
   }
   if (!reuse) {
-    snapshot.clear();
-    snapshot.reserve(tensors.size());
+    snapshot = Snapshot();
+    snapshot.tensors.reserve(tensors.size());
     for (const auto& [k, t] : tensors) {
       if (!t.valid()) return InvalidArgumentError("tensor " + k + " is not valid");
-      if (t.dtype() == DataType::kString || !DataTypeIsPod(t.dtype())) {
-        snapshot.emplace_back(k, t.Clone());
+      if (!DataTypeIsPod(t.dtype())) {
+        snapshot.tensors.emplace_back(k, t.Clone());
         continue;
       }
-      CKPT_ASSIGN_OR_RETURN(Tensor copy, Tensor::Allocate(t.dtype(), t.shape()));
-      snapshot.emplace_back(k, std::move(copy));
+      size_t bytes = t.TotalBytes();
+      std::shared_ptr<void> buf(std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64)),
+                                [](void* p) { std::free(p); });
+      if (!buf)
+        return ResourceExhaustedError("out of memory for the snapshot of tensor " + k + " (" +
+                                      std::to_string(bytes) + " bytes)");
+      CKPT_ASSIGN_OR_RETURN(Tensor view, Tensor::Borrow(t.dtype(), t.shape(), buf.get(), bytes));
+      snapshot.tensors.emplace_back(k, std::move(view));
+      snapshot.buffers.push_back(std::move(buf));
     }
   }
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& src = tensors[i].second;
-    Tensor& dst = snapshot[i].second;
+    Tensor& dst = snapshot.tensors[i].second;
     if (DataTypeIsPod(src.dtype()) && src.TotalBytes() > 0)
       ParallelCopy(dst.raw_data(), src.raw_data(), src.TotalBytes());
   }
@@ -591,7 +600,7 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
     Status s;
     {
       std::lock_guard<std::mutex> sl(save_mu_);
-      s = DoSave(step, snapshot, options).status();
+      s = DoSave(step, snapshot.tensors, options).status();
     }
     std::lock_guard<std::mutex> al(async_mu_);
     async_error_.Update(s);
