@@ -273,6 +273,17 @@ TEST_F(ManagerTest, AdoptsCompleteCheckpointMissingFromState) {
   auto latest = LatestCheckpoint(env(), "/run");
   ASSERT_TRUE(latest.ok());
   EXPECT_EQ(*latest, "/run/model.ckpt-2");
+
+  // The very first save interrupted before any state file existed: adopted, and still
+  // managed after another restart.
+  auto w0 = BundleWriter::Create(env(), "/fresh/model.ckpt-0");
+  for (auto& [k, t] : Vars(0)) ASSERT_TRUE((*w0)->Add(k, t).ok());
+  ASSERT_TRUE((*w0)->Finish().ok());
+  for (int round = 0; round < 2; ++round) {
+    auto f = CheckpointManager::Open(env(), "/fresh");
+    ASSERT_TRUE(f.ok());
+    EXPECT_THAT(Steps(**f), ElementsAre(0)) << round;
+  }
 }
 
 TEST_F(ManagerTest, LatestFallsBackWhenStateNamesMissingOrCorruptCheckpoint) {
@@ -452,6 +463,18 @@ TEST_F(ManagerTest, PinnedCheckpointDeletionIsDeferred) {
   EXPECT_FALSE(env()->FileExists("/run/model.ckpt-1.data-00000-of-00001"));
   EXPECT_TRUE(m->pending_deletions().empty());
   EXPECT_TRUE(IsNotFound(CheckpointPin::Acquire(env(), "/run/model.ckpt-1").status()));
+  // A deferral survives a restart of the trainer.
+  auto pin4 = CheckpointPin::Acquire(env(), "/run/model.ckpt-3");
+  ASSERT_TRUE(pin4.ok());
+  ASSERT_TRUE(m->Save(4, Vars(4)).ok());
+  EXPECT_THAT(m->pending_deletions(), ElementsAre("/run/model.ckpt-3"));
+  m.reset();
+  EXPECT_TRUE(env()->FileExists("/run/checkpoint.pending"));
+  pin4->reset();
+  m = Open(o);
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-3.index"));
+  EXPECT_FALSE(env()->FileExists("/run/checkpoint.pending"));
+  EXPECT_THAT(Steps(*m), ElementsAre(4));
   // No pin file is left behind by a failed acquisition.
   for (const auto& f : Files(env(), "/run")) EXPECT_EQ(f.find(".pin."), std::string::npos) << f;
 }
