@@ -553,6 +553,8 @@ StatusOr<std::string> CheckpointManager::Save(int64_t step, const NamedTensors& 
 
 Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
                                     const SaveOptions& options) {
+  // One submission at a time: the slot for the next background save is free after Wait().
+  std::lock_guard<std::mutex> submit(submit_mu_);
   CKPT_RETURN_IF_ERROR(Wait());
   // A consistent snapshot, taken on the caller's thread. Buffers of the previous async save
   // are reused when names, dtypes and shapes match (no allocation, no page faults); new

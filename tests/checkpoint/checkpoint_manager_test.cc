@@ -443,6 +443,27 @@ TEST_F(ManagerTest, AsyncSaveSnapshotsAndSurfacesErrors) {
   EXPECT_THAT(Steps(*m), ElementsAre(4, 6));
 }
 
+TEST_F(ManagerTest, ConcurrentCallersAreSerialized) {
+  CheckpointManagerOptions o;
+  o.max_to_keep = std::nullopt;
+  auto m = Open(o);
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        int64_t step = t * 100 + i;
+        Status s = (i % 2) ? m->SaveAsync(step, Vars(step)) : m->Save(step, Vars(step)).status();
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        (void)m->checkpoints();
+      }
+    });
+  }
+  threads.clear();
+  ASSERT_TRUE(m->Wait().ok());
+  EXPECT_EQ(m->checkpoints().size(), 20u);
+  for (const auto& c : m->checkpoints()) EXPECT_EQ(StoredStep(env(), c.prefix), c.step);
+}
+
 TEST_F(ManagerTest, PinnedCheckpointDeletionIsDeferred) {
   CheckpointManagerOptions o;
   o.max_to_keep = 1;

@@ -201,7 +201,8 @@ class CheckpointManager {
   int64_t last_step_ = -1;
   std::vector<std::string> pending_delete_;
 
-  std::mutex async_mu_;  // guards worker_, async_error_, snapshot_pool_
+  std::mutex submit_mu_;  // serializes SaveAsync calls
+  std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
   std::jthread worker_;
   Status async_error_;
   struct Snapshot {
