@@ -159,10 +159,18 @@ Status CheckpointManager::Recover() {
     }
     std::set<std::string> seen;
     for (size_t i = 0; i < paths.size(); ++i) {
-      const std::string& p = paths[i];
+      // Entries naming this directory in another spelling (absolute vs. relative) use ours,
+      // so that prefixes compare equal.
+      std::string p = paths[i];
+      std::string here = path::Normalize(path::Join(dir_, path::Basename(p)));
+      std::string np = path::Normalize(p);
+      if (np == here || (path::IsAbsolute(np) && !path::IsAbsolute(here) &&
+                         np.size() > here.size() &&
+                         np.compare(np.size() - here.size() - 1, here.size() + 1, "/" + here) == 0))
+        p = path::Join(dir_, path::Basename(p));
+      if (internal::ParseStep(path::Basename(p), name))
+        max_state_step = std::max(max_state_step, *internal::ParseStep(path::Basename(p), name));
       auto step = internal::ParseStep(path::Basename(p));
-      if (step && path::Basename(p).compare(0, name.size(), name) == 0)
-        max_state_step = std::max(max_state_step, *step);
       if (!seen.insert(p).second) continue;
       if (!internal::CheckpointExists(env_, p)) {
         rewrite = true;  // gone: drop it
@@ -198,6 +206,14 @@ Status CheckpointManager::Recover() {
   for (const auto& e : managed_) last_step_ = std::max(last_step_, e.step);
   if (!indexed.empty()) last_step_ = std::max(last_step_, *indexed.rbegin());
 
+  // On a later load, TF (and we) treat entries not newer than last_preserved_timestamp as
+  // preserved: keep it below every managed checkpoint (it may come from "now", or from a
+  // state file without one, while the timestamps come from file times).
+  auto keep_managed = [&] {
+    for (const auto& e : managed_)
+      if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
+  };
+  keep_managed();
   if (!options_.recover_on_open) return Status::OK();
 
   // Leftovers of interrupted saves: temporary files, data without an index, companions of a
@@ -237,9 +253,6 @@ Status CheckpointManager::Recover() {
     e.step = step;
     auto mt = env_->GetModificationTime(prefix + ".index");
     e.timestamp = mt.ok() ? std::min(*mt, now) : now;
-    // Keep it managed on the next load (TF treats entries not newer than the last preserved
-    // timestamp as preserved).
-    if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
     if (auto mf = internal::ReadMetrics(env_, prefix)) e.metrics = mf->metrics;
     managed_.push_back(std::move(e));
     rewrite = true;
@@ -267,6 +280,7 @@ Status CheckpointManager::Recover() {
       if (pending_delete_.empty()) env_->DeleteFile(file).IgnoreError();
     }
   }
+  keep_managed();
   if (rewrite && !managed_.empty() && lock_) {
     // Retention applies to adopted checkpoints too; the state file goes first.
     std::vector<std::string> preserved;

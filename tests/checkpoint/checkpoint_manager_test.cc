@@ -201,6 +201,32 @@ TEST_F(ManagerTest, ReopenContinuesHistoryAndRetention) {
   EXPECT_FALSE(env()->FileExists("/run/model.ckpt-2.index"));
 }
 
+TEST_F(ManagerTest, StateWithoutTimestampsStaysManagedAcrossReloads) {
+  // A TF1-style state file: no timestamps, no last_preserved_timestamp.
+  for (int s = 1; s <= 3; ++s) {
+    auto w = BundleWriter::Create(env(), "/run/model.ckpt-" + std::to_string(s));
+    for (auto& [k, t] : Vars(s)) ASSERT_TRUE((*w)->Add(k, t).ok());
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  ASSERT_TRUE(env()->WriteStringToFile("/run/checkpoint",
+                                       "model_checkpoint_path: \"/run/model.ckpt-3\"\n"
+                                       "all_model_checkpoint_paths: \"/run/model.ckpt-1\"\n"
+                                       "all_model_checkpoint_paths: \"/run/model.ckpt-2\"\n"
+                                       "all_model_checkpoint_paths: \"/run/model.ckpt-3\"\n")
+                  .ok());
+  CheckpointManagerOptions o;
+  o.max_to_keep = 4;
+  for (int round = 0; round < 3; ++round) {
+    auto m = Open(o);
+    ASSERT_TRUE(m != nullptr);
+    std::vector<int64_t> want = {1, 2, 3};
+    for (int s = 0; s < round; ++s) want.push_back(4 + s);
+    while (want.size() > 4) want.erase(want.begin());
+    EXPECT_EQ(Steps(*m), want) << round;
+    ASSERT_TRUE(m->Save(4 + round, Vars(4 + round)).ok());
+  }
+}
+
 TEST_F(ManagerTest, SecondManagerOnTheDirectoryFails) {
   auto m = Open();
   auto second = CheckpointManager::Open(env(), "/run");

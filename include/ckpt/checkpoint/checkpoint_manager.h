@@ -187,7 +187,6 @@ class CheckpointManager {
   // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
   // REQUIRES: mu_ held (or no concurrent access).
   Status WritePendingLocked(const std::vector<std::string>& prefixes);
-  Status TakeAsyncError();
 
   Env* env_;
   std::string dir_;
