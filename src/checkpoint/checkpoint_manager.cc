@@ -119,11 +119,18 @@ Status CheckpointManager::Recover() {
         env_->DeleteFile(p).IgnoreError();
       } else if (c.size() > internal::kDeletingSuffix.size() &&
                  c.compare(c.size() - internal::kDeletingSuffix.size(),
-                           internal::kDeletingSuffix.size(), internal::kDeletingSuffix) == 0) {
+                           internal::kDeletingSuffix.size(), internal::kDeletingSuffix) == 0 &&
+                 internal::ParseStep(c.substr(0, c.size() - internal::kDeletingSuffix.size()),
+                                     name)) {
+        // An interrupted deletion (or one a pin stopped): finish it unless pinned now. The
+        // state file no longer lists the checkpoint (deletions follow the commit).
         std::string prefix = p.substr(0, p.size() - internal::kDeletingSuffix.size());
         if (IsCheckpointPinned(env_, prefix)) {
-          CKPT_RETURN_IF_ERROR(env_->RenameFile(p, prefix + ".index"));
+          CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
+          pending_delete_.push_back(prefix);
         } else {
+          if (env_->FileExists(prefix + ".index"))
+            CKPT_RETURN_IF_ERROR(env_->DeleteFile(prefix + ".index"));
           CKPT_RETURN_IF_ERROR(internal::DeleteCheckpointRemains(env_, prefix, children));
           CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
         }

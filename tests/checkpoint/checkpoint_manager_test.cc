@@ -526,6 +526,45 @@ TEST_F(ManagerTest, PinnedCheckpointDeletionIsDeferred) {
   for (const auto& f : Files(env(), "/run")) EXPECT_EQ(f.find(".pin."), std::string::npos) << f;
 }
 
+TEST_F(ManagerTest, PinWaitsForAConcurrentDeletionToDecide) {
+  CheckpointManagerOptions o;
+  o.max_to_keep = 1;
+  auto m = Open(o);
+  ASSERT_TRUE(m->Save(1, Vars(1)).ok());
+  ASSERT_TRUE(m->Save(2, Vars(2)).ok());
+  // A deleter that marked step 2, then saw a pin and backed off: the pin succeeds.
+  ASSERT_TRUE(env()->WriteStringToFile("/run/model.ckpt-2.deleting", "").ok());
+  std::jthread unmark([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(env()->DeleteFile("/run/model.ckpt-2.deleting").ok());
+  });
+  auto pin = CheckpointPin::Acquire(env(), "/run/model.ckpt-2");
+  EXPECT_TRUE(pin.ok()) << pin.status().ToString();
+  unmark.join();
+  pin->reset();
+  // A deleter that went ahead: the pin fails and leaves nothing behind.
+  ASSERT_TRUE(env()->WriteStringToFile("/run/model.ckpt-2.deleting", "").ok());
+  std::jthread remove([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(env()->DeleteFile("/run/model.ckpt-2.index").ok());
+    ASSERT_TRUE(env()->DeleteFile("/run/model.ckpt-2.deleting").ok());
+  });
+  EXPECT_TRUE(IsNotFound(CheckpointPin::Acquire(env(), "/run/model.ckpt-2").status()));
+  remove.join();
+  m.reset();
+  // An interrupted deletion of an unlisted checkpoint is finished on Open.
+  auto w = BundleWriter::Create(env(), "/run/model.ckpt-0");
+  for (auto& [k, t] : Vars(0)) ASSERT_TRUE((*w)->Add(k, t).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  ASSERT_TRUE(env()->WriteStringToFile("/run/model.ckpt-0.deleting", "").ok());
+  ASSERT_TRUE(env()->WriteStringToFile("/run/notes.deleting", "not ours").ok());
+  m = Open(o);
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-0.index"));
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-0.data-00000-of-00001"));
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-0.deleting"));
+  EXPECT_TRUE(env()->FileExists("/run/notes.deleting"));
+}
+
 TEST_F(ManagerTest, StalePinOfADeadReaderIsIgnored) {
   testing::TempDir tmp;
   CheckpointManagerOptions o;
