@@ -194,5 +194,7 @@ void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
 void RegisterNoOpKernels(KernelRegistry* r);
+void RegisterGradKernels(KernelRegistry* r);      // grad_kernels.cc
+void RegisterTrainingKernels(KernelRegistry* r);  // training_kernels.cc
 
 }  // namespace ckpt

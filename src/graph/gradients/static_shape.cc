@@ -243,8 +243,11 @@ PartialShape Infer(const Graph& g, const Output& t, Memo& memo) {
 }  // namespace
 
 PartialShape StaticShape(const Graph& g, const Output& t) {
+  PartialShape builder = g.OutputShape(t);
+  if (builder.IsFullyDefined()) return builder;
   Memo memo;
-  return Infer(g, t, memo);
+  PartialShape mine = Infer(g, t, memo);
+  return mine.known_rank() ? mine : builder;
 }
 
 }  // namespace ckpt
