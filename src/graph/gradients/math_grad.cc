@@ -86,7 +86,10 @@ Output Mul(Graph& g, const Output& a, const Output& b, std::string_view name = "
 Output ScalarConst(Graph& g, double v, DataType dt, std::string_view name,
                    std::vector<std::string> control = {}) {
   Output c = ops::Const(g, v, dt, {}, name);
-  for (const auto& dep : control) g.AddControlInput(Operation(c.node), Operation(dep));
+  for (const auto& dep : control) {
+    MarkManualControlDep(g, dep);
+    g.AddControlInput(Operation(c.node), Operation(dep));
+  }
   return c;
 }
 
@@ -150,12 +153,14 @@ Status NegGrad(const GradOp& op, const Outs& dy, Outs* dx) {
 
 // grad * f(x) where the constant/reciprocal ops depend on grad (control_dependencies([grad])).
 Status ExpGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  MarkManualControlDep(*op.g, dy[0].node);
   *dx = {Mul(*op.g, dy[0], op.output(0))};
   return Status::OK();
 }
 
 Status LogGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Graph& g = *op.g;
+  MarkManualControlDep(g, dy[0].node);
   Output r = AddOp(g, "Reciprocal", "Reciprocal", {op.inputs[0]}, {}, {dy[0].node});
   *dx = {Mul(g, dy[0], r)};
   return Status::OK();
@@ -539,9 +544,11 @@ void RegisterMathGradients(GradRegistry* r) {
     return OutputGrad(op, dy, dx, "ReciprocalGrad");
   });
   r->Register("Sigmoid", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    MarkManualControlDep(*op.g, dy[0].node);
     return OutputGrad(op, dy, dx, "SigmoidGrad");
   });
   r->Register("Tanh", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    MarkManualControlDep(*op.g, dy[0].node);
     return OutputGrad(op, dy, dx, "TanhGrad");
   });
   r->Register("Abs", AbsGrad);
