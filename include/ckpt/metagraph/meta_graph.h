@@ -72,6 +72,10 @@ struct MetaGraphExportOptions {
   std::vector<std::string> tags;
   // signature_def entries. Default: none.
   std::map<std::string, Signature> signatures;
+  // Collections written verbatim: name -> serialized tensorflow.CollectionDef (what
+  // ImportedMetaGraph::raw_collections holds, to re-export an imported graph losslessly).
+  // They replace graph collections of the same name. Default: none.
+  std::map<std::string, std::string> raw_collections;
 };
 
 // The serialized MetaGraphDef of `graph` with `saver_def` (nullptr: none). InvalidArgument
@@ -127,6 +131,10 @@ struct ImportedMetaGraph {
   std::vector<std::string> tags;
   // Asset files: tensor name -> file name relative to the SavedModel's assets/ directory.
   std::map<std::string, std::string> assets;
+  // Collections that are neither node lists nor VariableDef lists (bytes_list such as
+  // "savers", int64/float/any lists): name -> serialized tensorflow.CollectionDef. The
+  // "savers" SaverDef bytes are also added to the graph's kSaversCollection.
+  std::map<std::string, std::string> raw_collections;
 };
 
 // Imports a serialized MetaGraphDef. Errors: DataLoss (not a MetaGraphDef), Unimplemented

@@ -19,6 +19,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterStateOps(r);
   RegisterRandomOps(r);
   RegisterNoOps(r);
+  RegisterIoOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
