@@ -86,7 +86,7 @@ Status SaveV2(OpKernelContext* ctx) {
       TensorShape full;
       TensorSlice slice;
       Status s = ParseShapeAndSliceSpec(slices[i], &full, &slice);
-      if (!s.ok()) return InvalidArgumentError(NodeError(ctx, s.message()));
+      if (!s.ok()) return InvalidArgumentError(NodeError(ctx, std::string(s.message())));
       CKPT_RETURN_IF_ERROR((*writer)->AddSlice(names[i], full, slice, t));
     }
   }

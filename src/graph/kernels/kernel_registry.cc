@@ -15,6 +15,7 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
   RegisterNoOpKernels(r);
+  RegisterIoKernels(r);
 }
 
 class FnKernel : public OpKernel {
