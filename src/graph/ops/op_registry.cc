@@ -20,6 +20,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterRandomOps(r);
   RegisterNoOps(r);
   RegisterTrainingOps(r);
+  RegisterIoOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
