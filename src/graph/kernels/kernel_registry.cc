@@ -15,12 +15,9 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
   RegisterNoOpKernels(r);
-<<<<<<< HEAD
   RegisterGradKernels(r);
   RegisterTrainingKernels(r);
-=======
   RegisterIoKernels(r);
->>>>>>> metagraph
 }
 
 class FnKernel : public OpKernel {
