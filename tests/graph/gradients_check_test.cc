@@ -32,7 +32,8 @@ const std::set<std::string>& CheckedOps() {
       "SquaredDifference", "FloorMod", "MatMul", "Sum", "Mean", "Max", "Min", "Prod", "BiasAdd",
       "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select",
       "SelectV2", "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack",
-      "Unpack", "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient"};
+      "Unpack", "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice",
+      "StridedSlice", "Gather", "GatherV2", "Pad", "UnsortedSegmentSum"};
   return s;
 }
 
@@ -276,6 +277,45 @@ TEST(GradientCheck, ArrayOps) {
                           .name);
       },
       {2, 1, 3});
+  auto ints = [](Graph& g, std::vector<int32_t> v) {
+    return ops::Const(g, Tensor::FromVector<int32_t>(v, TensorShape{(int64_t)v.size()}));
+  };
+  one("Slice", [&](Graph& g, Output x) { return ops::Slice(g, x, ints(g, {1, 0, 1}), ints(g, {1, 2, -1})); },
+      {3, 2, 4});
+  one("StridedSlice",
+      [&](Graph& g, Output x) {
+        return ops::StridedSlice(g, x, ints(g, {0, 1, 3}), ints(g, {3, 2, 0}), ints(g, {2, 1, -2}));
+      },
+      {3, 2, 4});
+  one("StridedSlice",
+      [&](Graph& g, Output x) {
+        StridedSliceMasks m;
+        m.shrink_axis_mask = 2;
+        m.begin_mask = 1;
+        return ops::StridedSlice(g, x, ints(g, {0, 1}), ints(g, {2, 2}), ints(g, {1, 1}), m);
+      },
+      {3, 2, 4});
+  one("GatherV2",
+      [&](Graph& g, Output x) { return ops::Gather(g, x, ints(g, {2, 0, 2, 1})); }, {3, 2});
+  one("Gather",
+      [&](Graph& g, Output x) {
+        return Output(g.AddNode("Gather", "gather", std::vector<Output>{x, ints(g, {1, 1, 0})}).name);
+      },
+      {3, 2});
+  one("Pad",
+      [&](Graph& g, Output x) {
+        return Output(g.AddNode("Pad", "pad",
+                                std::vector<Output>{x, ops::Const(g, Tensor::FromVector<int32_t>({1, 0, 2, 1}, TensorShape{2, 2}))})
+                          .name);
+      },
+      {2, 3});
+  one("UnsortedSegmentSum",
+      [&](Graph& g, Output x) {
+        return Output(g.AddNode("UnsortedSegmentSum", "uss",
+                                std::vector<Output>{x, ints(g, {1, 0, 1}), ops::Const(g, Tensor::Scalar<int32_t>(3))})
+                          .name);
+      },
+      {3, 2});
   {
     Graph g;
     Output v = DoublePlaceholder(g, {}, "v");
