@@ -166,17 +166,8 @@ Status ConcatV2Grad(const GradOp& op, const Outs& dy, Outs* dx) {
 }
 
 Status FillGrad(const GradOp& op, const Outs& dy, Outs* dx) {
-  Graph& g = *op.g;
-  PartialShape s = StaticShape(g, dy[0]);
-  Output sum;
-  if (s.known_rank()) {
-    std::vector<int32_t> all(s.rank());
-    std::iota(all.begin(), all.end(), 0);
-    sum = ReduceSumAxes(g, dy[0], all, false, "Sum");
-  } else {
-    return UnimplementedError("gradient of Fill '" + op.name + "' needs a known rank");
-  }
-  *dx = {Output(), sum};
+  // reduce_sum(grad) over all axes (Range(Rank) when the rank is not static).
+  *dx = {Output(), ops::Sum(*op.g, dy[0])};
   return Status::OK();
 }
 
