@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "graph/kernel.h"
 #include "graph/kernels/kernel_util.h"
 
@@ -93,52 +95,47 @@ class ApplyKernel : public OpKernel {
 
   template <typename T>
   Status Run(OpKernelContext* ctx, VarSlot** slots, const Tensor& grad_t) {
-    const int64_t n = grad_t.num_elements();
-    const T* g = grad_t.data<T>();
-    T* var = slots[0]->value.template data<T>();
+    using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+    using Map = Eigen::Map<Arr>;
+    using CMap = Eigen::Map<const Arr>;
+    const Eigen::Index n = grad_t.num_elements();
+    CMap g(grad_t.data<T>(), n);
+    Map var(slots[0]->value.template data<T>(), n);
     if constexpr (kAlgo == Algo::kGradientDescent) {
       const T lr = Scalar<T>(ctx, 1);
-      for (int64_t i = 0; i < n; ++i) var[i] -= g[i] * lr;
+      var -= g * lr;
     } else if constexpr (kAlgo == Algo::kMomentum) {
-      T* accum = slots[1]->value.template data<T>();
+      Map accum(slots[1]->value.template data<T>(), n);
       const T lr = Scalar<T>(ctx, 2);
       const T momentum = Scalar<T>(ctx, 4);
-      for (int64_t i = 0; i < n; ++i) {
-        accum[i] = accum[i] * momentum + g[i];
-        if (nesterov_) {
-          var[i] -= g[i] * lr + accum[i] * momentum * lr;
-        } else {
-          var[i] -= accum[i] * lr;
-        }
+      accum = accum * momentum + g;
+      if (nesterov_) {
+        var -= g * lr + accum * momentum * lr;
+      } else {
+        var -= accum * lr;
       }
     } else if constexpr (kAlgo == Algo::kAdam) {
-      T* m = slots[1]->value.template data<T>();
-      T* v = slots[2]->value.template data<T>();
+      Map m(slots[1]->value.template data<T>(), n);
+      Map v(slots[2]->value.template data<T>(), n);
       const T beta1_power = Scalar<T>(ctx, 3), beta2_power = Scalar<T>(ctx, 4);
       const T lr = Scalar<T>(ctx, 5), beta1 = Scalar<T>(ctx, 6), beta2 = Scalar<T>(ctx, 7);
       const T epsilon = Scalar<T>(ctx, 8);
       const T alpha = lr * std::sqrt(T(1) - beta2_power) / (T(1) - beta1_power);
-      const T one_m_b1 = T(1) - beta1, one_m_b2 = T(1) - beta2;
-      for (int64_t i = 0; i < n; ++i) {
-        m[i] += (g[i] - m[i]) * one_m_b1;
-        v[i] += (g[i] * g[i] - v[i]) * one_m_b2;
-        if (nesterov_) {
-          var[i] -= ((g[i] * one_m_b1 + beta1 * m[i]) * alpha) / (std::sqrt(v[i]) + epsilon);
-        } else {
-          var[i] -= (m[i] * alpha) / (std::sqrt(v[i]) + epsilon);
-        }
+      m += (g - m) * (T(1) - beta1);
+      v += (g.square() - v) * (T(1) - beta2);
+      if (nesterov_) {
+        var -= ((g * (T(1) - beta1) + beta1 * m) * alpha) / (v.sqrt() + epsilon);
+      } else {
+        var -= (m * alpha) / (v.sqrt() + epsilon);
       }
     } else {
-      T* ms = slots[1]->value.template data<T>();
-      T* mom = slots[2]->value.template data<T>();
+      Map ms(slots[1]->value.template data<T>(), n);
+      Map mom(slots[2]->value.template data<T>(), n);
       const T lr = Scalar<T>(ctx, 3), rho = Scalar<T>(ctx, 4), momentum = Scalar<T>(ctx, 5);
       const T epsilon = Scalar<T>(ctx, 6);
-      const T one_m_rho = T(1) - rho;
-      for (int64_t i = 0; i < n; ++i) {
-        ms[i] += (g[i] * g[i] - ms[i]) * one_m_rho;
-        mom[i] = mom[i] * momentum + (g[i] * lr) / std::sqrt(ms[i] + epsilon);
-        var[i] -= mom[i];
-      }
+      ms += (g.square() - ms) * (T(1) - rho);
+      mom = mom * momentum + (g * lr) / (ms + epsilon).sqrt();
+      var -= mom;
     }
     return Status::OK();
   }
