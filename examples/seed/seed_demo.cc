@@ -80,6 +80,9 @@ Status BuildSeed(SeedModel* m) {
   g.AddToCollection("predict_op", m->predict.name());
   GradientDescentOptimizer opt(0.05);
   CKPT_ASSIGN_OR_RETURN(m->train, opt.Minimize(g, m->loss));
+  // Exported in the .meta, so a program without the model code (C++ or TensorFlow) can keep
+  // training.
+  g.AddToCollection("train_op", m->train.name);
   m->init = ops::GlobalVariablesInitializer(g);
   CKPT_RETURN_IF_ERROR(g.status());
   SaverOptions so;
