@@ -320,6 +320,8 @@ Output Shape(Graph& g, Input x, DataType out_type = DataType::kInt32,
 Output Size(Graph& g, Input x, DataType out_type = DataType::kInt32,
             std::string_view name = "Size");
 Output Rank(Graph& g, Input x, std::string_view name = "Rank");
+// tf.zeros_like / tf.ones_like: like tf.zeros(shape) when x's static shape is fully defined
+// (as Python does), else the ZerosLike / OnesLike op.
 Output ZerosLike(Graph& g, Input x, std::string_view name = "zeros_like");
 Output OnesLike(Graph& g, Input x, std::string_view name = "ones_like");
 Output Tile(Graph& g, Input x, Input multiples, std::string_view name = "Tile");

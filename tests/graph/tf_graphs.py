@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Builds small models with TensorFlow (tf.compat.v1 graph mode) and writes, per model:
+  <out>/<name>.pb    the GraphDef TF built
+  <out>/<name>.json  variable values to load, feeds, fetches and TF's outputs for them
+Used by tests/graph/tf_compat_test.cc, which builds the same models with ckpt::ops and checks
+the NodeDefs are equal, then runs TF's GraphDef with ckpt::Session and compares outputs.
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
+import tensorflow as tf
+
+tf1 = tf.compat.v1
+tf1.disable_eager_execution()
+
+
+def save(out, name, g, fetches, feeds, variables, extra=None):
+    # The GraphDef as built, before the session adds its own ops.
+    graph_def = g.as_graph_def().SerializeToString()
+    collections = {k: [getattr(x, "name", str(x)) for x in g.get_collection(k)]
+                   for k in g.get_all_collection_keys()}
+    rng = np.random.RandomState(len(name))
+    var_values = {}
+    with tf1.Session(graph=g) as sess:
+        sess.run(tf1.global_variables_initializer())
+        for v in variables:
+            value = rng.uniform(-1, 1, v.shape.as_list()).astype(v.dtype.base_dtype.as_numpy_dtype)
+            v.load(value, sess)
+            var_values[v.op.name] = {"dtype": v.dtype.base_dtype.name, "shape": list(value.shape),
+                                     "values": value.flatten().tolist()}
+        feed_dict = {g.get_tensor_by_name(k): np.array(v["values"], dtype=v["dtype"]).reshape(v["shape"])
+                     for k, v in feeds.items()}
+        results = sess.run([g.get_tensor_by_name(f) for f in fetches], feed_dict)
+    with open(os.path.join(out, name + ".pb"), "wb") as f:
+        f.write(graph_def)
+    doc = {"variables": var_values, "feeds": feeds,
+           "fetches": [{"name": f, "dtype": r.dtype.name, "shape": list(r.shape),
+                        "values": np.asarray(r).flatten().tolist()} for f, r in zip(fetches, results)],
+           "collections": collections}
+    if extra:
+        doc.update(extra)
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
+def feed(dtype, values):
+    a = np.array(values, dtype=dtype)
+    return {"dtype": dtype, "shape": list(a.shape), "values": a.flatten().tolist()}
+
+
+def linear(out):
+    tf1.disable_resource_variables()
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [None, 3], name="input")
+        y = tf1.placeholder(tf.float32, [None, 1])
+        W = tf1.Variable(tf1.random_normal([3, 1], stddev=0.1, seed=1), name="W")
+        b = tf1.Variable(tf.zeros([1]), name="b")
+        pred = tf.matmul(x, W) + b
+        loss = tf.reduce_mean(tf.square(pred - y))
+        tf1.add_to_collection("losses", loss)
+        tf1.global_variables_initializer()
+    save(out, "linear", g, ["add:0", "Mean:0"],
+         {"input:0": feed("float32", [[1, 2, 3], [4, 5, 6]]),
+          "Placeholder:0": feed("float32", [[1], [0]])}, [W, b])
+
+
+def classifier(out):
+    tf1.disable_resource_variables()
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [None, 4], name="x")
+        labels = tf1.placeholder(tf.int64, [None], name="labels")
+        w0 = tf1.Variable(tf1.truncated_normal([4, 5], stddev=0.1, seed=2), name="w0")
+        b0 = tf1.Variable(tf1.zeros([5]), name="b0")
+        h = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w0), b0))
+        w1 = tf1.Variable(tf1.random_uniform([5, 3], -0.5, 0.5, seed=3), name="w1")
+        b1 = tf1.Variable(tf1.zeros([3]), name="b1")
+        logits = tf.matmul(h, w1) + b1
+        probs = tf.nn.softmax(logits, name="probs")
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+        onehot = tf.one_hot(labels, 3)
+        dense = tf.nn.softmax_cross_entropy_with_logits(labels=onehot, logits=logits)
+        sig = tf.nn.sigmoid_cross_entropy_with_logits(labels=onehot, logits=logits)
+        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), labels), tf.float32))
+        s = tf.reduce_sum(h, axis=1, keepdims=True)
+        tf1.global_variables_initializer()
+    fetches = [t.name for t in [logits, probs, loss, dense, sig, acc, s]]
+    save(out, "classifier", g, fetches,
+         {"x:0": feed("float32", [[1, 0, -1, 2], [0.5, 0.5, 0.5, 0.5], [-1, 2, 0, 1]]),
+          "labels:0": feed("int64", [2, 0, 1])}, [w0, b0, w1, b1])
+
+
+def seed_model(out):
+    tf1.disable_resource_variables()
+    g = tf.Graph()
+    with g.as_default():
+        x_data = tf1.placeholder(shape=[1], dtype=tf.float32, name="input")
+        y_target = tf1.placeholder(shape=[1], dtype=tf.float32)
+        A = tf1.Variable(tf1.random_normal(mean=10, shape=[1]))
+        my_output = tf.add(x_data, A)
+        xentropy = tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=tf.expand_dims(my_output, 0), labels=tf.expand_dims(y_target, 0))
+        tf1.add_to_collection("predict_op", tf.round(tf.sigmoid(my_output)))
+        tf1.global_variables_initializer()
+    save(out, "seed", g, [xentropy.name, "Round:0"],
+         {"input:0": feed("float32", [0.3]), "Placeholder:0": feed("float32", [1.0])}, [A])
+
+
+def resource(out):
+    tf1.enable_resource_variables()
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [None, 2], name="x")
+        W = tf1.Variable(tf.ones([2, 2]), name="W")
+        v = tf1.Variable(2.0, name="v")
+        y = tf.matmul(x, W)
+        tf1.global_variables_initializer()
+    save(out, "resource", g, [y.name], {"x:0": feed("float32", [[1, 2]])}, [W, v])
+    tf1.disable_resource_variables()
+
+
+def literal_ref(out):
+    tf1.disable_resource_variables()
+    g = tf.Graph()
+    with g.as_default():
+        v = tf1.Variable(3.0, name="v")
+        w = tf1.Variable([1.0, 2.0])
+        y = tf.multiply(v, w)
+        with tf.name_scope("scope"):
+            z = tf.maximum(y, 4.0)
+        tf1.global_variables_initializer()
+    save(out, "literal_ref", g, [y.name, z.name], {}, [v, w])
+
+
+def main():
+    out = sys.argv[1]
+    for fn in (linear, classifier, seed_model, resource, literal_ref):
+        fn(out)
+
+
+if __name__ == "__main__":
+    main()
