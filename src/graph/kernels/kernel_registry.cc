@@ -15,6 +15,8 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
   RegisterNoOpKernels(r);
+  RegisterGradKernels(r);
+  RegisterTrainingKernels(r);
   RegisterIoKernels(r);
 }
 
