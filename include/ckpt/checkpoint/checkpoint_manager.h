@@ -4,9 +4,11 @@
 //
 // Beyond TensorFlow:
 //   * Crash-safe: every file of a checkpoint is written under a temporary name, synced and
-//     renamed (data, companions, index last); then the state file is replaced atomically;
-//     only then are old checkpoints deleted. Open() removes leftovers of an interrupted save
-//     and adopts a complete checkpoint that a crash kept out of the state file.
+//     renamed (companions, data, index last); the checkpoints to delete are logged in
+//     `<state>.pending`; then the state file is replaced atomically (the commit point); only
+//     then are old checkpoints deleted. Open() removes leftovers of an interrupted save,
+//     finishes logged deletions, and adopts a complete (fully verified) checkpoint that a crash
+//     kept out of the state file. Details: docs/checkpoint.md.
 //   * Relocatable: the state file holds relative paths; old absolute ones are resolved inside
 //     the directory when their target is gone.
 //   * Keep the best K checkpoints by a metric in addition to the most recent N; metrics are
@@ -141,7 +143,9 @@ class CheckpointManager {
 
   // Copies `tensors` (the caller may modify them as soon as this returns) and saves them on a
   // background thread. Waits for a previous save first (at most one in flight). Returns the
-  // previous save's error, if any, without starting this one.
+  // previous save's error, if any, without starting this one. The copy's buffers are kept
+  // and reused by the next SaveAsync with the same names, dtypes and shapes (so the manager
+  // holds memory equal to the tensors' size after the first async save).
   Status SaveAsync(int64_t step, const NamedTensors& tensors, const SaveOptions& options = {});
 
   // Waits for the in-flight save; returns (and clears) the first error of async saves.
@@ -161,7 +165,8 @@ class CheckpointManager {
   const std::string& directory() const { return dir_; }
   // `<dir>/<checkpoint_name>-<step>`.
   std::string PrefixForStep(int64_t step) const;
-  // The latest committed checkpoint, if any.
+  // The latest committed checkpoint, if any (not re-verified; RestoreLatest and
+  // LatestVerifiedCheckpoint fall back past a corrupt one).
   std::optional<std::string> latest_checkpoint() const;
   // Highest step saved in this directory (also before a restart); -1 when none.
   int64_t last_step() const;
@@ -182,7 +187,9 @@ class CheckpointManager {
                                const SaveOptions& options);
   std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved);
   Status RetryPendingDeletions();
-  Status TakeAsyncError();
+  // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
+  // REQUIRES: mu_ held (or no concurrent access).
+  Status WritePendingLocked(const std::vector<std::string>& prefixes);
 
   Env* env_;
   std::string dir_;
@@ -196,10 +203,15 @@ class CheckpointManager {
   int64_t last_step_ = -1;
   std::vector<std::string> pending_delete_;
 
-  std::mutex async_mu_;  // guards worker_, async_error_, snapshot_pool_
+  std::mutex submit_mu_;  // serializes SaveAsync calls
+  std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
   std::jthread worker_;
   Status async_error_;
-  NamedTensors snapshot_pool_;  // buffers of the last async save, reused when shapes match
+  struct Snapshot {
+    NamedTensors tensors;                       // POD tensors borrow from `buffers`
+    std::vector<std::shared_ptr<void>> buffers;
+  };
+  Snapshot snapshot_pool_;  // buffers of the last async save, reused when shapes match
 };
 
 }  // namespace ckpt
