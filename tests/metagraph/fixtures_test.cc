@@ -316,6 +316,53 @@ TEST(FixtureSavedModel, HalfPlusTwoSignaturesRunByKey) {
   EXPECT_FALSE((*m)->RunSignature("no_such_signature", {}).ok());
 }
 
+// The TF-built sharded Saver subgraph of half_plus_two (StringJoin "_temp/part",
+// ShardedFilename, SaveV2 per shard, MergeV2Checkpoints) run as TF runs it: save tensor
+// fetched with the filename fed; the merged bundle restores, and the temp directory is gone.
+// (The one-element Pack of shard names is fed: the graph layer's Pack has no string kernel.)
+TEST(FixtureSavedModel, HalfPlusTwoShardedSaveOpRuns) {
+  const std::string dir = FixtureRoot() + "/tf1_savedmodel_half_plus_two";
+  if (!Env::Default()->IsDirectory(dir)) GTEST_SKIP() << "fixtures not found at " << dir;
+  auto m = LoadSavedModel(Env::Default(), dir);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const SaverDef& def = (*m)->saver->saver_def();
+  EXPECT_TRUE(def.sharded);
+  char tmpl[] = "/tmp/ckpt_mg_hp2_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string prefix = std::string(tmpl) + "/model";
+  ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(1.25f)).ok());
+  // Step 1: the shard (StringJoin + ShardedFilename + SaveV2) through save/control_dependency.
+  auto shard = (*m)->session->Run({{def.filename_tensor_name, Tensor::StringScalar(prefix)}},
+                                  {"save/control_dependency:0"});
+  ASSERT_TRUE(shard.ok()) << shard.status().ToString();
+  const std::string shard_name = (*shard)[0].strings()[0];
+  EXPECT_EQ(shard_name.rfind(prefix + "_temp", 0), 0u) << shard_name;
+  EXPECT_TRUE(shard_name.ends_with("/part-00000-of-00001")) << shard_name;
+  EXPECT_TRUE(Env::Default()->FileExists(shard_name + ".index"));
+  // Step 2: MergeV2Checkpoints into the prefix (deleting the temp directory).
+  auto got = (*m)->session->Run(
+      {{def.filename_tensor_name, Tensor::StringScalar(prefix)},
+       {"save/MergeV2Checkpoints/checkpoint_prefixes:0",
+        Tensor::FromStrings({shard_name}, {1})}},
+      {}, {"save/MergeV2Checkpoints"});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(Env::Default()->FileExists(prefix + ".index"));
+  EXPECT_TRUE(Env::Default()->FileExists(prefix + ".data-00000-of-00001"));
+  auto children = Env::Default()->GetChildren(tmpl);
+  ASSERT_TRUE(children.ok());
+  EXPECT_EQ(children->size(), 2u) << "temporary shard directory left behind";
+  ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(0.0f)).ok());
+  ASSERT_TRUE((*m)->saver->Restore(*(*m)->session, prefix).ok());
+  EXPECT_FLOAT_EQ((*m)->session->GetVariable("a")->data<float>()[0], 1.25f);
+  EXPECT_FLOAT_EQ((*m)->session->GetVariable("b")->data<float>()[0], 2.0f);
+  // Saver::Save on the imported sharded graph: one merged bundle, restorable.
+  auto saved = (*m)->saver->Save(*(*m)->session, std::string(tmpl) + "/via_saver", 7);
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(0.0f)).ok());
+  ASSERT_TRUE((*m)->saver->Restore(*(*m)->session, *saved).ok());
+  EXPECT_FLOAT_EQ((*m)->session->GetVariable("a")->data<float>()[0], 1.25f);
+}
+
 TEST(FixtureV1, SessionBundleRestoresAndSavesV1) {
   const std::string dir = FixtureRoot() + "/v1_sharded_session_bundle";
   if (!Env::Default()->IsDirectory(dir)) GTEST_SKIP() << "fixtures not found at " << dir;
