@@ -230,15 +230,30 @@ TEST_F(TfGraphs, LiteralInitialValuesNodeDefsMatchTf) {
   ExpectSameNodes(g, "literal_ref");
 }
 
+TEST_F(TfGraphs, RandomOpsNodeDefsMatchTf) {
+  Graph g;
+  ops::RandomNormal(g, TensorShape{6}, 0.0, 1.0, DataType::kFloat, 1);
+  ops::RandomUniform(g, TensorShape{5}, 0.0, 1.0, DataType::kFloat, 2);
+  ops::TruncatedNormal(g, TensorShape{9}, 0.0, 1.0, DataType::kFloat, 3);
+  ops::RandomNormal(g, TensorShape{3}, 0.0, 1.0, DataType::kDouble, 4);
+  ops::RandomUniform(g, TensorShape{3}, 0.0, 1.0, DataType::kDouble, 5);
+  ops::TruncatedNormal(g, TensorShape{5}, 0.0, 1.0, DataType::kDouble, 6);
+  ops::RandomNormal(g, TensorShape{2, 3}, 10.0, 2.0, DataType::kFloat, 7);
+  ops::RandomUniform(g, TensorShape{4}, -1.0, 3.0, DataType::kFloat, 8);
+  CKPT_ASSERT_OK(g.status());
+  ExpectSameNodes(g, "random");
+}
+
+// Seeded random ops produce TF's values (Philox stream, TF's sample conversions).
 TEST_F(TfGraphs, TfGraphsRunWithSameOutputs) {
-  for (const char* model : {"linear", "classifier", "seed", "resource", "literal_ref"}) {
+  for (const char* model : {"linear", "classifier", "seed", "resource", "literal_ref", "random"}) {
     SCOPED_TRACE(model);
     ExpectSameOutputs(model);
   }
 }
 
 TEST_F(TfGraphs, ExportedGraphsReimportIdentically) {
-  for (const char* model : {"linear", "classifier", "seed", "resource", "literal_ref"}) {
+  for (const char* model : {"linear", "classifier", "seed", "resource", "literal_ref", "random"}) {
     auto g = Graph::FromGraphDef(Read(std::string(model) + ".pb"));
     ASSERT_TRUE(g.ok()) << model << ": " << g.status().ToString();
     tensorflow::GraphDef theirs, again;

@@ -136,9 +136,23 @@ def literal_ref(out):
     save(out, "literal_ref", g, [y.name, z.name], {}, [v, w])
 
 
+def random_ops(out):
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.random.normal([6], seed=1)
+        b = tf.random.uniform([5], seed=2)
+        c = tf.random.truncated_normal([9], seed=3)
+        d = tf.random.normal([3], seed=4, dtype=tf.float64)
+        e = tf.random.uniform([3], seed=5, dtype=tf.float64)
+        f = tf.random.truncated_normal([5], seed=6, dtype=tf.float64)
+        h = tf.random.normal([2, 3], mean=10, stddev=2, seed=7)
+        u = tf.random.uniform([4], minval=-1, maxval=3, seed=8)
+    save(out, "random", g, [t.name for t in (a, b, c, d, e, f, h, u)], {}, [])
+
+
 def main():
     out = sys.argv[1]
-    for fn in (linear, classifier, seed_model, resource, literal_ref):
+    for fn in (linear, classifier, seed_model, resource, literal_ref, random_ops):
         fn(out)
 
 
