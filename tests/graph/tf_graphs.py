@@ -34,11 +34,14 @@ def save(out, name, g, fetches, feeds, variables, extra=None):
         feed_dict = {g.get_tensor_by_name(k): np.array(v["values"], dtype=v["dtype"]).reshape(v["shape"])
                      for k, v in feeds.items()}
         results = sess.run([g.get_tensor_by_name(f) for f in fetches], feed_dict)
+        # A second run: stateful ops (random) continue their streams.
+        results2 = sess.run([g.get_tensor_by_name(f) for f in fetches], feed_dict)
     with open(os.path.join(out, name + ".pb"), "wb") as f:
         f.write(graph_def)
     doc = {"variables": var_values, "feeds": feeds,
            "fetches": [{"name": f, "dtype": r.dtype.name, "shape": list(r.shape),
                         "values": np.asarray(r).flatten().tolist()} for f, r in zip(fetches, results)],
+           "fetches_second_run": [np.asarray(r).flatten().tolist() for r in results2],
            "collections": collections}
     if extra:
         doc.update(extra)
