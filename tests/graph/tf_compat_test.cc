@@ -250,7 +250,8 @@ TEST_F(TfGraphs, RandomOpsNodeDefsMatchTf) {
 
 // Seeded random ops produce TF's values (Philox stream, TF's sample conversions).
 TEST_F(TfGraphs, TfGraphsRunWithSameOutputs) {
-  for (const char* model : {"linear", "classifier", "seed", "resource", "literal_ref", "random"}) {
+  for (const char* model :
+       {"linear", "classifier", "seed", "resource", "literal_ref", "random", "op_zoo"}) {
     SCOPED_TRACE(model);
     ExpectSameOutputs(model);
   }
