@@ -192,6 +192,8 @@ def op_zoo(out):
             tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(p), logits=x),
             tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[2, 0], logits=x),
             tf.compat.v1.placeholder_with_default(x, [None, 3]), tf.cast(i, tf.float64) * 0.5,
+            tf.broadcast_to(p[0], [2, 3]), *tf.unstack(x, axis=1), *tf.shape_n([x, e]),
+            tf.raw_ops.Snapshot(input=x),
         ]
     save(out, "op_zoo", g, [t.name for t in r],
          {"x:0": feed("float32", [[-1.5, 0.5, 2.5], [0.25, -0.75, 3.0]]),
