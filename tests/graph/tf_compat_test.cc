@@ -25,22 +25,46 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::PS;
 
-// Runs the generator once per test binary.
+// Runs the generator once and caches its output under $CKPT_BINARY_DIR (ctest runs each test
+// in its own process), keyed by the generator's contents; a scratch directory per process.
 class TfGraphs : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string((fs::temp_directory_path() /
-                            ("ckpt_tf_graphs_" + std::to_string(::getpid()))).string());
-    fs::create_directories(*dir_);
     const std::string script = std::string(CKPT_SOURCE_DIR) + "/tests/graph/tf_graphs.py";
+    std::ifstream sf(script);
+    std::stringstream text;
+    text << sf.rdbuf();
+    const char* bin = std::getenv("CKPT_BINARY_DIR");
+    const fs::path base = bin != nullptr ? fs::path(bin) : fs::temp_directory_path();
+    const std::string key = std::to_string(std::hash<std::string>{}(text.str()));
+    dir_ = new std::string((base / ("tf_graphs_" + key)).string());
+    scratch_ = new std::string(
+        (fs::temp_directory_path() / ("ckpt_tf_scratch_" + std::to_string(::getpid()))).string());
+    fs::create_directories(*scratch_);
+    if (fs::exists(*dir_ + "/done")) {
+      ok_ = true;
+      return;
+    }
+    const std::string tmp = *dir_ + ".tmp" + std::to_string(::getpid());
+    fs::create_directories(tmp);
     const std::string cmd = "python3 -c 'import tensorflow' >/dev/null 2>&1 && python3 " +
-                            script + " " + *dir_ + " >" + *dir_ + "/log.txt 2>&1";
+                            script + " " + tmp + " >" + tmp + "/log.txt 2>&1";
     ok_ = std::system(cmd.c_str()) == 0;
+    if (ok_) {
+      std::ofstream(tmp + "/done") << "ok\n";
+      std::error_code ec;
+      fs::rename(tmp, *dir_, ec);  // another process may have won the race: use its copy
+      if (ec) fs::remove_all(tmp, ec);
+    } else {
+      std::error_code ec;
+      fs::remove_all(tmp, ec);
+    }
   }
   static void TearDownTestSuite() {
     std::error_code ec;
-    fs::remove_all(*dir_, ec);
+    fs::remove_all(*scratch_, ec);
     delete dir_;
+    delete scratch_;
   }
   void SetUp() override {
     if (!ok_) GTEST_SKIP() << "TensorFlow (python3 -c 'import tensorflow') is not available";
@@ -139,9 +163,11 @@ class TfGraphs : public ::testing::Test {
   }
 
   static std::string* dir_;
+  static std::string* scratch_;
   static bool ok_;
 };
 std::string* TfGraphs::dir_ = nullptr;
+std::string* TfGraphs::scratch_ = nullptr;
 bool TfGraphs::ok_ = false;
 
 TEST_F(TfGraphs, LinearRegressionNodeDefsMatchTf) {
@@ -298,12 +324,12 @@ TEST_F(TfGraphs, TfRunsOurGraph) {
   auto ours = (*s)->Run({{"x:0", xv}, {"labels:0", lv}}, {"loss:0", "probs:0"});
   ASSERT_TRUE(ours.ok()) << ours.status().ToString();
 
-  const std::string pb = *dir_ + "/ours.pb";
+  const std::string pb = *scratch_ + "/ours.pb";
   {
     std::ofstream f(pb, std::ios::binary);
     f << g.SerializeGraphDef();
   }
-  const std::string out = *dir_ + "/ours_out.json";
+  const std::string out = *scratch_ + "/ours_out.json";
   const std::string py =
       "import json, os, sys\n"
       "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
@@ -318,13 +344,19 @@ TEST_F(TfGraphs, TfRunsOurGraph) {
       "                                        'labels:0': np.array([3, 1], np.int64)})\n"
       "json.dump({'loss': float(l), 'probs': p.flatten().tolist()}, open(sys.argv[2], 'w'))\n";
   {
-    std::ofstream f(*dir_ + "/run_ours.py");
+    std::ofstream f(*scratch_ + "/run_ours.py");
     f << py;
   }
-  const std::string cmd = "python3 " + *dir_ + "/run_ours.py " + pb + " " + out + " >" + *dir_ +
-                          "/run_ours.log 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << Read("run_ours.log");
-  json tf_out = json::parse(Read("ours_out.json"));
+  const std::string cmd = "python3 " + *scratch_ + "/run_ours.py " + pb + " " + out + " >" +
+                          *scratch_ + "/run_ours.log 2>&1";
+  auto read_scratch = [&](const std::string& name) {
+    std::ifstream f(*scratch_ + "/" + name);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_scratch("run_ours.log");
+  json tf_out = json::parse(read_scratch("ours_out.json"));
   EXPECT_NEAR((*ours)[0].data<float>()[0], tf_out["loss"].get<double>(), 1e-5);
   std::vector<double> tf_probs = tf_out["probs"];
   ASSERT_EQ(tf_probs.size(), 8u);
