@@ -11,7 +11,6 @@ is reported separately). TensorFlow's writer does not fsync. Reads find a warm p
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
