@@ -47,3 +47,12 @@ section "5. Warm start: new loss, variable renamed (Variable -> A_warm), one new
 
 section "6. Deploy: import checkpoint_model-999.meta, restore, run predict_op on input [2.4]"
 "$DEPLOY" ./checkpoint_dir/checkpoint_model-999 2.4
+
+MLP="$BUILD/examples/mlp/mlp_demo"
+if [[ -x $MLP ]]; then
+  section "7. A softmax classifier (MLP) with Adam: train 300 steps, stop, resume to 500"
+  rm -rf ./mlp_dir
+  "$MLP" train ./mlp_dir 300
+  "$MLP" resume ./mlp_dir 500
+  cat ./mlp_dir/checkpoint
+fi

@@ -11,6 +11,7 @@
 //   seed_demo warmstart PREFIX           a changed model (new loss, variable renamed, one new
 //                                        variable) initialised from PREFIX's "Variable"
 //
+// The graph seed is fixed (A's initial value is the same in every run).
 // Data: 50 points from N(-1, 1) labelled 0 and 50 from N(3, 1) labelled 1; step i trains on
 // point order[i], with order drawn once from a fixed seed, so a resumed run sees the same
 // points as an uninterrupted one.
@@ -64,6 +65,9 @@ struct SeedModel {
 // expand_dims(x + A), predict_op = round(sigmoid(x + A)), GradientDescent(0.05).
 Status BuildSeed(SeedModel* m) {
   Graph& g = m->graph;
+  // tf.compat.v1.set_random_seed(2024): every run starts from the same A, so an uninterrupted
+  // run and a killed-and-resumed one can be compared exactly.
+  g.set_seed(2024);
   m->x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}), "input");
   m->y = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}));
   ops::Variable a = ops::MakeVariable(g, ops::RandomNormal(g, {1}, 10.0));

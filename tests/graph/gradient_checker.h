@@ -27,9 +27,12 @@ struct GradientCheckInput {
 inline double ComputeGradientError(Graph& g, const std::vector<GradientCheckInput>& xs,
                                    const Output& y, std::string* error,
                                    const Session::FeedList& extra_feeds = {},
-                                   double delta = 1e-3) {
+                                   double delta = 1e-5) {
   const DataType ydt = g.OutputType(y);
-  Output gy = ops::Placeholder(g, ydt, PartialShape(), "grad_y_check");
+  Output gy_in = ops::Placeholder(g, ydt, PartialShape(), "grad_y_check");
+  // Gradient functions may take control dependencies on the incoming gradient; an Identity
+  // keeps those edges off the fed placeholder itself.
+  Output gy = ops::Identity(g, gy_in, "grad_y_check_value");
   std::vector<Output> x_outs;
   for (const auto& in : xs) x_outs.push_back(in.x);
   auto grads = Gradients(g, {y}, x_outs, {gy});
@@ -77,7 +80,7 @@ inline double ComputeGradientError(Graph& g, const std::vector<GradientCheckInpu
         Tensor onehot(ydt, ybase.shape());
         for (int64_t k = 0; k < ny; ++k) set(onehot, k, k == j ? 1.0 : 0.0);
         Session::FeedList f = feeds_with(base);
-        f.emplace_back(gy.name(), onehot);
+        f.emplace_back(gy_in.name(), onehot);
         auto r = sess.Run(f, {(*grads)[xi].name()});
         if (!r.ok()) {
           *error = r.status().ToString();

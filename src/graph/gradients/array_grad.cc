@@ -166,17 +166,98 @@ Status ConcatV2Grad(const GradOp& op, const Outs& dy, Outs* dx) {
 }
 
 Status FillGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  // reduce_sum(grad) over all axes (Range(Rank) when the rank is not static).
+  *dx = {Output(), ops::Sum(*op.g, dy[0])};
+  return Status::OK();
+}
+
+Status SliceGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Graph& g = *op.g;
-  PartialShape s = StaticShape(g, dy[0]);
-  Output sum;
-  if (s.known_rank()) {
-    std::vector<int32_t> all(s.rank());
-    std::iota(all.begin(), all.end(), 0);
-    sum = ReduceSumAxes(g, dy[0], all, false, "Sum");
-  } else {
-    return UnimplementedError("gradient of Fill '" + op.name + "' needs a known rank");
+  const Output &x = op.inputs[0], &begin = op.inputs[1];
+  const DataType idx = g.OutputType(begin);
+  Output rank = ops::Rank(g, x);
+  if (idx != DataType::kInt32) rank = ops::Cast(g, rank, idx);
+  Output slice_size = ops::Shape(g, op.output(0), idx);
+  Output one = ops::Const(g, 1.0, idx, {}, "Const");
+  Output shape = ops::Pack(g, {rank, one}, 0);
+  Output before = ReshapeTo(g, begin, shape);
+  Output in_shape = ops::Shape(g, x, idx);
+  Output rest = ops::Sub(g, ops::Sub(g, in_shape, slice_size, "sub"), begin, "sub");
+  Output after = ReshapeTo(g, rest, shape);
+  Output paddings = ops::Concat(g, {before, after}, 1);
+  *dx = {AddOp(g, "Pad", "Pad", {dy[0], paddings}), Output(), Output()};
+  return Status::OK();
+}
+
+Status StridedSliceGradFn(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  const DataType idx = g.OutputType(op.inputs[1]);
+  Output shape = idx == DataType::kInt32 ? ShapeOf(g, op.inputs[0], "Shape")
+                                         : ops::Shape(g, op.inputs[0], idx);
+  AttrMap attrs;
+  for (const char* m : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
+                        "shrink_axis_mask"}) {
+    auto a = g.GetAttr(op.name, m);
+    attrs[m] = a.ok() && a->is<int64_t>() ? a->get<int64_t>() : int64_t{0};
   }
-  *dx = {Output(), sum};
+  Output r = AddOp(g, "StridedSliceGrad", "StridedSliceGrad",
+                   {shape, op.inputs[1], op.inputs[2], op.inputs[3], dy[0]}, attrs);
+  *dx = {r, Output(), Output(), Output()};
+  return Status::OK();
+}
+
+// Dense form of TF's IndexedSlices gradient of gather along axis 0:
+// UnsortedSegmentSum(reshape(grad, [size(indices)] + params_shape[1:]), indices, params_shape[0]).
+Status GatherGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  const Output &params = op.inputs[0], &indices = op.inputs[1];
+  if (op.type == "GatherV2") {
+    auto axis = ConstValue(g, op.inputs[2]);
+    int64_t a = -1;
+    if (axis && axis->num_elements() == 1) {
+      a = axis->dtype() == DataType::kInt32 ? axis->flat<int32_t>()[0] : axis->flat<int64_t>()[0];
+    }
+    auto bd = g.GetAttr(op.name, "batch_dims");
+    const int64_t batch_dims = bd.ok() && bd->is<int64_t>() ? bd->get<int64_t>() : 0;
+    if (a != 0 || batch_dims != 0) {
+      return UnimplementedError("gradient of GatherV2 '" + op.name +
+                                "' is implemented for a constant axis 0 and batch_dims 0");
+    }
+  }
+  Output params_shape = ops::Shape(g, params, DataType::kInt32, "Shape");
+  Output size = ops::ExpandDims(g, ops::Size(g, indices, DataType::kInt32), 0);
+  Output tail = ops::Slice(g, params_shape, IntVectorConst(g, {1}, "Const"),
+                           IntVectorConst(g, {-1}, "Const"));
+  Output values_shape = ops::Concat(g, {size, tail}, 0);
+  Output values = ReshapeTo(g, dy[0], values_shape);
+  Output flat_idx = ReshapeTo(g, indices, size);
+  Output first = ops::Slice(g, params_shape, IntVectorConst(g, {0}, "Const"),
+                            IntVectorConst(g, {1}, "Const"));
+  Output num = ReshapeTo(g, first, IntVectorConst(g, {}, "Const"));
+  Output dense = AddOp(g, "UnsortedSegmentSum", "UnsortedSegmentSum", {values, flat_idx, num});
+  dx->assign(op.inputs.size(), Output());
+  (*dx)[0] = dense;
+  return Status::OK();
+}
+
+Status PadGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  const Output& paddings = op.inputs[1];
+  const DataType idx = g.OutputType(paddings);
+  Output b0 = idx == DataType::kInt32 ? IntVectorConst(g, {0, 0}, "Const")
+                                      : ops::Cast(g, IntVectorConst(g, {0, 0}, "Const"), idx);
+  Output s0 = idx == DataType::kInt32 ? IntVectorConst(g, {-1, 1}, "Const")
+                                      : ops::Cast(g, IntVectorConst(g, {-1, 1}, "Const"), idx);
+  Output first_col = ops::Slice(g, paddings, b0, s0);
+  Output begin = ReshapeTo(g, first_col, IntVectorConst(g, {-1}, "Const"));
+  Output size = ops::Shape(g, op.inputs[0], idx);
+  *dx = {ops::Slice(g, dy[0], begin, size), Output()};
+  return Status::OK();
+}
+
+Status UnsortedSegmentSumGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  *dx = {ops::Gather(g, dy[0], op.inputs[1], 0), Output(), Output()};
   return Status::OK();
 }
 
@@ -208,17 +289,25 @@ void RegisterArrayGradients(GradRegistry* r) {
   r->Register("Tile", TileGrad);
   r->Register("ConcatV2", ConcatV2Grad);
   r->Register("Fill", FillGrad);
+  r->Register("Slice", SliceGrad);
+  r->Register("StridedSlice", StridedSliceGradFn);
+  r->Register("Gather", GatherGrad);
+  r->Register("GatherV2", GatherGrad);
+  r->Register("Pad", PadGrad);
+  r->Register("UnsortedSegmentSum", UnsortedSegmentSumGrad);
   for (const char* op :
        {"Const", "Placeholder", "Shape", "ShapeN", "Rank", "Size", "ZerosLike", "OnesLike",
         "StopGradient", "OneHot", "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
         "VariableV2", "VarHandleOp", "VarIsInitializedOp", "IsVariableInitialized", "Assign",
         "AssignAdd", "AssignSub", "AssignVariableOp", "AssignAddVariableOp",
-        "AssignSubVariableOp", "NoOp", "SaveV2", "RestoreV2", "MergeV2Checkpoints",
+        "AssignSubVariableOp", "NoOp", "SaveV2", "RestoreV2", "MergeV2Checkpoints", "Restore",
+        "RestoreSlice", "ShardedFilename", "ShardedFilespec", "StaticRegexFullMatch",
+        "StringJoin", "Variable",
         "ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "SigmoidGrad", "TanhGrad",
         "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "BiasAddGrad",
         "ApplyGradientDescent", "ResourceApplyGradientDescent", "ApplyMomentum",
         "ResourceApplyMomentum", "ApplyAdam", "ResourceApplyAdam", "ApplyRMSProp",
-        "ResourceApplyRMSProp"}) {
+        "ResourceApplyRMSProp", "StridedSliceGrad"}) {
     r->NoGradient(op);
   }
 }

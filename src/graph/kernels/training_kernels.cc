@@ -1,11 +1,14 @@
 // Optimizer update kernels: Apply{GradientDescent,Momentum,Adam,RMSProp} on ref variables and
-// their ResourceApply* twins on resource variables. Updates are in place (a fetched variable
-// value is only valid until the next Run, see session.h) and follow the element formulas and
-// evaluation order of TF's CPU training functors, so one step matches TF to float rounding.
+// their ResourceApply* twins on resource variables. Updated values go to fresh buffers
+// (tensors fetched before keep their values, as session.h promises) and follow the element
+// formulas and evaluation order of TF's CPU training functors, so a step matches TF to float
+// rounding.
 #include <cmath>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include "graph/kernel.h"
 #include "graph/kernels/kernel_util.h"
@@ -91,55 +94,64 @@ class ApplyKernel : public OpKernel {
     return ctx->input(i).data<T>()[0];
   }
 
+  // Writes the updated values into fresh buffers (copy-on-write: a tensor fetched earlier
+  // may share the old buffer, and Session promises updates never write into it).
   template <typename T>
   Status Run(OpKernelContext* ctx, VarSlot** slots, const Tensor& grad_t) {
-    const int64_t n = grad_t.num_elements();
-    const T* g = grad_t.data<T>();
-    T* var = slots[0]->value.template data<T>();
+    using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
+    using Map = Eigen::Map<Arr>;
+    using CMap = Eigen::Map<const Arr>;
+    const Eigen::Index n = grad_t.num_elements();
+    constexpr int kVars = kAlgo == Algo::kGradientDescent ? 1 : kAlgo == Algo::kMomentum ? 2 : 3;
+    Tensor fresh[kVars];
+    for (int i = 0; i < kVars; ++i) {
+      CKPT_ASSIGN_OR_RETURN(fresh[i], Tensor::Allocate(grad_t.dtype(), grad_t.shape()));
+    }
+    CMap g(grad_t.data<T>(), n);
+    CMap var(slots[0]->value.template data<T>(), n);
+    Map nvar(fresh[0].template data<T>(), n);
     if constexpr (kAlgo == Algo::kGradientDescent) {
       const T lr = Scalar<T>(ctx, 1);
-      for (int64_t i = 0; i < n; ++i) var[i] -= g[i] * lr;
+      nvar = var - g * lr;
     } else if constexpr (kAlgo == Algo::kMomentum) {
-      T* accum = slots[1]->value.template data<T>();
+      CMap accum(slots[1]->value.template data<T>(), n);
+      Map naccum(fresh[1].template data<T>(), n);
       const T lr = Scalar<T>(ctx, 2);
       const T momentum = Scalar<T>(ctx, 4);
-      for (int64_t i = 0; i < n; ++i) {
-        accum[i] = accum[i] * momentum + g[i];
-        if (nesterov_) {
-          var[i] -= g[i] * lr + accum[i] * momentum * lr;
-        } else {
-          var[i] -= accum[i] * lr;
-        }
+      naccum = accum * momentum + g;
+      if (nesterov_) {
+        nvar = var - (g * lr + naccum * momentum * lr);
+      } else {
+        nvar = var - naccum * lr;
       }
     } else if constexpr (kAlgo == Algo::kAdam) {
-      T* m = slots[1]->value.template data<T>();
-      T* v = slots[2]->value.template data<T>();
+      CMap m(slots[1]->value.template data<T>(), n);
+      CMap v(slots[2]->value.template data<T>(), n);
+      Map nm(fresh[1].template data<T>(), n);
+      Map nv(fresh[2].template data<T>(), n);
       const T beta1_power = Scalar<T>(ctx, 3), beta2_power = Scalar<T>(ctx, 4);
       const T lr = Scalar<T>(ctx, 5), beta1 = Scalar<T>(ctx, 6), beta2 = Scalar<T>(ctx, 7);
       const T epsilon = Scalar<T>(ctx, 8);
       const T alpha = lr * std::sqrt(T(1) - beta2_power) / (T(1) - beta1_power);
-      const T one_m_b1 = T(1) - beta1, one_m_b2 = T(1) - beta2;
-      for (int64_t i = 0; i < n; ++i) {
-        m[i] += (g[i] - m[i]) * one_m_b1;
-        v[i] += (g[i] * g[i] - v[i]) * one_m_b2;
-        if (nesterov_) {
-          var[i] -= ((g[i] * one_m_b1 + beta1 * m[i]) * alpha) / (std::sqrt(v[i]) + epsilon);
-        } else {
-          var[i] -= (m[i] * alpha) / (std::sqrt(v[i]) + epsilon);
-        }
+      nm = m + (g - m) * (T(1) - beta1);
+      nv = v + (g.square() - v) * (T(1) - beta2);
+      if (nesterov_) {
+        nvar = var - ((g * (T(1) - beta1) + beta1 * nm) * alpha) / (nv.sqrt() + epsilon);
+      } else {
+        nvar = var - (nm * alpha) / (nv.sqrt() + epsilon);
       }
     } else {
-      T* ms = slots[1]->value.template data<T>();
-      T* mom = slots[2]->value.template data<T>();
+      CMap ms(slots[1]->value.template data<T>(), n);
+      CMap mom(slots[2]->value.template data<T>(), n);
+      Map nms(fresh[1].template data<T>(), n);
+      Map nmom(fresh[2].template data<T>(), n);
       const T lr = Scalar<T>(ctx, 3), rho = Scalar<T>(ctx, 4), momentum = Scalar<T>(ctx, 5);
       const T epsilon = Scalar<T>(ctx, 6);
-      const T one_m_rho = T(1) - rho;
-      for (int64_t i = 0; i < n; ++i) {
-        ms[i] += (g[i] * g[i] - ms[i]) * one_m_rho;
-        mom[i] = mom[i] * momentum + (g[i] * lr) / std::sqrt(ms[i] + epsilon);
-        var[i] -= mom[i];
-      }
+      nms = ms + (g.square() - ms) * (T(1) - rho);
+      nmom = mom * momentum + (g * lr) / (nms + epsilon).sqrt();
+      nvar = var - nmom;
     }
+    for (int i = 0; i < kVars; ++i) slots[i]->value = std::move(fresh[i]);
     return Status::OK();
   }
 
