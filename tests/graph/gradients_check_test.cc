@@ -33,7 +33,7 @@ const std::set<std::string>& CheckedOps() {
       "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select",
       "SelectV2", "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack",
       "Unpack", "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice",
-      "StridedSlice", "Gather", "GatherV2", "Pad", "UnsortedSegmentSum"};
+      "StridedSlice", "Gather", "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch"};
   return s;
 }
 
@@ -243,6 +243,14 @@ TEST(GradientCheck, ArrayOps) {
     ExpectGradientOk(op, g, {{x, Seq(s, -1, 0.3)}}, y);
   };
   one("ExpandDims", [](Graph& g, Output x) { return ops::ExpandDims(g, x, 1); }, {2, 3});
+  one("DynamicStitch",
+      [](Graph& g, Output x) {
+        Output idx = ops::Const(g, Tensor::FromVector<int32_t>({2, 0, 1}, TensorShape{3}));
+        return Output(g.AddNode("DynamicStitch", g.UniqueName("DynamicStitch"),
+                                std::vector<Output>{idx, x}, {{"N", AttrValue(1)}})
+                          .name);
+      },
+      {3, 2});
   one("Squeeze", [](Graph& g, Output x) { return ops::Squeeze(g, x); }, {2, 1, 3});
   one("Reshape",
       [](Graph& g, Output x) {

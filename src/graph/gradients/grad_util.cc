@@ -25,6 +25,7 @@ const GradRegistry& GradRegistry::Global() {
     RegisterMathGradients(r);
     RegisterArrayGradients(r);
     RegisterNnGradients(r);
+    RegisterIoGradients(r);
     return r;
   }();
   return *registry;

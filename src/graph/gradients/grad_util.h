@@ -55,6 +55,7 @@ class GradRegistry {
 void RegisterMathGradients(GradRegistry* r);
 void RegisterArrayGradients(GradRegistry* r);
 void RegisterNnGradients(GradRegistry* r);
+void RegisterIoGradients(GradRegistry* r);  // io_grad.cc
 
 // ---- node helpers ------------------------------------------------------------------------
 // The value of a Const node output (nullopt otherwise).
