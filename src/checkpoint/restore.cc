@@ -57,7 +57,7 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
   std::unique_ptr<BundleReader> bundle;
   std::unique_ptr<CheckpointReader> v1;
   std::vector<std::string> keys;
-  std::map<std::string, const VariableInfo*> v1_vars;
+  std::map<std::string, const CheckpointTensorInfo*> v1_vars;
   if (env->FileExists(prefix + ".index")) {
     BundleReaderOptions ro;
     ro.verify_checksums = options.verify_checksums;

@@ -267,13 +267,13 @@ Status Read(const std::string& prefix) {
     CKPT_RETURN_IF_ERROR(bundle->VerifyAll());
     out["num_shards"] = bundle->num_shards();
     std::vector<std::string> names;
-    for (const ckpt::VariableInfo& info : reader->variables()) names.push_back(info.name);
+    for (const ckpt::CheckpointTensorInfo& info : reader->variables()) names.push_back(info.name);
     if (names != bundle->keys()) {
       return ckpt::InternalError("CheckpointReader and BundleReader list different keys");
     }
   }
   json vars = json::array();
-  for (const ckpt::VariableInfo& info : reader->variables()) {
+  for (const ckpt::CheckpointTensorInfo& info : reader->variables()) {
     CKPT_ASSIGN_OR_RETURN(Tensor t, reader->Lookup(info.name));
     if (t.dtype() != info.dtype || !(t.shape() == info.shape)) {
       return ckpt::InternalError("variable " + info.name + ": lookup gave " + t.DebugString(0) +

@@ -16,7 +16,7 @@
 
 namespace ckpt {
 
-struct VariableInfo {
+struct CheckpointTensorInfo {
   std::string name;
   DataType dtype = DataType::kInvalid;
   TensorShape shape;
@@ -29,7 +29,7 @@ class CheckpointReader {
  public:
   virtual ~CheckpointReader() = default;
   // Sorted by name; partitioned tensors appear once with their full shape.
-  virtual const std::vector<VariableInfo>& variables() const = 0;
+  virtual const std::vector<CheckpointTensorInfo>& variables() const = 0;
   virtual bool Contains(std::string_view name) const = 0;
   virtual StatusOr<Tensor> Lookup(std::string_view name) const = 0;
   // "V1" or "V2".

@@ -12,7 +12,7 @@ class V2Reader final : public CheckpointReader {
     for (const std::string& key : reader_->keys()) {
       auto e = reader_->GetEntry(key);
       if (!e.ok()) continue;
-      VariableInfo v;
+      CheckpointTensorInfo v;
       v.name = key;
       v.dtype = e->dtype;
       v.shape = e->shape;
@@ -24,7 +24,7 @@ class V2Reader final : public CheckpointReader {
       variables_.push_back(std::move(v));
     }
   }
-  const std::vector<VariableInfo>& variables() const override { return variables_; }
+  const std::vector<CheckpointTensorInfo>& variables() const override { return variables_; }
   bool Contains(std::string_view name) const override { return reader_->Contains(name); }
   StatusOr<Tensor> Lookup(std::string_view name) const override { return reader_->Lookup(name); }
   std::string_view format() const override { return "V2"; }
@@ -32,7 +32,7 @@ class V2Reader final : public CheckpointReader {
 
  private:
   std::unique_ptr<BundleReader> reader_;
-  std::vector<VariableInfo> variables_;
+  std::vector<CheckpointTensorInfo> variables_;
 };
 
 }  // namespace

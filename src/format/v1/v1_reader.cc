@@ -25,7 +25,7 @@ constexpr int kV1MinProducer = 0;
 using bundle::PrintableKey;
 
 struct V1Tensor {
-  VariableInfo info;
+  CheckpointTensorInfo info;
   std::vector<TensorSlice> slices;
 };
 
@@ -41,7 +41,7 @@ class V1Reader final : public CheckpointReader {
  public:
   static StatusOr<std::unique_ptr<CheckpointReader>> Open(Env* env, std::string_view pattern);
 
-  const std::vector<VariableInfo>& variables() const override { return variables_; }
+  const std::vector<CheckpointTensorInfo>& variables() const override { return variables_; }
   bool Contains(std::string_view name) const override {
     return tensors_.count(std::string(name)) > 0;
   }
@@ -60,7 +60,7 @@ class V1Reader final : public CheckpointReader {
   std::string pattern_;
   std::map<std::string, V1Tensor> tensors_;
   std::map<std::string, std::pair<std::string, std::string>> records_;  // key -> (file, value)
-  std::vector<VariableInfo> variables_;
+  std::vector<CheckpointTensorInfo> variables_;
 };
 
 Status V1Reader::AddFile(Env* env, const std::string& file) {
