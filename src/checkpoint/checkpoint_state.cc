@@ -361,6 +361,12 @@ StatusOr<std::optional<CheckpointState>> GetCheckpointState(Env* env, const std:
                                                             std::string_view filename) {
   std::string file = path::Join(dir, filename);
   if (!env->FileExists(file)) return std::optional<CheckpointState>();
+  // A state file lists paths; anything this large is not one (and is not read into memory).
+  constexpr uint64_t kMaxStateFileBytes = uint64_t{64} << 20;
+  auto size = env->GetFileSize(file);
+  if (size.ok() && *size > kMaxStateFileBytes)
+    return DataLossError("checkpoint state " + file + " is " + std::to_string(*size) +
+                         " bytes (more than 64 MiB): not a state file");
   auto text = env->ReadFileToString(file);
   if (!text.ok()) {
     if (IsNotFound(text.status())) return std::optional<CheckpointState>();

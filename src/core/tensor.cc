@@ -12,11 +12,11 @@ namespace {
 constexpr size_t kAlignment = 64;  // Eigen-friendly, cache-line aligned
 
 // Returns null on failure (no exceptions).
-std::shared_ptr<void> AllocatePod(size_t bytes) {
+std::shared_ptr<void> AllocatePod(size_t bytes, bool zero_fill) {
   void* p = nullptr;
   size_t alloc = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (posix_memalign(&p, kAlignment, alloc) != 0) return nullptr;
-  std::memset(p, 0, alloc);
+  if (zero_fill) std::memset(p, 0, alloc);
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }
 
@@ -47,6 +47,14 @@ Tensor::Tensor(DataType dtype, const TensorShape& shape) {
 }
 
 StatusOr<Tensor> Tensor::Allocate(DataType dtype, const TensorShape& shape) {
+  return AllocateImpl(dtype, shape, /*zero_fill=*/true);
+}
+
+StatusOr<Tensor> Tensor::AllocateUninitialized(DataType dtype, const TensorShape& shape) {
+  return AllocateImpl(dtype, shape, /*zero_fill=*/false);
+}
+
+StatusOr<Tensor> Tensor::AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = shape;
@@ -57,7 +65,7 @@ StatusOr<Tensor> Tensor::Allocate(DataType dtype, const TensorShape& shape) {
     if (!CheckedBytes(dtype, shape, &bytes)) {
       return InvalidArgumentError("tensor of shape " + shape.DebugString() + " is too large");
     }
-    t.holder_ = AllocatePod(bytes);
+    t.holder_ = AllocatePod(bytes, zero_fill);
   } else {
     return InvalidArgumentError(std::string("cannot allocate a tensor of dtype ") +
                                 std::string(DataTypeName(dtype)));

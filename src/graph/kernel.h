@@ -196,5 +196,9 @@ void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
 void RegisterNoOpKernels(KernelRegistry* r);
+void RegisterGradKernels(KernelRegistry* r);      // grad_kernels.cc
+void RegisterTrainingKernels(KernelRegistry* r);  // training_kernels.cc
+// Registered last: its "Variable" kernel reuses the VariableV2 factory.
+void RegisterIoKernels(KernelRegistry* r);
 
 }  // namespace ckpt

@@ -48,6 +48,8 @@ void RegisterNnOps(OpRegistry* r);
 void RegisterStateOps(OpRegistry* r);
 void RegisterRandomOps(OpRegistry* r);
 void RegisterNoOps(OpRegistry* r);  // NoOp, control flow helpers
+void RegisterTrainingOps(OpRegistry* r);  // gradient helpers and optimizer updates
+void RegisterIoOps(OpRegistry* r);  // SaveV2/RestoreV2 and the Saver graphs' string ops
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
 // that has no default.

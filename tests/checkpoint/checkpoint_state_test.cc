@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "checkpoint_test_util.h"
@@ -93,6 +94,48 @@ TEST(CheckpointState, RejectsBadText) {
   }
   auto s = ParseCheckpointState("model_checkpoint_path: \"a\"\nbogus: 1\n");
   EXPECT_THAT(std::string(s.status().message()), HasSubstr("line 2"));
+}
+
+TEST(CheckpointState, HostileTextNeverCrashesAndRoundTrips) {
+  const std::string seed =
+      "model_checkpoint_path: \"ckpt-12\"\n"
+      "all_model_checkpoint_paths: \"ckpt-1\\001\\\"x\"\n"
+      "all_model_checkpoint_paths: \"ckpt-12\"\n"
+      "all_model_checkpoint_timestamps: 1601613356.2644634\n"
+      "all_model_checkpoint_timestamps: 1e-05\n"
+      "last_preserved_timestamp: 1601609353.4315968\n";
+  std::mt19937 rng(7);
+  const char alphabet[] = "\"'\\:[],;#\n 0123456789.e-+xabcfinINF\x00\xff";
+  int parsed = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string t = seed;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t pos = rng() % (t.size() + 1);
+      switch (rng() % 3) {
+        case 0: if (pos < t.size()) t.erase(pos, 1 + rng() % 8); break;
+        case 1: t.insert(pos, 1, alphabet[rng() % (sizeof(alphabet) - 1)]); break;
+        default: if (pos < t.size()) t[pos] = alphabet[rng() % (sizeof(alphabet) - 1)];
+      }
+    }
+    auto s = ParseCheckpointState(t);
+    if (!s.ok()) {
+      EXPECT_TRUE(IsDataLoss(s.status())) << s.status().ToString();
+      continue;
+    }
+    ++parsed;
+    auto again = ParseCheckpointState(SerializeCheckpointState(*s));
+    ASSERT_TRUE(again.ok()) << SerializeCheckpointState(*s);
+    EXPECT_EQ(again->model_checkpoint_path, s->model_checkpoint_path);
+    EXPECT_EQ(again->all_model_checkpoint_paths, s->all_model_checkpoint_paths);
+    ASSERT_EQ(again->all_model_checkpoint_timestamps.size(),
+              s->all_model_checkpoint_timestamps.size());
+    for (size_t k = 0; k < s->all_model_checkpoint_timestamps.size(); ++k) {
+      double a = s->all_model_checkpoint_timestamps[k], b = again->all_model_checkpoint_timestamps[k];
+      EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b))) << a << " vs " << b;
+    }
+  }
+  EXPECT_GT(parsed, 100);  // the mutations also produce valid variants
 }
 
 TEST(CheckpointState, WriteRelativeReadJoins) {

@@ -119,6 +119,13 @@ TEST(TensorTest, OwnedBorrowedAndStrings) {
   EXPECT_FALSE(Tensor::Allocate(DataType::kVariant, TensorShape{}).ok());
   auto huge = Tensor::Allocate(DataType::kFloat, TensorShape{1LL << 62});
   EXPECT_FALSE(huge.ok());
+  auto u = Tensor::AllocateUninitialized(DataType::kInt64, TensorShape{3, 5});
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->TotalBytes(), 120u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(u->raw_data()) % 64, 0u);
+  auto us = Tensor::AllocateUninitialized(DataType::kString, TensorShape{2});
+  ASSERT_TRUE(us.ok());
+  EXPECT_EQ(us->strings()[1], "");
   auto r = t.Reshaped(TensorShape{4});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->SharesBufferWith(t));

@@ -410,7 +410,9 @@ void WriteIndex(Env* env, const std::string& prefix, const tensorflow::BundleHea
   auto file = env->NewWritableFile(BundleIndexFilename(prefix));
   ASSERT_TRUE(file.ok());
   auto builder = table::TableBuilder::Create(file->get());
-  if (header) ASSERT_TRUE(builder->Add("", header->SerializeAsString()).ok());
+  if (header) {
+    ASSERT_TRUE(builder->Add("", header->SerializeAsString()).ok());
+  }
   for (const auto& [k, v] : entries) ASSERT_TRUE(builder->Add(k, v).ok());
   ASSERT_TRUE(builder->Finish().ok());
   ASSERT_TRUE((*file)->Close().ok());

@@ -42,7 +42,8 @@ def run_tool(*args, timeout=60):
     return subprocess.run([tool_path(), *map(str, args)], capture_output=True, timeout=timeout)
 
 
-def test_kill9_at_random_moments(tmp_path):
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_kill9_at_random_moments(tmp_path, mode):
     iterations = int(os.environ.get("CKPT_KILL_ITERATIONS", "200"))
     keep = 3
     d = tmp_path / "kill"
@@ -52,7 +53,8 @@ def test_kill9_at_random_moments(tmp_path):
     killed_while_saving = 0
     started = time.monotonic()
     for i in range(iterations):
-        proc = subprocess.Popen(cmd("loop", d, "--size", SIZE, "--max_to_keep", keep),
+        extra = ["--async"] if mode == "async" else []
+        proc = subprocess.Popen(cmd("loop", d, "--size", SIZE, "--max_to_keep", keep, *extra),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # Kill at a random moment: sometimes during start-up and recovery, mostly mid-save.
         delay = rng.uniform(0, 0.01) if rng.random() < 0.2 else rng.uniform(0.01, 0.1)
@@ -89,7 +91,7 @@ def test_kill9_at_random_moments(tmp_path):
     assert killed_while_saving > iterations // 3, killed_while_saving
     assert total_saves > 0
     elapsed = time.monotonic() - started
-    print(f"{iterations} kills ({killed_while_saving} in the saving loop), "
+    print(f"{mode}: {iterations} kills ({killed_while_saving} in the saving loop), "
           f"{total_saves} saves committed, {elapsed:.1f} s")
 
 

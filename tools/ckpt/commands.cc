@@ -56,6 +56,17 @@ StatusOr<std::string> ResolveCheckpointPath(Env* env, std::string_view path_in) 
 #endif
 }
 
+bool IsCheckpointDirectory(Env* env, std::string_view path_in) {
+#if CKPT_CLI_HAVE_CHECKPOINT_STATE
+  std::string p(path_in);
+  if (!env->IsDirectory(p)) return false;
+  auto resolved = ResolveCheckpointPath(env, p);
+  return !resolved.ok() || !resolved->ends_with("/variables/variables");
+#else
+  return false;
+#endif
+}
+
 std::string FormatShape(const TensorShape& shape) { return shape.DebugString(); }
 
 namespace {

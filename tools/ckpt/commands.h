@@ -29,11 +29,18 @@ namespace ckpt::cli {
 // directory holds no checkpoint.
 StatusOr<std::string> ResolveCheckpointPath(Env* env, std::string_view path);
 
+// True when `path` is a directory of checkpoints (not a SavedModel directory) and this build
+// has the checkpoint layer: `ls` and `verify` then cover every checkpoint in it.
+bool IsCheckpointDirectory(Env* env, std::string_view path);
+
 struct LsOptions {
   // Print JSON instead of aligned columns. Default: false.
   bool json = false;
 };
-// Lists every tensor: name, dtype (TF's Python name), shape and bytes on disk.
+// Lists every tensor: name, dtype (TF's Python name), shape and bytes on disk. For a
+// checkpoint directory, first lists its checkpoints (step, time, size, metrics, latest/best),
+// then the tensors of the latest; with `json`, one object {"checkpoints": [...], "latest":
+// {...}}.
 Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ostream& out);
 
 struct DumpOptions {
@@ -47,8 +54,9 @@ struct DumpOptions {
 // Prints tensor values.
 Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std::ostream& out);
 
-// Checks every checksum and size of the checkpoint; prints a summary. Returns the first
-// problem found (the summary then says FAILED).
+// Checks every checksum and size of the checkpoint (of every checkpoint, for a checkpoint
+// directory); prints a summary. Returns the first problem found (the summary then says
+// FAILED).
 Status RunVerify(Env* env, std::string_view path, std::ostream& out);
 
 // Value formatting shared by the subcommands.

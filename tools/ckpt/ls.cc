@@ -5,12 +5,18 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "ckpt/format/checkpoint_reader.h"
 #include "commands.h"
+#if CKPT_CLI_HAVE_CHECKPOINT_STATE
+#include "ckpt/checkpoint/checkpoint_dir.h"
+#endif
 
 namespace ckpt::cli {
 
-Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ostream& out) {
+namespace {
+Status ListTensors(Env* env, std::string_view path, const LsOptions& options, std::ostream& out) {
   CKPT_ASSIGN_OR_RETURN(std::string prefix, ResolveCheckpointPath(env, path));
   CKPT_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(env, prefix));
   const auto& vars = reader->variables();
@@ -44,6 +50,30 @@ Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ost
   out << fmt::format("# {} tensors, {} bytes ({} checkpoint {})\n", vars.size(), total,
                      reader->format(), prefix);
   return Status();
+}
+
+}  // namespace
+
+Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ostream& out) {
+#if CKPT_CLI_HAVE_CHECKPOINT_STATE
+  if (IsCheckpointDirectory(env, path)) {
+    std::string dir(path);
+    if (!options.json) {
+      CKPT_RETURN_IF_ERROR(ListCheckpointDir(env, dir, out, false));
+      out << "\n";
+      return ListTensors(env, path, options, out);
+    }
+    std::ostringstream checkpoints, latest;
+    CKPT_RETURN_IF_ERROR(ListCheckpointDir(env, dir, checkpoints, true));
+    nlohmann::json j;
+    j["checkpoints"] = nlohmann::json::parse(checkpoints.str());
+    Status s = ListTensors(env, path, options, latest);
+    j["latest"] = s.ok() ? nlohmann::json::parse(latest.str()) : nlohmann::json();
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return s;
+  }
+#endif
+  return ListTensors(env, path, options, out);
 }
 
 void AddLsCommand(CLI::App& app, int* exit_code) {

@@ -4,10 +4,21 @@
 
 #include "ckpt/format/checkpoint_reader.h"
 #include "commands.h"
+#if CKPT_CLI_HAVE_CHECKPOINT_STATE
+#include "ckpt/checkpoint/checkpoint_dir.h"
+#endif
 
 namespace ckpt::cli {
 
 Status RunVerify(Env* env, std::string_view path, std::ostream& out) {
+#if CKPT_CLI_HAVE_CHECKPOINT_STATE
+  if (IsCheckpointDirectory(env, path)) {
+    Status s = VerifyCheckpointDir(env, std::string(path), out);
+    out << (s.ok() ? "OK: every checkpoint in " : "FAILED: ") << (s.ok() ? std::string(path) : s.ToString())
+        << "\n";
+    return s;
+  }
+#endif
   auto prefix = ResolveCheckpointPath(env, path);
   if (!prefix.ok()) {
     out << "FAILED: " << prefix.status().ToString() << "\n";

@@ -40,6 +40,11 @@ class Tensor {
   // when the size is unreasonable or the dtype has no storage.
   static StatusOr<Tensor> Allocate(DataType dtype, const TensorShape& shape);
 
+  // Like Allocate, but the bytes of a POD tensor are left uninitialized (strings are still
+  // empty). For callers that overwrite every element right away, e.g. a checkpoint reader:
+  // it saves a full pass over the memory.
+  static StatusOr<Tensor> AllocateUninitialized(DataType dtype, const TensorShape& shape);
+
   // Wraps a caller-owned buffer. `data` must hold exactly shape.num_elements() *
   // DataTypeSize(dtype) bytes and outlive the returned tensor and all its copies.
   // REQUIRES: dtype is POD.
@@ -118,6 +123,8 @@ class Tensor {
   std::string DebugString(int max_values = 8) const;
 
  private:
+  static StatusOr<Tensor> AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill);
+
   DataType dtype_ = DataType::kInvalid;
   TensorShape shape_;
   std::shared_ptr<void> holder_;  // owns storage; null when borrowed or invalid

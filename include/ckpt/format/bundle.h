@@ -74,7 +74,8 @@ class BundleWriter {
                   const TensorSlice& slice, const Tensor& slice_tensor);
 
   // Writes the index and renames files into place. After Finish the writer is closed:
-  // further calls return FailedPrecondition.
+  // further calls return FailedPrecondition. On failure (an earlier sticky error, or an I/O
+  // error here) every file this writer created is removed, so no `PREFIX.index` is left.
   Status Finish();
 
   // The first error recorded (OK if none).
@@ -103,9 +104,10 @@ struct BundleReaderOptions {
 
 class BundleReader {
  public:
-  // Opens `PREFIX.index`, checks the header (version, endianness, num_shards). Data shards
-  // are opened lazily. NotFound if the index is missing; DataLoss if it is corrupt.
-  // `env` must outlive the reader.
+  // Opens `PREFIX.index`, checks the header (version, endianness, num_shards) and validates
+  // every entry (dtype, shape, shard id, extent, size). Data shards are opened lazily.
+  // NotFound if the index is missing; DataLoss if it is corrupt; InvalidArgument if it needs
+  // a newer reader (min_consumer > kBundleVersion). `env` must outlive the reader.
   static StatusOr<std::unique_ptr<BundleReader>> Open(Env* env, std::string_view prefix,
                                                       const BundleReaderOptions& options = {});
   ~BundleReader();
@@ -121,6 +123,8 @@ class BundleReader {
   StatusOr<BundleEntryInfo> GetEntry(std::string_view key) const;
 
   // Reads a whole tensor (assembling slices of partitioned tensors), verifying its checksum.
+  // The entry's extent is checked against its data file before anything is allocated.
+  // DataLoss naming file and key on a bad checksum or extent; Unimplemented for DT_VARIANT.
   StatusOr<Tensor> Lookup(std::string_view key) const;
   // Reads into `out`, which must already have the stored dtype and shape (owned or
   // borrowed storage: restoring into a caller buffer with no extra copy).

@@ -112,7 +112,7 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
             }
           }
           if (v.info.dtype == DataType::kString && !slice->CoversAll(*shape)) {
-            return DataLossError(what + ": partitioned string tensors are not supported");
+            return UnimplementedError(what + ": partitioned string tensors are not supported (as in TensorFlow)");
           }
           v.slices.push_back(std::move(*slice));
         }

@@ -15,6 +15,9 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
   RegisterNoOpKernels(r);
+  RegisterGradKernels(r);
+  RegisterTrainingKernels(r);
+  RegisterIoKernels(r);
 }
 
 class FnKernel : public OpKernel {

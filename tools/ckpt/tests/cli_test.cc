@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 std::string Fixtures() { return std::string(CKPT_SOURCE_DIR) + "/../shared/fixtures/tf"; }
 
@@ -135,13 +137,16 @@ TEST(CliTest, VerifyDetectsCorruption) {
 TEST(CliTest, CheckpointDirectoryUsesLatestCheckpoint) {
   SKIP_WITHOUT_FIXTURES();
   std::ostringstream out;
+  // A directory verifies every checkpoint in it (only model.ckpt-1000 of the three the
+  // state file lists is present).
   Status s = RunVerify(Env::Default(), Fixtures() + "/tf1_estimator_ckpt_tfx", out);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_THAT(out.str(), HasSubstr("OK: 60 tensors"));
-  EXPECT_THAT(out.str(), HasSubstr("model.ckpt-1000)"));
+  EXPECT_THAT(out.str(), HasSubstr("model.ckpt-1000\tok\n"));
+  EXPECT_THAT(out.str(), HasSubstr("OK: every checkpoint in"));
   std::ostringstream keras;
   ASSERT_TRUE(RunLs(Env::Default(), Fixtures() + "/tf2_keras_save_weights", {}, keras).ok());
   EXPECT_THAT(keras.str(), HasSubstr("# 18 tensors"));
+  EXPECT_THAT(keras.str(), HasSubstr("latest"));
 }
 #endif
 
@@ -172,3 +177,72 @@ TEST(CliBinaryTest, RunsSubcommands) {
 
 }  // namespace
 }  // namespace ckpt::cli
+
+#if CKPT_CLI_HAVE_CHECKPOINT_STATE
+#include "ckpt/checkpoint/checkpoint_manager.h"
+
+namespace ckpt::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+
+TEST(CliTest, DirectoryListsEveryCheckpointAndVerifiesThemAll) {
+  std::string dir = ::testing::TempDir() + "/cli_dir_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  {
+    CheckpointManagerOptions opts;
+    opts.checkpoint_name = "model";
+    opts.max_to_keep = 2;
+    auto mgr = CheckpointManager::Open(Env::Default(), dir, opts);
+    ASSERT_TRUE(mgr.ok()) << mgr.status().ToString();
+    for (int step : {10, 20, 30}) {
+      SaveOptions so;
+      so.metrics["loss"] = 1.0 / step;
+      auto saved = (*mgr)->Save(step, {{"w", Tensor::FromVector<float>({1.f * step, 2}, {2})}}, so);
+      ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+    }
+  }
+  std::ostringstream out;
+  ASSERT_TRUE(RunLs(Env::Default(), dir, {}, out).ok());
+  // Retention kept 20 and 30; 30 is the latest, and its tensors follow the listing.
+  EXPECT_THAT(out.str(), Not(HasSubstr("model-10")));
+  EXPECT_THAT(out.str(), HasSubstr("model-20"));
+  EXPECT_THAT(out.str(), MatchesRegex("(.|\n)*30\t[^\n]*latest[^\n]*model-30(.|\n)*"));
+  EXPECT_THAT(out.str(), HasSubstr("# 1 tensors, 8 bytes (V2 checkpoint " + dir + "/model-30)"));
+
+  std::ostringstream js;
+  LsOptions o;
+  o.json = true;
+  ASSERT_TRUE(RunLs(Env::Default(), dir, o, js).ok());
+  auto j = nlohmann::json::parse(js.str());
+  ASSERT_EQ(j["checkpoints"].size(), 2u);
+  EXPECT_EQ(j["checkpoints"][1]["step"], 30);
+  EXPECT_TRUE(j["checkpoints"][1]["latest"].get<bool>());
+  EXPECT_DOUBLE_EQ(j["checkpoints"][0]["metrics"]["loss"].get<double>(), 1.0 / 20);
+  EXPECT_EQ(j["latest"]["tensors"][0]["name"], "w");
+
+  std::ostringstream ok;
+  EXPECT_TRUE(RunVerify(Env::Default(), dir, ok).ok()) << ok.str();
+  // Corrupt the older checkpoint's data: verify of the directory must name it and fail.
+  {
+    std::string data = dir + "/model-20.data-00000-of-00001";
+    FILE* f = std::fopen(data.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fputc(0x7f, f);
+    std::fclose(f);
+  }
+  std::ostringstream bad;
+  Status s = RunVerify(Env::Default(), dir, bad);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(bad.str(), HasSubstr("model-20"));
+  EXPECT_THAT(bad.str(), HasSubstr("FAILED"));
+  CmdResult r = RunBinary("verify " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ckpt::cli
+#endif
