@@ -5,4 +5,8 @@
 #ifndef EIGEN_USE_THREADS
 #define EIGEN_USE_THREADS
 #endif
+// Eigen's thread-pool code captures `this` implicitly, deprecated in C++20.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated"
 #include <unsupported/Eigen/CXX11/Tensor>
+#pragma GCC diagnostic pop
