@@ -1,0 +1,109 @@
+// Session: runs a Graph on the CPU and owns its variables (tf.compat.v1.Session).
+//
+// Run(feeds, fetches, targets) executes only the nodes the fetches and targets need: it walks
+// data and control inputs backwards from them, stopping at fed tensors, and runs that subgraph
+// in a dependency order (each node once per Run; control inputs run before their consumers).
+// Any tensor may be fed; feeds of Placeholders are checked against their dtype and shape
+// attrs, other feeds against the output's dtype. Execution plans are cached per
+// (feeds, fetches, targets) signature, and kernels are built once per node.
+//
+// Variables live in the session:
+//  - ref variables (VariableV2): a tensor slot per (container, shared_name or node name);
+//    Assign writes it; reading it before an Assign fails with FailedPrecondition
+//    "attempting to use uninitialized value W".
+//  - resource variables (VarHandleOp): a resource manager keyed by (container, shared_name
+//    or node name); ReadVariableOp before AssignVariableOp fails with FailedPrecondition.
+// GetVariable/SetVariable/ListVariables give the saver layer direct access by node name.
+//
+// The graph may grow after the session is created (nodes added between runs are picked up on
+// the next Run, like TF's Session::Extend); it must outlive the session.
+//
+// Thread safety: all methods may be called from several threads; Run calls are serialized by
+// an internal mutex (kernels themselves may use `intra_op_threads` threads).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ckpt/core/dtype.h"
+#include "ckpt/core/env.h"
+#include "ckpt/core/status.h"
+#include "ckpt/core/tensor.h"
+#include "ckpt/core/tensor_shape.h"
+#include "ckpt/graph/graph.h"
+
+namespace ckpt {
+
+struct SessionOptions {
+  // Threads for large kernels (MatMul contractions). 0 means the machine's hardware
+  // concurrency. Default: 0.
+  int intra_op_threads = 0;
+  // Env for file-touching kernels (SaveV2/RestoreV2, ...). Default: Env::Default().
+  Env* env = nullptr;
+};
+
+// One variable of the graph as the session sees it.
+struct SessionVariable {
+  std::string name;        // node name ("W")
+  std::string op;          // "VariableV2" or "VarHandleOp"
+  DataType dtype = DataType::kInvalid;
+  PartialShape shape;      // the node's shape attr
+  bool initialized = false;
+};
+
+class Session {
+ public:
+  // Creates a session over `graph` (borrowed: must outlive the session).
+  // Errors: the graph's sticky status() if not OK.
+  static StatusOr<std::unique_ptr<Session>> Create(const Graph* graph,
+                                                   const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  using FeedList = std::vector<std::pair<std::string, Tensor>>;
+
+  // Feeds tensors by name ("x:0", or "x" for output 0), computes `fetches` (tensor names)
+  // and runs `targets` (node names) for their effects. Returns one tensor per fetch, in
+  // order (a fetch listed twice is computed once). Fetched tensors may share buffers with
+  // variables only until the next Run; Clone() to keep them.
+  // Errors:
+  //  - NotFound: a feed, fetch or target names an unknown node or output;
+  //  - InvalidArgument: a fed value has the wrong dtype or a shape incompatible with the
+  //    placeholder's shape attr; a needed Placeholder is not fed ("you must feed a value for
+  //    placeholder tensor 'x' with dtype float and shape [?,3]"); a tensor fed twice;
+  //    a kernel's own argument checks (shape mismatch, bad axis, ...);
+  //  - FailedPrecondition: an uninitialized variable was read;
+  //  - Unimplemented: a needed op has no CPU kernel for the dtype.
+  //  Kernel errors are prefixed with the failing node: "node MatMul (MatMul): ...".
+  StatusOr<std::vector<Tensor>> Run(const FeedList& feeds, const std::vector<std::string>& fetches,
+                                    const std::vector<std::string>& targets = {});
+
+  // ---- variables (for savers) ------------------------------------------------------------
+  // Every VariableV2 / VarHandleOp node of the graph in graph order.
+  std::vector<SessionVariable> ListVariables() const;
+  // A copy of the variable's current value. `name` is the node name ("W", "W:0" accepted).
+  // NotFound: no such variable node; FailedPrecondition: not initialized.
+  StatusOr<Tensor> GetVariable(std::string_view name) const;
+  // Stores a copy of `value` as the variable's value (initializing it).
+  // NotFound: no such variable node; InvalidArgument: dtype differs from the node's dtype, or
+  // the shape is incompatible with the node's shape attr.
+  Status SetVariable(std::string_view name, const Tensor& value);
+  // NotFound: no such variable node.
+  StatusOr<bool> IsVariableInitialized(std::string_view name) const;
+
+  const Graph& graph() const { return *graph_; }
+  Env* env() const;
+
+  struct Impl;
+
+ private:
+  Session(const Graph* graph, const SessionOptions& options);
+  const Graph* graph_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ckpt

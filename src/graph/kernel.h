@@ -1,0 +1,198 @@
+// Kernels: CPU implementations of ops, in a registry keyed by the TF op name.
+//
+// A kernel is built once per node (OpKernelConstruction gives the node's attrs and input and
+// output types; parse attrs there) and then Compute()d once per Run step that needs the node.
+// Kernels dispatch on dtype themselves and return Unimplemented for dtypes they lack.
+//
+// Files are grouped by op family: src/graph/kernels/<family>_kernels.cc each define
+// Register<Family>Kernels(KernelRegistry*); RegisterAllKernels() (kernel_registry.cc) calls
+// them all. tests/graph/registry_test.cc fails if a registered op has no kernel.
+//
+// Values flowing between nodes are TensorValues: a plain Tensor, a ref (VariableV2 output:
+// the variable's slot) or a resource handle (VarHandleOp output: the slot in the session's
+// variable store). The executor dereferences refs for non-ref inputs, failing with
+// FailedPrecondition "attempting to use uninitialized value W" when unset.
+//
+// Thread safety: a kernel's Compute may be called by one thread at a time (the session
+// serializes steps); the registry is immutable after Global() is built.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ckpt/core/dtype.h"
+#include "ckpt/core/env.h"
+#include "ckpt/core/status.h"
+#include "ckpt/core/tensor.h"
+#include "ckpt/core/tensor_shape.h"
+#include "ckpt/graph/graph.h"
+#include "tensorflow/core/framework/node_def.pb.h"
+
+namespace Eigen {
+struct ThreadPoolDevice;
+}
+
+namespace ckpt {
+
+// A variable's storage (ref variable or resource variable).
+struct VarSlot {
+  std::mutex mu;
+  std::string name;   // node name that created it, for error messages
+  DataType dtype = DataType::kInvalid;
+  Tensor value;       // valid() once initialized
+  bool initialized() const { return value.valid(); }
+};
+
+// The session's variables. Keys are "container/shared_name" (container "localhost" when
+// empty; shared_name the node name when empty), separately for ref and resource variables.
+class VariableStore {
+ public:
+  // Returns the slot for `key`, creating it (uninitialized, with `dtype` and `name`) if absent.
+  VarSlot* LookupOrCreateRef(const std::string& key, DataType dtype, std::string_view name);
+  VarSlot* LookupOrCreateResource(const std::string& key, DataType dtype, std::string_view name);
+  // nullptr when absent.
+  VarSlot* FindRef(const std::string& key) const;
+  VarSlot* FindResource(const std::string& key) const;
+
+  // Key of a VariableV2 / VarHandleOp node from its container and shared_name attrs.
+  static std::string KeyFor(std::string_view container, std::string_view shared_name,
+                            std::string_view node_name);
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<VarSlot>, std::less<>> refs_;
+  std::map<std::string, std::unique_ptr<VarSlot>, std::less<>> resources_;
+};
+
+// A value on an edge.
+struct TensorValue {
+  Tensor tensor;               // plain value (unset for refs and resources)
+  VarSlot* ref = nullptr;      // ref output of VariableV2
+  VarSlot* resource = nullptr; // DT_RESOURCE handle
+};
+
+// What a kernel sees when it is built.
+class OpKernelConstruction {
+ public:
+  OpKernelConstruction(const tensorflow::NodeDef& def, std::vector<int32_t> input_types,
+                       std::vector<int32_t> output_types, Env* env,
+                       const Eigen::ThreadPoolDevice* device)
+      : def_(def), input_types_(std::move(input_types)),
+        output_types_(std::move(output_types)), env_(env), device_(device) {}
+
+  const tensorflow::NodeDef& def() const { return def_; }
+  const std::string& name() const { return def_.name(); }
+  const std::string& op() const { return def_.op(); }
+  int num_inputs() const { return static_cast<int>(input_types_.size()); }
+  int num_outputs() const { return static_cast<int>(output_types_.size()); }
+  // Base dtypes (refs stripped) and ref-ness.
+  DataType input_type(int i) const { return BaseType(input_types_[i]); }
+  DataType output_type(int i) const { return BaseType(output_types_[i]); }
+  bool input_is_ref(int i) const { return IsRefType(input_types_[i]); }
+
+  // Attr readers. NotFound/InvalidArgument name the node and attr.
+  Status GetAttr(std::string_view attr, int64_t* v) const;
+  Status GetAttr(std::string_view attr, int* v) const;
+  Status GetAttr(std::string_view attr, float* v) const;
+  Status GetAttr(std::string_view attr, bool* v) const;
+  Status GetAttr(std::string_view attr, DataType* v) const;
+  Status GetAttr(std::string_view attr, std::string* v) const;
+  Status GetAttr(std::string_view attr, PartialShape* v) const;
+  Status GetAttr(std::string_view attr, Tensor* v) const;
+  Status GetAttr(std::string_view attr, std::vector<int64_t>* v) const;
+  Status GetAttr(std::string_view attr, std::vector<int32_t>* v) const;
+  Status GetAttr(std::string_view attr, std::vector<DataType>* v) const;
+  Status GetAttr(std::string_view attr, std::vector<std::string>* v) const;
+  bool HasAttr(std::string_view attr) const;
+
+  Env* env() const { return env_; }
+  const Eigen::ThreadPoolDevice* eigen_device() const { return device_; }
+
+ private:
+  const tensorflow::NodeDef& def_;
+  std::vector<int32_t> input_types_;
+  std::vector<int32_t> output_types_;
+  Env* env_;
+  const Eigen::ThreadPoolDevice* device_;
+};
+
+// What a kernel sees when it runs.
+class OpKernelContext {
+ public:
+  OpKernelContext(const OpKernelConstruction* info, std::vector<TensorValue>* inputs,
+                  std::vector<TensorValue>* outputs, VariableStore* vars, int64_t step_id)
+      : info_(info), inputs_(inputs), outputs_(outputs), vars_(vars), step_id_(step_id) {}
+
+  const OpKernelConstruction& info() const { return *info_; }
+  const std::string& name() const { return info_->name(); }
+  int num_inputs() const { return static_cast<int>(inputs_->size()); }
+  int num_outputs() const { return static_cast<int>(outputs_->size()); }
+
+  // Value of a non-ref, non-resource input (the executor has dereferenced refs).
+  const Tensor& input(int i) const { return (*inputs_)[i].tensor; }
+  // The slot of a ref input (Assign's "ref") or a resource input; nullptr if not one.
+  VarSlot* ref_input(int i) const { return (*inputs_)[i].ref; }
+  VarSlot* resource_input(int i) const { return (*inputs_)[i].resource; }
+
+  void set_output(int i, Tensor t) { (*outputs_)[i].tensor = std::move(t); }
+  void set_ref_output(int i, VarSlot* slot) { (*outputs_)[i].ref = slot; }
+  void set_resource_output(int i, VarSlot* slot) { (*outputs_)[i].resource = slot; }
+  // Allocates an output of the given dtype/shape (ResourceExhausted on absurd sizes).
+  StatusOr<Tensor*> allocate_output(int i, DataType dtype, const TensorShape& shape);
+
+  VariableStore* variables() const { return vars_; }
+  Env* env() const { return info_->env(); }
+  const Eigen::ThreadPoolDevice* eigen_device() const { return info_->eigen_device(); }
+  int64_t step_id() const { return step_id_; }
+
+ private:
+  const OpKernelConstruction* info_;
+  std::vector<TensorValue>* inputs_;
+  std::vector<TensorValue>* outputs_;
+  VariableStore* vars_;
+  int64_t step_id_;
+};
+
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  virtual Status Compute(OpKernelContext* ctx) = 0;
+};
+
+// Builds the kernel for one node; errors (bad attrs, unsupported dtype) name the node.
+using KernelFactory =
+    std::function<StatusOr<std::unique_ptr<OpKernel>>(const OpKernelConstruction&)>;
+
+class KernelRegistry {
+ public:
+  static const KernelRegistry& Global();
+
+  // REQUIRES (asserted): `op` not yet registered.
+  void Register(std::string op, KernelFactory factory);
+  // Registers a stateless kernel given as a function of the context.
+  using ComputeFn = std::function<Status(OpKernelContext*)>;
+  void RegisterFn(std::string op, ComputeFn fn);
+
+  // nullptr when `op` has no kernel.
+  const KernelFactory* Find(std::string_view op) const;
+  std::vector<std::string> ListOps() const;  // sorted
+
+ private:
+  std::map<std::string, KernelFactory, std::less<>> kernels_;
+};
+
+// Family registration functions (src/graph/kernels/*_kernels.cc).
+void RegisterArrayKernels(KernelRegistry* r);
+void RegisterMathKernels(KernelRegistry* r);
+void RegisterNnKernels(KernelRegistry* r);
+void RegisterStateKernels(KernelRegistry* r);
+void RegisterRandomKernels(KernelRegistry* r);
+void RegisterNoOpKernels(KernelRegistry* r);
+
+}  // namespace ckpt

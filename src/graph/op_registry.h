@@ -1,0 +1,65 @@
+// The op registry: TF OpDefs (input/output args, attrs with defaults and allowed values) keyed
+// by op name, table-driven.
+//
+// Each op family has a file src/graph/ops/<family>_ops.cc with a table of text-format OpDefs
+// (taken from TF 2.21's registry with descriptions stripped; regenerate lines with
+// src/graph/ops/print_op_defs.py) and a function Register<Family>Ops(OpRegistry*). To add a
+// family, add the file and one call in RegisterAllOps() (src/graph/ops/op_registry.cc).
+// A test requires every registered op to have a kernel (tests/graph/registry_test.cc).
+//
+// Thread safety: Global() is built once, thread-safely, and is immutable afterwards.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ckpt/core/status.h"
+#include "tensorflow/core/framework/node_def.pb.h"
+#include "tensorflow/core/framework/op_def.pb.h"
+
+namespace ckpt {
+
+class OpRegistry {
+ public:
+  static const OpRegistry& Global();
+
+  // Parses a text-format OpDef and adds it. REQUIRES (asserted): valid text, name not yet
+  // registered (tables are code, not input).
+  void RegisterText(std::string_view text_op_def);
+  // Adds `def`. AlreadyExists for a duplicate name.
+  Status Register(tensorflow::OpDef def);
+
+  // nullptr when `op` is unknown.
+  const tensorflow::OpDef* Find(std::string_view op) const;
+  // NotFound "op 'Foo' is not registered" when unknown.
+  StatusOr<const tensorflow::OpDef*> Lookup(std::string_view op) const;
+  std::vector<std::string> ListOps() const;  // sorted
+
+ private:
+  std::map<std::string, tensorflow::OpDef, std::less<>> ops_;
+};
+
+// Family tables (src/graph/ops/*_ops.cc).
+void RegisterArrayOps(OpRegistry* r);
+void RegisterMathOps(OpRegistry* r);
+void RegisterNnOps(OpRegistry* r);
+void RegisterStateOps(OpRegistry* r);
+void RegisterRandomOps(OpRegistry* r);
+void RegisterNoOps(OpRegistry* r);  // NoOp, control flow helpers
+
+// Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
+// that has no default.
+Status AddDefaultAttrs(const tensorflow::OpDef& op_def, tensorflow::NodeDef* node);
+
+// Input and output types of `node` (TF int32 values; ref types are base + 100), from its attrs.
+// InvalidArgument when an attr is missing or has the wrong kind, or a list attr's length is
+// inconsistent.
+Status InOutTypesForNode(const tensorflow::NodeDef& node, const tensorflow::OpDef& op_def,
+                         std::vector<int32_t>* inputs, std::vector<int32_t>* outputs);
+
+// Checks attr values against the OpDef (allowed types/values, list minimums).
+Status ValidateAttrs(const tensorflow::NodeDef& node, const tensorflow::OpDef& op_def);
+
+}  // namespace ckpt

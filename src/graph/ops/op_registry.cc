@@ -1,0 +1,214 @@
+#include "graph/op_registry.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+#include "ckpt/core/dtype.h"
+
+namespace ckpt {
+
+namespace {
+
+void RegisterAllOps(OpRegistry* r) {
+  RegisterArrayOps(r);
+  RegisterMathOps(r);
+  RegisterNnOps(r);
+  RegisterStateOps(r);
+  RegisterRandomOps(r);
+  RegisterNoOps(r);
+}
+
+const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
+  auto it = node.attr().find(name);
+  return it == node.attr().end() ? nullptr : &it->second;
+}
+
+std::string NodeLabel(const tensorflow::NodeDef& node) {
+  return "node '" + node.name() + "' (" + node.op() + ")";
+}
+
+// Appends the types of one OpDef arg to `out`.
+Status ArgTypes(const tensorflow::NodeDef& node, const tensorflow::OpDef::ArgDef& arg,
+                std::vector<int32_t>* out) {
+  const int32_t ref = arg.is_ref() ? kDataTypeRefOffset : 0;
+  if (!arg.type_list_attr().empty()) {
+    const tensorflow::AttrValue* a = FindAttr(node, arg.type_list_attr());
+    if (a == nullptr || !a->has_list()) {
+      return InvalidArgumentError(NodeLabel(node) + ": missing list(type) attr '" +
+                                  arg.type_list_attr() + "' for argument '" + arg.name() + "'");
+    }
+    for (int t : a->list().type()) out->push_back(t + ref);
+    return Status::OK();
+  }
+  int32_t type = 0;
+  if (!arg.type_attr().empty()) {
+    const tensorflow::AttrValue* a = FindAttr(node, arg.type_attr());
+    if (a == nullptr || a->value_case() != tensorflow::AttrValue::kType) {
+      return InvalidArgumentError(NodeLabel(node) + ": missing type attr '" + arg.type_attr() +
+                                  "' for argument '" + arg.name() + "'");
+    }
+    type = a->type();
+  } else {
+    type = arg.type();
+  }
+  if (!IsValidDataType(type) || type == 0) {
+    return InvalidArgumentError(NodeLabel(node) + ": invalid dtype " + std::to_string(type) +
+                                " for argument '" + arg.name() + "'");
+  }
+  int64_t n = 1;
+  if (!arg.number_attr().empty()) {
+    const tensorflow::AttrValue* a = FindAttr(node, arg.number_attr());
+    if (a == nullptr || a->value_case() != tensorflow::AttrValue::kI) {
+      return InvalidArgumentError(NodeLabel(node) + ": missing int attr '" + arg.number_attr() +
+                                  "' for argument '" + arg.name() + "'");
+    }
+    n = a->i();
+    if (n < 0 || n > (1 << 20)) {
+      return InvalidArgumentError(NodeLabel(node) + ": attr '" + arg.number_attr() +
+                                  "' = " + std::to_string(n) + " out of range");
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) out->push_back(type + ref);
+  return Status::OK();
+}
+
+bool AttrKindMatches(const std::string& type, const tensorflow::AttrValue& v) {
+  using AV = tensorflow::AttrValue;
+  if (type == "string") return v.value_case() == AV::kS;
+  if (type == "int") return v.value_case() == AV::kI;
+  if (type == "float") return v.value_case() == AV::kF;
+  if (type == "bool") return v.value_case() == AV::kB;
+  if (type == "type") return v.value_case() == AV::kType;
+  if (type == "shape") return v.value_case() == AV::kShape;
+  if (type == "tensor") return v.value_case() == AV::kTensor;
+  if (type == "func") return v.value_case() == AV::kFunc;
+  if (type.rfind("list(", 0) == 0) return v.value_case() == AV::kList;
+  return true;
+}
+
+}  // namespace
+
+const OpRegistry& OpRegistry::Global() {
+  static const OpRegistry* registry = [] {
+    auto* r = new OpRegistry();
+    RegisterAllOps(r);
+    return r;
+  }();
+  return *registry;
+}
+
+void OpRegistry::RegisterText(std::string_view text_op_def) {
+  tensorflow::OpDef def;
+  bool ok = google::protobuf::TextFormat::ParseFromString(std::string(text_op_def), &def);
+  assert(ok && "bad OpDef text in an op table");
+  (void)ok;
+  Status s = Register(std::move(def));
+  assert(s.ok() && "duplicate op in op tables");
+  s.IgnoreError();
+}
+
+Status OpRegistry::Register(tensorflow::OpDef def) {
+  std::string name = def.name();
+  if (ops_.count(name)) return AlreadyExistsError("op '" + name + "' is already registered");
+  ops_.emplace(std::move(name), std::move(def));
+  return Status::OK();
+}
+
+const tensorflow::OpDef* OpRegistry::Find(std::string_view op) const {
+  auto it = ops_.find(op);
+  return it == ops_.end() ? nullptr : &it->second;
+}
+
+StatusOr<const tensorflow::OpDef*> OpRegistry::Lookup(std::string_view op) const {
+  const tensorflow::OpDef* def = Find(op);
+  if (def == nullptr) return NotFoundError("op '" + std::string(op) + "' is not registered");
+  return def;
+}
+
+std::vector<std::string> OpRegistry::ListOps() const {
+  std::vector<std::string> out;
+  out.reserve(ops_.size());
+  for (const auto& [name, def] : ops_) out.push_back(name);
+  return out;
+}
+
+Status AddDefaultAttrs(const tensorflow::OpDef& op_def, tensorflow::NodeDef* node) {
+  auto* attrs = node->mutable_attr();
+  for (const auto& attr : op_def.attr()) {
+    if (attrs->count(attr.name())) continue;
+    if (!attr.has_default_value()) {
+      return InvalidArgumentError(NodeLabel(*node) + ": missing attr '" + attr.name() +
+                                  "' of type " + attr.type() + " (it has no default)");
+    }
+    (*attrs)[attr.name()] = attr.default_value();
+  }
+  return Status::OK();
+}
+
+Status InOutTypesForNode(const tensorflow::NodeDef& node, const tensorflow::OpDef& op_def,
+                         std::vector<int32_t>* inputs, std::vector<int32_t>* outputs) {
+  inputs->clear();
+  outputs->clear();
+  for (const auto& arg : op_def.input_arg()) CKPT_RETURN_IF_ERROR(ArgTypes(node, arg, inputs));
+  for (const auto& arg : op_def.output_arg()) CKPT_RETURN_IF_ERROR(ArgTypes(node, arg, outputs));
+  return Status::OK();
+}
+
+Status ValidateAttrs(const tensorflow::NodeDef& node, const tensorflow::OpDef& op_def) {
+  for (const auto& attr : op_def.attr()) {
+    const tensorflow::AttrValue* v = FindAttr(node, attr.name());
+    if (v == nullptr) {
+      return InvalidArgumentError(NodeLabel(node) + ": missing attr '" + attr.name() + "'");
+    }
+    if (!AttrKindMatches(attr.type(), *v)) {
+      return InvalidArgumentError(NodeLabel(node) + ": attr '" + attr.name() +
+                                  "' is not of type " + attr.type());
+    }
+    if (attr.type() == "type" && attr.has_allowed_values() &&
+        attr.allowed_values().has_list()) {
+      bool found = false;
+      for (int t : attr.allowed_values().list().type()) found |= (t == v->type());
+      if (!found) {
+        return InvalidArgumentError(
+            NodeLabel(node) + ": value for attr '" + attr.name() + "' of " +
+            std::string(DataTypeName(static_cast<DataType>(v->type()))) +
+            " is not in the list of allowed values");
+      }
+    }
+    if (attr.type() == "string" && attr.has_allowed_values() &&
+        attr.allowed_values().has_list() && attr.allowed_values().list().s_size() > 0) {
+      bool found = false;
+      for (const auto& s : attr.allowed_values().list().s()) found |= (s == v->s());
+      if (!found) {
+        return InvalidArgumentError(NodeLabel(node) + ": value '" + v->s() + "' for attr '" +
+                                    attr.name() + "' is not in the list of allowed values");
+      }
+    }
+    if (attr.has_minimum()) {
+      int64_t n = attr.type() == "int" ? v->i()
+                  : v->has_list()
+                      ? std::max({v->list().s_size(), v->list().i_size(), v->list().f_size(),
+                                  v->list().b_size(), v->list().type_size(),
+                                  v->list().shape_size(), v->list().tensor_size()})
+                      : 0;
+      if (n < attr.minimum()) {
+        return InvalidArgumentError(NodeLabel(node) + ": attr '" + attr.name() + "' is " +
+                                    std::to_string(n) + ", less than minimum " +
+                                    std::to_string(attr.minimum()));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+std::vector<std::string> RegisteredOps() { return OpRegistry::Global().ListOps(); }
+
+StatusOr<std::string> GetOpDef(std::string_view op) {
+  CKPT_ASSIGN_OR_RETURN(const tensorflow::OpDef* def, OpRegistry::Global().Lookup(op));
+  return def->SerializeAsString();
+}
+
+}  // namespace ckpt
