@@ -20,6 +20,9 @@ struct VariableInfo {
   std::string name;
   DataType dtype = DataType::kInvalid;
   TensorShape shape;
+  // Bytes the tensor occupies in the data files (for V1: its element bytes; for strings the
+  // encoded size where known, else 0).
+  int64_t bytes = 0;
 };
 
 class CheckpointReader {
@@ -35,6 +38,13 @@ class CheckpointReader {
   virtual Status VerifyAll() const = 0;
 };
 
+// Opens the checkpoint at `prefix` (V2 if `PREFIX.index` exists, else V1 files matching the
+// pattern `prefix`). NotFound when neither exists; DataLoss when the files are corrupt.
+// `env` must outlive the reader.
 StatusOr<std::unique_ptr<CheckpointReader>> OpenCheckpoint(Env* env, std::string_view prefix);
+
+// A V1 (TensorSliceWriter) checkpoint: the files matching `pattern` (a path whose basename may
+// contain `*`, `?` and `[...]`). NotFound when no file matches.
+StatusOr<std::unique_ptr<CheckpointReader>> OpenV1Checkpoint(Env* env, std::string_view pattern);
 
 }  // namespace ckpt
