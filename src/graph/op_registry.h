@@ -48,6 +48,9 @@ void RegisterNnOps(OpRegistry* r);
 void RegisterStateOps(OpRegistry* r);
 void RegisterRandomOps(OpRegistry* r);
 void RegisterNoOps(OpRegistry* r);  // NoOp, control flow helpers
+void RegisterConvOps(OpRegistry* r);       // Conv2D
+void RegisterPoolingOps(OpRegistry* r);    // MaxPool, AvgPool
+void RegisterBatchNormOps(OpRegistry* r);  // FusedBatchNorm, V2, V3
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
 // that has no default.

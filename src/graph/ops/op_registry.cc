@@ -19,6 +19,9 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterStateOps(r);
   RegisterRandomOps(r);
   RegisterNoOps(r);
+  RegisterConvOps(r);
+  RegisterPoolingOps(r);
+  RegisterBatchNormOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
