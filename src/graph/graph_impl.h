@@ -29,6 +29,8 @@ struct Graph::Rep {
     std::vector<int32_t> outputs;
   };
   std::vector<NodeTypes> types;
+  // Per node: statically inferred output shapes (unknown rank when not inferable).
+  std::vector<std::vector<PartialShape>> shapes;
   // tf.Graph._names_in_use (lower-cased keys).
   std::unordered_map<std::string, int> names_in_use;
   std::string name_stack;                  // current scope, no trailing slash
@@ -47,6 +49,11 @@ const tensorflow::GraphDef& GetGraphDef(const Graph& graph);
 // nodes not yet added only when `allow_forward_refs` (then ValidateGraph must be called after
 // the last node). Errors as Graph::AddNode, returned and also recorded in the sticky status.
 Status AddNodeDef(Graph& graph, tensorflow::NodeDef node, bool allow_forward_refs = false);
+
+// Infers the output shapes of `node` (index `i` in rep.def, inputs already present) for the
+// ops with a shape function in shape_inference.cc; unknown shapes otherwise.
+std::vector<PartialShape> InferOutputShapes(const Graph::Rep& rep, const tensorflow::NodeDef& node,
+                                            int num_outputs);
 
 // Checks every input of every node names an existing output of the right type.
 Status ValidateGraph(const Graph& graph);

@@ -194,5 +194,7 @@ void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
 void RegisterNoOpKernels(KernelRegistry* r);
+// Registered last: its "Variable" kernel reuses the VariableV2 factory.
+void RegisterIoKernels(KernelRegistry* r);
 
 }  // namespace ckpt

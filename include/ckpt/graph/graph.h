@@ -227,8 +227,8 @@ class Graph {
   std::optional<int64_t> seed() const { return seed_; }
   // tf.compat.v1.get_seed(op_seed): the (seed, seed2) attrs of a random op, TF's rules:
   // (0,0) with neither seed; (kDefaultGraphSeed, op_seed) with only an op seed;
-  // (graph_seed, id of the last created node) with only a graph seed; (0, INT32_MAX) when
-  // both are 0.
+  // (graph_seed, 0) with only a graph seed (what TF 2.21 graphs emit); (0, INT32_MAX) when
+  // both are 0. Seeds are taken modulo 2^31.
   std::pair<int64_t, int64_t> GetSeed(std::optional<int64_t> op_seed) const;
 
   // ---- adding nodes --------------------------------------------------------------------------
@@ -269,6 +269,10 @@ class Graph {
   StatusOr<int> NumOutputs(std::string_view node) const;
   // The output's dtype; DataType::kInvalid (and no error recorded) when it does not exist.
   DataType OutputType(const Output& output) const;
+  // The output's statically inferred shape (as TF's shape inference for the common ops:
+  // placeholders, constants, variables, element-wise ops with broadcasting, MatMul,
+  // reductions and reshapes with constant arguments, ...); unknown rank when not inferable.
+  PartialShape OutputShape(const Output& output) const;
   // True when the output is a ref (VariableV2 "ref" output).
   bool IsRefOutput(const Output& output) const;
   // Nodes whose data or control inputs name `node` (insertion order).

@@ -19,6 +19,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterStateOps(r);
   RegisterRandomOps(r);
   RegisterNoOps(r);
+  RegisterIoOps(r);
   RegisterConvOps(r);
   RegisterPoolingOps(r);
   RegisterBatchNormOps(r);

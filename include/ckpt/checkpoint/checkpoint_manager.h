@@ -1,0 +1,205 @@
+// CheckpointManager: TF's Saver / tf.train.CheckpointManager at the tensor level. It owns a
+// checkpoint directory, saves numbered checkpoints `<dir>/<name>-<step>.{index,data-*}`,
+// keeps the state file (`checkpoint`) readable by TensorFlow, applies retention, and restores.
+//
+// Beyond TensorFlow:
+//   * Crash-safe: every file of a checkpoint is written under a temporary name, synced and
+//     renamed (data, companions, index last); then the state file is replaced atomically;
+//     only then are old checkpoints deleted. Open() removes leftovers of an interrupted save
+//     and adopts a complete checkpoint that a crash kept out of the state file.
+//   * Relocatable: the state file holds relative paths; old absolute ones are resolved inside
+//     the directory when their target is gone.
+//   * Keep the best K checkpoints by a metric in addition to the most recent N; metrics are
+//     kept in a sidecar `PREFIX.metrics` (TF ignores it).
+//   * Async save: SaveAsync copies the tensors and returns; at most one save is in flight.
+//   * Save on preemption (PreemptionWatcher + SaveIfPreempted).
+//   * Readers can pin checkpoints (checkpoint_dir.h); deleting a pinned one is deferred.
+//   * One manager per directory: a second one (any process) gets FailedPrecondition.
+//
+// Example:
+//   CheckpointManagerOptions opts;
+//   opts.max_to_keep = 3;
+//   opts.keep_best = 1;
+//   opts.best_metric = "eval_loss";                 // smallest is best
+//   auto mgr = CheckpointManager::Open(Env::Default(), "/tmp/run1", opts);
+//   if (!mgr.ok()) return mgr.status();
+//   int64_t step = (*mgr)->last_step() + 1;          // continues after a restart
+//   if (auto latest = (*mgr)->latest_checkpoint()) {
+//     std::vector<RestoreTarget> targets = {{"w", &w}, {"b", &b}};
+//     CKPT_RETURN_IF_ERROR(RestoreFromCheckpoint(Env::Default(), *latest, targets));
+//   }
+//   for (; step < 1000; ++step) {
+//     Train(w, b);
+//     if (step % 100 == 0)
+//       CKPT_RETURN_IF_ERROR((*mgr)->SaveAsync(step, {{"w", w}, {"b", b}},
+//                                              {.metrics = {{"eval_loss", Eval()}}}));
+//   }
+//   CKPT_RETURN_IF_ERROR((*mgr)->Wait());
+//
+// Thread safety: all methods are safe to call concurrently; saves are serialized.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "ckpt/checkpoint/checkpoint_state.h"
+#include "ckpt/checkpoint/restore.h"
+#include "ckpt/core/env.h"
+#include "ckpt/core/status.h"
+#include "ckpt/core/tensor.h"
+#include "ckpt/format/bundle.h"
+
+namespace ckpt {
+
+class PreemptionWatcher;
+
+enum class MetricMode { kMin, kMax };
+
+struct CheckpointManagerOptions {
+  // Prefix basename: checkpoints are `<dir>/<checkpoint_name>-<step>`. Default: "model.ckpt".
+  std::string checkpoint_name = "model.ckpt";
+  // How many recent checkpoints to keep. std::nullopt: keep all, all listed in the state file
+  // (TF2's None). 0: keep all, but the state file lists only the latest (TF1 Saver's 0/None).
+  // Negative: InvalidArgument. Default: 5.
+  std::optional<int> max_to_keep = 5;
+  // When a checkpoint falls out of the recent window and at least this many hours passed
+  // since the last one so preserved, keep its files forever (dropped from the state file, as
+  // TF). 0: off. Default: 0.
+  double keep_checkpoint_every_n_hours = 0;
+  // Also keep the best `keep_best` checkpoints by metric `best_metric` (saves without that
+  // metric never count as best). 0: off. Default: 0.
+  int keep_best = 0;
+  // Default: "" (required when keep_best > 0).
+  std::string best_metric;
+  // Default: kMin (smaller is better).
+  MetricMode best_mode = MetricMode::kMin;
+  // State file name. Default: "checkpoint".
+  std::string state_filename = std::string(kCheckpointStateFilename);
+  // Write paths relative to the directory. Default: true.
+  bool relative_paths = true;
+  // Bundle writer settings (sync: fsync before rename). Default: {}.
+  BundleWriterOptions writer_options;
+  // Hold `<dir>/<state_filename>.lock` so a second manager fails. Default: true.
+  bool lock_directory = true;
+  // On Open, remove leftovers of interrupted saves and adopt complete checkpoints newer than
+  // the state file's latest. Default: true.
+  bool recover_on_open = true;
+};
+
+struct SaveOptions {
+  // Metrics stored in `PREFIX.metrics` and used by keep_best. Names: non-empty, no
+  // whitespace. Default: none.
+  std::map<std::string, double> metrics;
+  // Extra files written (atomically, before the index) as `PREFIX.<suffix>`, e.g.
+  // {"meta", meta_graph_bytes} gives `PREFIX.meta`. Suffixes: no '/', not "index",
+  // "metrics", "data-*" or "pin.*". Default: none.
+  std::map<std::string, std::string> companion_files;
+};
+
+// One managed checkpoint.
+struct ManagedCheckpoint {
+  std::string prefix;
+  int64_t step = -1;
+  double timestamp = 0;  // seconds since the epoch
+  std::map<std::string, double> metrics;
+};
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class CheckpointManager {
+ public:
+  // Opens (creating if needed) `dir`, takes its lock, recovers leftovers, and loads the state
+  // file's history (TF's or ours): retention then applies to it and numbering continues.
+  // InvalidArgument for bad options; FailedPrecondition when another manager holds the
+  // directory; Env errors otherwise. `env` must outlive the manager.
+  static StatusOr<std::unique_ptr<CheckpointManager>> Open(
+      Env* env, const std::string& dir, const CheckpointManagerOptions& options = {});
+  // Waits for an in-flight save (its error is dropped: call Wait() first to see it), retries
+  // deferred deletions, releases the lock.
+  ~CheckpointManager();
+  CheckpointManager(const CheckpointManager&) = delete;
+  CheckpointManager& operator=(const CheckpointManager&) = delete;
+
+  // Saves `tensors` (keys must be unique and non-empty) as checkpoint `step`, then updates the
+  // state file and deletes checkpoints that fall out of retention. Returns the prefix.
+  // Saving an existing step replaces it. First returns a pending async-save error, if any
+  // (without saving). On a write failure nothing changes (new files are removed; the state
+  // file still names the previous checkpoints). A failure to delete an old checkpoint is
+  // returned after the new checkpoint is committed (it is retried on the next save).
+  StatusOr<std::string> Save(int64_t step, const NamedTensors& tensors,
+                             const SaveOptions& options = {});
+
+  // Copies `tensors` (the caller may modify them as soon as this returns) and saves them on a
+  // background thread. Waits for a previous save first (at most one in flight). Returns the
+  // previous save's error, if any, without starting this one.
+  Status SaveAsync(int64_t step, const NamedTensors& tensors, const SaveOptions& options = {});
+
+  // Waits for the in-flight save; returns (and clears) the first error of async saves.
+  Status Wait();
+
+  // If `watcher` saw a termination signal: finishes the in-flight save, saves `tensors`
+  // synchronously as `step` and returns true (the caller should exit). False otherwise.
+  StatusOr<bool> SaveIfPreempted(const PreemptionWatcher& watcher, int64_t step,
+                                 const NamedTensors& tensors, const SaveOptions& options = {});
+
+  // Restores `targets` from the latest checkpoint that opens (falling back to older ones if
+  // the latest is missing or corrupt). Returns the prefix restored from; NotFound if none.
+  StatusOr<std::string> RestoreLatest(std::span<const RestoreTarget> targets,
+                                      const RestoreOptions& options = {},
+                                      RestoreReport* report = nullptr);
+
+  const std::string& directory() const { return dir_; }
+  // `<dir>/<checkpoint_name>-<step>`.
+  std::string PrefixForStep(int64_t step) const;
+  // The latest committed checkpoint, if any.
+  std::optional<std::string> latest_checkpoint() const;
+  // Highest step saved in this directory (also before a restart); -1 when none.
+  int64_t last_step() const;
+  // Managed (deletable) checkpoints, oldest first, as listed in the state file.
+  std::vector<ManagedCheckpoint> checkpoints() const;
+  // The best checkpoint by best_metric among the managed ones; std::nullopt if none has it.
+  std::optional<ManagedCheckpoint> best_checkpoint() const;
+  double last_preserved_timestamp() const;
+  // Checkpoints whose deletion is deferred because a reader pins them.
+  std::vector<std::string> pending_deletions() const;
+
+ private:
+  CheckpointManager(Env* env, std::string dir, CheckpointManagerOptions options);
+  Status Recover();
+  Status WriteStateLocked();
+  // Writes the checkpoint and commits it. REQUIRES: save_mu_ held.
+  StatusOr<std::string> DoSave(int64_t step, const NamedTensors& tensors,
+                               const SaveOptions& options);
+  std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved);
+  Status RetryPendingDeletions();
+  Status TakeAsyncError();
+
+  Env* env_;
+  std::string dir_;
+  CheckpointManagerOptions options_;
+  std::unique_ptr<FileLock> lock_;
+
+  std::mutex save_mu_;  // serializes saves (held across a whole save)
+  mutable std::mutex mu_;  // guards the members below
+  std::vector<ManagedCheckpoint> managed_;
+  double last_preserved_timestamp_ = 0;
+  int64_t last_step_ = -1;
+  std::vector<std::string> pending_delete_;
+
+  std::mutex async_mu_;  // guards worker_, async_error_, snapshot_pool_
+  std::jthread worker_;
+  Status async_error_;
+  NamedTensors snapshot_pool_;  // buffers of the last async save, reused when shapes match
+};
+
+}  // namespace ckpt

@@ -1,0 +1,616 @@
+#include "ckpt/checkpoint/checkpoint_manager.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "checkpoint/dir_util.h"
+#include "ckpt/checkpoint/checkpoint_dir.h"
+#include "ckpt/checkpoint/preemption.h"
+
+namespace ckpt {
+
+namespace {
+
+bool LooksTemporary(std::string_view rest) {
+  return rest.find("tmp") != std::string_view::npos || rest.find("temp") != std::string_view::npos;
+}
+
+// Splits a directory entry "<name>-<step>.<rest>" into step and rest.
+bool SplitEntry(std::string_view entry, std::string_view name, int64_t* step,
+                std::string_view* rest) {
+  if (entry.size() <= name.size() + 1 || entry.compare(0, name.size(), name) != 0 ||
+      entry[name.size()] != '-')
+    return false;
+  size_t dot = entry.find('.', name.size() + 1);
+  if (dot == std::string_view::npos) return false;
+  auto s = internal::ParseStep(entry.substr(0, dot), name);
+  if (!s) return false;
+  *step = *s;
+  *rest = entry.substr(dot + 1);
+  return true;
+}
+
+// Copies `src` into `dst` (same size) with a few threads for large buffers.
+void ParallelCopy(void* dst, const void* src, size_t n) {
+  constexpr size_t kChunk = size_t{32} << 20;
+  if (n < 2 * kChunk) {
+    std::memcpy(dst, src, n);
+    return;
+  }
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  size_t per = (n + threads - 1) / threads;
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < threads; ++t) {
+    size_t off = per * t;
+    if (off >= n) break;
+    size_t len = std::min(per, n - off);
+    pool.emplace_back([=] {
+      std::memcpy(static_cast<char*>(dst) + off, static_cast<const char*>(src) + off, len);
+    });
+  }
+  std::memcpy(dst, src, std::min(per, n));
+}
+
+}  // namespace
+
+CheckpointManager::CheckpointManager(Env* env, std::string dir, CheckpointManagerOptions options)
+    : env_(env), dir_(std::move(dir)), options_(std::move(options)) {}
+
+StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Open(
+    Env* env, const std::string& dir, const CheckpointManagerOptions& options) {
+  const std::string& name = options.checkpoint_name;
+  if (dir.empty()) return InvalidArgumentError("checkpoint manager: empty directory");
+  if (name.empty() || name.find('/') != std::string::npos)
+    return InvalidArgumentError("checkpoint manager: checkpoint_name '" + name +
+                                "' must be non-empty and have no '/'");
+  if (options.state_filename.empty() || options.state_filename.find('/') != std::string::npos ||
+      options.state_filename == name)
+    return InvalidArgumentError("checkpoint manager: bad state_filename '" +
+                                options.state_filename + "'");
+  if (options.max_to_keep && *options.max_to_keep < 0)
+    return InvalidArgumentError("checkpoint manager: max_to_keep must be >= 0 (got " +
+                                std::to_string(*options.max_to_keep) + ")");
+  if (options.keep_best < 0)
+    return InvalidArgumentError("checkpoint manager: keep_best must be >= 0");
+  if (options.keep_best > 0 && !internal::ValidMetricName(options.best_metric))
+    return InvalidArgumentError("checkpoint manager: keep_best needs a valid best_metric (got '" +
+                                options.best_metric + "')");
+  if (!(options.keep_checkpoint_every_n_hours >= 0))
+    return InvalidArgumentError("checkpoint manager: keep_checkpoint_every_n_hours must be >= 0");
+  CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(dir).WithContext(
+      "creating checkpoint directory " + dir));
+  std::unique_ptr<CheckpointManager> m(new CheckpointManager(env, dir, options));
+  if (options.lock_directory) {
+    std::string lock_path = path::Join(dir, options.state_filename + ".lock");
+    auto lock = env->LockFile(lock_path);
+    if (!lock.ok())
+      return FailedPreconditionError(
+          "checkpoint directory " + dir +
+          " is in use by another CheckpointManager (lock file " + lock_path +
+          "): " + std::string(lock.status().message()));
+    m->lock_ = std::move(lock).value();
+  }
+  CKPT_RETURN_IF_ERROR(m->Recover());
+  return m;
+}
+
+CheckpointManager::~CheckpointManager() {
+  Wait().IgnoreError();
+  RetryPendingDeletions().IgnoreError();
+}
+
+Status CheckpointManager::Recover() {
+  const std::string& name = options_.checkpoint_name;
+  std::vector<std::string> children = internal::ListDir(env_, dir_);
+  const double now = env_->NowMicros() / 1e6;
+
+  if (options_.recover_on_open) {
+    // Interrupted state-file writes and interrupted deletions.
+    std::string state_tmp = options_.state_filename + ".tmp";
+    for (const auto& c : children) {
+      std::string p = path::Join(dir_, c);
+      if (c.compare(0, state_tmp.size(), state_tmp) == 0) {
+        env_->DeleteFile(p).IgnoreError();
+      } else if (c.size() > internal::kDeletingSuffix.size() &&
+                 c.compare(c.size() - internal::kDeletingSuffix.size(),
+                           internal::kDeletingSuffix.size(), internal::kDeletingSuffix) == 0) {
+        std::string prefix = p.substr(0, p.size() - internal::kDeletingSuffix.size());
+        if (IsCheckpointPinned(env_, prefix)) {
+          CKPT_RETURN_IF_ERROR(env_->RenameFile(p, prefix + ".index"));
+        } else {
+          CKPT_RETURN_IF_ERROR(internal::DeleteCheckpointRemains(env_, prefix, children));
+          CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
+        }
+      }
+    }
+    children = internal::ListDir(env_, dir_);
+  }
+
+  auto state_or = GetCheckpointState(env_, dir_, options_.state_filename);
+  std::optional<CheckpointState> state;
+  bool state_usable = false;
+  bool rewrite = false;
+  if (state_or.ok()) {
+    state = std::move(state_or).value();
+    state_usable = state.has_value();
+  } else if (IsDataLoss(state_or.status())) {
+    rewrite = true;  // corrupt: rebuild it from the checkpoints present
+  } else {
+    return state_or.status();
+  }
+
+  std::lock_guard<std::mutex> l(mu_);
+  last_preserved_timestamp_ = now;
+  int64_t max_state_step = -1;
+  if (state_usable) {
+    const CheckpointState& st = *state;
+    if (st.last_preserved_timestamp != 0) last_preserved_timestamp_ = st.last_preserved_timestamp;
+    std::vector<std::string> paths = st.all_model_checkpoint_paths;
+    std::vector<double> stamps = st.all_model_checkpoint_timestamps;
+    if (paths.empty() || paths.back() != st.model_checkpoint_path) {
+      paths.push_back(st.model_checkpoint_path);
+      if (!stamps.empty()) stamps.push_back(now);
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const std::string& p = paths[i];
+      auto step = internal::ParseStep(path::Basename(p));
+      if (step && path::Basename(p).compare(0, name.size(), name) == 0)
+        max_state_step = std::max(max_state_step, *step);
+      if (!seen.insert(p).second) continue;
+      if (!internal::CheckpointExists(env_, p)) {
+        rewrite = true;  // gone: drop it
+        continue;
+      }
+      ManagedCheckpoint e;
+      e.prefix = p;
+      e.step = step.value_or(-1);
+      if (i < stamps.size()) {
+        e.timestamp = std::min(stamps[i], now);
+      } else {
+        auto mt = env_->GetModificationTime(env_->FileExists(p + ".index") ? p + ".index" : p);
+        e.timestamp = mt.ok() ? std::min(*mt, now) : last_preserved_timestamp_;
+      }
+      // As TF: checkpoints not newer than the last preserved one are kept forever.
+      if (st.last_preserved_timestamp != 0 && e.timestamp <= st.last_preserved_timestamp) {
+        rewrite = true;
+        continue;
+      }
+      if (auto mf = internal::ReadMetrics(env_, p)) e.metrics = mf->metrics;
+      managed_.push_back(std::move(e));
+    }
+  }
+
+  // Numbering continues after every checkpoint of ours present (preserved ones included).
+  std::set<int64_t> indexed;
+  for (const auto& c : children) {
+    int64_t step;
+    std::string_view rest;
+    if (SplitEntry(c, name, &step, &rest) && rest == "index") indexed.insert(step);
+  }
+  last_step_ = -1;
+  for (const auto& e : managed_) last_step_ = std::max(last_step_, e.step);
+  if (!indexed.empty()) last_step_ = std::max(last_step_, *indexed.rbegin());
+
+  if (!options_.recover_on_open) return Status::OK();
+
+  // Leftovers of interrupted saves: temporary files, data without an index, companions of a
+  // step newer than the state file's that never got its index.
+  for (const auto& c : children) {
+    int64_t step;
+    std::string_view rest;
+    if (!SplitEntry(c, name, &step, &rest)) continue;
+    if (rest.substr(0, 4) == "pin.") continue;
+    bool has_index = indexed.count(step) > 0;
+    bool remove = false;
+    if (LooksTemporary(rest)) {
+      remove = true;
+    } else if (!has_index && rest != "index") {
+      if (rest.substr(0, 5) == "data-" || rest == internal::kMetricsSuffix) {
+        remove = true;
+      } else {
+        // A companion (.meta) of a save that never got its index. Older ones may belong to
+        // checkpoints TF deleted or preserved: left alone.
+        remove = state_usable && step > max_state_step;
+      }
+    }
+    if (remove) env_->DeleteFile(path::Join(dir_, c)).IgnoreError();
+  }
+
+  // Adopt complete checkpoints that a crash kept out of the state file.
+  std::set<std::string> managed_set;
+  for (const auto& e : managed_) managed_set.insert(e.prefix);
+  for (int64_t step : indexed) {
+    std::string prefix = PrefixForStep(step);
+    if (managed_set.count(prefix)) continue;
+    if (state_usable && step <= max_state_step) continue;  // preserved or foreign history
+    auto reader = BundleReader::Open(env_, prefix);
+    if (!reader.ok()) continue;  // corrupt: not adopted (listing still shows it)
+    ManagedCheckpoint e;
+    e.prefix = prefix;
+    e.step = step;
+    auto mt = env_->GetModificationTime(prefix + ".index");
+    e.timestamp = mt.ok() ? std::min(*mt, now) : now;
+    if (auto mf = internal::ReadMetrics(env_, prefix)) e.metrics = mf->metrics;
+    managed_.push_back(std::move(e));
+    rewrite = true;
+  }
+  if (rewrite && !managed_.empty() && lock_) {
+    CKPT_RETURN_IF_ERROR(WriteStateLocked());
+  }
+  return Status::OK();
+}
+
+std::string CheckpointManager::PrefixForStep(int64_t step) const {
+  return path::Join(dir_, options_.checkpoint_name + "-" + std::to_string(step));
+}
+
+Status CheckpointManager::WriteStateLocked() {
+  CheckpointState st;
+  if (managed_.empty()) return Status::OK();
+  st.model_checkpoint_path = managed_.back().prefix;
+  for (const auto& e : managed_) {
+    st.all_model_checkpoint_paths.push_back(e.prefix);
+    st.all_model_checkpoint_timestamps.push_back(e.timestamp);
+  }
+  st.last_preserved_timestamp = last_preserved_timestamp_;
+  return WriteCheckpointState(env_, dir_, st, options_.relative_paths, options_.state_filename);
+}
+
+std::vector<ManagedCheckpoint> CheckpointManager::SelectForRemovalLocked(
+    std::vector<std::string>* preserved) {
+  std::vector<ManagedCheckpoint> remove;
+  if (!options_.max_to_keep) return remove;  // keep everything, all listed
+  if (*options_.max_to_keep == 0) {
+    // TF1's max_to_keep=0/None: nothing is deleted and only the latest is listed.
+    for (size_t i = 0; i + 1 < managed_.size(); ++i) preserved->push_back(managed_[i].prefix);
+    if (!managed_.empty()) managed_.erase(managed_.begin(), managed_.end() - 1);
+    return remove;
+  }
+  const size_t n = managed_.size();
+  const size_t recent = static_cast<size_t>(*options_.max_to_keep);
+  std::vector<bool> keep(n, false);
+  for (size_t i = n > recent ? n - recent : 0; i < n; ++i) keep[i] = true;
+  if (options_.keep_best > 0) {
+    std::vector<size_t> with_metric;
+    for (size_t i = 0; i < n; ++i) {
+      auto it = managed_[i].metrics.find(options_.best_metric);
+      if (it != managed_[i].metrics.end() && !std::isnan(it->second)) with_metric.push_back(i);
+    }
+    const bool max = options_.best_mode == MetricMode::kMax;
+    std::stable_sort(with_metric.begin(), with_metric.end(), [&](size_t a, size_t b) {
+      double va = managed_[a].metrics.at(options_.best_metric);
+      double vb = managed_[b].metrics.at(options_.best_metric);
+      if (va != vb) return max ? va > vb : va < vb;
+      return a > b;  // ties: the newer one
+    });
+    for (size_t k = 0; k < with_metric.size() && k < static_cast<size_t>(options_.keep_best); ++k)
+      keep[with_metric[k]] = true;
+  }
+  std::vector<ManagedCheckpoint> kept;
+  for (size_t i = 0; i < n; ++i) {
+    ManagedCheckpoint& e = managed_[i];
+    if (keep[i]) {
+      kept.push_back(std::move(e));
+      continue;
+    }
+    double hours = options_.keep_checkpoint_every_n_hours;
+    if (hours > 0 && e.timestamp - hours * 3600.0 >= last_preserved_timestamp_) {
+      last_preserved_timestamp_ = e.timestamp;
+      preserved->push_back(e.prefix);
+      continue;
+    }
+    remove.push_back(std::move(e));
+  }
+  managed_ = std::move(kept);
+  return remove;
+}
+
+Status CheckpointManager::RetryPendingDeletions() {
+  std::vector<std::string> pending;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    pending.swap(pending_delete_);
+  }
+  Status first;
+  std::vector<std::string> still;
+  for (const auto& p : pending) {
+    auto r = internal::DeleteCheckpoint(env_, p);
+    if (!r.ok()) {
+      first.Update(r.status());
+      still.push_back(p);
+    } else if (*r == internal::DeleteResult::kPinned) {
+      still.push_back(p);
+    }
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  for (auto& p : still)
+    if (std::find(pending_delete_.begin(), pending_delete_.end(), p) == pending_delete_.end())
+      pending_delete_.push_back(std::move(p));
+  return first;
+}
+
+StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors& tensors,
+                                                const SaveOptions& options) {
+  if (step < 0) return InvalidArgumentError("checkpoint step must be >= 0, got " +
+                                            std::to_string(step));
+  for (const auto& [k, v] : options.metrics)
+    if (!internal::ValidMetricName(k))
+      return InvalidArgumentError("bad metric name '" + k + "' (non-empty, no whitespace)");
+  for (const auto& [suffix, bytes] : options.companion_files) {
+    if (suffix.empty() || suffix.find('/') != std::string::npos || suffix == "index" ||
+        suffix == internal::kMetricsSuffix || suffix.compare(0, 5, "data-") == 0 ||
+        suffix.compare(0, 4, "pin.") == 0 || LooksTemporary(suffix) ||
+        suffix.find("index.") == 0)
+      return InvalidArgumentError("bad companion file suffix '" + suffix + "'");
+  }
+  std::set<std::string_view> names;
+  for (const auto& [k, t] : tensors) {
+    if (k.empty()) return InvalidArgumentError("cannot save a tensor with an empty name");
+    if (!names.insert(k).second)
+      return InvalidArgumentError("tensor name " + k + " given twice");
+  }
+
+  const std::string prefix = PrefixForStep(step);
+  bool overwrite;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    overwrite = std::any_of(managed_.begin(), managed_.end(),
+                            [&](const auto& e) { return e.prefix == prefix; });
+  }
+  std::vector<std::string> written;
+  auto cleanup = [&] {
+    if (overwrite) return;
+    for (const auto& f : written) env_->DeleteFile(f).IgnoreError();
+  };
+
+  // 1. Companion files and metrics, each atomically.
+  for (const auto& [suffix, bytes] : options.companion_files) {
+    std::string f = prefix + "." + suffix;
+    Status s = env_->AtomicWriteStringToFile(f, bytes);
+    if (!s.ok()) {
+      cleanup();
+      return s.WithContext("writing " + f);
+    }
+    written.push_back(f);
+  }
+  std::string metrics_file = prefix + "." + std::string(internal::kMetricsSuffix);
+  if (!options.metrics.empty() || options_.keep_best > 0) {
+    internal::MetricsFile mf;
+    mf.metrics = options.metrics;
+    if (options_.keep_best > 0) {
+      mf.best_metric = options_.best_metric;
+      mf.best_max = options_.best_mode == MetricMode::kMax;
+    }
+    Status s = env_->AtomicWriteStringToFile(metrics_file, internal::SerializeMetrics(mf));
+    if (!s.ok()) {
+      cleanup();
+      return s.WithContext("writing " + metrics_file);
+    }
+    written.push_back(metrics_file);
+  } else if (env_->FileExists(metrics_file)) {
+    Status s = env_->DeleteFile(metrics_file);
+    if (!s.ok()) {
+      cleanup();
+      return s.WithContext("removing stale " + metrics_file);
+    }
+  }
+
+  // 2. The bundle: data then index, each synced and renamed into place by the writer.
+  {
+    std::vector<const std::pair<std::string, Tensor>*> sorted;
+    for (const auto& nt : tensors) sorted.push_back(&nt);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    auto writer = BundleWriter::Create(env_, prefix, options_.writer_options);
+    Status s = writer.status();
+    if (s.ok()) {
+      for (const auto* nt : sorted) {
+        s = (*writer)->Add(nt->first, nt->second);
+        if (!s.ok()) break;
+      }
+      if (s.ok()) s = (*writer)->Finish();
+      writer->reset();  // removes temporary files on failure
+    }
+    if (!s.ok()) {
+      cleanup();
+      return s.WithContext("saving checkpoint " + prefix);
+    }
+    written.push_back(prefix + ".index");
+    for (const auto& d : internal::DataFilesOf(internal::ListDir(env_, dir_),
+                                               path::Basename(prefix)))
+      written.push_back(path::Join(dir_, d));
+  }
+
+  // 3. Commit: the state file.
+  std::vector<ManagedCheckpoint> to_delete;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    std::vector<ManagedCheckpoint> old_managed = managed_;
+    double old_preserved = last_preserved_timestamp_;
+    managed_.erase(std::remove_if(managed_.begin(), managed_.end(),
+                                  [&](const auto& e) { return e.prefix == prefix; }),
+                   managed_.end());
+    ManagedCheckpoint e;
+    e.prefix = prefix;
+    e.step = step;
+    e.timestamp = env_->NowMicros() / 1e6;
+    e.metrics = options.metrics;
+    managed_.push_back(std::move(e));
+    std::vector<std::string> preserved;
+    to_delete = SelectForRemovalLocked(&preserved);
+    Status s = WriteStateLocked();
+    if (!s.ok()) {
+      managed_ = std::move(old_managed);
+      last_preserved_timestamp_ = old_preserved;
+      cleanup();
+      return s;
+    }
+    last_step_ = std::max(last_step_, step);
+  }
+
+  // 4. Only now delete what fell out of retention (pinned ones later).
+  Status del;
+  for (const auto& e : to_delete) {
+    auto r = internal::DeleteCheckpoint(env_, e.prefix);
+    if (!r.ok() || *r == internal::DeleteResult::kPinned) {
+      if (!r.ok()) del.Update(r.status());
+      std::lock_guard<std::mutex> l(mu_);
+      pending_delete_.push_back(e.prefix);
+    }
+  }
+  Status retry = RetryPendingDeletions();
+  if (del.ok()) del = retry;
+  if (!del.ok())
+    return del.WithContext("checkpoint " + prefix +
+                           " was saved, but deleting an old checkpoint failed (will retry)");
+  return prefix;
+}
+
+StatusOr<std::string> CheckpointManager::Save(int64_t step, const NamedTensors& tensors,
+                                              const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(Wait());
+  std::lock_guard<std::mutex> l(save_mu_);
+  return DoSave(step, tensors, options);
+}
+
+Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
+                                    const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(Wait());
+  // A consistent snapshot, taken on the caller's thread. Buffers of the previous async save
+  // are reused when names, dtypes and shapes match (no allocation, no page faults).
+  NamedTensors snapshot;
+  {
+    std::lock_guard<std::mutex> l(async_mu_);
+    snapshot.swap(snapshot_pool_);
+  }
+  bool reuse = snapshot.size() == tensors.size();
+  for (size_t i = 0; reuse && i < tensors.size(); ++i) {
+    const Tensor& a = tensors[i].second;
+    const Tensor& b = snapshot[i].second;
+    reuse = snapshot[i].first == tensors[i].first && a.dtype() == b.dtype() &&
+            a.shape() == b.shape() && DataTypeIsPod(a.dtype()) && !b.is_borrowed();
+  }
+  if (!reuse) {
+    snapshot.clear();
+    snapshot.reserve(tensors.size());
+    for (const auto& [k, t] : tensors) {
+      if (!t.valid()) return InvalidArgumentError("tensor " + k + " is not valid");
+      if (t.dtype() == DataType::kString || !DataTypeIsPod(t.dtype())) {
+        snapshot.emplace_back(k, t.Clone());
+        continue;
+      }
+      CKPT_ASSIGN_OR_RETURN(Tensor copy, Tensor::Allocate(t.dtype(), t.shape()));
+      snapshot.emplace_back(k, std::move(copy));
+    }
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& src = tensors[i].second;
+    Tensor& dst = snapshot[i].second;
+    if (DataTypeIsPod(src.dtype()) && src.TotalBytes() > 0)
+      ParallelCopy(dst.raw_data(), src.raw_data(), src.TotalBytes());
+  }
+  std::lock_guard<std::mutex> l(async_mu_);
+  worker_ = std::jthread([this, step, snapshot = std::move(snapshot), options]() mutable {
+    Status s;
+    {
+      std::lock_guard<std::mutex> sl(save_mu_);
+      s = DoSave(step, snapshot, options).status();
+    }
+    std::lock_guard<std::mutex> al(async_mu_);
+    async_error_.Update(s);
+    snapshot_pool_ = std::move(snapshot);
+  });
+  return Status::OK();
+}
+
+Status CheckpointManager::Wait() {
+  std::jthread w;
+  {
+    std::lock_guard<std::mutex> l(async_mu_);
+    w = std::move(worker_);
+  }
+  if (w.joinable()) w.join();
+  std::lock_guard<std::mutex> l(async_mu_);
+  Status s = async_error_;
+  async_error_ = Status::OK();
+  return s;
+}
+
+StatusOr<bool> CheckpointManager::SaveIfPreempted(const PreemptionWatcher& watcher, int64_t step,
+                                                  const NamedTensors& tensors,
+                                                  const SaveOptions& options) {
+  if (!watcher.requested()) return false;
+  // The in-flight save finishes first; its error is superseded by this newer checkpoint.
+  Wait().IgnoreError();
+  CKPT_ASSIGN_OR_RETURN(std::string prefix, Save(step, tensors, options));
+  (void)prefix;
+  return true;
+}
+
+StatusOr<std::string> CheckpointManager::RestoreLatest(std::span<const RestoreTarget> targets,
+                                                       const RestoreOptions& options,
+                                                       RestoreReport* report) {
+  LatestVerifiedOptions lo;
+  lo.state_filename = options_.state_filename;
+  CKPT_ASSIGN_OR_RETURN(std::string prefix, LatestVerifiedCheckpoint(env_, dir_, lo));
+  Status s = RestoreFromCheckpoint(env_, prefix, targets, options, report);
+  if (IsDataLoss(s)) {
+    // Corrupt data behind a readable index: fall back to the newest fully verified one.
+    lo.full_verify = true;
+    CKPT_ASSIGN_OR_RETURN(std::string older, LatestVerifiedCheckpoint(env_, dir_, lo));
+    if (older == prefix) return s;
+    prefix = older;
+    s = RestoreFromCheckpoint(env_, prefix, targets, options, report);
+  }
+  CKPT_RETURN_IF_ERROR(s);
+  return prefix;
+}
+
+std::optional<std::string> CheckpointManager::latest_checkpoint() const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (managed_.empty()) return std::nullopt;
+  return managed_.back().prefix;
+}
+
+int64_t CheckpointManager::last_step() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return last_step_;
+}
+
+std::vector<ManagedCheckpoint> CheckpointManager::checkpoints() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return managed_;
+}
+
+std::optional<ManagedCheckpoint> CheckpointManager::best_checkpoint() const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (options_.best_metric.empty()) return std::nullopt;
+  const bool max = options_.best_mode == MetricMode::kMax;
+  std::optional<ManagedCheckpoint> best;
+  for (const auto& e : managed_) {
+    auto it = e.metrics.find(options_.best_metric);
+    if (it == e.metrics.end() || std::isnan(it->second)) continue;
+    if (!best) {
+      best = e;
+      continue;
+    }
+    double b = best->metrics.at(options_.best_metric);
+    if (max ? it->second >= b : it->second <= b) best = e;
+  }
+  return best;
+}
+
+double CheckpointManager::last_preserved_timestamp() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return last_preserved_timestamp_;
+}
+
+std::vector<std::string> CheckpointManager::pending_deletions() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return pending_delete_;
+}
+
+}  // namespace ckpt

@@ -1,0 +1,149 @@
+#include "ckpt/checkpoint/restore.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "ckpt/format/bundle.h"
+
+namespace ckpt {
+
+namespace {
+
+std::string Describe(DataType dtype, const TensorShape& shape) {
+  return std::string(DataTypeName(dtype)) + shape.DebugString();
+}
+
+std::string JoinList(const std::vector<std::string>& v, size_t max = 20) {
+  std::string out;
+  for (size_t i = 0; i < v.size() && i < max; ++i) out += (i ? ", " : "") + v[i];
+  if (v.size() > max) out += ", ... (" + std::to_string(v.size() - max) + " more)";
+  return out;
+}
+
+// Where each target's value comes from: (target index, checkpoint key).
+struct Plan {
+  std::vector<std::pair<size_t, std::string>> reads;
+};
+
+}  // namespace
+
+std::string RestoreReport::ToString() const {
+  std::string out = "restore from " + prefix + ": " + std::to_string(restored.size()) +
+                    " variable(s) restorable";
+  if (!missing.empty()) out += "\n  missing in checkpoint: " + JoinList(missing);
+  for (const auto& m : mismatched)
+    out += "\n  mismatch: variable " + m.variable + " (key " + m.key + ") expects " + m.expected +
+           ", checkpoint has " + m.stored;
+  for (const auto& e : errors) out += "\n  error: " + e;
+  if (!unused.empty()) out += "\n  unused checkpoint keys: " + JoinList(unused);
+  if (!skipped.empty()) out += "\n  not selected: " + JoinList(skipped);
+  return out;
+}
+
+Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
+                             std::span<const RestoreTarget> targets,
+                             const RestoreOptions& options, RestoreReport* report_out) {
+  RestoreReport local;
+  RestoreReport& report = report_out ? *report_out : local;
+  report = RestoreReport();
+  report.prefix = prefix;
+
+  // Open the checkpoint: a V2 bundle directly (LookupInto), else any format via
+  // CheckpointReader.
+  if (!env->FileExists(prefix + ".index")) {
+    if (env->FileExists(prefix))
+      return UnimplementedError("checkpoint " + prefix + " is in the V1 format; restore reads V2");
+    return NotFoundError("the passed save_path is not a valid checkpoint: " + prefix);
+  }
+  BundleReaderOptions ro;
+  ro.verify_checksums = options.verify_checksums;
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> bundle, BundleReader::Open(env, prefix, ro));
+  std::vector<std::string> keys = bundle->keys();
+  std::set<std::string> key_set(keys.begin(), keys.end());
+
+  // Resolve names.
+  for (const auto& [old_scope, new_scope] : options.scope_map) {
+    if (old_scope.empty() || old_scope.back() != '/' || new_scope.empty() ||
+        new_scope.back() != '/')
+      report.errors.push_back("scope map entry '" + old_scope + "' -> '" + new_scope +
+                              "': both scopes must end with '/'");
+  }
+  std::map<std::string, std::string> var_to_key;  // from name_map
+  for (const auto& [key, var] : options.name_map) {
+    if (!var_to_key.emplace(var, key).second)
+      report.errors.push_back("name map maps variable " + var + " from two keys");
+  }
+  const bool mapped = !options.name_map.empty() || !options.scope_map.empty();
+  std::set<std::string> seen_vars;
+  Plan plan;
+  std::set<std::string> used_keys;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const RestoreTarget& t = targets[i];
+    if (!seen_vars.insert(t.name).second) {
+      report.errors.push_back("variable " + t.name + " given twice");
+      continue;
+    }
+    std::optional<std::string> key;
+    if (auto it = var_to_key.find(t.name); it != var_to_key.end()) {
+      key = it->second;
+    } else if (!options.scope_map.empty()) {
+      size_t best_len = 0;
+      for (const auto& [old_scope, new_scope] : options.scope_map) {
+        if (new_scope.empty() || new_scope.back() != '/') continue;
+        bool match = new_scope == "/" ||
+                     (t.name.size() > new_scope.size() && t.name.compare(0, new_scope.size(),
+                                                                          new_scope) == 0);
+        if (!match || new_scope.size() < best_len) continue;
+        std::string rest = new_scope == "/" ? t.name : t.name.substr(new_scope.size());
+        key = (old_scope == "/" ? "" : old_scope) + rest;
+        best_len = new_scope.size();
+      }
+    } else if (!mapped) {
+      key = t.name;
+    }
+    if (!key) {
+      report.skipped.push_back(t.name);
+      continue;
+    }
+    if (t.tensor == nullptr || !t.tensor->valid()) {
+      report.errors.push_back("variable " + t.name + " has no valid target tensor");
+      continue;
+    }
+    if (!key_set.count(*key)) {
+      report.missing.push_back(t.name == *key ? t.name : t.name + " (key " + *key + ")");
+      continue;
+    }
+    used_keys.insert(*key);
+    CKPT_ASSIGN_OR_RETURN(BundleEntryInfo entry, bundle->GetEntry(*key));
+    const DataType dtype = entry.dtype;
+    const TensorShape& shape = entry.shape;
+    if (dtype != t.tensor->dtype() || !(shape == t.tensor->shape())) {
+      report.mismatched.push_back(RestoreMismatch{t.name, *key,
+                                                  Describe(t.tensor->dtype(), t.tensor->shape()),
+                                                  Describe(dtype, shape)});
+      continue;
+    }
+    plan.reads.emplace_back(i, *key);
+    report.restored.push_back(t.name);
+  }
+  for (const auto& k : keys)
+    if (!used_keys.count(k)) report.unused.push_back(k);
+
+  bool missing_fatal = !report.missing.empty() && !options.allow_missing;
+  if (options.dry_run) return Status::OK();
+  if (!report.errors.empty() || !report.mismatched.empty())
+    return InvalidArgumentError("restoring from checkpoint " + prefix +
+                                " failed due to a mismatch between the variables and the "
+                                "checkpoint: " + report.ToString());
+  if (missing_fatal)
+    return NotFoundError("restoring from checkpoint " + prefix +
+                         " failed: variables missing from the checkpoint: " +
+                         JoinList(report.missing));
+
+  for (const auto& [i, key] : plan.reads)
+    CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, targets[i].tensor));
+  return Status::OK();
+}
+
+}  // namespace ckpt

@@ -1,0 +1,331 @@
+// Checkpoint I/O kernels and the string ops of TF's Saver graphs:
+//   SaveV2 / RestoreV2        write / read a V2 bundle (RestoreV2 falls back to V1 tables);
+//   MergeV2Checkpoints        merge per-shard bundles into one (sharded Savers);
+//   ShardedFilename/-Filespec "base-00000-of-00002" / "base-?????-of-00002";
+//   StringJoin, StaticRegexFullMatch  (sharded Saver's temp-directory naming);
+//   RestoreSlice / Restore    legacy V1 Saver restore ops (read V1 or V2);
+//   Variable                  the pre-VariableV2 op name (same kernel as VariableV2).
+// All file access goes through the session's Env (OpKernelContext::env()).
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "ckpt/format/bundle.h"
+#include "ckpt/format/tensor_slice.h"
+#include "graph/kernel.h"
+#include "graph/kernels/io_reader.h"
+
+namespace ckpt {
+
+namespace {
+
+std::string NodeError(const OpKernelContext* ctx, const std::string& msg) {
+  return "node " + ctx->name() + " (" + ctx->info().op() + "): " + msg;
+}
+
+Status CheckStringInput(OpKernelContext* ctx, int i, const char* what, int64_t want_elements) {
+  const Tensor& t = ctx->input(i);
+  if (t.dtype() != DataType::kString) {
+    return InvalidArgumentError(NodeError(ctx, std::string(what) + " must be a string tensor"));
+  }
+  if (want_elements >= 0 && t.num_elements() != want_elements) {
+    return InvalidArgumentError(NodeError(
+        ctx, std::string(what) + " must have " + std::to_string(want_elements) +
+                 " elements, got shape " + t.shape().DebugString()));
+  }
+  return Status::OK();
+}
+
+// Parses TF's "d0 d1 ... slice" into the full shape and slice.
+Status ParseShapeAndSliceSpec(std::string_view spec, TensorShape* full, TensorSlice* slice) {
+  std::vector<int64_t> dims;
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start < spec.size()) {
+    size_t sp = spec.find(' ', start);
+    if (sp == std::string_view::npos) sp = spec.size();
+    if (sp > start) parts.push_back(spec.substr(start, sp - start));
+    start = sp + 1;
+  }
+  if (parts.empty()) return InvalidArgumentError("empty shape_and_slice");
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    int64_t d = 0;
+    for (char c : parts[i]) {
+      if (c < '0' || c > '9' || d > (int64_t{1} << 50)) {
+        return InvalidArgumentError("malformed shape_and_slice '" + std::string(spec) + "'");
+      }
+      d = d * 10 + (c - '0');
+    }
+    dims.push_back(d);
+  }
+  CKPT_ASSIGN_OR_RETURN(*full, TensorShape::FromDims(dims));
+  CKPT_ASSIGN_OR_RETURN(*slice, TensorSlice::Parse(parts.back()));
+  if (slice->rank() != full->rank()) {
+    return InvalidArgumentError("shape_and_slice '" + std::string(spec) +
+                                "': slice rank differs from the shape's");
+  }
+  return Status::OK();
+}
+
+// ---- SaveV2 ---------------------------------------------------------------------------------
+Status SaveV2(OpKernelContext* ctx) {
+  const int n = ctx->num_inputs() - 3;
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "prefix", 1));
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "tensor_names", n));
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 2, "shape_and_slices", n));
+  const std::string prefix = ctx->input(0).strings()[0];
+  const std::string* names = ctx->input(1).strings();
+  const std::string* slices = ctx->input(2).strings();
+  auto writer = BundleWriter::Create(ctx->env(), prefix);
+  if (!writer.ok()) return writer.status();
+  for (int i = 0; i < n; ++i) {
+    const Tensor& t = ctx->input(3 + i);
+    if (slices[i].empty()) {
+      CKPT_RETURN_IF_ERROR((*writer)->Add(names[i], t));
+    } else {
+      TensorShape full;
+      TensorSlice slice;
+      Status s = ParseShapeAndSliceSpec(slices[i], &full, &slice);
+      if (!s.ok()) return InvalidArgumentError(NodeError(ctx, std::string(s.message())));
+      CKPT_RETURN_IF_ERROR((*writer)->AddSlice(names[i], full, slice, t));
+    }
+  }
+  return (*writer)->Finish();
+}
+
+// ---- RestoreV2 ------------------------------------------------------------------------------
+class RestoreV2Kernel : public OpKernel {
+ public:
+  explicit RestoreV2Kernel(std::vector<DataType> dtypes) : dtypes_(std::move(dtypes)) {}
+
+  Status Compute(OpKernelContext* ctx) override {
+    const int n = static_cast<int>(dtypes_.size());
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "prefix", 1));
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "tensor_names", n));
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 2, "shape_and_slices", n));
+    const std::string prefix = ctx->input(0).strings()[0];
+    CKPT_ASSIGN_OR_RETURN(auto source, OpenRestoreSource(ctx->env(), prefix));
+    const std::string* names = ctx->input(1).strings();
+    const std::string* slices = ctx->input(2).strings();
+    for (int i = 0; i < n; ++i) {
+      CKPT_ASSIGN_OR_RETURN(Tensor t, source->LookupSlice(names[i], slices[i]));
+      if (t.dtype() != dtypes_[i]) {
+        return InvalidArgumentError(
+            "tensor " + names[i] + " in checkpoint " + prefix + " has dtype " +
+            std::string(DataTypeName(t.dtype())) + " but the restore op " + ctx->name() +
+            " expects " + std::string(DataTypeName(dtypes_[i])));
+      }
+      ctx->set_output(i, std::move(t));
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::vector<DataType> dtypes_;
+};
+
+// ---- RestoreSlice / Restore (V1 Saver graphs) ----------------------------------------------
+class RestoreSliceKernel : public OpKernel {
+ public:
+  RestoreSliceKernel(DataType dt, bool has_slice) : dt_(dt), has_slice_(has_slice) {}
+  Status Compute(OpKernelContext* ctx) override {
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "file_pattern", 1));
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "tensor_name", 1));
+    if (has_slice_) CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 2, "shape_and_slice", 1));
+    const std::string pattern = ctx->input(0).strings()[0];
+    const std::string name = ctx->input(1).strings()[0];
+    const std::string spec = has_slice_ ? ctx->input(2).strings()[0] : std::string();
+    CKPT_ASSIGN_OR_RETURN(auto source, OpenRestoreSource(ctx->env(), pattern));
+    CKPT_ASSIGN_OR_RETURN(Tensor t, source->LookupSlice(name, spec));
+    if (t.dtype() != dt_) {
+      return InvalidArgumentError("tensor " + name + " in checkpoint " + pattern +
+                                  " has dtype " + std::string(DataTypeName(t.dtype())) +
+                                  " but the restore op " + ctx->name() + " expects " +
+                                  std::string(DataTypeName(dt_)));
+    }
+    ctx->set_output(0, std::move(t));
+    return Status::OK();
+  }
+
+ private:
+  DataType dt_;
+  bool has_slice_;
+};
+
+// ---- MergeV2Checkpoints ---------------------------------------------------------------------
+class MergeKernel : public OpKernel {
+ public:
+  MergeKernel(bool delete_old_dirs, bool allow_missing)
+      : delete_old_dirs_(delete_old_dirs), allow_missing_(allow_missing) {}
+  Status Compute(OpKernelContext* ctx) override {
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "checkpoint_prefixes", -1));
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "destination_prefix", 1));
+    const Tensor& in = ctx->input(0);
+    std::vector<std::string> prefixes(in.strings(), in.strings() + in.num_elements());
+    const std::string dest = ctx->input(1).strings()[0];
+    CKPT_RETURN_IF_ERROR(MergeBundles(ctx->env(), prefixes, dest, allow_missing_));
+    if (delete_old_dirs_) {
+      const std::string dest_dir = path::Dirname(dest);
+      for (const std::string& p : prefixes) {
+        const std::string dir = path::Dirname(p);
+        // Best effort, as TF: only empty directories other than the destination's go.
+        if (!dir.empty() && dir != dest_dir) (void)ctx->env()->DeleteDir(dir);
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  bool delete_old_dirs_;
+  bool allow_missing_;
+};
+
+std::string Pad5(int64_t v) {
+  std::string s = std::to_string(v);
+  if (s.size() < 5) s.insert(0, 5 - s.size(), '0');
+  return s;
+}
+
+Status ScalarInt(OpKernelContext* ctx, int i, const char* what, int64_t* out) {
+  const Tensor& t = ctx->input(i);
+  if (t.dtype() != DataType::kInt32 || t.num_elements() != 1) {
+    return InvalidArgumentError(NodeError(ctx, std::string(what) + " must be an int32 scalar"));
+  }
+  *out = t.data<int32_t>()[0];
+  return Status::OK();
+}
+
+Status ShardedFilename(OpKernelContext* ctx) {
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "basename", 1));
+  int64_t shard = 0, num = 0;
+  CKPT_RETURN_IF_ERROR(ScalarInt(ctx, 1, "shard", &shard));
+  CKPT_RETURN_IF_ERROR(ScalarInt(ctx, 2, "num_shards", &num));
+  ctx->set_output(0, Tensor::StringScalar(ctx->input(0).strings()[0] + "-" + Pad5(shard) +
+                                          "-of-" + Pad5(num)));
+  return Status::OK();
+}
+
+Status ShardedFilespec(OpKernelContext* ctx) {
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "basename", 1));
+  int64_t num = 0;
+  CKPT_RETURN_IF_ERROR(ScalarInt(ctx, 1, "num_shards", &num));
+  ctx->set_output(0,
+                  Tensor::StringScalar(ctx->input(0).strings()[0] + "-?????-of-" + Pad5(num)));
+  return Status::OK();
+}
+
+// ---- StringJoin -----------------------------------------------------------------------------
+class StringJoinKernel : public OpKernel {
+ public:
+  explicit StringJoinKernel(std::string sep) : sep_(std::move(sep)) {}
+  Status Compute(OpKernelContext* ctx) override {
+    const int n = ctx->num_inputs();
+    TensorShape shape;
+    bool have_shape = false;
+    for (int i = 0; i < n; ++i) {
+      CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, i, "inputs", -1));
+      const Tensor& t = ctx->input(i);
+      if (t.shape().rank() == 0) continue;
+      if (have_shape && !(t.shape() == shape)) {
+        return InvalidArgumentError(NodeError(ctx, "inputs must be scalars or have the same "
+                                                   "shape; got " + shape.DebugString() +
+                                                   " and " + t.shape().DebugString()));
+      }
+      shape = t.shape();
+      have_shape = true;
+    }
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, DataType::kString, shape));
+    const int64_t count = shape.num_elements();
+    for (int64_t e = 0; e < count; ++e) {
+      std::string s;
+      for (int i = 0; i < n; ++i) {
+        const Tensor& t = ctx->input(i);
+        if (i > 0) s += sep_;
+        s += t.shape().rank() == 0 ? t.strings()[0] : t.strings()[e];
+      }
+      out->strings()[e] = std::move(s);
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::string sep_;
+};
+
+// ---- StaticRegexFullMatch -------------------------------------------------------------------
+class RegexFullMatchKernel : public OpKernel {
+ public:
+  explicit RegexFullMatchKernel(std::regex re) : re_(std::move(re)) {}
+  Status Compute(OpKernelContext* ctx) override {
+    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "input", -1));
+    const Tensor& in = ctx->input(0);
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, DataType::kBool, in.shape()));
+    for (int64_t i = 0; i < in.num_elements(); ++i) {
+      out->data<bool>()[i] = std::regex_match(in.strings()[i], re_);
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::regex re_;
+};
+
+}  // namespace
+
+void RegisterIoKernels(KernelRegistry* r) {
+  r->RegisterFn("SaveV2", SaveV2);
+  r->Register("RestoreV2", [](const OpKernelConstruction& c)
+                               -> StatusOr<std::unique_ptr<OpKernel>> {
+    std::vector<DataType> dtypes;
+    CKPT_RETURN_IF_ERROR(c.GetAttr("dtypes", &dtypes));
+    return std::unique_ptr<OpKernel>(new RestoreV2Kernel(std::move(dtypes)));
+  });
+  for (const char* op : {"RestoreSlice", "Restore"}) {
+    const bool has_slice = std::string_view(op) == "RestoreSlice";
+    r->Register(op, [has_slice](const OpKernelConstruction& c)
+                        -> StatusOr<std::unique_ptr<OpKernel>> {
+      DataType dt = DataType::kInvalid;
+      CKPT_RETURN_IF_ERROR(c.GetAttr("dt", &dt));
+      return std::unique_ptr<OpKernel>(new RestoreSliceKernel(dt, has_slice));
+    });
+  }
+  r->Register("MergeV2Checkpoints", [](const OpKernelConstruction& c)
+                                        -> StatusOr<std::unique_ptr<OpKernel>> {
+    bool del = true, allow = false;
+    CKPT_RETURN_IF_ERROR(c.GetAttr("delete_old_dirs", &del));
+    if (c.HasAttr("allow_missing_files")) {
+      CKPT_RETURN_IF_ERROR(c.GetAttr("allow_missing_files", &allow));
+    }
+    return std::unique_ptr<OpKernel>(new MergeKernel(del, allow));
+  });
+  r->RegisterFn("ShardedFilename", ShardedFilename);
+  r->RegisterFn("ShardedFilespec", ShardedFilespec);
+  r->Register("StringJoin", [](const OpKernelConstruction& c)
+                                -> StatusOr<std::unique_ptr<OpKernel>> {
+    std::string sep;
+    CKPT_RETURN_IF_ERROR(c.GetAttr("separator", &sep));
+    return std::unique_ptr<OpKernel>(new StringJoinKernel(std::move(sep)));
+  });
+  r->Register("StaticRegexFullMatch", [](const OpKernelConstruction& c)
+                                          -> StatusOr<std::unique_ptr<OpKernel>> {
+    std::string pattern;
+    CKPT_RETURN_IF_ERROR(c.GetAttr("pattern", &pattern));
+    // RE2 full-match syntax; the patterns TF's Saver emits ("^s3://.*", ...) are ECMAScript
+    // compatible. A pattern std::regex rejects is an error at graph load, not at run time.
+    std::regex re;
+    try {
+      re = std::regex(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+      return InvalidArgumentError("node " + c.name() + ": unsupported regex pattern '" +
+                                  pattern + "'");
+    }
+    return std::unique_ptr<OpKernel>(new RegexFullMatchKernel(std::move(re)));
+  });
+  // The legacy "Variable" op is VariableV2 under its old name.
+  if (const KernelFactory* v2 = r->Find("VariableV2")) {
+    KernelFactory copy = *v2;
+    r->Register("Variable", std::move(copy));
+  }
+}
+
+}  // namespace ckpt

@@ -1,0 +1,263 @@
+// Neural-network ops: BiasAdd, activations, softmax family, L2Loss and the fused
+// cross-entropy ops (which also output the backprop, as TF's do).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "graph/kernel.h"
+#include "graph/kernels/kernel_util.h"
+
+namespace ckpt {
+
+namespace {
+
+template <typename F>
+Status FloatDispatch(OpKernelContext* ctx, DataType dt, F f) {
+  switch (dt) {
+    case DataType::kFloat: return f(float{});
+    case DataType::kDouble: return f(double{});
+    default: return UnimplementedError(DtypeError(ctx, dt));
+  }
+}
+
+class BiasAddKernel : public OpKernel {
+ public:
+  explicit BiasAddKernel(const OpKernelConstruction& c) {
+    c.GetAttr("data_format", &format_).IgnoreError();
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& v = ctx->input(0);
+    const Tensor& b = ctx->input(1);
+    if (v.shape().rank() < 2) {
+      return InvalidArgumentError("input must be at least 2-D: " + v.shape().DebugString());
+    }
+    if (b.shape().rank() != 1) {
+      return InvalidArgumentError("biases must be 1-D: " + b.shape().DebugString());
+    }
+    const bool nchw = format_ == "NCHW";
+    const int cdim = nchw ? 1 : v.shape().rank() - 1;
+    const int64_t c = v.shape().dim(cdim);
+    if (b.shape().dim(0) != c) {
+      return InvalidArgumentError("must provide as many biases as the channel dimension of the "
+                                  "input tensor: " + b.shape().DebugString() + " vs. " +
+                                  v.shape().DebugString());
+    }
+    int64_t inner = 1;
+    for (int d = cdim + 1; d < v.shape().rank(); ++d) inner *= v.shape().dim(d);
+    auto run = [&](auto zero) -> Status {
+      using T = decltype(zero);
+      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, v.dtype(), v.shape()));
+      const T* pv = v.data<T>();
+      const T* pb = b.data<T>();
+      T* po = out->data<T>();
+      const int64_t n = v.num_elements();
+      if (inner == 1) {
+        for (int64_t base = 0; base < n; base += c) {
+          for (int64_t j = 0; j < c; ++j) po[base + j] = pv[base + j] + pb[j];
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) po[i] = pv[i] + pb[(i / inner) % c];
+      }
+      return Status::OK();
+    };
+    switch (v.dtype()) {
+      case DataType::kFloat: return run(float{});
+      case DataType::kDouble: return run(double{});
+      case DataType::kInt32: return run(int32_t{});
+      case DataType::kInt64: return run(int64_t{});
+      default: return UnimplementedError(DtypeError(ctx, v.dtype()));
+    }
+  }
+
+ private:
+  std::string format_ = "NHWC";
+};
+
+enum class Act { kRelu, kRelu6, kElu, kSoftplus };
+
+template <Act op>
+Status ActFn(OpKernelContext* ctx) {
+  const Tensor& in = ctx->input(0);
+  auto run = [&](auto zero) -> Status {
+    using T = decltype(zero);
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), in.shape()));
+    const T* s = in.data<T>();
+    T* d = out->data<T>();
+    const int64_t n = in.num_elements();
+    for (int64_t i = 0; i < n; ++i) {
+      const T x = s[i];
+      if constexpr (op == Act::kRelu) d[i] = x > T(0) ? x : T(0);
+      if constexpr (op == Act::kRelu6) d[i] = std::min(std::max(x, T(0)), T(6));
+      if constexpr (op == Act::kElu) {
+        if constexpr (std::is_floating_point_v<T>) d[i] = x < T(0) ? std::expm1(x) : x;
+      }
+      if constexpr (op == Act::kSoftplus) {
+        if constexpr (std::is_floating_point_v<T>) {
+          // log(1 + exp(x)) computed without overflow.
+          d[i] = x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+        }
+      }
+    }
+    return Status::OK();
+  };
+  switch (in.dtype()) {
+    case DataType::kFloat: return run(float{});
+    case DataType::kDouble: return run(double{});
+    case DataType::kInt32:
+      if constexpr (op == Act::kRelu || op == Act::kRelu6) return run(int32_t{});
+      break;
+    case DataType::kInt64:
+      if constexpr (op == Act::kRelu || op == Act::kRelu6) return run(int64_t{});
+      break;
+    default:
+      break;
+  }
+  return UnimplementedError(DtypeError(ctx, in.dtype()));
+}
+
+// Softmax over the last dimension; `log` selects LogSoftmax.
+template <bool kLog>
+Status SoftmaxFn(OpKernelContext* ctx) {
+  const Tensor& in = ctx->input(0);
+  if (in.shape().rank() < 1) {
+    return InvalidArgumentError("logits must have >= 1 dimension, got " + in.shape().DebugString());
+  }
+  return FloatDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), in.shape()));
+    const int64_t c = in.shape().dim(in.shape().rank() - 1);
+    const int64_t n = in.num_elements();
+    const T* s = in.data<T>();
+    T* d = out->data<T>();
+    for (int64_t base = 0; c > 0 && base < n; base += c) {
+      T mx = s[base];
+      for (int64_t j = 1; j < c; ++j) mx = std::max(mx, s[base + j]);
+      T sum = 0;
+      for (int64_t j = 0; j < c; ++j) sum += std::exp(s[base + j] - mx);
+      if constexpr (kLog) {
+        const T lse = std::log(sum);
+        for (int64_t j = 0; j < c; ++j) d[base + j] = s[base + j] - mx - lse;
+      } else {
+        for (int64_t j = 0; j < c; ++j) d[base + j] = std::exp(s[base + j] - mx) / sum;
+      }
+    }
+    return Status::OK();
+  });
+}
+
+Status L2LossFn(OpKernelContext* ctx) {
+  const Tensor& in = ctx->input(0);
+  return FloatDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    T sum = 0;
+    for (T x : in.flat<T>()) sum += x * x;
+    ctx->set_output(0, Tensor::Scalar<T>(sum / T(2)));
+    return Status::OK();
+  });
+}
+
+// loss[i] = -sum_j labels[i,j] * log_softmax(logits)[i,j]; backprop = softmax - labels.
+Status SoftmaxXentFn(OpKernelContext* ctx) {
+  const Tensor& logits = ctx->input(0);
+  const Tensor& labels = ctx->input(1);
+  if (logits.shape().rank() != 2) {
+    return InvalidArgumentError("logits must be 2-dimensional, got " + logits.shape().DebugString());
+  }
+  CKPT_ASSIGN_OR_RETURN(TensorShape shape, BroadcastShapes(logits.shape(), labels.shape()));
+  if (!(shape == logits.shape()) || labels.shape().rank() != 2) {
+    return InvalidArgumentError("logits and labels must be broadcastable: logits_size=" +
+                                logits.shape().DebugString() + " labels_size=" +
+                                labels.shape().DebugString());
+  }
+  return FloatDispatch(ctx, logits.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    const int64_t b = logits.shape().dim(0), c = logits.shape().dim(1);
+    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output(0, logits.dtype(), TensorShape{b}));
+    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output(1, logits.dtype(), logits.shape()));
+    const T* pl = logits.data<T>();
+    const T* py = labels.data<T>();
+    const int64_t ly_row = labels.shape().dim(0) == 1 ? 0 : c;
+    const int64_t ly_col = labels.shape().dim(1) == 1 ? 0 : 1;
+    for (int64_t i = 0; i < b; ++i) {
+      const T* row = pl + i * c;
+      T mx = row[0];
+      for (int64_t j = 1; j < c; ++j) mx = std::max(mx, row[j]);
+      T sum = 0;
+      for (int64_t j = 0; j < c; ++j) sum += std::exp(row[j] - mx);
+      const T lse = std::log(sum);
+      T l = 0;
+      for (int64_t j = 0; j < c; ++j) {
+        const T y = py[i * ly_row + j * ly_col];
+        const T logp = row[j] - mx - lse;
+        l -= y * logp;
+        back->data<T>()[i * c + j] = std::exp(logp) - y;
+      }
+      loss->data<T>()[i] = l;
+    }
+    return Status::OK();
+  });
+}
+
+Status SparseSoftmaxXentFn(OpKernelContext* ctx) {
+  const Tensor& logits = ctx->input(0);
+  const Tensor& labels = ctx->input(1);
+  if (logits.shape().rank() != 2) {
+    return InvalidArgumentError("logits must be 2-D, but got shape " + logits.shape().DebugString());
+  }
+  if (labels.shape().rank() != 1 || labels.shape().dim(0) != logits.shape().dim(0)) {
+    return InvalidArgumentError("logits and labels must have the same first dimension, got "
+                                "logits shape " + logits.shape().DebugString() +
+                                " and labels shape " + labels.shape().DebugString());
+  }
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> y, ReadIndexVector(labels, "labels"));
+  return FloatDispatch(ctx, logits.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    const int64_t b = logits.shape().dim(0), c = logits.shape().dim(1);
+    for (int64_t i = 0; i < b; ++i) {
+      if (y[i] < 0 || y[i] >= c) {
+        return InvalidArgumentError("received a label value of " + std::to_string(y[i]) +
+                                    " which is outside the valid range of [0, " +
+                                    std::to_string(c) + ")");
+      }
+    }
+    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output(0, logits.dtype(), TensorShape{b}));
+    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output(1, logits.dtype(), logits.shape()));
+    const T* pl = logits.data<T>();
+    T* pb = back->data<T>();
+    for (int64_t i = 0; i < b; ++i) {
+      const T* row = pl + i * c;
+      T mx = row[0];
+      for (int64_t j = 1; j < c; ++j) mx = std::max(mx, row[j]);
+      T sum = 0;
+      for (int64_t j = 0; j < c; ++j) sum += std::exp(row[j] - mx);
+      const T lse = std::log(sum);
+      for (int64_t j = 0; j < c; ++j) pb[i * c + j] = std::exp(row[j] - mx - lse);
+      pb[i * c + y[i]] -= T(1);
+      loss->data<T>()[i] = lse - (row[y[i]] - mx);
+    }
+    return Status::OK();
+  });
+}
+
+}  // namespace
+
+void RegisterNnKernels(KernelRegistry* r) {
+  r->Register("BiasAdd", [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
+    return std::unique_ptr<OpKernel>(new BiasAddKernel(c));
+  });
+  r->RegisterFn("Relu", ActFn<Act::kRelu>);
+  r->RegisterFn("Relu6", ActFn<Act::kRelu6>);
+  r->RegisterFn("Elu", ActFn<Act::kElu>);
+  r->RegisterFn("Softplus", ActFn<Act::kSoftplus>);
+  r->RegisterFn("Softmax", SoftmaxFn<false>);
+  r->RegisterFn("LogSoftmax", SoftmaxFn<true>);
+  r->RegisterFn("L2Loss", L2LossFn);
+  r->RegisterFn("SoftmaxCrossEntropyWithLogits", SoftmaxXentFn);
+  r->RegisterFn("SparseSoftmaxCrossEntropyWithLogits", SparseSoftmaxXentFn);
+}
+
+void RegisterNoOpKernels(KernelRegistry* r) {
+  r->RegisterFn("NoOp", [](OpKernelContext*) { return Status::OK(); });
+}
+
+}  // namespace ckpt

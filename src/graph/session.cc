@@ -1,0 +1,469 @@
+#include "ckpt/graph/session.h"
+
+#include <algorithm>
+#include <thread>
+#include <unordered_map>
+
+#include "graph/graph_impl.h"
+#include "graph/kernel.h"
+#include "graph/kernels/eigen.h"
+#include "graph/op_registry.h"
+#include "graph/tensor_proto.h"
+
+namespace ckpt {
+
+namespace {
+
+std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// A compiled node: resolved input edges and its kernel (built on first use).
+struct NodeState {
+  const tensorflow::NodeDef* def = nullptr;
+  std::vector<std::pair<int, int>> inputs;  // (src node, output index)
+  std::vector<int> controls;
+  std::vector<int32_t> input_types, output_types;
+  std::unique_ptr<OpKernelConstruction> construction;
+  std::unique_ptr<OpKernel> kernel;
+};
+
+// Where a planned node reads an input: a slot in the value array.
+struct Step {
+  int node = 0;
+  int out_offset = 0;              // first output slot
+  std::vector<int> input_slots;    // one per data input
+};
+
+struct Plan {
+  std::vector<Step> steps;
+  int num_slots = 0;
+  std::vector<int> feed_slots;     // slot of each feed (in the caller's order)
+  std::vector<int> fetch_slots;    // slot of each fetch
+};
+
+}  // namespace
+
+struct Session::Impl {
+  const Graph* graph;
+  SessionOptions options;
+  Env* env;
+  std::unique_ptr<Eigen::ThreadPool> pool;
+  std::unique_ptr<Eigen::ThreadPoolDevice> device;
+  VariableStore vars;
+  std::mutex mu;  // serializes Run
+  std::vector<NodeState> nodes;
+  std::unordered_map<std::string, std::unique_ptr<Plan>> plans;
+  int64_t step_id = 0;
+
+  Status Extend();
+  StatusOr<const Plan*> GetPlan(const FeedList& feeds, const std::vector<std::string>& fetches,
+                                const std::vector<std::string>& targets);
+  Status EnsureKernel(NodeState& n);
+  Status CheckFeed(const Output& out, const Tensor& value) const;
+  StatusOr<VarSlot*> FindVariableSlot(std::string_view name, bool create,
+                                      const tensorflow::NodeDef** def_out) const;
+};
+
+Session::Session(const Graph* graph, const SessionOptions& options)
+    : graph_(graph), impl_(std::make_unique<Impl>()) {
+  impl_->graph = graph;
+  impl_->options = options;
+  impl_->env = options.env != nullptr ? options.env : Env::Default();
+  int threads = options.intra_op_threads > 0
+                    ? options.intra_op_threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  impl_->pool = std::make_unique<Eigen::ThreadPool>(threads);
+  impl_->device = std::make_unique<Eigen::ThreadPoolDevice>(impl_->pool.get(), threads);
+}
+
+Session::~Session() = default;
+
+Env* Session::env() const { return impl_->env; }
+
+StatusOr<std::unique_ptr<Session>> Session::Create(const Graph* graph,
+                                                   const SessionOptions& options) {
+  if (graph == nullptr) return InvalidArgumentError("session graph is null");
+  if (!graph->status().ok()) {
+    return graph->status().WithContext("cannot create a session over a graph with an error");
+  }
+  std::unique_ptr<Session> s(new Session(graph, options));
+  CKPT_RETURN_IF_ERROR(s->impl_->Extend());
+  return s;
+}
+
+Status Session::Impl::Extend() {
+  const Graph::Rep& rep = *graph->rep();
+  if (!rep.status.ok()) return rep.status.WithContext("graph has an error");
+  const int n = rep.def.node_size();
+  const int old = static_cast<int>(nodes.size());
+  if (n == old) return Status::OK();
+  nodes.resize(n);
+  for (int i = old; i < n; ++i) {
+    NodeState& s = nodes[i];
+    s.def = &rep.def.node(i);
+    s.input_types = rep.types[i].inputs;
+    s.output_types = rep.types[i].outputs;
+    for (const auto& in : s.def->input()) {
+      CKPT_ASSIGN_OR_RETURN(InputRef ref, ParseInputString(in));
+      auto it = rep.index.find(std::string(ref.node));
+      if (it == rep.index.end()) {
+        nodes.resize(old);
+        return NotFoundError("node " + Quote(s.def->name()) + ": input " + Quote(in) +
+                             " names an unknown node");
+      }
+      if (ref.index < 0) {
+        s.controls.push_back(it->second);
+      } else {
+        s.inputs.emplace_back(it->second, ref.index);
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status Session::Impl::EnsureKernel(NodeState& n) {
+  if (n.kernel) return Status::OK();
+  const KernelFactory* factory = KernelRegistry::Global().Find(n.def->op());
+  if (factory == nullptr) {
+    return UnimplementedError("no CPU kernel for op " + n.def->op() + " (node " +
+                              Quote(n.def->name()) + ")");
+  }
+  n.construction = std::make_unique<OpKernelConstruction>(*n.def, n.input_types,
+                                                          n.output_types, env, device.get());
+  auto k = (*factory)(*n.construction);
+  if (!k.ok()) {
+    return k.status().WithContext("node " + n.def->name() + " (" + n.def->op() + ")");
+  }
+  n.kernel = std::move(k).value();
+  return Status::OK();
+}
+
+Status Session::Impl::CheckFeed(const Output& out, const Tensor& value) const {
+  const Graph::Rep& rep = *graph->rep();
+  auto it = rep.index.find(out.node);
+  if (it == rep.index.end()) {
+    return NotFoundError("feed " + Quote(out.name()) + ": no node named " + Quote(out.node));
+  }
+  const auto& types = rep.types[it->second].outputs;
+  if (out.index >= static_cast<int>(types.size())) {
+    return NotFoundError("feed " + Quote(out.name()) + ": node has " +
+                         std::to_string(types.size()) + " outputs");
+  }
+  if (!value.valid()) return InvalidArgumentError("feed " + Quote(out.name()) + " is empty");
+  const DataType want = BaseType(types[out.index]);
+  if (value.dtype() != want) {
+    return InvalidArgumentError("cannot feed value of dtype " +
+                                std::string(DataTypeName(value.dtype())) + " for tensor " +
+                                Quote(out.name()) + " of dtype " +
+                                std::string(DataTypeName(want)));
+  }
+  const auto& node = rep.def.node(it->second);
+  if (node.op() == "Placeholder" || node.op() == "PlaceholderWithDefault") {
+    auto a = node.attr().find("shape");
+    if (a != node.attr().end()) {
+      CKPT_ASSIGN_OR_RETURN(PartialShape ps, PartialShapeFromProto(a->second.shape()));
+      if (!ps.IsCompatibleWith(value.shape())) {
+        return InvalidArgumentError("cannot feed value of shape " +
+                                    value.shape().DebugString() + " for tensor " +
+                                    Quote(out.name()) + ", which has shape " +
+                                    ps.DebugString());
+      }
+    }
+  }
+  return Status::OK();
+}
+
+StatusOr<const Plan*> Session::Impl::GetPlan(const FeedList& feeds,
+                                             const std::vector<std::string>& fetches,
+                                             const std::vector<std::string>& targets) {
+  std::string key;
+  for (const auto& [name, t] : feeds) key += name + ',';
+  key += '|';
+  for (const auto& f : fetches) key += f + ',';
+  key += '|';
+  for (const auto& t : targets) key += t + ',';
+  auto cached = plans.find(key);
+  if (cached != plans.end()) return cached->second.get();
+
+  const Graph::Rep& rep = *graph->rep();
+  auto plan = std::make_unique<Plan>();
+  // Feeds occupy the first slots.
+  std::map<std::pair<int, int>, int> fed;  // (node, output) -> slot
+  for (const auto& [name, t] : feeds) {
+    CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
+    auto it = rep.index.find(out.node);
+    if (it == rep.index.end()) {
+      return NotFoundError("feed " + Quote(name) + ": no node named " + Quote(out.node));
+    }
+    if (out.index >= static_cast<int>(rep.types[it->second].outputs.size())) {
+      return NotFoundError("feed " + Quote(name) + ": node " + Quote(out.node) + " has " +
+                           std::to_string(rep.types[it->second].outputs.size()) + " outputs");
+    }
+    auto [pos, inserted] = fed.emplace(std::make_pair(it->second, out.index), plan->num_slots);
+    if (!inserted) return InvalidArgumentError("tensor " + Quote(name) + " is fed twice");
+    plan->feed_slots.push_back(plan->num_slots++);
+  }
+  // Roots.
+  std::vector<std::pair<int, int>> fetch_refs;
+  std::vector<int> roots;
+  for (const auto& f : fetches) {
+    CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(f));
+    auto it = rep.index.find(out.node);
+    if (it == rep.index.end()) {
+      return NotFoundError("fetch " + Quote(f) + ": no node named " + Quote(out.node));
+    }
+    if (out.index >= static_cast<int>(rep.types[it->second].outputs.size())) {
+      return NotFoundError("fetch " + Quote(f) + ": node " + Quote(out.node) + " has " +
+                           std::to_string(rep.types[it->second].outputs.size()) + " outputs");
+    }
+    fetch_refs.emplace_back(it->second, out.index);
+    if (!fed.count({it->second, out.index})) roots.push_back(it->second);
+  }
+  for (const auto& t : targets) {
+    std::string_view name = t;
+    if (!name.empty() && name[0] == '^') name.remove_prefix(1);
+    auto it = rep.index.find(std::string(name));
+    if (it == rep.index.end()) {
+      return NotFoundError("target " + Quote(t) + ": no node named " + Quote(name));
+    }
+    roots.push_back(it->second);
+  }
+  // Iterative post-order DFS; 0 = unvisited, 1 = on stack, 2 = done.
+  std::vector<char> state(nodes.size(), 0);
+  std::vector<int> order;
+  for (int root : roots) {
+    if (state[root] == 2) continue;
+    std::vector<std::pair<int, size_t>> stack{{root, 0}};
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      const NodeState& ns = nodes[node];
+      const size_t n_data = ns.inputs.size();
+      const size_t n_all = n_data + ns.controls.size();
+      if (next < n_all) {
+        int src;
+        if (next < n_data) {
+          auto edge = ns.inputs[next];
+          ++next;
+          if (fed.count(edge)) continue;
+          src = edge.first;
+        } else {
+          src = ns.controls[next - n_data];
+          ++next;
+        }
+        if (state[src] == 1) {
+          return InvalidArgumentError("graph has a cycle through node " +
+                                      Quote(nodes[src].def->name()));
+        }
+        if (state[src] == 0) {
+          state[src] = 1;
+          stack.emplace_back(src, 0);
+        }
+        continue;
+      }
+      state[node] = 2;
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  // Assign output slots in execution order, then resolve inputs.
+  std::unordered_map<int, int> offset;
+  for (int node : order) {
+    offset[node] = plan->num_slots;
+    plan->num_slots += static_cast<int>(nodes[node].output_types.size());
+  }
+  auto slot_of = [&](std::pair<int, int> edge) -> int {
+    auto f = fed.find(edge);
+    if (f != fed.end()) return f->second;
+    return offset.at(edge.first) + edge.second;
+  };
+  for (int node : order) {
+    CKPT_RETURN_IF_ERROR(EnsureKernel(nodes[node]));
+    Step step;
+    step.node = node;
+    step.out_offset = offset[node];
+    for (const auto& edge : nodes[node].inputs) step.input_slots.push_back(slot_of(edge));
+    plan->steps.push_back(std::move(step));
+  }
+  for (const auto& edge : fetch_refs) plan->fetch_slots.push_back(slot_of(edge));
+  const Plan* result = plan.get();
+  plans.emplace(std::move(key), std::move(plan));
+  return result;
+}
+
+StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
+                                           const std::vector<std::string>& fetches,
+                                           const std::vector<std::string>& targets) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CKPT_RETURN_IF_ERROR(impl_->Extend());
+  for (const auto& [name, value] : feeds) {
+    CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
+    CKPT_RETURN_IF_ERROR(impl_->CheckFeed(out, value));
+  }
+  CKPT_ASSIGN_OR_RETURN(const Plan* plan, impl_->GetPlan(feeds, fetches, targets));
+
+  std::vector<TensorValue> values(plan->num_slots);
+  for (size_t i = 0; i < feeds.size(); ++i) values[plan->feed_slots[i]].tensor = feeds[i].second;
+  const int64_t step_id = ++impl_->step_id;
+
+  std::vector<TensorValue> inputs;
+  std::vector<TensorValue> outputs;
+  for (const Step& step : plan->steps) {
+    NodeState& ns = impl_->nodes[step.node];
+    const size_t n_in = step.input_slots.size();
+    inputs.assign(n_in, TensorValue{});
+    for (size_t i = 0; i < n_in; ++i) {
+      const TensorValue& v = values[step.input_slots[i]];
+      const bool want_ref = IsRefType(ns.input_types[i]);
+      if (v.ref != nullptr && !want_ref) {
+        std::lock_guard<std::mutex> l(v.ref->mu);
+        if (!v.ref->initialized()) {
+          return FailedPreconditionError("attempting to use uninitialized value " +
+                                         v.ref->name + " (read by node " + ns.def->name() +
+                                         ")");
+        }
+        inputs[i].tensor = v.ref->value;
+      } else {
+        inputs[i] = v;
+      }
+    }
+    outputs.assign(ns.output_types.size(), TensorValue{});
+    OpKernelContext ctx(ns.construction.get(), &inputs, &outputs, &impl_->vars, step_id);
+    Status s = ns.kernel->Compute(&ctx);
+    if (!s.ok()) return s.WithContext("node " + ns.def->name() + " (" + ns.def->op() + ")");
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      TensorValue& out = outputs[o];
+      const int32_t want = ns.output_types[o];
+      const bool ok = IsRefType(want) ? out.ref != nullptr
+                      : BaseType(want) == DataType::kResource
+                          ? out.resource != nullptr
+                          : out.tensor.valid() && out.tensor.dtype() == BaseType(want);
+      if (!ok) {
+        return InternalError("node " + ns.def->name() + " (" + ns.def->op() + ") output " +
+                             std::to_string(o) + " was not set to a " +
+                             std::string(DataTypeName(BaseType(want))) + " value");
+      }
+      values[step.out_offset + o] = std::move(out);
+    }
+  }
+
+  std::vector<Tensor> result;
+  result.reserve(plan->fetch_slots.size());
+  for (size_t i = 0; i < plan->fetch_slots.size(); ++i) {
+    const TensorValue& v = values[plan->fetch_slots[i]];
+    if (v.ref != nullptr) {
+      std::lock_guard<std::mutex> l(v.ref->mu);
+      if (!v.ref->initialized()) {
+        return FailedPreconditionError("attempting to use uninitialized value " + v.ref->name);
+      }
+      result.push_back(v.ref->value);
+    } else if (v.resource != nullptr) {
+      return UnimplementedError("fetching resource handle " + Quote(fetches[i]) +
+                                " is not supported; fetch a ReadVariableOp instead");
+    } else {
+      result.push_back(v.tensor);
+    }
+  }
+  return result;
+}
+
+// ---- variables -----------------------------------------------------------------------------
+
+StatusOr<VarSlot*> Session::Impl::FindVariableSlot(std::string_view name, bool create,
+                                                   const tensorflow::NodeDef** def_out) const {
+  std::string node(name);
+  if (node.size() > 2 && node.compare(node.size() - 2, 2, ":0") == 0) node.resize(node.size() - 2);
+  const Graph::Rep& rep = *graph->rep();
+  auto it = rep.index.find(node);
+  if (it == rep.index.end()) return NotFoundError("no variable node named " + Quote(node));
+  const auto& def = rep.def.node(it->second);
+  if (def.op() != "VariableV2" && def.op() != "VarHandleOp") {
+    return NotFoundError("node " + Quote(node) + " is a " + def.op() + ", not a variable");
+  }
+  *def_out = &def;
+  auto attr_s = [&](const char* a) {
+    auto x = def.attr().find(a);
+    return x == def.attr().end() ? std::string() : x->second.s();
+  };
+  auto dt = def.attr().find("dtype");
+  const DataType dtype =
+      dt == def.attr().end() ? DataType::kInvalid : static_cast<DataType>(dt->second.type());
+  const std::string key = VariableStore::KeyFor(attr_s("container"), attr_s("shared_name"), node);
+  auto* store = const_cast<VariableStore*>(&vars);
+  if (def.op() == "VariableV2") {
+    return create ? store->LookupOrCreateRef(key, dtype, node) : store->FindRef(key);
+  }
+  return create ? store->LookupOrCreateResource(key, dtype, node) : store->FindResource(key);
+}
+
+std::vector<SessionVariable> Session::ListVariables() const {
+  std::vector<SessionVariable> out;
+  for (const auto& def : graph_->rep()->def.node()) {
+    if (def.op() != "VariableV2" && def.op() != "VarHandleOp") continue;
+    SessionVariable v;
+    v.name = def.name();
+    v.op = def.op();
+    auto dt = def.attr().find("dtype");
+    if (dt != def.attr().end()) v.dtype = static_cast<DataType>(dt->second.type());
+    auto sh = def.attr().find("shape");
+    if (sh != def.attr().end()) {
+      auto ps = PartialShapeFromProto(sh->second.shape());
+      if (ps.ok()) v.shape = *ps;
+    }
+    const tensorflow::NodeDef* d = nullptr;
+    auto slot = impl_->FindVariableSlot(def.name(), false, &d);
+    if (slot.ok() && *slot != nullptr) {
+      std::lock_guard<std::mutex> l((*slot)->mu);
+      v.initialized = (*slot)->initialized();
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+StatusOr<Tensor> Session::GetVariable(std::string_view name) const {
+  const tensorflow::NodeDef* def = nullptr;
+  CKPT_ASSIGN_OR_RETURN(VarSlot* slot, impl_->FindVariableSlot(name, false, &def));
+  if (slot == nullptr) {
+    return FailedPreconditionError("attempting to use uninitialized value " + def->name());
+  }
+  std::lock_guard<std::mutex> l(slot->mu);
+  if (!slot->initialized()) {
+    return FailedPreconditionError("attempting to use uninitialized value " + def->name());
+  }
+  return slot->value.Clone();
+}
+
+Status Session::SetVariable(std::string_view name, const Tensor& value) {
+  const tensorflow::NodeDef* def = nullptr;
+  CKPT_ASSIGN_OR_RETURN(VarSlot* slot, impl_->FindVariableSlot(name, true, &def));
+  if (!value.valid()) return InvalidArgumentError("variable " + def->name() + ": empty value");
+  auto dt = def->attr().find("dtype");
+  if (dt != def->attr().end() && static_cast<DataType>(dt->second.type()) != value.dtype()) {
+    return InvalidArgumentError(
+        "variable " + def->name() + " has dtype " +
+        std::string(DataTypeName(static_cast<DataType>(dt->second.type()))) +
+        ", cannot assign a " + std::string(DataTypeName(value.dtype())) + " value");
+  }
+  auto sh = def->attr().find("shape");
+  if (sh != def->attr().end()) {
+    CKPT_ASSIGN_OR_RETURN(PartialShape ps, PartialShapeFromProto(sh->second.shape()));
+    if (!ps.IsCompatibleWith(value.shape())) {
+      return InvalidArgumentError("variable " + def->name() + " has shape " + ps.DebugString() +
+                                  ", cannot assign a value of shape " +
+                                  value.shape().DebugString());
+    }
+  }
+  std::lock_guard<std::mutex> l(slot->mu);
+  slot->value = value.Clone();
+  return Status::OK();
+}
+
+StatusOr<bool> Session::IsVariableInitialized(std::string_view name) const {
+  const tensorflow::NodeDef* def = nullptr;
+  CKPT_ASSIGN_OR_RETURN(VarSlot* slot, impl_->FindVariableSlot(name, false, &def));
+  if (slot == nullptr) return false;
+  std::lock_guard<std::mutex> l(slot->mu);
+  return slot->initialized();
+}
+
+}  // namespace ckpt
