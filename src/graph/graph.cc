@@ -133,7 +133,7 @@ StatusOr<Graph> Graph::FromGraphDef(std::string_view serialized) {
   }
   Graph g;
   if (def.has_versions()) *g.rep_->def.mutable_versions() = def.versions();
-  *g.rep_->def.mutable_library() = def.library();
+  if (def.has_library()) *g.rep_->def.mutable_library() = def.library();
   for (auto& node : *def.mutable_node()) {
     CKPT_RETURN_IF_ERROR(AddNodeDef(g, std::move(node), /*allow_forward_refs=*/true));
   }

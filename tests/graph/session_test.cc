@@ -1,0 +1,232 @@
+// Session: pruning, feeds and their checks, errors, variables (ref and resource), and the
+// saver-facing variable API.
+#include "ckpt/graph/session.h"
+
+#include "graph/test_util.h"
+
+namespace ckpt {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::F;
+using testing::Values;
+
+TEST(Session, MinimalLinearModel) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 2}), "x");
+  ops::Variable w = ops::MakeVariable(g, F({1, 2, 3, 4}, {2, 2}), {.name = "W"});
+  ops::Variable b = ops::MakeVariable(g, F({10, 20}, {2}), {.name = "b"});
+  Output y = ops::Add(g, ops::MatMul(g, x, w.value()), b.value(), "y");
+  Operation init = ops::GlobalVariablesInitializer(g);
+  CKPT_ASSERT_OK(g.status());
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {init.name}).status());
+  auto r = (*s)->Run({{"x:0", F({1, 1, 2, 0}, {2, 2})}}, {y.name()});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // [1,1]·W = [4,6] + b ; [2,0]·W = [2,4] + b
+  EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(14, 26, 12, 24));
+  EXPECT_EQ((*r)[0].shape(), TensorShape({2, 2}));
+}
+
+TEST(Session, RunsOnlyTheNeededSubgraph) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(), "x");
+  Output a = ops::Const(g, Tensor::Scalar<float>(2), "a");
+  Output needs_feed = ops::Mul(g, x, a, "needs_feed");
+  Output independent = ops::Add(g, a, a, "independent");
+  (void)needs_feed;
+  // "independent" does not depend on x, so x need not be fed.
+  Tensor t = testing::RunOne(g, independent);
+  EXPECT_EQ(t.data<float>()[0], 4.0f);
+  // Fetching needs_feed without a feed fails with TF's message.
+  Status st = testing::RunStatus(g, needs_feed);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("you must feed a value for placeholder tensor 'x' with dtype float"));
+}
+
+TEST(Session, FeedingAnyTensorCutsItsInputs) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(), "x");
+  Output sq = ops::Square(g, x, "sq");
+  Output out = ops::Add(g, sq, 1.0f, "out");
+  // Feeding sq:0 means x is not needed.
+  Tensor t = testing::RunOne(g, out, {{"sq:0", Tensor::Scalar<float>(5)}});
+  EXPECT_EQ(t.data<float>()[0], 6.0f);
+  // Feeding the fetched tensor returns it.
+  Tensor t2 = testing::RunOne(g, sq, {{"sq", Tensor::Scalar<float>(7)}});
+  EXPECT_EQ(t2.data<float>()[0], 7.0f);
+}
+
+TEST(Session, ControlDependenciesRunFirst) {
+  Graph g;
+  ops::Variable v = ops::MakeVariable(g, Tensor::Scalar<float>(1), {.name = "v"});
+  Output add = ops::AssignAdd(g, v.variable, 10.0f, false, "inc");
+  Output read;
+  {
+    Graph::ControlDependencies deps(g, {Operation(add.node)});
+    read = ops::Identity(g, v.variable, "read_after");
+  }
+  Operation init = ops::GlobalVariablesInitializer(g);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {init.name}).status());
+  auto r = (*s)->Run({}, {read.name()});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].data<float>()[0], 11.0f);
+  r = (*s)->Run({}, {read.name()});
+  EXPECT_EQ((*r)[0].data<float>()[0], 21.0f);
+}
+
+TEST(Session, FeedChecks) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 3}), "x");
+  Output y = ops::Neg(g, x);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto bad_dtype = (*s)->Run({{"x:0", testing::I({1, 2, 3}, {1, 3})}}, {y.name()});
+  EXPECT_EQ(bad_dtype.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad_dtype.status().message()), HasSubstr("int32"));
+  auto bad_shape = (*s)->Run({{"x:0", F({1, 2}, {1, 2})}}, {y.name()});
+  EXPECT_EQ(bad_shape.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad_shape.status().message()), HasSubstr("[?,3]"));
+  auto ok = (*s)->Run({{"x:0", F({1, 2, 3, 4, 5, 6}, {2, 3})}}, {y.name()});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_THAT(Values<float>((*ok)[0]), ElementsAre(-1, -2, -3, -4, -5, -6));
+  EXPECT_EQ((*s)->Run({{"nope:0", F({1}, {1})}}, {y.name()}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*s)->Run({{"x:1", F({1}, {1})}}, {y.name()}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*s)->Run({}, {"ghost:0"}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*s)->Run({}, {}, {"ghost"}).status().code(), StatusCode::kNotFound);
+  auto twice = (*s)->Run({{"x:0", F({1, 2, 3}, {1, 3})}, {"x", F({1, 2, 3}, {1, 3})}}, {y.name()});
+  EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Session, UninitializedVariableError) {
+  Graph g;
+  ops::Variable w = ops::MakeVariable(g, F({1, 2}, {2}), {.name = "W"});
+  Output y = ops::Mul(g, w.value(), 2.0f);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto r = (*s)->Run({}, {y.name()});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("attempting to use uninitialized value W"));
+  EXPECT_EQ((*s)->GetVariable("W").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(*(*s)->IsVariableInitialized("W"));
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {w.initializer.name}).status());
+  EXPECT_TRUE(*(*s)->IsVariableInitialized("W"));
+  r = (*s)->Run({}, {y.name()});
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(2, 4));
+}
+
+TEST(Session, VariableAccessForSavers) {
+  Graph g;
+  ops::Variable w = ops::MakeVariable(g, F({1, 2}, {2}), {.name = "W"});
+  ops::Variable r = ops::MakeVariable(g, Tensor::Scalar<double>(3), {.name = "R", .use_resource = true});
+  Output sum = ops::Sum(g, w.value(), std::vector<int>{0});
+  Output rv = ops::ReadValue(g, r);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto vars = (*s)->ListVariables();
+  ASSERT_EQ(vars.size(), 2u);
+  EXPECT_EQ(vars[0].name, "W");
+  EXPECT_EQ(vars[0].op, "VariableV2");
+  EXPECT_EQ(vars[0].shape, testing::PS({2}));
+  EXPECT_FALSE(vars[0].initialized);
+  EXPECT_EQ(vars[1].name, "R");
+  EXPECT_EQ(vars[1].op, "VarHandleOp");
+  EXPECT_EQ(vars[1].dtype, DataType::kDouble);
+
+  CKPT_ASSERT_OK((*s)->SetVariable("W", F({5, 6}, {2})));
+  CKPT_ASSERT_OK((*s)->SetVariable("R:0", Tensor::Scalar<double>(9)));
+  auto out = (*s)->Run({}, {sum.name(), rv.name()});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0].data<float>()[0], 11.0f);
+  EXPECT_EQ((*out)[1].data<double>()[0], 9.0);
+  auto got = (*s)->GetVariable("W");
+  ASSERT_TRUE(got.ok());
+  EXPECT_THAT(Values<float>(*got), ElementsAre(5, 6));
+  // Wrong dtype / shape / unknown names are rejected.
+  EXPECT_EQ((*s)->SetVariable("W", testing::D({1, 2}, {2})).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*s)->SetVariable("W", F({1, 2, 3}, {3})).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*s)->SetVariable("nope", F({1}, {1})).code(), StatusCode::kNotFound);
+  EXPECT_EQ((*s)->GetVariable(sum.node).status().code(), StatusCode::kNotFound);
+  // Running the initializers overwrites what was set.
+  Operation init = ops::GlobalVariablesInitializer(g);
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {init.name}).status());  // graph grew after Create
+  EXPECT_THAT(Values<float>(*(*s)->GetVariable("W")), ElementsAre(1, 2));
+  EXPECT_EQ((*s)->GetVariable("R")->data<double>()[0], 3.0);
+}
+
+TEST(Session, ResourceVariableOps) {
+  Graph g;
+  Output h = ops::VarHandleOp(g, DataType::kFloat, TensorShape{2}, "", "v", "v");
+  Output init_flag = ops::VarIsInitializedOp(g, h);
+  Operation assign = ops::AssignVariableOp(g, h, F({1, 2}, {2}));
+  Operation add = ops::AssignAddVariableOp(g, h, F({10, 10}, {2}));
+  Operation sub = ops::AssignSubVariableOp(g, h, F({1, 1}, {2}));
+  Output read = ops::ReadVariableOp(g, h, DataType::kFloat);
+  CKPT_ASSERT_OK(g.status());
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto r = (*s)->Run({}, {init_flag.name()});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE((*r)[0].data<bool>()[0]);
+  auto bad = (*s)->Run({}, {read.name()});
+  EXPECT_EQ(bad.status().code(), StatusCode::kFailedPrecondition);
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {assign.name}).status());
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {add.name}).status());
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {sub.name}).status());
+  r = (*s)->Run({}, {read.name(), init_flag.name()});
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(10, 11));
+  EXPECT_TRUE((*r)[1].data<bool>()[0]);
+  // Fetching the handle itself is not supported.
+  EXPECT_EQ((*s)->Run({}, {h.name()}).status().code(), StatusCode::kUnimplemented);
+}
+
+TEST(Session, RefAssignChecksShape) {
+  Graph g;
+  ops::Variable v = ops::MakeVariable(g, F({1, 2}, {2}), {.name = "v"});
+  Output bad = ops::Assign(g, v.variable, F({1, 2, 3}, {3}));
+  Output loose = ops::Assign(g, v.variable, F({1, 2, 3}, {3}), /*validate_shape=*/false);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {v.initializer.name}).status());
+  auto r = (*s)->Run({}, {}, {bad.node});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("node Assign"));
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {loose.node}).status());
+  EXPECT_EQ((*s)->GetVariable("v")->shape(), TensorShape({3}));
+}
+
+TEST(Session, KernelErrorsNameTheNode) {
+  Graph g;
+  Output a = ops::Placeholder(g, DataType::kFloat, PartialShape(), "a");
+  Output b = ops::Placeholder(g, DataType::kFloat, PartialShape(), "b");
+  Output m = ops::MatMul(g, a, b, false, false, "mm");
+  Status st = testing::RunStatus(g, m, {{"a", F({1, 2, 3}, {1, 3})}, {"b", F({1, 2}, {2, 1})}});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("node mm (MatMul)"));
+  EXPECT_THAT(std::string(st.message()), HasSubstr("size-incompatible"));
+}
+
+TEST(Session, RepeatedRunsReusePlans) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1}), "x");
+  Output y = ops::Mul(g, x, x);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  for (int i = 1; i <= 3; ++i) {
+    auto r = (*s)->Run({{"x:0", F({static_cast<float>(i)}, {1})}}, {y.name(), y.name()});
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->size(), 2u);
+    EXPECT_EQ((*r)[0].data<float>()[0], static_cast<float>(i * i));
+    EXPECT_EQ((*r)[1].data<float>()[0], static_cast<float>(i * i));
+  }
+}
+
+}  // namespace
+}  // namespace ckpt

@@ -1,0 +1,54 @@
+// Helpers for graph-layer tests.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ckpt/core/tensor.h"
+#include "ckpt/graph/graph.h"
+#include "ckpt/graph/ops.h"
+#include "ckpt/graph/session.h"
+
+namespace ckpt::testing {
+
+#define CKPT_ASSERT_OK(expr)                             \
+  do {                                                   \
+    ::ckpt::Status _s = (expr);                          \
+    ASSERT_TRUE(_s.ok()) << _s.ToString();               \
+  } while (0)
+
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());
+}
+
+inline PartialShape PS(std::vector<int64_t> d) { return PartialShape(std::move(d)); }
+inline Tensor F(std::vector<float> v, TensorShape s) { return Tensor::FromVector<float>(v, s); }
+inline Tensor D(std::vector<double> v, TensorShape s) { return Tensor::FromVector<double>(v, s); }
+inline Tensor I(std::vector<int32_t> v, TensorShape s) { return Tensor::FromVector<int32_t>(v, s); }
+inline Tensor L(std::vector<int64_t> v, TensorShape s) { return Tensor::FromVector<int64_t>(v, s); }
+
+// Runs the graph once and returns the single fetch (fails the test on error).
+inline Tensor RunOne(const Graph& g, const Output& fetch, const Session::FeedList& feeds = {}) {
+  auto s = Session::Create(&g);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return Tensor();
+  auto r = (*s)->Run(feeds, {fetch.name()});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return Tensor();
+  return (*r)[0];
+}
+
+// Runs and returns the status (for error tests).
+inline Status RunStatus(const Graph& g, const Output& fetch, const Session::FeedList& feeds = {}) {
+  auto s = Session::Create(&g);
+  if (!s.ok()) return s.status();
+  auto r = (*s)->Run(feeds, {fetch.name()});
+  return r.status();
+}
+
+}  // namespace ckpt::testing
