@@ -194,6 +194,9 @@ void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
 void RegisterNoOpKernels(KernelRegistry* r);
+void RegisterConvKernels(KernelRegistry* r);       // Conv2D
+void RegisterPoolingKernels(KernelRegistry* r);    // MaxPool, AvgPool
+void RegisterBatchNormKernels(KernelRegistry* r);  // FusedBatchNorm, V2, V3
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);
 

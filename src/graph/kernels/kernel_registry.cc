@@ -15,6 +15,9 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
   RegisterNoOpKernels(r);
+  RegisterConvKernels(r);
+  RegisterPoolingKernels(r);
+  RegisterBatchNormKernels(r);
   RegisterIoKernels(r);
 }
 
