@@ -197,6 +197,7 @@ void RegisterNoOpKernels(KernelRegistry* r);
 void RegisterConvKernels(KernelRegistry* r);       // Conv2D
 void RegisterPoolingKernels(KernelRegistry* r);    // MaxPool, AvgPool
 void RegisterBatchNormKernels(KernelRegistry* r);  // FusedBatchNorm, V2, V3
+void RegisterStatelessRandomKernels(KernelRegistry* r);  // Philox stateless random
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);
 

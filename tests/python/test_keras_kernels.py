@@ -169,3 +169,21 @@ def test_conv_errors_are_reported(tmp_path):
                               [y.name], check=False)
     assert proc.returncode == 1
     assert "larger than the input" in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("seed_dtype", [np.int64, np.int32])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [[7], [3, 5], [2, 2, 2]])
+def test_stateless_random_uniform_bit_exact(tmp_path, seed_dtype, dtype, shape):
+    """The Philox stream Keras dropout draws from: same bits as TF."""
+    seeds = np.array([[0, 0], [12345, -7], [2**31 - 1, 99]], dtype=seed_dtype)
+    for i, seed in enumerate(seeds):
+        def build(p):
+            key, counter = tf.raw_ops.StatelessRandomGetKeyCounter(seed=p[0])
+            out = tf.raw_ops.StatelessRandomUniformV2(shape=shape, key=key, counter=counter,
+                                                      alg=1, dtype=tf.as_dtype(dtype))
+            return [key, counter, out]
+        expected, got = run_both(tmp_path / str(i), build, [seed])
+        for e, o in zip(expected, got):
+            assert o.dtype == e.dtype and o.shape == e.shape
+            np.testing.assert_array_equal(o, e)

@@ -4,7 +4,8 @@ For each model (Keras 3 layers with resource variables; TF1-style layer stacks w
 with resource variables; see keras_util) TF saves a checkpoint and a meta graph; TF restores
 them in a fresh session and computes softmax outputs for a batch; ckpt_keras_tool loads the
 inference GraphDef, restores every variable from TF's checkpoint by name, and must produce
-the same outputs to 1e-5.
+the same outputs to 1e-5. The same holds importing the whole .meta and restoring through the
+graph's own Saver nodes.
 """
 import numpy as np
 import pytest
@@ -54,6 +55,20 @@ def test_model_matches_tf(models, tmp_path, kind, n):
     assert got[0].std() > 1e-3
     # Every variable the inference graph reads came from the checkpoint.
     assert result["restored"], "no variables restored"
+
+
+@pytest.mark.parametrize("kind", keras_util.MODEL_KINDS)
+def test_meta_graph_and_saver_restore_match_tf(models, tmp_path, kind):
+    """The whole .meta TF exported (training-side ops included) imported with ImportMetaGraph,
+    restored by running its own save/restore_all (RestoreV2 + Assign/AssignVariableOp)."""
+    model = models[kind]
+    x = batch(model, 5, seed=7)
+    expected, _ = keras_util.run_tf(model, x)
+    got, result = keras_util.run_cpp(tmp_path, model["meta"], {model["input"]: x},
+                                     [model["output"]], checkpoint=model["prefix"], fmt="meta")
+    np.testing.assert_allclose(got[0], expected, **TOL)
+    # Saver restored every variable TF saved, not just those the output reads.
+    assert sorted(result["restored"]) == sorted(model["variables"])
 
 
 def test_wrong_checkpoint_is_reported(models, tmp_path):

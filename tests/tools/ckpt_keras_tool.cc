@@ -6,14 +6,17 @@
 //   {"graph": "model.pb" | "model.meta",
 //    "format": "graphdef" | "meta",               (default: by extension, .meta = meta)
 //    "checkpoint": "dir/model",                    (optional: TF V2 checkpoint prefix)
+//    "restore": "saver" | "reader",               (default: saver for meta, reader otherwise)
 //    "feeds": [{"name": "x:0", "dtype": "float32", "shape": [2, 16], "file": "x.bin"}],
 //    "fetches": ["dense_1/Softmax:0"],
 //    "out_dir": "dir",                             (fetched tensors written as NAME.bin)
 //    "threads": 0,                                 (intra-op threads; 0 = all cores)
 //    "bench": {"warmup": 20, "iters": 200}}        (optional: time Run and report)
-// With a checkpoint, every variable node of the graph is set from the tensor of the same name
-// in the checkpoint (the keys tf.compat.v1.train.Saver writes); a variable the checkpoint
-// lacks is an error.
+// "meta" imports the MetaGraphDef with ImportMetaGraph (graph, collections, saver_def).
+// Restoring with "saver" runs the graph's own restore op (the SaverDef's RestoreV2 + assigns,
+// fed the prefix) through Saver::Restore; "reader" sets every variable node of the graph from
+// the checkpoint tensor of the same name (the keys tf.compat.v1.train.Saver writes), and a
+// variable the checkpoint lacks is an error.
 // Prints JSON: {"outputs": [{"name", "dtype", "shape", "file"}], "restored": [...],
 // "bench": {"iters", "mean_us", "median_us", "min_us"}}. Exit status 1 with the error on
 // stderr on any failure.
@@ -32,7 +35,8 @@
 #include "ckpt/format/bundle.h"
 #include "ckpt/graph/graph.h"
 #include "ckpt/graph/session.h"
-#include "tensorflow/core/protobuf/meta_graph.pb.h"
+#include "ckpt/metagraph/meta_graph.h"
+#include "ckpt/metagraph/saver.h"
 
 namespace {
 
@@ -70,24 +74,38 @@ std::string FileSafe(std::string name) {
   return name;
 }
 
-StatusOr<ckpt::Graph> LoadGraph(ckpt::Env* env, const json& spec) {
+std::string FormatOf(const json& spec) {
   const std::string path = spec.at("graph").get<std::string>();
   std::string format = spec.value("format", "");
   if (format.empty()) {
     format = path.size() > 5 && path.substr(path.size() - 5) == ".meta" ? "meta" : "graphdef";
   }
-  CKPT_ASSIGN_OR_RETURN(std::string bytes, env->ReadFileToString(path));
+  return format;
+}
+
+// The graph (and, for a meta graph, its Saver).
+struct Loaded {
+  std::unique_ptr<ckpt::Graph> graph;
+  std::unique_ptr<ckpt::Saver> saver;
+};
+
+StatusOr<Loaded> LoadGraph(ckpt::Env* env, const json& spec) {
+  const std::string path = spec.at("graph").get<std::string>();
+  const std::string format = FormatOf(spec);
+  Loaded loaded;
   if (format == "meta") {
-    tensorflow::MetaGraphDef meta;
-    if (!meta.ParseFromString(bytes)) {
-      return ckpt::DataLossError(path + ": not a MetaGraphDef");
-    }
-    return ckpt::Graph::FromGraphDef(meta.graph_def().SerializeAsString());
+    CKPT_ASSIGN_OR_RETURN(ckpt::ImportedMetaGraph meta, ckpt::ImportMetaGraph(env, path));
+    loaded.graph = std::move(meta.graph);
+    loaded.saver = std::move(meta.saver);
+    return loaded;
   }
   if (format != "graphdef") {
     return ckpt::InvalidArgumentError("unknown graph format '" + format + "'");
   }
-  return ckpt::Graph::FromGraphDef(bytes);
+  CKPT_ASSIGN_OR_RETURN(std::string bytes, env->ReadFileToString(path));
+  CKPT_ASSIGN_OR_RETURN(ckpt::Graph graph, ckpt::Graph::FromGraphDef(bytes));
+  loaded.graph = std::make_unique<ckpt::Graph>(std::move(graph));
+  return loaded;
 }
 
 StatusOr<std::vector<std::string>> Restore(ckpt::Env* env, ckpt::Session* session,
@@ -113,17 +131,33 @@ Status Main(const std::string& spec_path) {
   if (spec.is_discarded() || !spec.is_object() || !spec.contains("graph")) {
     return ckpt::InvalidArgumentError(spec_path + ": not a JSON object with a \"graph\" key");
   }
-  CKPT_ASSIGN_OR_RETURN(ckpt::Graph graph, LoadGraph(env, spec));
+  CKPT_ASSIGN_OR_RETURN(Loaded loaded, LoadGraph(env, spec));
   ckpt::SessionOptions options;
   options.intra_op_threads = spec.value("threads", 0);
-  CKPT_ASSIGN_OR_RETURN(auto session, ckpt::Session::Create(&graph, options));
+  CKPT_ASSIGN_OR_RETURN(auto session, ckpt::Session::Create(loaded.graph.get(), options));
 
   json result;
   result["restored"] = json::array();
   if (spec.contains("checkpoint")) {
-    CKPT_ASSIGN_OR_RETURN(auto restored,
-                          Restore(env, session.get(), spec["checkpoint"].get<std::string>()));
-    result["restored"] = restored;
+    const std::string prefix = spec["checkpoint"].get<std::string>();
+    const std::string how =
+        spec.value("restore", FormatOf(spec) == "meta" ? "saver" : "reader");
+    if (how == "saver") {
+      if (loaded.saver == nullptr) {
+        return ckpt::InvalidArgumentError(spec.at("graph").get<std::string>() +
+                                          ": the meta graph has no saver_def to restore with");
+      }
+      CKPT_RETURN_IF_ERROR(loaded.saver->Restore(*session, prefix));
+      for (const ckpt::SessionVariable& v : session->ListVariables()) {
+        CKPT_ASSIGN_OR_RETURN(bool init, session->IsVariableInitialized(v.name));
+        if (init) result["restored"].push_back(v.name);
+      }
+    } else if (how == "reader") {
+      CKPT_ASSIGN_OR_RETURN(auto restored, Restore(env, session.get(), prefix));
+      result["restored"] = restored;
+    } else {
+      return ckpt::InvalidArgumentError("unknown restore method '" + how + "'");
+    }
   }
 
   ckpt::Session::FeedList feeds;

@@ -18,6 +18,7 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterConvKernels(r);
   RegisterPoolingKernels(r);
   RegisterBatchNormKernels(r);
+  RegisterStatelessRandomKernels(r);
   RegisterIoKernels(r);
 }
 

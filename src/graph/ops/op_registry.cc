@@ -23,6 +23,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterConvOps(r);
   RegisterPoolingOps(r);
   RegisterBatchNormOps(r);
+  RegisterStatelessRandomOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
