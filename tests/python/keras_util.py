@@ -222,7 +222,7 @@ def run_cpp(work_dir, graph, feeds, fetches, checkpoint=None, bench=None, thread
     if bench:
         spec["bench"] = bench
     dtypes = {np.float32: "float32", np.float64: "float64", np.int32: "int32",
-              np.int64: "int64", np.bool_: "bool"}
+              np.int64: "int64", np.bool_: "bool", np.uint64: "uint64", np.uint32: "uint32"}
     for i, (name, value) in enumerate(feeds.items()):
         value = np.ascontiguousarray(value)
         f = work_dir / f"feed_{i}.bin"

@@ -183,6 +183,7 @@ def test_stateless_random_uniform_bit_exact(tmp_path, seed_dtype, dtype, shape):
             out = tf.raw_ops.StatelessRandomUniformV2(shape=shape, key=key, counter=counter,
                                                       alg=1, dtype=tf.as_dtype(dtype))
             return [key, counter, out]
+        (tmp_path / str(i)).mkdir()
         expected, got = run_both(tmp_path / str(i), build, [seed])
         for e, o in zip(expected, got):
             assert o.dtype == e.dtype and o.shape == e.shape

@@ -63,6 +63,8 @@ std::string DtypeString(DataType dt) {
     case DataType::kInt32: return "int32";
     case DataType::kInt64: return "int64";
     case DataType::kBool: return "bool";
+    case DataType::kUInt64: return "uint64";
+    case DataType::kUInt32: return "uint32";
     default: return std::string(ckpt::DataTypeName(dt));
   }
 }
