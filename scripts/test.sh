@@ -18,7 +18,7 @@ if [ "${CKPT_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (core, format, checkpoint)"
   BUILD_DIR=build-asan scripts/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_SANITIZE=ON \
     "-DCKPT_LAYERS=core;format;checkpoint" -DCKPT_BUILD_BENCHMARKS=OFF \
-    -DCKPT_BUILD_EXAMPLES=OFF -DCKPT_BUILD_CLI=OFF || exit 1
+    -DCKPT_BUILD_EXAMPLES=OFF -DCKPT_BUILD_CLI=OFF -DCKPT_BUILD_TEST_TOOLS=OFF || exit 1
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" \
     --timeout 900 -E "Kill|Benchmark" || fail=1
 fi

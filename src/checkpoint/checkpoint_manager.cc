@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -93,6 +94,7 @@ StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Open(
     m->lock_ = std::move(lock).value();
   }
   CKPT_RETURN_IF_ERROR(m->Recover());
+  CKPT_RETURN_IF_ERROR(m->RetryPendingDeletions());
   return m;
 }
 
@@ -109,9 +111,11 @@ Status CheckpointManager::Recover() {
   if (options_.recover_on_open) {
     // Interrupted state-file writes and interrupted deletions.
     std::string state_tmp = options_.state_filename + ".tmp";
+    std::string pending_tmp = options_.state_filename + ".pending.tmp";
     for (const auto& c : children) {
       std::string p = path::Join(dir_, c);
-      if (c.compare(0, state_tmp.size(), state_tmp) == 0) {
+      if (c.compare(0, state_tmp.size(), state_tmp) == 0 ||
+          c.compare(0, pending_tmp.size(), pending_tmp) == 0) {
         env_->DeleteFile(p).IgnoreError();
       } else if (c.size() > internal::kDeletingSuffix.size() &&
                  c.compare(c.size() - internal::kDeletingSuffix.size(),
@@ -226,19 +230,49 @@ Status CheckpointManager::Recover() {
     std::string prefix = PrefixForStep(step);
     if (managed_set.count(prefix)) continue;
     if (state_usable && step <= max_state_step) continue;  // preserved or foreign history
-    auto reader = BundleReader::Open(env_, prefix);
-    if (!reader.ok()) continue;  // corrupt: not adopted (listing still shows it)
+    // Only a checkpoint that fully verifies is adopted (listing still shows the others).
+    if (!internal::CheckCheckpoint(env_, prefix, /*full_verify=*/true).ok()) continue;
     ManagedCheckpoint e;
     e.prefix = prefix;
     e.step = step;
     auto mt = env_->GetModificationTime(prefix + ".index");
     e.timestamp = mt.ok() ? std::min(*mt, now) : now;
+    // Keep it managed on the next load (TF treats entries not newer than the last preserved
+    // timestamp as preserved).
+    if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
     if (auto mf = internal::ReadMetrics(env_, prefix)) e.metrics = mf->metrics;
     managed_.push_back(std::move(e));
     rewrite = true;
   }
+  // Deletions deferred by an earlier run (pinned checkpoints).
+  {
+    std::string file = path::Join(dir_, options_.state_filename + ".pending");
+    if (env_->FileExists(file)) {
+      auto text = env_->ReadFileToString(file);
+      if (text.ok() && text->size() < (1u << 20)) {
+        std::set<std::string> managed_now;
+        for (const auto& e : managed_) managed_now.insert(e.prefix);
+        size_t pos = 0;
+        while (pos < text->size()) {
+          size_t nl = text->find('\n', pos);
+          if (nl == std::string::npos) nl = text->size();
+          std::string base = text->substr(pos, nl - pos);
+          pos = nl + 1;
+          // Only our own checkpoints, and never one the state file still lists.
+          if (!internal::ParseStep(base, name)) continue;
+          std::string prefix = path::Join(dir_, base);
+          if (!managed_now.count(prefix)) pending_delete_.push_back(prefix);
+        }
+      }
+      if (pending_delete_.empty()) env_->DeleteFile(file).IgnoreError();
+    }
+  }
   if (rewrite && !managed_.empty() && lock_) {
+    // Retention applies to adopted checkpoints too; the state file goes first.
+    std::vector<std::string> preserved;
+    std::vector<ManagedCheckpoint> remove = SelectForRemovalLocked(&preserved);
     CKPT_RETURN_IF_ERROR(WriteStateLocked());
+    for (const auto& e : remove) pending_delete_.push_back(e.prefix);
   }
   return Status::OK();
 }
@@ -308,6 +342,18 @@ std::vector<ManagedCheckpoint> CheckpointManager::SelectForRemovalLocked(
   return remove;
 }
 
+Status CheckpointManager::WritePendingLocked(const std::vector<std::string>& prefixes) {
+  if (!lock_) return Status::OK();
+  std::string file = path::Join(dir_, options_.state_filename + ".pending");
+  if (prefixes.empty()) {
+    if (!env_->FileExists(file)) return Status::OK();
+    return env_->DeleteFile(file).WithContext("removing deletion log " + file);
+  }
+  std::string text;
+  for (const auto& p : prefixes) text += path::Basename(p) + "\n";
+  return env_->AtomicWriteStringToFile(file, text).WithContext("writing deletion log " + file);
+}
+
 Status CheckpointManager::RetryPendingDeletions() {
   std::vector<std::string> pending;
   {
@@ -329,6 +375,8 @@ Status CheckpointManager::RetryPendingDeletions() {
   for (auto& p : still)
     if (std::find(pending_delete_.begin(), pending_delete_.end(), p) == pending_delete_.end())
       pending_delete_.push_back(std::move(p));
+  // Remember what is still to be deleted across restarts.
+  first.Update(WritePendingLocked(pending_delete_));
   return first;
 }
 
@@ -361,8 +409,13 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
                             [&](const auto& e) { return e.prefix == prefix; });
   }
   std::vector<std::string> written;
+  // Removes what this save wrote: the index first, so nothing half-deleted is visible.
   auto cleanup = [&] {
     if (overwrite) return;
+    if (env_->FileExists(prefix + ".index")) env_->DeleteFile(prefix + ".index").IgnoreError();
+    for (const auto& d : internal::DataFilesOf(internal::ListDir(env_, dir_),
+                                               path::Basename(prefix)))
+      env_->DeleteFile(path::Join(dir_, d)).IgnoreError();
     for (const auto& f : written) env_->DeleteFile(f).IgnoreError();
   };
 
@@ -441,28 +494,50 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
     managed_.push_back(std::move(e));
     std::vector<std::string> preserved;
     to_delete = SelectForRemovalLocked(&preserved);
-    Status s = WriteStateLocked();
+    // Log the deletions before committing, so a crash between the commit and the deletions
+    // cannot leave unlisted checkpoints behind for good.
+    Status s;
+    if (!to_delete.empty()) {
+      std::vector<std::string> intents = pending_delete_;
+      for (const auto& e : to_delete) intents.push_back(e.prefix);
+      s = WritePendingLocked(intents);
+      if (!s.ok()) {
+        managed_ = std::move(old_managed);
+        last_preserved_timestamp_ = old_preserved;
+        cleanup();
+        return s;
+      }
+    }
+    s = WriteStateLocked();
     if (!s.ok()) {
-      managed_ = std::move(old_managed);
-      last_preserved_timestamp_ = old_preserved;
-      cleanup();
-      return s;
+      // The failure may have come after the rename (syncing the directory): then the new
+      // state is what readers see, and the checkpoint must stay.
+      auto on_disk = GetCheckpointState(env_, dir_, options_.state_filename);
+      bool committed = on_disk.ok() && on_disk->has_value() &&
+                       (*on_disk)->model_checkpoint_path == prefix;
+      if (!committed) {
+        managed_ = std::move(old_managed);
+        last_preserved_timestamp_ = old_preserved;
+        cleanup();
+        return s;
+      }
+      last_step_ = std::max(last_step_, step);
+      // Deletions wait for the next save: this state file may not be durable yet.
+      for (auto& e : to_delete) pending_delete_.push_back(e.prefix);
+      return s.WithContext("checkpoint " + prefix + " was committed, but");
     }
     last_step_ = std::max(last_step_, step);
   }
 
   // 4. Only now delete what fell out of retention (pinned ones later).
-  Status del;
-  for (const auto& e : to_delete) {
-    auto r = internal::DeleteCheckpoint(env_, e.prefix);
-    if (!r.ok() || *r == internal::DeleteResult::kPinned) {
-      if (!r.ok()) del.Update(r.status());
-      std::lock_guard<std::mutex> l(mu_);
-      pending_delete_.push_back(e.prefix);
-    }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const auto& e : to_delete)
+      if (std::find(pending_delete_.begin(), pending_delete_.end(), e.prefix) ==
+          pending_delete_.end())
+        pending_delete_.push_back(e.prefix);
   }
-  Status retry = RetryPendingDeletions();
-  if (del.ok()) del = retry;
+  Status del = RetryPendingDeletions();
   if (!del.ok())
     return del.WithContext("checkpoint " + prefix +
                            " was saved, but deleting an old checkpoint failed (will retry)");
@@ -480,35 +555,43 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
                                     const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(Wait());
   // A consistent snapshot, taken on the caller's thread. Buffers of the previous async save
-  // are reused when names, dtypes and shapes match (no allocation, no page faults).
-  NamedTensors snapshot;
+  // are reused when names, dtypes and shapes match (no allocation, no page faults); new
+  // buffers are not zero-filled, since they are overwritten right away.
+  Snapshot snapshot;
   {
     std::lock_guard<std::mutex> l(async_mu_);
-    snapshot.swap(snapshot_pool_);
+    std::swap(snapshot, snapshot_pool_);
   }
-  bool reuse = snapshot.size() == tensors.size();
+  bool reuse = snapshot.tensors.size() == tensors.size();
   for (size_t i = 0; reuse && i < tensors.size(); ++i) {
     const Tensor& a = tensors[i].second;
-    const Tensor& b = snapshot[i].second;
-    reuse = snapshot[i].first == tensors[i].first && a.dtype() == b.dtype() &&
-            a.shape() == b.shape() && DataTypeIsPod(a.dtype()) && !b.is_borrowed();
+    const Tensor& b = snapshot.tensors[i].second;
+    reuse = snapshot.tensors[i].first == tensors[i].first && a.dtype() == b.dtype() &&
+            a.shape() == b.shape() && DataTypeIsPod(a.dtype());
   }
   if (!reuse) {
-    snapshot.clear();
-    snapshot.reserve(tensors.size());
+    snapshot = Snapshot();
+    snapshot.tensors.reserve(tensors.size());
     for (const auto& [k, t] : tensors) {
       if (!t.valid()) return InvalidArgumentError("tensor " + k + " is not valid");
-      if (t.dtype() == DataType::kString || !DataTypeIsPod(t.dtype())) {
-        snapshot.emplace_back(k, t.Clone());
+      if (!DataTypeIsPod(t.dtype())) {
+        snapshot.tensors.emplace_back(k, t.Clone());
         continue;
       }
-      CKPT_ASSIGN_OR_RETURN(Tensor copy, Tensor::Allocate(t.dtype(), t.shape()));
-      snapshot.emplace_back(k, std::move(copy));
+      size_t bytes = t.TotalBytes();
+      std::shared_ptr<void> buf(std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64)),
+                                [](void* p) { std::free(p); });
+      if (!buf)
+        return ResourceExhaustedError("out of memory for the snapshot of tensor " + k + " (" +
+                                      std::to_string(bytes) + " bytes)");
+      CKPT_ASSIGN_OR_RETURN(Tensor view, Tensor::Borrow(t.dtype(), t.shape(), buf.get(), bytes));
+      snapshot.tensors.emplace_back(k, std::move(view));
+      snapshot.buffers.push_back(std::move(buf));
     }
   }
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& src = tensors[i].second;
-    Tensor& dst = snapshot[i].second;
+    Tensor& dst = snapshot.tensors[i].second;
     if (DataTypeIsPod(src.dtype()) && src.TotalBytes() > 0)
       ParallelCopy(dst.raw_data(), src.raw_data(), src.TotalBytes());
   }
@@ -517,7 +600,7 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
     Status s;
     {
       std::lock_guard<std::mutex> sl(save_mu_);
-      s = DoSave(step, snapshot, options).status();
+      s = DoSave(step, snapshot.tensors, options).status();
     }
     std::lock_guard<std::mutex> al(async_mu_);
     async_error_.Update(s);

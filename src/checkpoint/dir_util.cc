@@ -7,6 +7,7 @@
 #include "ckpt/checkpoint/checkpoint_dir.h"
 #include "ckpt/checkpoint/checkpoint_state.h"
 #include "ckpt/format/bundle.h"
+#include "ckpt/format/checkpoint_reader.h"
 
 namespace ckpt::internal {
 
@@ -166,10 +167,11 @@ std::optional<MetricsFile> ReadMetrics(Env* env, const std::string& prefix) {
 
 Status CheckCheckpoint(Env* env, const std::string& prefix, bool full_verify) {
   if (!env->FileExists(prefix + ".index")) {
-    if (CheckpointExists(env, prefix))
-      return UnimplementedError("checkpoint " + prefix +
-                                " is in the V1 format, which the checkpoint layer does not read");
-    return NotFoundError("checkpoint " + prefix + " not found (no " + prefix + ".index)");
+    if (!CheckpointExists(env, prefix))
+      return NotFoundError("checkpoint " + prefix + " not found (no " + prefix + ".index)");
+    CKPT_ASSIGN_OR_RETURN(auto v1, OpenCheckpoint(env, prefix));  // V1
+    if (full_verify) return v1->VerifyAll();
+    return Status::OK();
   }
   CKPT_ASSIGN_OR_RETURN(auto reader, BundleReader::Open(env, prefix));
   if (full_verify) return reader->VerifyAll();

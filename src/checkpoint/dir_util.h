@@ -56,7 +56,7 @@ std::optional<MetricsFile> ReadMetrics(Env* env, const std::string& prefix);
 bool ValidMetricName(std::string_view name);
 
 // Opens checkpoint `prefix` (checking its index) and with `full_verify` verifies every
-// checksum. NotFound when absent, DataLoss when corrupt; Unimplemented for V1 checkpoints.
+// checksum (V2, or V1 through OpenCheckpoint). NotFound when absent, DataLoss when corrupt.
 Status CheckCheckpoint(Env* env, const std::string& prefix, bool full_verify);
 
 enum class DeleteResult { kDeleted, kPinned };

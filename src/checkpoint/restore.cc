@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ckpt/format/bundle.h"
+#include "ckpt/format/checkpoint_reader.h"
 
 namespace ckpt {
 
@@ -51,15 +52,30 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
 
   // Open the checkpoint: a V2 bundle directly (LookupInto), else any format via
   // CheckpointReader.
-  if (!env->FileExists(prefix + ".index")) {
-    if (env->FileExists(prefix))
-      return UnimplementedError("checkpoint " + prefix + " is in the V1 format; restore reads V2");
-    return NotFoundError("the passed save_path is not a valid checkpoint: " + prefix);
+  // A V2 bundle is read directly (LookupInto: no extra copy); V1 files through
+  // CheckpointReader.
+  std::unique_ptr<BundleReader> bundle;
+  std::unique_ptr<CheckpointReader> v1;
+  std::vector<std::string> keys;
+  std::map<std::string, const VariableInfo*> v1_vars;
+  if (env->FileExists(prefix + ".index")) {
+    BundleReaderOptions ro;
+    ro.verify_checksums = options.verify_checksums;
+    CKPT_ASSIGN_OR_RETURN(bundle, BundleReader::Open(env, prefix, ro));
+    keys = bundle->keys();
+  } else {
+    auto r = OpenCheckpoint(env, prefix);
+    if (!r.ok()) {
+      if (IsNotFound(r.status()))
+        return NotFoundError("the passed save_path is not a valid checkpoint: " + prefix);
+      return r.status();
+    }
+    v1 = std::move(r).value();
+    for (const auto& v : v1->variables()) {
+      keys.push_back(v.name);
+      v1_vars[v.name] = &v;
+    }
   }
-  BundleReaderOptions ro;
-  ro.verify_checksums = options.verify_checksums;
-  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> bundle, BundleReader::Open(env, prefix, ro));
-  std::vector<std::string> keys = bundle->keys();
   std::set<std::string> key_set(keys.begin(), keys.end());
 
   // Resolve names.
@@ -115,9 +131,16 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
       continue;
     }
     used_keys.insert(*key);
-    CKPT_ASSIGN_OR_RETURN(BundleEntryInfo entry, bundle->GetEntry(*key));
-    const DataType dtype = entry.dtype;
-    const TensorShape& shape = entry.shape;
+    DataType dtype;
+    TensorShape shape;
+    if (bundle) {
+      CKPT_ASSIGN_OR_RETURN(BundleEntryInfo entry, bundle->GetEntry(*key));
+      dtype = entry.dtype;
+      shape = entry.shape;
+    } else {
+      dtype = v1_vars.at(*key)->dtype;
+      shape = v1_vars.at(*key)->shape;
+    }
     if (dtype != t.tensor->dtype() || !(shape == t.tensor->shape())) {
       report.mismatched.push_back(RestoreMismatch{t.name, *key,
                                                   Describe(t.tensor->dtype(), t.tensor->shape()),
@@ -141,8 +164,23 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
                          " failed: variables missing from the checkpoint: " +
                          JoinList(report.missing));
 
-  for (const auto& [i, key] : plan.reads)
-    CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, targets[i].tensor));
+  for (const auto& [i, key] : plan.reads) {
+    Tensor* out = targets[i].tensor;
+    if (bundle) {
+      CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, out));
+      continue;
+    }
+    CKPT_ASSIGN_OR_RETURN(Tensor v, v1->Lookup(key));
+    if (v.dtype() != out->dtype() || !(v.shape() == out->shape()))
+      return DataLossError("checkpoint " + prefix + ": key " + key + " read as " +
+                           Describe(v.dtype(), v.shape()) + ", index said " +
+                           Describe(out->dtype(), out->shape()));
+    if (v.dtype() == DataType::kString) {
+      for (int64_t j = 0; j < v.num_elements(); ++j) out->strings()[j] = v.strings()[j];
+    } else if (v.TotalBytes() > 0) {
+      std::memcpy(out->raw_data(), v.raw_data(), v.TotalBytes());
+    }
+  }
   return Status::OK();
 }
 

@@ -141,6 +141,8 @@ class OpKernelContext {
   VarSlot* resource_input(int i) const { return (*inputs_)[i].resource; }
 
   void set_output(int i, Tensor t) { (*outputs_)[i].tensor = std::move(t); }
+  // Passes input `in` through as output `out` unchanged (tensor or resource handle).
+  void forward_input(int in, int out) { (*outputs_)[out] = (*inputs_)[in]; }
   void set_ref_output(int i, VarSlot* slot) { (*outputs_)[i].ref = slot; }
   void set_resource_output(int i, VarSlot* slot) { (*outputs_)[i].resource = slot; }
   // Allocates an output of the given dtype/shape (ResourceExhausted on absurd sizes).

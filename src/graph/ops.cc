@@ -800,8 +800,28 @@ Output Rank(Graph& g, Input x, std::string_view name) {
   return Unary(g, "Rank", std::move(x), name);
 }
 
-Output ZerosLike(Graph& g, Input x, std::string_view name) { return Unary(g, "ZerosLike", std::move(x), name); }
-Output OnesLike(Graph& g, Input x, std::string_view name) { return Unary(g, "OnesLike", std::move(x), name); }
+namespace {
+// tf.zeros_like / tf.ones_like: tf.zeros/tf.ones of the static shape when it is fully
+// defined (a Const, or Fill when large), else the ZerosLike/OnesLike op.
+Output ConstLike(Graph& g, Input x, double v, std::string_view op, std::string_view name) {
+  if (!x.is_literal() && g.status().ok()) {
+    PartialShape s = g.OutputShape(x.output());
+    DataType dt = g.OutputType(x.output());
+    if (s.IsFullyDefined() && dt != DataType::kVariant && dt != DataType::kResource) {
+      auto shape = TensorShape::FromDims(s.dims());
+      if (shape.ok()) return ZerosOrOnes(g, *shape, dt, v, name);
+    }
+  }
+  return Unary(g, op, std::move(x), name);
+}
+}  // namespace
+
+Output ZerosLike(Graph& g, Input x, std::string_view name) {
+  return ConstLike(g, std::move(x), 0.0, "ZerosLike", name);
+}
+Output OnesLike(Graph& g, Input x, std::string_view name) {
+  return ConstLike(g, std::move(x), 1.0, "OnesLike", name);
+}
 
 Output Tile(Graph& g, Input x, Input multiples, std::string_view name) {
   return Binary(g, "Tile", std::move(x), std::move(multiples), name);

@@ -37,6 +37,13 @@ class Ctx {
     if (n == nullptr || n->op() != "Const") return std::nullopt;
     auto a = n->attr().find("value");
     if (a == n->attr().end()) return std::nullopt;
+    // Only small index vectors matter here; never decode big constants.
+    int64_t count = 1;
+    for (const auto& d : a->second.tensor().tensor_shape().dim()) {
+      if (d.size() < 0 || d.size() > 64) return std::nullopt;
+      count *= d.size();
+    }
+    if (count > 64) return std::nullopt;
     auto t = TensorFromProto(a->second.tensor());
     if (!t.ok() || t->num_elements() > 64) return std::nullopt;
     std::vector<int64_t> out;

@@ -9,8 +9,8 @@ namespace ckpt {
 namespace {
 
 // Tensors decoded from a proto may expand a single value to the whole shape; cap what a
-// hostile graph can make us allocate.
-constexpr int64_t kMaxDecodedBytes = int64_t{1} << 33;
+// hostile graph can make us allocate that way (tensor_content is bounded by the proto itself).
+constexpr int64_t kMaxExpandedBytes = int64_t{1} << 30;
 
 bool UsesTensorContent(DataType dt) {
   switch (dt) {
@@ -181,9 +181,10 @@ StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(ps.dims()));
   const int64_t n = shape.num_elements();
   const int64_t elem = dt == DataType::kString ? 32 : static_cast<int64_t>(DataTypeSize(dt));
-  if (elem > 0 && n > kMaxDecodedBytes / elem) {
-    return InvalidArgumentError("tensor proto of shape " + shape.DebugString() +
-                                " is too large to decode");
+  if (proto.tensor_content().empty() && elem > 0 && n > kMaxExpandedBytes / elem) {
+    return InvalidArgumentError("tensor proto of shape " + shape.DebugString() + " " +
+                                std::string(DataTypeName(dt)) +
+                                " expands to more than 1 GiB from its *_val fields");
   }
   if (!proto.tensor_content().empty()) {
     if (dt == DataType::kString) {

@@ -494,6 +494,15 @@ TEST_F(BundleTest, MmapViewsAreZeroCopy) {
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ((*plain)->LookupView("a").status().code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE((*r)->Lookup("a")->Equals(Iota<float>({64, 64})));
+  r->reset();
+  // A corrupted mapping is caught by the one-time checksum.
+  auto data = posix->ReadFileToString(prefix + ".data-00000-of-00001");
+  ASSERT_TRUE(data.ok());
+  (*data)[100] ^= 0x10;
+  ASSERT_TRUE(posix->WriteStringToFile(prefix + ".data-00000-of-00001", *data).ok());
+  auto bad = BundleReader::Open(posix, prefix, o);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_TRUE(IsDataLoss((*bad)->LookupView("a").status()));
 }
 
 TEST_F(BundleTest, LargeTensorStreamsThroughChunks) {

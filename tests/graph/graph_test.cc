@@ -292,3 +292,50 @@ TEST(GraphVariables, MakeVariableRegistersInfoAndCollections) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+TEST(GraphDef, HostileConstsFailCleanly) {
+  // A Const claiming 2^40 floats from one float_val: refused when its kernel is built.
+  tensorflow::GraphDef def;
+  auto* n = def.add_node();
+  n->set_name("c");
+  n->set_op("Const");
+  (*n->mutable_attr())["dtype"].set_type(tensorflow::DT_FLOAT);
+  auto* t = (*n->mutable_attr())["value"].mutable_tensor();
+  t->set_dtype(tensorflow::DT_FLOAT);
+  t->mutable_tensor_shape()->add_dim()->set_size(int64_t{1} << 40);
+  t->add_float_val(1.0f);
+  auto g = Graph::FromGraphDef(def.SerializeAsString());
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto s = Session::Create(&*g);
+  ASSERT_TRUE(s.ok());
+  auto r = (*s)->Run({}, {"c:0"});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("node c (Const)"));
+  // tensor_content with the wrong byte count.
+  t->clear_float_val();
+  t->mutable_tensor_shape()->mutable_dim(0)->set_size(3);
+  t->set_tensor_content(std::string(8, '\0'));
+  g = Graph::FromGraphDef(def.SerializeAsString());
+  ASSERT_TRUE(g.ok());
+  s = Session::Create(&*g);
+  r = (*s)->Run({}, {"c:0"});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("expected 12"));
+  // Const whose value dtype disagrees with its dtype attr.
+  t->set_dtype(tensorflow::DT_INT32);
+  t->set_tensor_content(std::string(12, '\0'));
+  g = Graph::FromGraphDef(def.SerializeAsString());
+  ASSERT_TRUE(g.ok());
+  s = Session::Create(&*g);
+  EXPECT_EQ((*s)->Run({}, {"c:0"}).status().code(), StatusCode::kInvalidArgument);
+  // Attr of the wrong kind is rejected on import.
+  (*n->mutable_attr())["dtype"].set_i(3);
+  EXPECT_EQ(Graph::FromGraphDef(def.SerializeAsString()).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ckpt

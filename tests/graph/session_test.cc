@@ -183,6 +183,12 @@ TEST(Session, ResourceVariableOps) {
   ASSERT_TRUE(r.ok());
   EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(10, 11));
   EXPECT_TRUE((*r)[1].data<bool>()[0]);
+  // Handles pass through Identity (as in graphs TF writes for functions and SavedModels).
+  Output h2 = ops::Identity(g, h, "handle_copy");
+  Output read2 = ops::ReadVariableOp(g, h2, DataType::kFloat);
+  r = (*s)->Run({}, {read2.name()});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(10, 11));
   // Fetching the handle itself is not supported.
   EXPECT_EQ((*s)->Run({}, {h.name()}).status().code(), StatusCode::kUnimplemented);
 }

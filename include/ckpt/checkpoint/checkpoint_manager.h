@@ -141,7 +141,9 @@ class CheckpointManager {
 
   // Copies `tensors` (the caller may modify them as soon as this returns) and saves them on a
   // background thread. Waits for a previous save first (at most one in flight). Returns the
-  // previous save's error, if any, without starting this one.
+  // previous save's error, if any, without starting this one. The copy's buffers are kept
+  // and reused by the next SaveAsync with the same names, dtypes and shapes (so the manager
+  // holds memory equal to the tensors' size after the first async save).
   Status SaveAsync(int64_t step, const NamedTensors& tensors, const SaveOptions& options = {});
 
   // Waits for the in-flight save; returns (and clears) the first error of async saves.
@@ -182,6 +184,9 @@ class CheckpointManager {
                                const SaveOptions& options);
   std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved);
   Status RetryPendingDeletions();
+  // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
+  // REQUIRES: mu_ held (or no concurrent access).
+  Status WritePendingLocked(const std::vector<std::string>& prefixes);
   Status TakeAsyncError();
 
   Env* env_;
@@ -199,7 +204,11 @@ class CheckpointManager {
   std::mutex async_mu_;  // guards worker_, async_error_, snapshot_pool_
   std::jthread worker_;
   Status async_error_;
-  NamedTensors snapshot_pool_;  // buffers of the last async save, reused when shapes match
+  struct Snapshot {
+    NamedTensors tensors;                       // POD tensors borrow from `buffers`
+    std::vector<std::shared_ptr<void>> buffers;
+  };
+  Snapshot snapshot_pool_;  // buffers of the last async save, reused when shapes match
 };
 
 }  // namespace ckpt

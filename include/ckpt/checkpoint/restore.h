@@ -77,7 +77,7 @@ struct RestoreReport {
   std::string ToString() const;
 };
 
-// Restores `targets` from the V2 checkpoint `prefix` (Unimplemented for a V1 checkpoint).
+// Restores `targets` from checkpoint `prefix` (V2 read in place; V1 through CheckpointReader).
 // Fills `report` (optional) in every case. Returns OK on success or on a
 // dry run that could complete its checks; otherwise, with nothing written: NotFound when the
 // checkpoint or a key is missing, InvalidArgument for dtype/shape mismatches or bad maps

@@ -152,11 +152,14 @@ struct Variable {
   Output value() const { return snapshot; }
 };
 
-// tf.compat.v1.Variable(initial_value, name=...) in graph mode. `initial_value` is built by
-// the callback inside the name scope "<name>/Initializer/" when it is given as a function
-// (Python's callable initializer), or is an existing Output / literal (a literal becomes
-// "<name>/initial_value" Const, as Python does). Adds the nodes TF adds (see
-// VariableOptions::use_resource), registers the VariableInfo and the collections.
+// tf.compat.v1.Variable(initial_value, name=...) in graph mode. `initial_value` is an existing
+// Output (built before, as Python evaluates the argument first) or a literal, which becomes
+// the Const "<name>/initial_value" (ref variables) or "<name>/Initializer/initial_value"
+// (resource variables), as Python names them. Adds the nodes TF adds (see
+// VariableOptions::use_resource; ref: VariableV2 "<name>", Assign "<name>/Assign", Identity
+// "<name>/read"), registers the VariableInfo and the collections. The variable's shape is the
+// initial value's static shape (Graph::OutputShape). Errors go to the graph's status; the
+// returned Variable is then empty.
 Variable MakeVariable(Graph& g, Input initial_value, const VariableOptions& options = {});
 // For resource variables: a new ReadVariableOp of the handle ("<scope>/ReadVariableOp"), as
 // Python's implicit read in `tf.matmul(x, W)`; for ref variables returns the snapshot.
@@ -320,6 +323,8 @@ Output Shape(Graph& g, Input x, DataType out_type = DataType::kInt32,
 Output Size(Graph& g, Input x, DataType out_type = DataType::kInt32,
             std::string_view name = "Size");
 Output Rank(Graph& g, Input x, std::string_view name = "Rank");
+// tf.zeros_like / tf.ones_like: like tf.zeros(shape) when x's static shape is fully defined
+// (as Python does), else the ZerosLike / OnesLike op.
 Output ZerosLike(Graph& g, Input x, std::string_view name = "zeros_like");
 Output OnesLike(Graph& g, Input x, std::string_view name = "ones_like");
 Output Tile(Graph& g, Input x, Input multiples, std::string_view name = "Tile");

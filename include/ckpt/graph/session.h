@@ -68,8 +68,9 @@ class Session {
 
   // Feeds tensors by name ("x:0", or "x" for output 0), computes `fetches` (tensor names)
   // and runs `targets` (node names) for their effects. Returns one tensor per fetch, in
-  // order (a fetch listed twice is computed once). Fetched tensors may share buffers with
-  // variables only until the next Run; Clone() to keep them.
+  // order (a fetch listed twice is computed once). Fetched tensors may share their buffer
+  // with a constant or a variable's value: treat them as read-only (Clone() for a private
+  // copy). Variable updates never write into a buffer a fetched tensor holds.
   // Errors:
   //  - NotFound: a feed, fetch or target names an unknown node or output;
   //  - InvalidArgument: a fed value has the wrong dtype or a shape incompatible with the

@@ -164,6 +164,17 @@ struct BundleReader::Rep {
     return file;
   }
 
+  // Checks that the bytes of `e` (or of all its slices) lie inside their shards.
+  Status CheckExtents(const BundleEntryInfo& e) const {
+    if (e.slices.empty()) return ShardFor(e).status();
+    for (const TensorSlice& slice : e.slices) {
+      const BundleEntryInfo* part = Find(bundle::EncodeTensorNameSlice(e.key, slice));
+      if (part == nullptr) return DataLossError("missing slice entry of " + PrintableKey(e.key));
+      CKPT_RETURN_IF_ERROR(ShardFor(*part).status());
+    }
+    return Status();
+  }
+
   Status ChecksumError(const BundleEntryInfo& e, const RandomAccessFile* file,
                        uint32_t computed) const {
     char buf[96];
@@ -473,9 +484,9 @@ StatusOr<Tensor> BundleReader::Lookup(std::string_view key) const {
     return UnimplementedError("reading key " + PrintableKey(key) + " of dtype " +
                               std::string(DataTypeName(e->dtype)) + " is not supported");
   }
-  if (e->dtype == DataType::kString && e->shape.num_elements() > e->size) {
-    return DataLossError("string tensor " + PrintableKey(key) + " is larger than its entry");
-  }
+  // Extents are checked against the shard sizes before allocating, so a hostile entry cannot
+  // make us allocate more than the files hold.
+  CKPT_RETURN_IF_ERROR(rep_->CheckExtents(*e));
   auto t = Tensor::Allocate(e->dtype, e->shape);
   if (!t.ok()) return t.status().WithContext("reading key " + PrintableKey(key));
   Tensor out = std::move(t).value();
@@ -510,6 +521,7 @@ StatusOr<Tensor> BundleReader::LookupSlice(std::string_view key, const TensorSli
     return UnimplementedError("slicing key " + PrintableKey(key) + " of dtype " +
                               std::string(DataTypeName(e->dtype)) + " is not supported");
   }
+  CKPT_RETURN_IF_ERROR(rep_->CheckExtents(*e));
   CKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::Allocate(e->dtype, *shape));
   TensorSlice want = bundle::ResolveSlice(slice, e->shape);
   if (!e->slices.empty()) {

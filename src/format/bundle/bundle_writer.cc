@@ -89,6 +89,7 @@ struct BundleWriter::Rep {
   Status status;
   bool closed = false;
   bool data_renamed = false;
+  bool index_renamed = false;
 
   Status FlushBuffer() {
     if (buffer.empty()) return Status();
@@ -205,6 +206,9 @@ struct BundleWriter::Rep {
       data.reset();
     }
     if (env->FileExists(data_tmp)) env->DeleteFile(data_tmp).IgnoreError();
+    // A failed Finish leaves no bundle behind: the index goes first so that a crash in
+    // between leaves data without an index, never an index without data.
+    if (index_renamed) env->DeleteFile(index_path).IgnoreError();
     if (data_renamed) env->DeleteFile(data_path).IgnoreError();
   }
 };
@@ -312,6 +316,7 @@ Status BundleWriter::Finish() {
       r.data_renamed = true;
       CKPT_RETURN_IF_ERROR(WriteIndex(r.env, r.index_path, MakeHeader(1, false), r.entries,
                                       r.options.sync));
+      r.index_renamed = true;
       if (r.options.sync) {
         std::string dir = path::Dirname(r.prefix);
         CKPT_RETURN_IF_ERROR(r.env->SyncDir(dir.empty() ? "." : dir));

@@ -258,6 +258,16 @@ StatusOr<Tensor> V1Reader::Lookup(std::string_view name) const {
   }
   const V1Tensor& t = it->second;
   const DataType dtype = t.info.dtype;
+  // Every value takes at least one byte of its record: bound the allocation by the records.
+  uint64_t record_bytes = 0;
+  for (const TensorSlice& slice : t.slices) {
+    auto rec = records_.find(bundle::EncodeTensorNameSlice(t.info.name, slice));
+    if (rec != records_.end()) record_bytes += rec->second.second.size();
+  }
+  if (static_cast<uint64_t>(t.info.shape.num_elements()) > record_bytes) {
+    return DataLossError("V1 checkpoint " + pattern_ + " holds too little data for " +
+                         PrintableKey(name) + " of shape " + t.info.shape.DebugString());
+  }
   CKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::Allocate(dtype, t.info.shape));
   const TensorSlice full = bundle::ResolveSlice(TensorSlice(t.info.shape.rank()), t.info.shape);
   int64_t covered = 0;

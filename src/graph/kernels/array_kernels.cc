@@ -114,7 +114,7 @@ class PlaceholderKernel : public OpKernel {
 };
 
 Status ForwardAll(OpKernelContext* ctx) {
-  for (int i = 0; i < ctx->num_inputs(); ++i) ctx->set_output(i, ctx->input(i));
+  for (int i = 0; i < ctx->num_inputs(); ++i) ctx->forward_input(i, i);
   return Status::OK();
 }
 

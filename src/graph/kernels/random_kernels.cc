@@ -1,11 +1,12 @@
-// Random ops: RandomStandardNormal, RandomUniform, TruncatedNormal. Deterministic per kernel
-// instance when seed or seed2 is non-zero (each Run continues the sequence, as TF's); fresh
-// entropy otherwise. The generator is not TF's Philox stream, so values differ from TF's.
-#include <cmath>
+// Random ops: RandomStandardNormal, RandomUniform, TruncatedNormal, with TF's Philox stream and
+// sample conversions so a seeded op yields TensorFlow's values. As in TF, each kernel instance
+// keeps its generator: every Run reserves 256 counter steps per output element and continues
+// from there. seed == seed2 == 0 means "seed from entropy".
 #include <random>
 
 #include "graph/kernel.h"
 #include "graph/kernels/kernel_util.h"
+#include "graph/kernels/philox.h"
 
 namespace ckpt {
 
@@ -13,56 +14,102 @@ namespace {
 
 enum class Dist { kNormal, kUniform, kTruncated };
 
+// Truncated-normal groups draw a variable number of samples; each group of G outputs owns
+// G * 256 / 4 generator steps so groups are independent (TF's layout).
+constexpr uint64_t kTruncatedSkipPerFloatGroup = 4 * 256 / 4;
+constexpr uint64_t kTruncatedSkipPerDoubleGroup = 2 * 256 / 4;
+
 template <Dist kind>
 class RandomKernel : public OpKernel {
  public:
-  explicit RandomKernel(const OpKernelConstruction& c) {
+  explicit RandomKernel(const OpKernelConstruction& c) : gen_(0, 0) {
     int64_t seed = 0, seed2 = 0;
     c.GetAttr("seed", &seed).IgnoreError();
     c.GetAttr("seed2", &seed2).IgnoreError();
     if (seed == 0 && seed2 == 0) {
       std::random_device rd;
-      gen_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd());
-    } else {
-      std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
-                        static_cast<uint32_t>(seed2), static_cast<uint32_t>(seed2 >> 32)};
-      gen_.seed(seq);
+      seed = (static_cast<int64_t>(rd()) << 32) | rd();
+      seed2 = (static_cast<int64_t>(rd()) << 32) | rd();
     }
+    gen_ = philox::Philox4x32(static_cast<uint64_t>(seed), static_cast<uint64_t>(seed2));
   }
+
   Status Compute(OpKernelContext* ctx) override {
     CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReadIndexVector(ctx->input(0), "shape"));
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
     const DataType dt = ctx->info().output_type(0);
     CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, dt, shape));
     const int64_t n = shape.num_elements();
-    auto fill = [&](auto* p) {
-      using T = std::remove_pointer_t<decltype(p)>;
-      std::normal_distribution<double> normal(0.0, 1.0);
-      std::uniform_real_distribution<double> uniform(0.0, 1.0);
-      for (int64_t i = 0; i < n; ++i) {
-        double v;
-        if constexpr (kind == Dist::kUniform) {
-          v = uniform(gen_);
-        } else if constexpr (kind == Dist::kNormal) {
-          v = normal(gen_);
-        } else {
-          do {
-            v = normal(gen_);
-          } while (std::abs(v) > 2.0);
-        }
-        p[i] = static_cast<T>(v);
-      }
-    };
+    philox::Philox4x32 base = gen_;
+    gen_.Skip(static_cast<uint64_t>(n) * 256);
     switch (dt) {
-      case DataType::kFloat: fill(out->data<float>()); break;
-      case DataType::kDouble: fill(out->data<double>()); break;
+      case DataType::kFloat: FillFloat(base, out->data<float>(), n); break;
+      case DataType::kDouble: FillDouble(base, out->data<double>(), n); break;
       default: return UnimplementedError(DtypeError(ctx, dt));
     }
     return Status::OK();
   }
 
  private:
-  std::mt19937_64 gen_;
+  static void FillFloat(philox::Philox4x32 gen, float* out, int64_t n) {
+    for (int64_t group = 0; group * 4 < n; ++group) {
+      float r[4];
+      if constexpr (kind == Dist::kTruncated) {
+        philox::Philox4x32 g = gen;
+        g.Skip(group * kTruncatedSkipPerFloatGroup);
+        philox::SingleSampler single(&g);
+        int index = 0;
+        while (index < 4) {
+          const uint32_t x0 = single(), x1 = single();
+          float f[2];
+          philox::BoxMullerFloat(x0, x1, &f[0], &f[1]);
+          for (int i = 0; i < 2 && index < 4; ++i) {
+            if (std::abs(f[i]) < 2.0f) r[index++] = f[i];
+          }
+        }
+      } else {
+        const auto s = gen();
+        if constexpr (kind == Dist::kUniform) {
+          for (int i = 0; i < 4; ++i) r[i] = philox::Uint32ToFloat(s[i]);
+        } else {
+          philox::BoxMullerFloat(s[0], s[1], &r[0], &r[1]);
+          philox::BoxMullerFloat(s[2], s[3], &r[2], &r[3]);
+        }
+      }
+      for (int i = 0; i < 4 && group * 4 + i < n; ++i) out[group * 4 + i] = r[i];
+    }
+  }
+
+  static void FillDouble(philox::Philox4x32 gen, double* out, int64_t n) {
+    for (int64_t group = 0; group * 2 < n; ++group) {
+      double r[2];
+      if constexpr (kind == Dist::kTruncated) {
+        philox::Philox4x32 g = gen;
+        g.Skip(group * kTruncatedSkipPerDoubleGroup);
+        philox::SingleSampler single(&g);
+        int index = 0;
+        while (index < 2) {
+          const uint32_t x0 = single(), x1 = single(), x2 = single(), x3 = single();
+          double d[2];
+          philox::BoxMullerDouble(x0, x1, x2, x3, &d[0], &d[1]);
+          for (int i = 0; i < 2 && index < 2; ++i) {
+            if (std::abs(d[i]) < 2.0) r[index++] = d[i];
+          }
+        }
+      } else {
+        const auto s = gen();
+        if constexpr (kind == Dist::kUniform) {
+          r[0] = philox::Uint64ToDouble(s[0], s[1]);
+          r[1] = philox::Uint64ToDouble(s[2], s[3]);
+        } else {
+          philox::BoxMullerDouble(s[0], s[1], s[2], s[3], &r[0], &r[1]);
+        }
+      }
+      for (int i = 0; i < 2 && group * 2 + i < n; ++i) out[group * 2 + i] = r[i];
+    }
+  }
+
+  philox::Philox4x32 gen_;
 };
 
 template <typename K>

@@ -65,7 +65,7 @@ Status CheckAssignable(const VarSlot* slot, const Tensor& value, bool validate_s
   return Status::OK();
 }
 
-// Assign: writes a copy of the value into the variable, then outputs the ref.
+// Assign: stores a copy of the value as the variable's value, then outputs the ref.
 class AssignKernel : public OpKernel {
  public:
   explicit AssignKernel(const OpKernelConstruction& c) {
@@ -78,16 +78,9 @@ class AssignKernel : public OpKernel {
     {
       std::lock_guard<std::mutex> l(slot->mu);
       CKPT_RETURN_IF_ERROR(CheckAssignable(slot, value, validate_shape_));
-      if (slot->initialized() && slot->value.shape() == value.shape() &&
-          slot->value.dtype() == value.dtype() && value.dtype() != DataType::kString &&
-          !slot->value.SharesBufferWith(value)) {
-        // Same shape: reuse the buffer (readers of the old value within this step see TF's
-        // aliasing semantics).
-        Tensor fresh = value.Clone();
-        slot->value = std::move(fresh);
-      } else {
-        slot->value = value.Clone();
-      }
+      // A fresh copy (copy-on-write): tensors read from the variable earlier, such as a
+      // fetched value or this step's `W/read`, keep their contents.
+      slot->value = value.Clone();
     }
     ctx->set_ref_output(0, slot);
     return Status::OK();

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "ckpt/core/dtype.h"
@@ -107,12 +109,17 @@ const OpRegistry& OpRegistry::Global() {
 
 void OpRegistry::RegisterText(std::string_view text_op_def) {
   tensorflow::OpDef def;
-  bool ok = google::protobuf::TextFormat::ParseFromString(std::string(text_op_def), &def);
-  assert(ok && "bad OpDef text in an op table");
-  (void)ok;
+  // The tables are code: a bad entry is a build defect, reported loudly at startup.
+  if (!google::protobuf::TextFormat::ParseFromString(std::string(text_op_def), &def)) {
+    std::fprintf(stderr, "ckpt: bad OpDef text in an op table: %.*s\n",
+                 static_cast<int>(text_op_def.size()), text_op_def.data());
+    std::abort();
+  }
   Status s = Register(std::move(def));
-  assert(s.ok() && "duplicate op in op tables");
-  s.IgnoreError();
+  if (!s.ok()) {
+    std::fprintf(stderr, "ckpt: %s\n", s.ToString().c_str());
+    std::abort();
+  }
 }
 
 Status OpRegistry::Register(tensorflow::OpDef def) {

@@ -15,6 +15,8 @@ def strip(op_def):
   op_def.ClearField("description")
   for arg in list(op_def.input_arg) + list(op_def.output_arg):
     arg.ClearField("description")
+    # Full-type annotations are not in our op_def.proto (TF derives them itself).
+    arg.ClearField("experimental_full_type")
   for attr in op_def.attr:
     attr.ClearField("description")
   return op_def

@@ -1,0 +1,69 @@
+// The `ckpt` command-line tool as a library: each subcommand is a function writing to a
+// std::ostream (so tests and other front ends can call it), plus a function that adds the
+// subcommand to a CLI11 app. main() only parses arguments.
+//
+// Adding a subcommand: write tools/ckpt/NAME.cc with RunNAME(...) and AddNAMECommand(...),
+// declare them here, and list AddNAMECommand in AllCommands() (commands.cc).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ckpt/core/env.h"
+#include "ckpt/core/status.h"
+#include "ckpt/core/tensor.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ckpt::cli {
+
+// Turns what the user typed into a checkpoint prefix: a prefix is returned as is (a trailing
+// ".index" is dropped); a SavedModel directory gives DIR/variables/variables; another
+// directory gives its latest checkpoint (from its `checkpoint` state file). NotFound when a
+// directory holds no checkpoint.
+StatusOr<std::string> ResolveCheckpointPath(Env* env, std::string_view path);
+
+struct LsOptions {
+  // Print JSON instead of aligned columns. Default: false.
+  bool json = false;
+};
+// Lists every tensor: name, dtype (TF's Python name), shape and bytes on disk.
+Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ostream& out);
+
+struct DumpOptions {
+  // Only this tensor (NotFound if absent). Default: all.
+  std::string name;
+  // Print JSON. Default: false.
+  bool json = false;
+  // Print at most this many values per tensor; negative means all. Default: -1.
+  int64_t max_values = -1;
+};
+// Prints tensor values.
+Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std::ostream& out);
+
+// Checks every checksum and size of the checkpoint; prints a summary. Returns the first
+// problem found (the summary then says FAILED).
+Status RunVerify(Env* env, std::string_view path, std::ostream& out);
+
+// Value formatting shared by the subcommands.
+std::string FormatValue(const Tensor& t, int64_t i);
+std::string FormatShape(const TensorShape& shape);
+
+// CLI11 wiring: each adds one subcommand to `app`; running it stores the process exit code
+// in `*exit_code` (0 on success) and prints errors to stderr.
+using AddCommandFn = void (*)(CLI::App& app, int* exit_code);
+void AddLsCommand(CLI::App& app, int* exit_code);
+void AddDumpCommand(CLI::App& app, int* exit_code);
+void AddVerifyCommand(CLI::App& app, int* exit_code);
+const std::vector<AddCommandFn>& AllCommands();
+
+// Prints "error: <status>" to stderr and returns the exit code for `status` (0 if OK).
+int ReportStatus(const Status& status);
+
+}  // namespace ckpt::cli
