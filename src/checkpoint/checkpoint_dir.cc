@@ -270,14 +270,17 @@ StatusOr<std::unique_ptr<CheckpointPin>> CheckpointPin::Acquire(Env* env,
                     std::to_string(salt % 1000000) + "." + std::to_string(counter++);
   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, env->LockFile(pin));
   std::unique_ptr<CheckpointPin> result(new CheckpointPin(env, prefix, pin, std::move(lock)));
-  // A deleter hides the index before checking pins and puts it back if it finds one: if the
-  // index is hidden right now, give the deleter a moment to see our pin.
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    if (internal::CheckpointExists(env, prefix)) return result;
-    if (!env->FileExists(prefix + std::string(internal::kDeletingSuffix))) break;
+  // A deleter marks the checkpoint before checking pins and unmarks it if it finds one: while
+  // marked, wait to see whether our pin stopped the deletion.
+  const std::string marker = prefix + std::string(internal::kDeletingSuffix);
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    if (!env->FileExists(marker)) {
+      if (internal::CheckpointExists(env, prefix)) return result;
+      break;
+    }
     SleepSecs(0.01);
   }
-  return NotFoundError("checkpoint " + prefix + " no longer exists");
+  return NotFoundError("checkpoint " + prefix + " no longer exists (or is being deleted)");
 }
 
 bool IsCheckpointPinned(Env* env, const std::string& prefix) {

@@ -119,11 +119,18 @@ Status CheckpointManager::Recover() {
         env_->DeleteFile(p).IgnoreError();
       } else if (c.size() > internal::kDeletingSuffix.size() &&
                  c.compare(c.size() - internal::kDeletingSuffix.size(),
-                           internal::kDeletingSuffix.size(), internal::kDeletingSuffix) == 0) {
+                           internal::kDeletingSuffix.size(), internal::kDeletingSuffix) == 0 &&
+                 internal::ParseStep(c.substr(0, c.size() - internal::kDeletingSuffix.size()),
+                                     name)) {
+        // An interrupted deletion (or one a pin stopped): finish it unless pinned now. The
+        // state file no longer lists the checkpoint (deletions follow the commit).
         std::string prefix = p.substr(0, p.size() - internal::kDeletingSuffix.size());
         if (IsCheckpointPinned(env_, prefix)) {
-          CKPT_RETURN_IF_ERROR(env_->RenameFile(p, prefix + ".index"));
+          CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
+          pending_delete_.push_back(prefix);
         } else {
+          if (env_->FileExists(prefix + ".index"))
+            CKPT_RETURN_IF_ERROR(env_->DeleteFile(prefix + ".index"));
           CKPT_RETURN_IF_ERROR(internal::DeleteCheckpointRemains(env_, prefix, children));
           CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
         }
@@ -159,10 +166,18 @@ Status CheckpointManager::Recover() {
     }
     std::set<std::string> seen;
     for (size_t i = 0; i < paths.size(); ++i) {
-      const std::string& p = paths[i];
+      // Entries naming this directory in another spelling (absolute vs. relative) use ours,
+      // so that prefixes compare equal.
+      std::string p = paths[i];
+      std::string here = path::Normalize(path::Join(dir_, path::Basename(p)));
+      std::string np = path::Normalize(p);
+      if (np == here || (path::IsAbsolute(np) && !path::IsAbsolute(here) &&
+                         np.size() > here.size() &&
+                         np.compare(np.size() - here.size() - 1, here.size() + 1, "/" + here) == 0))
+        p = path::Join(dir_, path::Basename(p));
+      if (internal::ParseStep(path::Basename(p), name))
+        max_state_step = std::max(max_state_step, *internal::ParseStep(path::Basename(p), name));
       auto step = internal::ParseStep(path::Basename(p));
-      if (step && path::Basename(p).compare(0, name.size(), name) == 0)
-        max_state_step = std::max(max_state_step, *step);
       if (!seen.insert(p).second) continue;
       if (!internal::CheckpointExists(env_, p)) {
         rewrite = true;  // gone: drop it
@@ -198,6 +213,14 @@ Status CheckpointManager::Recover() {
   for (const auto& e : managed_) last_step_ = std::max(last_step_, e.step);
   if (!indexed.empty()) last_step_ = std::max(last_step_, *indexed.rbegin());
 
+  // On a later load, TF (and we) treat entries not newer than last_preserved_timestamp as
+  // preserved: keep it below every managed checkpoint (it may come from "now", or from a
+  // state file without one, while the timestamps come from file times).
+  auto keep_managed = [&] {
+    for (const auto& e : managed_)
+      if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
+  };
+  keep_managed();
   if (!options_.recover_on_open) return Status::OK();
 
   // Leftovers of interrupted saves: temporary files, data without an index, companions of a
@@ -237,9 +260,6 @@ Status CheckpointManager::Recover() {
     e.step = step;
     auto mt = env_->GetModificationTime(prefix + ".index");
     e.timestamp = mt.ok() ? std::min(*mt, now) : now;
-    // Keep it managed on the next load (TF treats entries not newer than the last preserved
-    // timestamp as preserved).
-    if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
     if (auto mf = internal::ReadMetrics(env_, prefix)) e.metrics = mf->metrics;
     managed_.push_back(std::move(e));
     rewrite = true;
@@ -267,6 +287,7 @@ Status CheckpointManager::Recover() {
       if (pending_delete_.empty()) env_->DeleteFile(file).IgnoreError();
     }
   }
+  keep_managed();
   if (rewrite && !managed_.empty() && lock_) {
     // Retention applies to adopted checkpoints too; the state file goes first.
     std::vector<std::string> preserved;
@@ -553,6 +574,8 @@ StatusOr<std::string> CheckpointManager::Save(int64_t step, const NamedTensors& 
 
 Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
                                     const SaveOptions& options) {
+  // One submission at a time: the slot for the next background save is free after Wait().
+  std::lock_guard<std::mutex> submit(submit_mu_);
   CKPT_RETURN_IF_ERROR(Wait());
   // A consistent snapshot, taken on the caller's thread. Buffers of the previous async save
   // are reused when names, dtypes and shapes match (no allocation, no page faults); new

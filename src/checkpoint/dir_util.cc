@@ -187,7 +187,7 @@ Status DeleteCheckpointRemains(Env* env, const std::string& prefix,
   for (const auto& c : children) {
     if (c.size() <= dotted.size() || c.compare(0, dotted.size(), dotted) != 0) continue;
     std::string_view rest = std::string_view(c).substr(dotted.size());
-    if (rest == "index" || rest == "index.deleting") continue;  // the caller's business
+    if (rest == "index" || rest == "deleting") continue;  // the caller's business
     if (rest.substr(0, 4) == "pin.") continue;                   // readers' pins
     std::string p = path::Join(dir, c);
     Status s = env->DeleteFile(p);
@@ -198,23 +198,21 @@ Status DeleteCheckpointRemains(Env* env, const std::string& prefix,
 
 StatusOr<DeleteResult> DeleteCheckpoint(Env* env, const std::string& prefix) {
   std::string index = prefix + ".index";
-  std::string deleting = prefix + std::string(kDeletingSuffix);
-  bool renamed = false;
-  if (env->FileExists(index)) {
-    CKPT_RETURN_IF_ERROR(env->RenameFile(index, deleting).WithContext(
-        "hiding checkpoint " + prefix + " before deletion"));
-    renamed = true;
-  }
+  std::string marker = prefix + std::string(kDeletingSuffix);
+  CKPT_RETURN_IF_ERROR(
+      env->WriteStringToFile(marker, "").WithContext("marking checkpoint " + prefix +
+                                                     " for deletion"));
   if (IsCheckpointPinned(env, prefix)) {
-    if (renamed)
-      CKPT_RETURN_IF_ERROR(env->RenameFile(deleting, index).WithContext(
-          "restoring the index of pinned checkpoint " + prefix));
+    CKPT_RETURN_IF_ERROR(env->DeleteFile(marker).WithContext(
+        "unmarking pinned checkpoint " + prefix));
     return DeleteResult::kPinned;
   }
+  // Index first: a half-deleted checkpoint is never visible as a checkpoint.
+  if (env->FileExists(index))
+    CKPT_RETURN_IF_ERROR(env->DeleteFile(index).WithContext("deleting " + index));
   std::string dir = path::Dirname(prefix);
   CKPT_RETURN_IF_ERROR(DeleteCheckpointRemains(env, prefix, ListDir(env, dir)));
-  if (env->FileExists(deleting))
-    CKPT_RETURN_IF_ERROR(env->DeleteFile(deleting).WithContext("deleting " + deleting));
+  CKPT_RETURN_IF_ERROR(env->DeleteFile(marker).WithContext("deleting " + marker));
   return DeleteResult::kDeleted;
 }
 

@@ -16,7 +16,7 @@ namespace ckpt::internal {
 
 inline constexpr std::string_view kMetricsSuffix = "metrics";
 inline constexpr std::string_view kPinMarker = ".pin.";
-inline constexpr std::string_view kDeletingSuffix = ".index.deleting";
+inline constexpr std::string_view kDeletingSuffix = ".deleting";  // deletion marker
 
 // Shell-style match of `name` against `pattern` ('?' and '*' only).
 bool GlobMatch(std::string_view pattern, std::string_view name);
@@ -60,9 +60,10 @@ bool ValidMetricName(std::string_view name);
 Status CheckCheckpoint(Env* env, const std::string& prefix, bool full_verify);
 
 enum class DeleteResult { kDeleted, kPinned };
-// Deletes checkpoint `prefix`: renames its index to `.index.deleting` (so new readers no
-// longer see it), then, unless a live pin holds it (then the index is renamed back and
-// kPinned returned), deletes its data files and companions `PREFIX.*` and the index last.
+// Deletes checkpoint `prefix`: creates the marker `PREFIX.deleting` (new pins wait for it to
+// go away), then, unless a live pin holds the checkpoint (then the marker is removed and
+// kPinned returned), deletes its index, its data files and companions `PREFIX.*`, and the
+// marker last. The index is never hidden while the checkpoint may be in use.
 StatusOr<DeleteResult> DeleteCheckpoint(Env* env, const std::string& prefix);
 
 // Removes `PREFIX.*` companions and data files of a prefix whose index is gone.

@@ -48,6 +48,7 @@ void RegisterNnOps(OpRegistry* r);
 void RegisterStateOps(OpRegistry* r);
 void RegisterRandomOps(OpRegistry* r);
 void RegisterNoOps(OpRegistry* r);  // NoOp, control flow helpers
+void RegisterTrainingOps(OpRegistry* r);  // gradient helpers and optimizer updates
 void RegisterIoOps(OpRegistry* r);  // SaveV2/RestoreV2 and the Saver graphs' string ops
 void RegisterConvOps(OpRegistry* r);       // Conv2D
 void RegisterPoolingOps(OpRegistry* r);    // MaxPool, AvgPool

@@ -1,5 +1,8 @@
 #include "ckpt/metagraph/meta_graph.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <set>
 #include <string>
@@ -12,6 +15,7 @@
 #include "metagraph/meta_graph_internal.h"
 #include "tensorflow/core/framework/variable.pb.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
+#include "tensorflow/core/protobuf/saved_model.pb.h"
 #include "tensorflow/core/protobuf/saver.pb.h"
 
 namespace ckpt {
@@ -227,8 +231,16 @@ StatusOr<std::string> ExportMetaGraph(const Graph& graph, const SaverDef* saver_
   for (const auto& [key, sig] : options.signatures) {
     CKPT_RETURN_IF_ERROR(SignatureToProto(sig, &(*mg.mutable_signature_def())[key]));
   }
+  // Deterministic bytes (map fields sorted), so one graph always exports identically.
   std::string out;
-  if (!mg.SerializeToString(&out)) return InternalError("MetaGraphDef serialization failed");
+  {
+    google::protobuf::io::StringOutputStream sos(&out);
+    google::protobuf::io::CodedOutputStream cos(&sos);
+    cos.SetSerializationDeterministic(true);
+    if (!mg.SerializeToCodedStream(&cos)) {
+      return InternalError("MetaGraphDef serialization failed");
+    }
+  }
   return out;
 }
 
@@ -299,6 +311,20 @@ StatusOr<MetaGraphInfo> InspectMetaGraph(std::string_view bytes) {
   return InspectMetaGraphProto(mg);
 }
 
+StatusOr<std::vector<MetaGraphInfo>> InspectSavedModel(std::string_view bytes) {
+  tensorflow::SavedModel sm;
+  if (!sm.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLossError("not a serialized SavedModel (" + std::to_string(bytes.size()) +
+                         " bytes)");
+  }
+  std::vector<MetaGraphInfo> out;
+  for (const auto& mg : sm.meta_graphs()) {
+    CKPT_ASSIGN_OR_RETURN(MetaGraphInfo info, InspectMetaGraphProto(mg));
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 // ---- import ---------------------------------------------------------------------------------
 
 StatusOr<ImportedMetaGraph> ImportMetaGraphProto(tensorflow::MetaGraphDef mg,
@@ -314,6 +340,9 @@ StatusOr<ImportedMetaGraph> ImportMetaGraphProto(tensorflow::MetaGraphDef mg,
   gd->clear_library();
   for (auto& node : *gd->mutable_node()) {
     if (options.clear_devices) node.clear_device();
+    // The pre-1.0 "Variable" op is VariableV2 with the same interface (TF runs both with one
+    // kernel); import it as VariableV2 so the session treats it as a variable.
+    if (node.op() == "Variable") node.set_op("VariableV2");
     if (scope.empty()) continue;
     node.set_name(scope + node.name());
     for (auto& in : *node.mutable_input()) in = Scoped(scope, in);

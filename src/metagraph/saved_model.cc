@@ -52,6 +52,21 @@ StatusOr<std::string> LoadedModel::ResolveTensorName(const std::string& name) co
                        "of the graph");
 }
 
+StatusOr<Tensor> LoadedModel::ParseFeed(const std::string& tensor_name,
+                                        std::string_view json) const {
+  CKPT_ASSIGN_OR_RETURN(Output out, graph->GetTensorByName(tensor_name));
+  DataType dtype = graph->OutputType(out);
+  PartialShape shape;
+  auto op = graph->OpType(out.node);
+  if (op.ok() && (*op == "Placeholder" || *op == "PlaceholderWithDefault")) {
+    auto s = graph->GetAttr(out.node, "shape");
+    if (s.ok() && s->is<PartialShape>()) shape = s->get<PartialShape>();
+  }
+  auto t = ParseTensorJson(json, dtype, shape);
+  if (!t.ok()) return t.status().WithContext("feed " + tensor_name);
+  return t;
+}
+
 StatusOr<std::map<std::string, Tensor>> LoadedModel::RunSignature(
     const std::string& key, const std::map<std::string, Tensor>& inputs) {
   auto it = signatures.find(key);

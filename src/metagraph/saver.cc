@@ -218,6 +218,7 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
   if (prefix.empty()) return InvalidArgumentError("Saver::Save: empty checkpoint prefix");
   // The SaveV2 nodes the save tensor depends on.
   std::vector<std::string> save_nodes;
+  bool v1_save = false;
   {
     std::vector<std::string> stack = {NodeOf(def_.save_tensor_name)};
     std::set<std::string> seen;
@@ -231,12 +232,13 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
         continue;
       }
       if (info.op == "SaveSlices" || info.op == "Save") {
-        return UnimplementedError("Saver: V1 save op " + n + " (" + info.op +
-                                  ") is not supported; save with a V2 Saver");
+        v1_save = true;
+        continue;
       }
       for (const auto& in : info.inputs) stack.push_back(NodeOf(in));
     }
   }
+  if (save_nodes.empty() && v1_save) return SaveV1(session, prefix, global_step, options);
   if (save_nodes.empty()) {
     return InvalidArgumentError("Saver: no SaveV2 op feeds the save tensor '" +
                                 def_.save_tensor_name + "'");
@@ -327,6 +329,45 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
                           last_checkpoints_.end());
   last_checkpoints_.push_back(path);
   return path;
+}
+
+StatusOr<std::string> Saver::SaveV1(Session& session, const std::string& prefix,
+                                    std::optional<int64_t> global_step,
+                                    const SaveCallOptions& options) {
+  // A V1 Saver graph (SaveSlices / Save): run its save tensor with the filename fed; it
+  // returns the checkpoint path (a ShardedFilespec pattern for sharded savers).
+  const std::string path =
+      global_step.has_value() ? prefix + "-" + std::to_string(*global_step) : prefix;
+  std::string dir = path::Dirname(prefix);
+  if (dir.empty()) dir = ".";
+  CKPT_RETURN_IF_ERROR(env_->RecursivelyCreateDir(dir));
+  Session::FeedList feeds = {{def_.filename_tensor_name, Tensor::StringScalar(path)}};
+  CKPT_ASSIGN_OR_RETURN(auto got, session.Run(feeds, {def_.save_tensor_name}));
+  if (got[0].dtype() != DataType::kString || got[0].num_elements() != 1) {
+    return InvalidArgumentError("save tensor " + def_.save_tensor_name +
+                                " did not return a string scalar");
+  }
+  const std::string written = got[0].strings()[0];
+  if (options.write_meta_graph) {
+    CKPT_ASSIGN_OR_RETURN(std::string meta, ExportMetaGraph(*graph_, &def_));
+    CKPT_RETURN_IF_ERROR(env_->AtomicWriteStringToFile(path + ".meta", meta));
+  }
+  if (options.write_state) {
+    CKPT_ASSIGN_OR_RETURN(auto state, GetCheckpointState(env_, dir, options.latest_filename));
+    CheckpointState st;
+    if (state.has_value()) st = *state;
+    auto& all = st.all_model_checkpoint_paths;
+    all.erase(std::remove(all.begin(), all.end(), written), all.end());
+    all.push_back(written);
+    st.all_model_checkpoint_timestamps.clear();
+    if (max_to_keep_ > 0 && static_cast<int>(all.size()) > max_to_keep_) {
+      all.erase(all.begin(), all.end() - max_to_keep_);
+    }
+    st.model_checkpoint_path = written;
+    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename));
+  }
+  last_checkpoints_.push_back(written);
+  return written;
 }
 
 Status Saver::Restore(Session& session, const std::string& prefix) {

@@ -201,6 +201,32 @@ TEST_F(ManagerTest, ReopenContinuesHistoryAndRetention) {
   EXPECT_FALSE(env()->FileExists("/run/model.ckpt-2.index"));
 }
 
+TEST_F(ManagerTest, StateWithoutTimestampsStaysManagedAcrossReloads) {
+  // A TF1-style state file: no timestamps, no last_preserved_timestamp.
+  for (int s = 1; s <= 3; ++s) {
+    auto w = BundleWriter::Create(env(), "/run/model.ckpt-" + std::to_string(s));
+    for (auto& [k, t] : Vars(s)) ASSERT_TRUE((*w)->Add(k, t).ok());
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  ASSERT_TRUE(env()->WriteStringToFile("/run/checkpoint",
+                                       "model_checkpoint_path: \"/run/model.ckpt-3\"\n"
+                                       "all_model_checkpoint_paths: \"/run/model.ckpt-1\"\n"
+                                       "all_model_checkpoint_paths: \"/run/model.ckpt-2\"\n"
+                                       "all_model_checkpoint_paths: \"/run/model.ckpt-3\"\n")
+                  .ok());
+  CheckpointManagerOptions o;
+  o.max_to_keep = 4;
+  for (int round = 0; round < 3; ++round) {
+    auto m = Open(o);
+    ASSERT_TRUE(m != nullptr);
+    std::vector<int64_t> want = {1, 2, 3};
+    for (int s = 0; s < round; ++s) want.push_back(4 + s);
+    while (want.size() > 4) want.erase(want.begin());
+    EXPECT_EQ(Steps(*m), want) << round;
+    ASSERT_TRUE(m->Save(4 + round, Vars(4 + round)).ok());
+  }
+}
+
 TEST_F(ManagerTest, SecondManagerOnTheDirectoryFails) {
   auto m = Open();
   auto second = CheckpointManager::Open(env(), "/run");
@@ -443,6 +469,27 @@ TEST_F(ManagerTest, AsyncSaveSnapshotsAndSurfacesErrors) {
   EXPECT_THAT(Steps(*m), ElementsAre(4, 6));
 }
 
+TEST_F(ManagerTest, ConcurrentCallersAreSerialized) {
+  CheckpointManagerOptions o;
+  o.max_to_keep = std::nullopt;
+  auto m = Open(o);
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        int64_t step = t * 100 + i;
+        Status s = (i % 2) ? m->SaveAsync(step, Vars(step)) : m->Save(step, Vars(step)).status();
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        (void)m->checkpoints();
+      }
+    });
+  }
+  threads.clear();
+  ASSERT_TRUE(m->Wait().ok());
+  EXPECT_EQ(m->checkpoints().size(), 20u);
+  for (const auto& c : m->checkpoints()) EXPECT_EQ(StoredStep(env(), c.prefix), c.step);
+}
+
 TEST_F(ManagerTest, PinnedCheckpointDeletionIsDeferred) {
   CheckpointManagerOptions o;
   o.max_to_keep = 1;
@@ -477,6 +524,45 @@ TEST_F(ManagerTest, PinnedCheckpointDeletionIsDeferred) {
   EXPECT_THAT(Steps(*m), ElementsAre(4));
   // No pin file is left behind by a failed acquisition.
   for (const auto& f : Files(env(), "/run")) EXPECT_EQ(f.find(".pin."), std::string::npos) << f;
+}
+
+TEST_F(ManagerTest, PinWaitsForAConcurrentDeletionToDecide) {
+  CheckpointManagerOptions o;
+  o.max_to_keep = 1;
+  auto m = Open(o);
+  ASSERT_TRUE(m->Save(1, Vars(1)).ok());
+  ASSERT_TRUE(m->Save(2, Vars(2)).ok());
+  // A deleter that marked step 2, then saw a pin and backed off: the pin succeeds.
+  ASSERT_TRUE(env()->WriteStringToFile("/run/model.ckpt-2.deleting", "").ok());
+  std::jthread unmark([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(env()->DeleteFile("/run/model.ckpt-2.deleting").ok());
+  });
+  auto pin = CheckpointPin::Acquire(env(), "/run/model.ckpt-2");
+  EXPECT_TRUE(pin.ok()) << pin.status().ToString();
+  unmark.join();
+  pin->reset();
+  // A deleter that went ahead: the pin fails and leaves nothing behind.
+  ASSERT_TRUE(env()->WriteStringToFile("/run/model.ckpt-2.deleting", "").ok());
+  std::jthread remove([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(env()->DeleteFile("/run/model.ckpt-2.index").ok());
+    ASSERT_TRUE(env()->DeleteFile("/run/model.ckpt-2.deleting").ok());
+  });
+  EXPECT_TRUE(IsNotFound(CheckpointPin::Acquire(env(), "/run/model.ckpt-2").status()));
+  remove.join();
+  m.reset();
+  // An interrupted deletion of an unlisted checkpoint is finished on Open.
+  auto w = BundleWriter::Create(env(), "/run/model.ckpt-0");
+  for (auto& [k, t] : Vars(0)) ASSERT_TRUE((*w)->Add(k, t).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  ASSERT_TRUE(env()->WriteStringToFile("/run/model.ckpt-0.deleting", "").ok());
+  ASSERT_TRUE(env()->WriteStringToFile("/run/notes.deleting", "not ours").ok());
+  m = Open(o);
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-0.index"));
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-0.data-00000-of-00001"));
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-0.deleting"));
+  EXPECT_TRUE(env()->FileExists("/run/notes.deleting"));
 }
 
 TEST_F(ManagerTest, StalePinOfADeadReaderIsIgnored) {

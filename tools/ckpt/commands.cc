@@ -16,7 +16,11 @@ namespace ckpt::cli {
 
 const std::vector<AddCommandFn>& AllCommands() {
   static const std::vector<AddCommandFn> kCommands = {AddLsCommand, AddDumpCommand,
-                                                      AddVerifyCommand};
+                                                      AddVerifyCommand
+#ifdef CKPT_CLI_HAVE_METAGRAPH
+                                                      , AddRunCommand, AddGraphCommand
+#endif
+  };
   return kCommands;
 }
 

@@ -51,6 +51,28 @@ Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std:
 // problem found (the summary then says FAILED).
 Status RunVerify(Env* env, std::string_view path, std::ostream& out);
 
+#ifdef CKPT_CLI_HAVE_METAGRAPH
+// `ckpt run` (cmd_run.cc): loads a model (LoadModel) and runs fetches or a signature.
+struct RunOptions {
+  std::string path;
+  // "NAME=JSON" (tensor, op or collection name; signature input key with `signature`).
+  std::vector<std::string> feeds;
+  // Tensor, op or collection names (signature output keys with `signature`; empty = all).
+  std::vector<std::string> fetches;
+  // SavedModel tags. Default: empty = {"serve"}.
+  std::vector<std::string> tags;
+  // SavedModel signature key to run. Default: none.
+  std::string signature;
+  // Print JSON. Default: false.
+  bool json = false;
+};
+Status RunRun(Env* env, const RunOptions& options, std::ostream& out);
+// `ckpt graph` (cmd_graph.cc): ops, collections, saver, signatures, unsupported ops.
+Status RunGraph(Env* env, std::string_view path, bool json, std::ostream& out);
+void AddRunCommand(CLI::App& app, int* exit_code);
+void AddGraphCommand(CLI::App& app, int* exit_code);
+#endif
+
 // Value formatting shared by the subcommands.
 std::string FormatValue(const Tensor& t, int64_t i);
 std::string FormatShape(const TensorShape& shape);

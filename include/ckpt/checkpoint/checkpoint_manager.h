@@ -4,9 +4,11 @@
 //
 // Beyond TensorFlow:
 //   * Crash-safe: every file of a checkpoint is written under a temporary name, synced and
-//     renamed (data, companions, index last); then the state file is replaced atomically;
-//     only then are old checkpoints deleted. Open() removes leftovers of an interrupted save
-//     and adopts a complete checkpoint that a crash kept out of the state file.
+//     renamed (companions, data, index last); the checkpoints to delete are logged in
+//     `<state>.pending`; then the state file is replaced atomically (the commit point); only
+//     then are old checkpoints deleted. Open() removes leftovers of an interrupted save,
+//     finishes logged deletions, and adopts a complete (fully verified) checkpoint that a crash
+//     kept out of the state file. Details: docs/checkpoint.md.
 //   * Relocatable: the state file holds relative paths; old absolute ones are resolved inside
 //     the directory when their target is gone.
 //   * Keep the best K checkpoints by a metric in addition to the most recent N; metrics are
@@ -163,7 +165,8 @@ class CheckpointManager {
   const std::string& directory() const { return dir_; }
   // `<dir>/<checkpoint_name>-<step>`.
   std::string PrefixForStep(int64_t step) const;
-  // The latest committed checkpoint, if any.
+  // The latest committed checkpoint, if any (not re-verified; RestoreLatest and
+  // LatestVerifiedCheckpoint fall back past a corrupt one).
   std::optional<std::string> latest_checkpoint() const;
   // Highest step saved in this directory (also before a restart); -1 when none.
   int64_t last_step() const;
@@ -187,7 +190,6 @@ class CheckpointManager {
   // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
   // REQUIRES: mu_ held (or no concurrent access).
   Status WritePendingLocked(const std::vector<std::string>& prefixes);
-  Status TakeAsyncError();
 
   Env* env_;
   std::string dir_;
@@ -201,7 +203,8 @@ class CheckpointManager {
   int64_t last_step_ = -1;
   std::vector<std::string> pending_delete_;
 
-  std::mutex async_mu_;  // guards worker_, async_error_, snapshot_pool_
+  std::mutex submit_mu_;  // serializes SaveAsync calls
+  std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
   std::jthread worker_;
   Status async_error_;
   struct Snapshot {

@@ -108,6 +108,8 @@ struct MetaGraphInfo {
 
 // Parses a serialized MetaGraphDef without building a Graph. DataLoss when it is not one.
 StatusOr<MetaGraphInfo> InspectMetaGraph(std::string_view bytes);
+// Every meta graph of a serialized tensorflow.SavedModel (saved_model.pb), in file order.
+StatusOr<std::vector<MetaGraphInfo>> InspectSavedModel(std::string_view bytes);
 
 struct MetaGraphImportOptions {
   // Drop every node's device. Default: false.

@@ -38,6 +38,7 @@
 #include "ckpt/graph/session.h"
 #include "ckpt/metagraph/meta_graph.h"
 #include "ckpt/metagraph/saver.h"
+#include "ckpt/metagraph/tensor_text.h"
 
 namespace ckpt {
 
@@ -75,6 +76,10 @@ class LoadedModel {
   // for a node with outputs), or a collection name whose first value is used
   // ("predict_op" -> "Round:0"). NotFound when none matches.
   StatusOr<std::string> ResolveTensorName(const std::string& name) const;
+
+  // Parses `json` (ParseTensorJson) as a feed for tensor `tensor_name`, using the
+  // placeholder's dtype and shape attrs (or the output's dtype for other nodes).
+  StatusOr<Tensor> ParseFeed(const std::string& tensor_name, std::string_view json) const;
 };
 
 // Loads a SavedModel directory. NotFound when `dir/saved_model.pb` is absent or no meta graph

@@ -119,6 +119,8 @@ class Saver {
   Saver(const Saver&) = delete;
   Saver& operator=(const Saver&) = delete;
 
+  // Imported V1 Saver graphs (SaveSlices/Save) are saved by running their save op, which
+  // writes a V1 checkpoint; the returned prefix is then the save tensor's value.
   // tf.compat.v1.train.Saver.save(sess, prefix, global_step): writes the checkpoint
   // `prefix-STEP` (or `prefix` when no step), its .meta, and the state file in prefix's
   // directory (created if missing), applying max_to_keep. Returns the checkpoint prefix.
@@ -142,6 +144,9 @@ class Saver {
  private:
   Saver(const Graph* graph, SaverDef def, Env* env, int max_to_keep, float keep_hours);
   Status OpenManager(const std::string& dir, const std::string& name, const std::string& state);
+  StatusOr<std::string> SaveV1(Session& session, const std::string& prefix,
+                               std::optional<int64_t> global_step,
+                               const SaveCallOptions& options);
 
   const Graph* graph_;
   SaverDef def_;

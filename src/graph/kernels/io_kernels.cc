@@ -6,6 +6,8 @@
 //   RestoreSlice / Restore    legacy V1 Saver restore ops (read V1 or V2);
 //   Variable                  the pre-VariableV2 op name (same kernel as VariableV2).
 // All file access goes through the session's Env (OpKernelContext::env()).
+#include <algorithm>
+#include <cstring>
 #include <regex>
 #include <string>
 #include <vector>
@@ -91,6 +93,32 @@ Status SaveV2(OpKernelContext* ctx) {
     }
   }
   return (*writer)->Finish();
+}
+
+// ---- SaveSlices / Save (V1 Saver graphs) ----------------------------------------------------
+// Whole tensors only: a shapes_and_slices entry naming a real slice is Unimplemented.
+Status SaveV1(OpKernelContext* ctx, bool has_slices) {
+  const int first = has_slices ? 3 : 2;
+  const int n = ctx->num_inputs() - first;
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "filename", 1));
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "tensor_names", n));
+  if (has_slices) CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 2, "shapes_and_slices", n));
+  std::vector<std::string> names(ctx->input(1).strings(), ctx->input(1).strings() + n);
+  std::vector<const Tensor*> tensors;
+  for (int i = 0; i < n; ++i) {
+    if (has_slices && !ctx->input(2).strings()[i].empty()) {
+      TensorShape full;
+      TensorSlice slice;
+      Status s = ParseShapeAndSliceSpec(ctx->input(2).strings()[i], &full, &slice);
+      if (!s.ok()) return InvalidArgumentError(NodeError(ctx, std::string(s.message())));
+      if (!slice.IsFull() || !(full == ctx->input(first + i).shape())) {
+        return UnimplementedError(NodeError(ctx, "saving a slice of " + names[i] +
+                                                     " in a V1 checkpoint is not supported"));
+      }
+    }
+    tensors.push_back(&ctx->input(first + i));
+  }
+  return WriteV1Checkpoint(ctx->env(), ctx->input(0).strings()[0], names, tensors);
 }
 
 // ---- RestoreV2 ------------------------------------------------------------------------------
@@ -272,8 +300,71 @@ class RegexFullMatchKernel : public OpKernel {
 
 }  // namespace
 
+// parse_example_kernel.cc
+void RegisterParseExampleKernel(KernelRegistry* r);
+
+namespace {
+
+// ---- DynamicStitch (gradients of reductions in TF1 training graphs) ------------------------
+// merged[indices[m][i], ...] = data[m][i, ...]; later inputs win for repeated indices.
+Status DynamicStitch(OpKernelContext* ctx) {
+  const int n = ctx->num_inputs() / 2;
+  int64_t max_index = -1;
+  for (int m = 0; m < n; ++m) {
+    const Tensor& idx = ctx->input(m);
+    if (idx.dtype() != DataType::kInt32) {
+      return InvalidArgumentError(NodeError(ctx, "indices must be int32"));
+    }
+    for (int32_t v : idx.flat<int32_t>()) {
+      if (v < 0) return InvalidArgumentError(NodeError(ctx, "negative index " +
+                                                                std::to_string(v)));
+      max_index = std::max<int64_t>(max_index, v);
+    }
+  }
+  const Tensor& data0 = ctx->input(n);
+  const TensorShape& idx0 = ctx->input(0).shape();
+  if (data0.shape().rank() < idx0.rank()) {
+    return InvalidArgumentError(NodeError(ctx, "data[0] has lower rank than indices[0]"));
+  }
+  TensorShape out_shape({max_index + 1});
+  for (int d = idx0.rank(); d < data0.shape().rank(); ++d) out_shape.AddDim(data0.shape().dim(d));
+  int64_t slice = 1;
+  for (int d = 1; d < out_shape.rank(); ++d) slice *= out_shape.dim(d);
+  const size_t elem = DataTypeSize(data0.dtype());
+  if (elem == 0 || !DataTypeIsPod(data0.dtype())) {
+    return UnimplementedError(NodeError(ctx, "unsupported dtype " +
+                                                 std::string(DataTypeName(data0.dtype()))));
+  }
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, data0.dtype(), out_shape));
+  std::memset(out->raw_data(), 0, out->TotalBytes());
+  for (int m = 0; m < n; ++m) {
+    const Tensor& idx = ctx->input(m);
+    const Tensor& data = ctx->input(n + m);
+    if (data.dtype() != data0.dtype() ||
+        data.num_elements() != idx.num_elements() * slice) {
+      return InvalidArgumentError(NodeError(
+          ctx, "data[" + std::to_string(m) + "] shape " + data.shape().DebugString() +
+                   " does not match indices[" + std::to_string(m) + "] shape " +
+                   idx.shape().DebugString() + " plus the slice shape"));
+    }
+    const auto* src = static_cast<const char*>(data.raw_data());
+    auto* dst = static_cast<char*>(out->raw_data());
+    auto flat = idx.flat<int32_t>();
+    for (size_t i = 0; i < flat.size(); ++i) {
+      std::memcpy(dst + flat[i] * slice * elem, src + i * slice * elem, slice * elem);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 void RegisterIoKernels(KernelRegistry* r) {
+  RegisterParseExampleKernel(r);
+  r->RegisterFn("DynamicStitch", DynamicStitch);
   r->RegisterFn("SaveV2", SaveV2);
+  r->RegisterFn("SaveSlices", [](OpKernelContext* ctx) { return SaveV1(ctx, true); });
+  r->RegisterFn("Save", [](OpKernelContext* ctx) { return SaveV1(ctx, false); });
   r->Register("RestoreV2", [](const OpKernelConstruction& c)
                                -> StatusOr<std::unique_ptr<OpKernel>> {
     std::vector<DataType> dtypes;

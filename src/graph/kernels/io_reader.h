@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ckpt/core/env.h"
 #include "ckpt/core/status.h"
@@ -31,5 +32,12 @@ class RestoreSource {
 
 // NotFound "Failed to find any matching files for P" when neither form exists.
 StatusOr<std::unique_ptr<RestoreSource>> OpenRestoreSource(Env* env, std::string_view prefix);
+
+// Writes a V1 (TensorSliceWriter) checkpoint file `filename` holding each tensor whole, as
+// TF's SaveSlices/Save kernels do (atomically: temporary file + rename). InvalidArgument for
+// a duplicate name; Unimplemented for dtypes V1 cannot hold.
+Status WriteV1Checkpoint(Env* env, const std::string& filename,
+                         const std::vector<std::string>& names,
+                         const std::vector<const Tensor*>& tensors);
 
 }  // namespace ckpt

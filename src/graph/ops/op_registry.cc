@@ -21,6 +21,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterStateOps(r);
   RegisterRandomOps(r);
   RegisterNoOps(r);
+  RegisterTrainingOps(r);
   RegisterIoOps(r);
   RegisterConvOps(r);
   RegisterPoolingOps(r);

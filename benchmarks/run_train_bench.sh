@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Training benchmarks: the C++ figures (benchmarks/train_bench.cc) and TensorFlow's
+# (benchmarks/tf_train_bench.py) measured in the same run on this machine, with ratios.
+# Usage: benchmarks/run_train_bench.sh BUILD_DIR
+set -euo pipefail
+BUILD=${1:?usage: run_train_bench.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+CPP=$("$BUILD/benchmarks/train_bench" "$WORK/cpp" 200)
+TF=$(python3 "$HERE/tf_train_bench.py" 2>/dev/null | tail -1)
+python3 - "$CPP" "$TF" <<'PY'
+import json, sys
+cpp, tf = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"seed loop (1400 steps + 7 saves): C++ {cpp['seed_loop_seconds']*1e3:.2f} ms, "
+      f"TF {tf['seed_loop_seconds']*1e3:.1f} ms -> {tf['seed_loop_seconds']/cpp['seed_loop_seconds']:.1f}x faster "
+      f"(target >= 50x); C++ step {cpp['seed_step_us']:.2f} us")
+print(f"classifier step (784-256-256-10, Adam, batch 64): C++ {cpp['classifier_steps_per_second_batch64']:.0f} steps/s, "
+      f"TF {tf['classifier_steps_per_second_batch64']:.0f} steps/s -> "
+      f"{cpp['classifier_steps_per_second_batch64']/tf['classifier_steps_per_second_batch64']:.2f}x (target >= 0.8x)")
+print(json.dumps({"cpp": cpp, "tf": tf}))
+PY

@@ -1,0 +1,322 @@
+// Numeric gradient checks: every op with a registered gradient function is differentiated
+// symbolically (Gradients()) and by central finite differences, in double precision.
+#include <functional>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "graph/gradient_checker.h"
+
+namespace ckpt {
+namespace {
+
+using testing::ComputeGradientError;
+using testing::GradientCheckInput;
+using testing::Seq;
+
+PartialShape Shape(std::vector<int64_t> d) { return PartialShape(std::move(d)); }
+
+Output DoublePlaceholder(Graph& g, const TensorShape& s, const char* name, bool known = true) {
+  return ops::Placeholder(g, DataType::kDouble, known ? PartialShape(s) : PartialShape(), name);
+}
+
+// Ops the tests below check numerically; GradientCheck.EveryGradientFunctionIsChecked
+// requires every op with a gradient function to be listed, and each check asserts its op is.
+const std::set<std::string>& CheckedOps() {
+  static const std::set<std::string> s = {
+      "Neg", "Square", "Sqrt", "Rsqrt", "Exp", "Log", "Log1p", "Abs", "Sign", "Reciprocal",
+      "Sigmoid", "Tanh", "Relu", "Relu6", "Elu", "Softplus", "Softmax", "LogSoftmax", "L2Loss",
+      "Identity", "Snapshot", "PlaceholderWithDefault", "Cast", "AddN", "IdentityN", "AddV2",
+      "Add", "Sub", "Mul", "RealDiv", "Div", "DivNoNan", "Maximum", "Minimum", "Pow",
+      "SquaredDifference", "FloorMod", "MatMul", "Sum", "Mean", "Max", "Min", "Prod", "BiasAdd",
+      "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select",
+      "SelectV2", "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack",
+      "Unpack", "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient"};
+  return s;
+}
+
+void ExpectGradientOk(const std::string& op, Graph& g, const std::vector<GradientCheckInput>& xs,
+                      const Output& y, double tol = 1e-5,
+                      const Session::FeedList& extra = {}) {
+  EXPECT_TRUE(CheckedOps().count(op)) << op;
+  ASSERT_TRUE(g.status().ok()) << op << ": " << g.status().ToString();
+  std::string err;
+  double e = ComputeGradientError(g, xs, y, &err, extra);
+  ASSERT_GE(e, 0) << op << ": " << err;
+  EXPECT_LT(e, tol) << op;
+}
+
+using UnaryBuilder = std::function<Output(Graph&, Output)>;
+
+struct UnaryCase {
+  const char* op;
+  UnaryBuilder build;
+  double start, step;
+};
+
+TEST(GradientCheck, UnaryOps) {
+  const std::vector<UnaryCase> cases = {
+      {"Neg", [](Graph& g, Output x) { return ops::Neg(g, x); }, -1.1, 0.37},
+      {"Square", [](Graph& g, Output x) { return ops::Square(g, x); }, -1.1, 0.37},
+      {"Sqrt", [](Graph& g, Output x) { return ops::Sqrt(g, x); }, 0.3, 0.37},
+      {"Rsqrt", [](Graph& g, Output x) { return ops::Rsqrt(g, x); }, 0.3, 0.37},
+      {"Exp", [](Graph& g, Output x) { return ops::Exp(g, x); }, -1.1, 0.37},
+      {"Log", [](Graph& g, Output x) { return ops::Log(g, x); }, 0.3, 0.37},
+      {"Log1p", [](Graph& g, Output x) { return ops::Log1p(g, x); }, -0.5, 0.37},
+      {"Abs", [](Graph& g, Output x) { return ops::Abs(g, x); }, -1.1, 0.37},
+      {"Sign", [](Graph& g, Output x) { return ops::Sign(g, x); }, -1.1, 0.37},
+      {"Reciprocal", [](Graph& g, Output x) { return ops::Reciprocal(g, x); }, 0.3, 0.37},
+      {"Sigmoid", [](Graph& g, Output x) { return ops::Sigmoid(g, x); }, -1.1, 0.37},
+      {"Tanh", [](Graph& g, Output x) { return ops::Tanh(g, x); }, -1.1, 0.37},
+      {"Relu", [](Graph& g, Output x) { return ops::Relu(g, x); }, -1.1, 0.37},
+      {"Relu6", [](Graph& g, Output x) { return ops::Relu6(g, x); }, -1.1, 1.37},
+      {"Elu", [](Graph& g, Output x) { return ops::Elu(g, x); }, -1.1, 0.37},
+      {"Softplus", [](Graph& g, Output x) { return ops::Softplus(g, x); }, -1.1, 0.37},
+      {"Softmax", [](Graph& g, Output x) { return ops::Softmax(g, x); }, -1.1, 0.37},
+      {"LogSoftmax", [](Graph& g, Output x) { return ops::LogSoftmax(g, x); }, -1.1, 0.37},
+      {"L2Loss", [](Graph& g, Output x) { return ops::L2Loss(g, x); }, -1.1, 0.37},
+      {"Identity", [](Graph& g, Output x) { return ops::Identity(g, x); }, -1.1, 0.37},
+      {"Snapshot",
+       [](Graph& g, Output x) { return Output(g.AddNode("Snapshot", "snap", std::vector<Output>{x}).name); },
+       -1.1, 0.37},
+      {"PlaceholderWithDefault",
+       [](Graph& g, Output x) {
+         return ops::PlaceholderWithDefault(g, x, PartialShape(std::vector<int64_t>{2, 3}));
+       },
+       -1.1, 0.37},
+      {"Cast",
+       [](Graph& g, Output x) {
+         return ops::Cast(g, ops::Cast(g, x, DataType::kFloat), DataType::kDouble);
+       },
+       -1.1, 0.37},
+      {"AddN", [](Graph& g, Output x) { return ops::AddN(g, {x, x, ops::Square(g, x)}); },
+       -1.1, 0.37},
+      {"IdentityN", [](Graph& g, Output x) { return ops::IdentityN(g, {x, x})[1]; }, -1.1, 0.37},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.op);
+    Graph g;
+    Output x = DoublePlaceholder(g, {2, 3}, "x");
+    Output y = c.build(g, x);
+    double tol = std::string(c.op) == "Cast" ? 1e-3 : 1e-5;
+    ExpectGradientOk(c.op, g, {{x, Seq({2, 3}, c.start, c.step)}}, y, tol);
+  }
+}
+
+using BinaryBuilder = std::function<Output(Graph&, Output, Output)>;
+
+TEST(GradientCheck, BroadcastingBinaryOps) {
+  const std::vector<std::pair<const char*, BinaryBuilder>> cases = {
+      {"AddV2", [](Graph& g, Output a, Output b) { return ops::Add(g, a, b); }},
+      {"Add", [](Graph& g, Output a, Output b) { return ops::AddLegacy(g, a, b); }},
+      {"Sub", [](Graph& g, Output a, Output b) { return ops::Sub(g, a, b); }},
+      {"Mul", [](Graph& g, Output a, Output b) { return ops::Mul(g, a, b); }},
+      {"RealDiv", [](Graph& g, Output a, Output b) { return ops::RealDiv(g, a, b); }},
+      {"Div", [](Graph& g, Output a, Output b) { return ops::Div(g, a, b); }},
+      {"DivNoNan",
+       [](Graph& g, Output a, Output b) {
+         return Output(g.AddNode("DivNoNan", "dnn", std::vector<Output>{a, b}).name);
+       }},
+      {"Maximum", [](Graph& g, Output a, Output b) { return ops::Maximum(g, a, b); }},
+      {"Minimum", [](Graph& g, Output a, Output b) { return ops::Minimum(g, a, b); }},
+      {"Pow", [](Graph& g, Output a, Output b) { return ops::Pow(g, a, b); }},
+      {"SquaredDifference",
+       [](Graph& g, Output a, Output b) { return ops::SquaredDifference(g, a, b); }},
+      {"FloorMod", [](Graph& g, Output a, Output b) { return ops::FloorMod(g, a, b); }},
+  };
+  struct Shapes {
+    TensorShape a, b;
+    bool known;
+  };
+  const std::vector<Shapes> shapes = {{{2, 3}, {2, 3}, true},
+                                      {{2, 3}, {3}, true},
+                                      {{2, 1}, {1, 3}, true},
+                                      {{2, 3}, {}, false},
+                                      {{3}, {2, 3}, false}};
+  for (const auto& c : cases) {
+    for (const auto& s : shapes) {
+      SCOPED_TRACE(std::string(c.first) + " " + s.a.DebugString() + " " + s.b.DebugString() +
+                   (s.known ? " static" : " dynamic"));
+      Graph g;
+      Output a = DoublePlaceholder(g, s.a, "a", s.known);
+      Output b = DoublePlaceholder(g, s.b, "b", s.known);
+      Output y = c.second(g, a, b);
+      // Positive, well separated values keep Pow/Div/FloorMod/Max smooth.
+      ExpectGradientOk(c.first, g,
+                       {{a, Seq(s.a, 1.3, 0.41)}, {b, Seq(s.b, 0.7, 0.23)}}, y, 1e-5);
+    }
+  }
+}
+
+TEST(GradientCheck, MatMulAllTransposes) {
+  for (int t = 0; t < 4; ++t) {
+    const bool ta = t & 1, tb = t & 2;
+    Graph g;
+    TensorShape sa = ta ? TensorShape{3, 2} : TensorShape{2, 3};
+    TensorShape sb = tb ? TensorShape{4, 3} : TensorShape{3, 4};
+    Output a = DoublePlaceholder(g, sa, "a");
+    Output b = DoublePlaceholder(g, sb, "b");
+    Output y = ops::MatMul(g, a, b, ta, tb);
+    ExpectGradientOk("MatMul", g, {{a, Seq(sa, -0.5, 0.2)}, {b, Seq(sb, 0.3, -0.1)}}, y);
+  }
+}
+
+TEST(GradientCheck, Reductions) {
+  for (const char* op : {"Sum", "Mean", "Max", "Min", "Prod"}) {
+    for (bool keep : {false, true}) {
+      for (bool known : {true, false}) {
+        for (std::vector<int> axes : {std::vector<int>{1}, std::vector<int>{0, 1},
+                                      std::vector<int>{-1}}) {
+          SCOPED_TRACE(std::string(op) + (keep ? " keep" : "") + (known ? "" : " dynamic") +
+                       " axes " + std::to_string(axes.size()));
+          Graph g;
+          Output x = DoublePlaceholder(g, {2, 3}, "x", known);
+          Output y;
+          std::vector<int32_t> ax(axes.begin(), axes.end());
+          Output axis = ops::Const(g, Tensor::FromVector<int32_t>(ax, TensorShape{(int64_t)ax.size()}));
+          y = ops::Reduce(g, op, x, axis, keep, op);
+          ExpectGradientOk(op, g, {{x, Seq({2, 3}, 0.5, 0.37)}}, y);
+        }
+      }
+    }
+  }
+}
+
+TEST(GradientCheck, NnOps) {
+  {
+    Graph g;
+    Output v = DoublePlaceholder(g, {2, 3}, "v");
+    Output b = DoublePlaceholder(g, {3}, "b");
+    ExpectGradientOk("BiasAdd", g, {{v, Seq({2, 3}, -1, 0.3)}, {b, Seq({3}, 0.5, 0.1)}},
+                     ops::BiasAdd(g, v, b));
+  }
+  {
+    Graph g;
+    Output f = DoublePlaceholder(g, {2, 3}, "f");
+    Output l = DoublePlaceholder(g, {2, 3}, "l");
+    Output y = ops::SoftmaxCrossEntropyWithLogitsOp(g, f, l);
+    ExpectGradientOk("SoftmaxCrossEntropyWithLogits", g,
+                     {{f, Seq({2, 3}, -1, 0.3)}, {l, Seq({2, 3}, 0.1, 0.05)}}, y);
+  }
+  {
+    Graph g;
+    Output f = DoublePlaceholder(g, {2, 3}, "f");
+    Output l = ops::Const(g, Tensor::FromVector<int64_t>({2, 0}, TensorShape{2}));
+    Output y = ops::SparseSoftmaxCrossEntropyWithLogits(g, l, f);
+    ExpectGradientOk("SparseSoftmaxCrossEntropyWithLogits", g, {{f, Seq({2, 3}, -1, 0.3)}}, y);
+  }
+}
+
+TEST(GradientCheck, Selects) {
+  {
+    Graph g;
+    Output a = DoublePlaceholder(g, {2, 3}, "a");
+    Output b = DoublePlaceholder(g, {2, 3}, "b");
+    Output c = ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false, true, false, false, true}, TensorShape{2, 3}));
+    ExpectGradientOk("Select", g, {{a, Seq({2, 3}, -1, 0.3)}, {b, Seq({2, 3}, 2, 0.1)}},
+                     ops::Select(g, c, a, b));
+  }
+  {
+    Graph g;
+    Output a = DoublePlaceholder(g, {2, 3}, "a");
+    Output b = DoublePlaceholder(g, {3}, "b");
+    Output c = ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false, true}, TensorShape{3}));
+    ExpectGradientOk("SelectV2", g, {{a, Seq({2, 3}, -1, 0.3)}, {b, Seq({3}, 2, 0.1)}},
+                     ops::SelectV2(g, c, a, b));
+  }
+}
+
+TEST(GradientCheck, ArrayOps) {
+  auto one = [](const char* op, std::function<Output(Graph&, Output)> f, TensorShape s,
+                bool known = true) {
+    SCOPED_TRACE(op);
+    Graph g;
+    Output x = DoublePlaceholder(g, s, "x", known);
+    Output y = f(g, x);
+    ExpectGradientOk(op, g, {{x, Seq(s, -1, 0.3)}}, y);
+  };
+  one("ExpandDims", [](Graph& g, Output x) { return ops::ExpandDims(g, x, 1); }, {2, 3});
+  one("Squeeze", [](Graph& g, Output x) { return ops::Squeeze(g, x); }, {2, 1, 3});
+  one("Reshape",
+      [](Graph& g, Output x) {
+        return ops::Reshape(g, x, ops::Const(g, Tensor::FromVector<int32_t>({3, -1}, TensorShape{2})));
+      },
+      {2, 3});
+  one("Reshape",
+      [](Graph& g, Output x) {
+        return ops::Reshape(g, x, ops::Const(g, Tensor::FromVector<int32_t>({6}, TensorShape{1})));
+      },
+      {2, 3}, false);
+  one("Transpose",
+      [](Graph& g, Output x) {
+        return ops::Transpose(g, x, ops::Const(g, Tensor::FromVector<int32_t>({2, 0, 1}, TensorShape{3})));
+      },
+      {2, 3, 2});
+  one("Tile",
+      [](Graph& g, Output x) {
+        return ops::Tile(g, x, ops::Const(g, Tensor::FromVector<int32_t>({2, 3}, TensorShape{2})));
+      },
+      {2, 3});
+  one("ConcatV2", [](Graph& g, Output x) { return ops::Concat(g, {x, ops::Square(g, x)}, 1); },
+      {2, 3});
+  one("Pack", [](Graph& g, Output x) { return ops::Pack(g, {x, ops::Square(g, x)}, 1); },
+      {2, 3});
+  one("Unpack",
+      [](Graph& g, Output x) {
+        Operation u = g.AddNode("Unpack", "unstack", std::vector<Output>{x},
+                                AttrMap{{"num", int64_t{2}}, {"axis", int64_t{0}}});
+        return ops::Add(g, u.output(0), ops::Square(g, u.output(1)));
+      },
+      {2, 3});
+  one("BroadcastTo",
+      [](Graph& g, Output x) {
+        return Output(g.AddNode("BroadcastTo", "bt",
+                                std::vector<Output>{x, ops::Const(g, Tensor::FromVector<int32_t>({2, 2, 3}, TensorShape{3}))})
+                          .name);
+      },
+      {2, 1, 3});
+  {
+    Graph g;
+    Output v = DoublePlaceholder(g, {}, "v");
+    Output y = ops::Fill(g, ops::Const(g, Tensor::FromVector<int32_t>({2, 3}, TensorShape{2})), v);
+    ExpectGradientOk("Fill", g, {{v, Seq({}, 0.7, 0)}}, y);
+  }
+}
+
+TEST(GradientCheck, ReadVariableOp) {
+  Graph g;
+  Output x = DoublePlaceholder(g, {2, 3}, "x");
+  ops::VariableOptions vo;
+  vo.use_resource = true;
+  ops::Variable v = ops::MakeVariable(g, x, vo);
+  Output r = ops::ReadVariableOp(g, v.variable, DataType::kDouble);
+  // d(read(var) * 3)/d(handle) flows through ReadVariableOp's gradient to the handle.
+  auto grads = Gradients(g, {ops::Mul(g, r, 3.0)}, {v.variable});
+  ASSERT_TRUE(grads.ok()) << grads.status().ToString();
+  ASSERT_TRUE((*grads)[0].valid());
+  auto sess = Session::Create(&g);
+  ASSERT_TRUE(sess.ok());
+  ASSERT_TRUE((*sess)->Run({{"x:0", Seq({2, 3}, 0, 1)}}, {}, {v.initializer.name}).ok());
+  auto out = (*sess)->Run({}, {(*grads)[0].name()});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  for (int i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ((*out)[0].data<double>()[i], 3.0);
+}
+
+TEST(GradientCheck, PreventGradientFailsWithItsMessage) {
+  Graph g;
+  Output x = DoublePlaceholder(g, {2}, "x");
+  Output y = ops::PreventGradient(g, x, "no second derivative here");
+  auto grads = Gradients(g, {y}, {x});
+  ASSERT_FALSE(grads.ok());
+  EXPECT_NE(grads.status().ToString().find("no second derivative here"), std::string::npos);
+}
+
+TEST(GradientCheck, EveryGradientFunctionIsChecked) {
+  for (const std::string& op : OpsWithGradient()) {
+    EXPECT_TRUE(CheckedOps().count(op)) << "no numeric gradient check for " << op;
+  }
+}
+
+}  // namespace
+}  // namespace ckpt
