@@ -196,6 +196,10 @@ void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
 void RegisterNoOpKernels(KernelRegistry* r);
+void RegisterConvKernels(KernelRegistry* r);       // Conv2D
+void RegisterPoolingKernels(KernelRegistry* r);    // MaxPool, AvgPool
+void RegisterBatchNormKernels(KernelRegistry* r);  // FusedBatchNorm, V2, V3
+void RegisterStatelessRandomKernels(KernelRegistry* r);  // Philox stateless random
 void RegisterGradKernels(KernelRegistry* r);      // grad_kernels.cc
 void RegisterTrainingKernels(KernelRegistry* r);  // training_kernels.cc
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.

@@ -50,6 +50,10 @@ void RegisterRandomOps(OpRegistry* r);
 void RegisterNoOps(OpRegistry* r);  // NoOp, control flow helpers
 void RegisterTrainingOps(OpRegistry* r);  // gradient helpers and optimizer updates
 void RegisterIoOps(OpRegistry* r);  // SaveV2/RestoreV2 and the Saver graphs' string ops
+void RegisterConvOps(OpRegistry* r);       // Conv2D
+void RegisterPoolingOps(OpRegistry* r);    // MaxPool, AvgPool
+void RegisterBatchNormOps(OpRegistry* r);  // FusedBatchNorm, V2, V3
+void RegisterStatelessRandomOps(OpRegistry* r);  // StatelessRandomGetKeyCounter, ...UniformV2
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
 // that has no default.

@@ -15,6 +15,10 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
   RegisterNoOpKernels(r);
+  RegisterConvKernels(r);
+  RegisterPoolingKernels(r);
+  RegisterBatchNormKernels(r);
+  RegisterStatelessRandomKernels(r);
   RegisterGradKernels(r);
   RegisterTrainingKernels(r);
   RegisterIoKernels(r);

@@ -23,6 +23,10 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterNoOps(r);
   RegisterTrainingOps(r);
   RegisterIoOps(r);
+  RegisterConvOps(r);
+  RegisterPoolingOps(r);
+  RegisterBatchNormOps(r);
+  RegisterStatelessRandomOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {

@@ -1,0 +1,262 @@
+// Convolution: Conv2D (NHWC, SAME/VALID/EXPLICIT padding, strides, dilations) on the CPU.
+//
+// The convolution is lowered to a matrix product: a patch matrix (im2col) of shape
+// [rows = N*OH*OW, K = KH*KW*IC] times the filter viewed as [K, OC] (its HWIO layout is
+// already that matrix). Patches are built in row chunks of bounded size so that memory stays
+// O(chunk * K) however large the batch; 1x1 convolutions with stride 1 and no padding skip the
+// patch matrix and multiply the input directly. The products use Eigen's tensor contraction on
+// the session's thread pool.
+#include "graph/kernels/conv_kernels.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "graph/kernel.h"
+#include "graph/kernels/eigen.h"
+#include "graph/kernels/kernel_util.h"
+
+namespace ckpt {
+
+Status ComputeWindowDim(const std::string& padding, int64_t explicit_before,
+                        int64_t explicit_after, std::string_view what, WindowDim* d) {
+  if (d->window <= 0 || d->stride <= 0 || d->dilation <= 0) {
+    return InvalidArgumentError(std::string(what) + ": window " + std::to_string(d->window) +
+                                ", stride " + std::to_string(d->stride) + " and dilation " +
+                                std::to_string(d->dilation) + " must be positive");
+  }
+  const int64_t eff = (d->window - 1) * d->dilation + 1;
+  if (padding == "VALID") {
+    if (d->in < eff) {
+      return InvalidArgumentError(std::string(what) + ": window of effective size " +
+                                  std::to_string(eff) + " is larger than the input size " +
+                                  std::to_string(d->in) + " with VALID padding");
+    }
+    d->out = (d->in - eff + d->stride) / d->stride;
+    d->pad_before = 0;
+  } else if (padding == "SAME") {
+    d->out = (d->in + d->stride - 1) / d->stride;
+    const int64_t total = std::max<int64_t>((d->out - 1) * d->stride + eff - d->in, 0);
+    d->pad_before = total / 2;
+  } else if (padding == "EXPLICIT") {
+    if (explicit_before < 0 || explicit_after < 0) {
+      return InvalidArgumentError(std::string(what) + ": explicit padding must be >= 0");
+    }
+    const int64_t padded = d->in + explicit_before + explicit_after;
+    if (padded < eff) {
+      return InvalidArgumentError(std::string(what) + ": window of effective size " +
+                                  std::to_string(eff) + " is larger than the padded input size " +
+                                  std::to_string(padded));
+    }
+    d->out = (padded - eff) / d->stride + 1;
+    d->pad_before = explicit_before;
+  } else {
+    return InvalidArgumentError(std::string(what) + ": unknown padding '" + padding + "'");
+  }
+  return Status::OK();
+}
+
+StatusOr<std::pair<int64_t, int64_t>> SpatialPair(const std::vector<int64_t>& values,
+                                                  std::string_view attr,
+                                                  std::string_view node) {
+  if (values.size() != 4) {
+    return InvalidArgumentError("node " + std::string(node) + ": attr '" + std::string(attr) +
+                                "' must have 4 values (NHWC), got " +
+                                std::to_string(values.size()));
+  }
+  if (values[0] != 1 || values[3] != 1) {
+    return UnimplementedError("node " + std::string(node) + ": attr '" + std::string(attr) +
+                              "' must be 1 in the batch and depth dimensions");
+  }
+  return std::make_pair(values[1], values[2]);
+}
+
+namespace {
+
+// Patch rows per chunk: keeps the patch matrix near 8 MiB.
+int64_t ChunkRows(int64_t k, size_t elem) {
+  const int64_t budget = int64_t{8} << 20;
+  return std::max<int64_t>(1, budget / std::max<int64_t>(1, k * static_cast<int64_t>(elem)));
+}
+
+class Conv2DKernel : public OpKernel {
+ public:
+  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
+    auto k = std::unique_ptr<Conv2DKernel>(new Conv2DKernel());
+    std::vector<int64_t> strides, dilations;
+    CKPT_RETURN_IF_ERROR(c.GetAttr("strides", &strides));
+    CKPT_RETURN_IF_ERROR(c.GetAttr("padding", &k->padding_));
+    if (c.HasAttr("dilations")) CKPT_RETURN_IF_ERROR(c.GetAttr("dilations", &dilations));
+    if (dilations.empty()) dilations = {1, 1, 1, 1};
+    std::string format = "NHWC";
+    if (c.HasAttr("data_format")) CKPT_RETURN_IF_ERROR(c.GetAttr("data_format", &format));
+    if (format != "NHWC") {
+      return UnimplementedError("node " + c.name() +
+                                ": Conv2D on the CPU supports only data_format NHWC, got " +
+                                format);
+    }
+    CKPT_ASSIGN_OR_RETURN(auto s, SpatialPair(strides, "strides", c.name()));
+    CKPT_ASSIGN_OR_RETURN(auto d, SpatialPair(dilations, "dilations", c.name()));
+    k->stride_h_ = s.first;
+    k->stride_w_ = s.second;
+    k->dil_h_ = d.first;
+    k->dil_w_ = d.second;
+    if (k->padding_ == "EXPLICIT") {
+      std::vector<int64_t> ep;
+      CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
+      if (ep.size() != 8 || ep[0] != 0 || ep[1] != 0 || ep[6] != 0 || ep[7] != 0) {
+        return InvalidArgumentError("node " + c.name() +
+                                    ": explicit_paddings must have 8 values with zero batch "
+                                    "and depth padding");
+      }
+      k->pad_top_ = ep[2];
+      k->pad_bottom_ = ep[3];
+      k->pad_left_ = ep[4];
+      k->pad_right_ = ep[5];
+    }
+    return std::unique_ptr<OpKernel>(std::move(k));
+  }
+
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
+    if (in.shape().rank() != 4) {
+      return InvalidArgumentError("input must be 4-dimensional: " + in.shape().DebugString());
+    }
+    if (filter.shape().rank() != 4) {
+      return InvalidArgumentError("filter must be 4-dimensional: " +
+                                  filter.shape().DebugString());
+    }
+    if (filter.dtype() != in.dtype()) {
+      return InvalidArgumentError("filter dtype differs from input dtype");
+    }
+    switch (in.dtype()) {
+      case DataType::kFloat: return ComputeT<float>(ctx, in, filter);
+      case DataType::kDouble: return ComputeT<double>(ctx, in, filter);
+      case DataType::kInt32: return ComputeT<int32_t>(ctx, in, filter);
+      default: return UnimplementedError(DtypeError(ctx, in.dtype()));
+    }
+  }
+
+ private:
+  Conv2DKernel() = default;
+
+  template <typename T>
+  Status ComputeT(OpKernelContext* ctx, const Tensor& in, const Tensor& filter) {
+    const int64_t n = in.shape().dim(0);
+    const int64_t ic = in.shape().dim(3);
+    const int64_t fic = filter.shape().dim(2);
+    const int64_t oc = filter.shape().dim(3);
+    if (fic <= 0 || ic % fic != 0) {
+      return InvalidArgumentError("input depth must be evenly divisible by filter depth: " +
+                                  std::to_string(ic) + " vs " + std::to_string(fic));
+    }
+    if (fic != ic) {
+      return UnimplementedError("grouped convolution (input depth " + std::to_string(ic) +
+                                ", filter depth " + std::to_string(fic) +
+                                ") is not supported");
+    }
+    WindowDim h{in.shape().dim(1), filter.shape().dim(0), stride_h_, dil_h_};
+    WindowDim w{in.shape().dim(2), filter.shape().dim(1), stride_w_, dil_w_};
+    CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_top_, pad_bottom_, "Conv2D rows", &h));
+    CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_left_, pad_right_, "Conv2D cols", &w));
+    CKPT_ASSIGN_OR_RETURN(Tensor* out,
+                          ctx->allocate_output(0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
+    const int64_t rows = n * h.out * w.out;
+    const int64_t k = h.window * w.window * ic;
+    if (rows == 0 || oc == 0) return Status::OK();
+    T* po = out->data<T>();
+    if (k == 0) {
+      std::fill(po, po + rows * oc, T(0));
+      return Status::OK();
+    }
+    const T* pi = in.data<T>();
+    const T* pf = filter.data<T>();
+    const auto* dev = ctx->eigen_device();
+
+    const bool pointwise = h.window == 1 && w.window == 1 && h.stride == 1 && w.stride == 1 &&
+                           h.pad_before == 0 && w.pad_before == 0 && h.out == h.in &&
+                           w.out == w.in;
+    if (pointwise) {
+      Gemm<T>(dev, pi, pf, po, rows, k, oc);
+      return Status::OK();
+    }
+
+    const int64_t chunk = std::min(rows, ChunkRows(k, sizeof(T)));
+    std::vector<T> patches(static_cast<size_t>(chunk * k));
+    const int64_t ohw = h.out * w.out;
+    const int64_t row_bytes = w.window * ic;  // contiguous when dilation_w == 1
+    for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+      const int64_t nr = std::min(chunk, rows - r0);
+      auto fill = [&](int64_t first, int64_t last) {
+        for (int64_t r = first; r < last; ++r) {
+          const int64_t row = r0 + r;
+          const int64_t b = row / ohw;
+          const int64_t oy = (row % ohw) / w.out;
+          const int64_t ox = row % w.out;
+          T* dst = patches.data() + r * k;
+          const int64_t iy0 = oy * h.stride - h.pad_before;
+          const int64_t ix0 = ox * w.stride - w.pad_before;
+          const T* img = pi + b * h.in * w.in * ic;
+          for (int64_t ky = 0; ky < h.window; ++ky) {
+            const int64_t iy = iy0 + ky * h.dilation;
+            T* drow = dst + ky * row_bytes;
+            if (iy < 0 || iy >= h.in) {
+              std::fill(drow, drow + row_bytes, T(0));
+              continue;
+            }
+            const T* srow = img + iy * w.in * ic;
+            if (w.dilation == 1 && ix0 >= 0 && ix0 + w.window <= w.in) {
+              std::memcpy(drow, srow + ix0 * ic, sizeof(T) * row_bytes);
+              continue;
+            }
+            for (int64_t kx = 0; kx < w.window; ++kx) {
+              const int64_t ix = ix0 + kx * w.dilation;
+              T* d = drow + kx * ic;
+              if (ix < 0 || ix >= w.in) {
+                std::fill(d, d + ic, T(0));
+              } else {
+                std::memcpy(d, srow + ix * ic, sizeof(T) * ic);
+              }
+            }
+          }
+        }
+      };
+      if (dev != nullptr && nr * k >= (1 << 16)) {
+        dev->parallelFor(nr, Eigen::TensorOpCost(k * sizeof(T), k * sizeof(T), k),
+                         [&](Eigen::Index a, Eigen::Index b) { fill(a, b); });
+      } else {
+        fill(0, nr);
+      }
+      Gemm<T>(dev, patches.data(), pf, po + r0 * oc, nr, k, oc);
+    }
+    return Status::OK();
+  }
+
+  // out[m, n] = a[m, k] * b[k, n], row-major.
+  template <typename T>
+  static void Gemm(const Eigen::ThreadPoolDevice* dev, const T* a, const T* b, T* out,
+                   int64_t m, int64_t k, int64_t n) {
+    using In2 = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>, Eigen::Unaligned>;
+    using Out2 = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>, Eigen::Unaligned>;
+    In2 ea(a, m, k);
+    In2 eb(b, k, n);
+    Out2 eo(out, m, n);
+    Eigen::array<Eigen::IndexPair<Eigen::Index>, 1> dims{Eigen::IndexPair<Eigen::Index>(1, 0)};
+    if (dev != nullptr && m * n * k >= (1 << 15)) {
+      eo.device(*dev) = ea.contract(eb, dims);
+    } else {
+      eo = ea.contract(eb, dims);
+    }
+  }
+
+  std::string padding_;
+  int64_t stride_h_ = 1, stride_w_ = 1, dil_h_ = 1, dil_w_ = 1;
+  int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
+};
+
+}  // namespace
+
+void RegisterConvKernels(KernelRegistry* r) { r->Register("Conv2D", &Conv2DKernel::Create); }
+
+}  // namespace ckpt
