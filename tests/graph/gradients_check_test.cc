@@ -33,7 +33,9 @@ const std::set<std::string>& CheckedOps() {
       "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select",
       "SelectV2", "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack",
       "Unpack", "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice",
-      "StridedSlice", "Gather", "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch"};
+      "StridedSlice", "Gather", "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch",
+      // Inference-only: their gradient fails clearly (GradientCheck.InferenceOnlyOpsFail).
+      "Conv2D", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"};
   return s;
 }
 
@@ -363,6 +365,23 @@ TEST(GradientCheck, PreventGradientFailsWithItsMessage) {
   auto grads = Gradients(g, {y}, {x});
   ASSERT_FALSE(grads.ok());
   EXPECT_NE(grads.status().ToString().find("no second derivative here"), std::string::npos);
+}
+
+TEST(GradientCheck, InferenceOnlyOpsFail) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1, 4, 4, 1}), "x");
+  Output w = ops::Const(g, Tensor::FromVector<float>(std::vector<float>(4, 0.5f), {2, 2, 1, 1}), "w");
+  AttrMap attrs;
+  attrs["strides"] = std::vector<int64_t>{1, 1, 1, 1};
+  attrs["padding"] = std::string("VALID");
+  std::vector<Output> in = {x, w};
+  Operation conv = g.AddNode("Conv2D", g.UniqueName("Conv2D"), in, attrs);
+  ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+  auto grads = Gradients(g, {conv.output(0)}, {x});
+  ASSERT_FALSE(grads.ok());
+  EXPECT_EQ(grads.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(grads.status().ToString().find("gradient of Conv2D (node Conv2D)"), std::string::npos)
+      << grads.status().ToString();
 }
 
 TEST(GradientCheck, EveryGradientFunctionIsChecked) {

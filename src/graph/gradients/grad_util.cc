@@ -26,6 +26,7 @@ const GradRegistry& GradRegistry::Global() {
     RegisterArrayGradients(r);
     RegisterNnGradients(r);
     RegisterIoGradients(r);
+    RegisterConvGradients(r);
     return r;
   }();
   return *registry;

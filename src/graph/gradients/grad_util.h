@@ -56,6 +56,7 @@ void RegisterMathGradients(GradRegistry* r);
 void RegisterArrayGradients(GradRegistry* r);
 void RegisterNnGradients(GradRegistry* r);
 void RegisterIoGradients(GradRegistry* r);  // io_grad.cc
+void RegisterConvGradients(GradRegistry* r);  // conv_grad.cc
 
 // ---- node helpers ------------------------------------------------------------------------
 // The value of a Const node output (nullopt otherwise).

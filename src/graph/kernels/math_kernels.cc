@@ -324,8 +324,10 @@ class MatMulKernel : public OpKernel {
     }
     CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, a.dtype(), TensorShape{m, n}));
     if (m == 0 || n == 0) return Status::OK();
-    using Map2 = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>, Eigen::Aligned>;
-    using Out2 = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>, Eigen::Aligned>;
+    // Unaligned maps: inputs may be borrowed buffers (mmap views, caller memory) that are not
+    // 64-byte aligned; the contraction packs its operands anyway.
+    using Map2 = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>>;
+    using Out2 = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>>;
     Map2 ea(a.data<T>(), a.shape().dim(0), a.shape().dim(1));
     Map2 eb(b.data<T>(), b.shape().dim(0), b.shape().dim(1));
     Out2 eo(out->data<T>(), m, n);
