@@ -24,5 +24,5 @@ if [ "${CKPT_SKIP_SANITIZERS:-0}" != 1 ]; then
 fi
 
 echo "== Python tests against TensorFlow"
-CKPT_BINARY_DIR=$ROOT/build python3 -m pytest -q tests/python || fail=1
+CKPT_BINARY_DIR=$ROOT/build python3 tests/python/run_all.py || fail=1
 exit $fail

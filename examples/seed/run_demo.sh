@@ -51,7 +51,9 @@ section "6. Deploy: import checkpoint_model-999.meta, restore, run predict_op on
 HERE=$(cd "$(dirname "$0")" && pwd)
 if python3 -c "import tensorflow" >/dev/null 2>&1; then
   section "7. TensorFlow (Python) imports the C++-written checkpoint_model-999.meta and runs it"
-  python3 "$HERE/tf_deploy.py" ./checkpoint_dir/checkpoint_model-999
+  # (TensorFlow's start-up log lines are filtered out.)
+  TF_CPP_MIN_LOG_LEVEL=3 python3 "$HERE/tf_deploy.py" ./checkpoint_dir/checkpoint_model-999 2>&1 |
+    grep -vE "oneDNN|InitializeLog|deprecated|Instructions for updating|non-resource variables" || true
 fi
 
 MLP="$BUILD/examples/mlp/mlp_demo"
