@@ -174,6 +174,11 @@ double Classifier(int steps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && argv[1][0] == '-') {
+    std::fprintf(stderr, "usage: %s [WORK_DIR (default /tmp/ckpt_train_bench)] [CLASSIFIER_STEPS]\n",
+                 argv[0]);
+    return 2;
+  }
   std::string dir = argc > 1 ? argv[1] : "/tmp/ckpt_train_bench";
   const int steps = argc > 2 ? std::atoi(argv[2]) : 200;
   Check(ckpt::Env::Default()->RecursivelyCreateDir(dir), "mkdir");
