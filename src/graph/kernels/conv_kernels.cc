@@ -71,6 +71,16 @@ StatusOr<std::pair<int64_t, int64_t>> SpatialPair(const std::vector<int64_t>& va
   return std::make_pair(values[1], values[2]);
 }
 
+StatusOr<std::array<int64_t, 4>> ExplicitSpatialPaddings(const std::vector<int64_t>& ep,
+                                                         std::string_view node) {
+  if (ep.size() != 8 || ep[0] != 0 || ep[1] != 0 || ep[6] != 0 || ep[7] != 0) {
+    return InvalidArgumentError("node " + std::string(node) +
+                                ": explicit_paddings must have 8 values with zero batch "
+                                "and depth padding");
+  }
+  return std::array<int64_t, 4>{ep[2], ep[3], ep[4], ep[5]};
+}
+
 namespace {
 
 // Patch rows per chunk: keeps the patch matrix near 8 MiB.
@@ -104,15 +114,11 @@ class Conv2DKernel : public OpKernel {
     if (k->padding_ == "EXPLICIT") {
       std::vector<int64_t> ep;
       CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
-      if (ep.size() != 8 || ep[0] != 0 || ep[1] != 0 || ep[6] != 0 || ep[7] != 0) {
-        return InvalidArgumentError("node " + c.name() +
-                                    ": explicit_paddings must have 8 values with zero batch "
-                                    "and depth padding");
-      }
-      k->pad_top_ = ep[2];
-      k->pad_bottom_ = ep[3];
-      k->pad_left_ = ep[4];
-      k->pad_right_ = ep[5];
+      CKPT_ASSIGN_OR_RETURN(auto pads, ExplicitSpatialPaddings(ep, c.name()));
+      k->pad_top_ = pads[0];
+      k->pad_bottom_ = pads[1];
+      k->pad_left_ = pads[2];
+      k->pad_right_ = pads[3];
     }
     return std::unique_ptr<OpKernel>(std::move(k));
   }

@@ -2,6 +2,8 @@
 // rules for SAME, VALID and EXPLICIT padding).
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,5 +37,10 @@ Status ComputeWindowDim(const std::string& padding, int64_t explicit_before,
 StatusOr<std::pair<int64_t, int64_t>> SpatialPair(const std::vector<int64_t>& values,
                                                   std::string_view attr,
                                                   std::string_view node);
+
+// Reads NHWC `explicit_paddings` (8 values, zero for batch and depth) as {top, bottom, left,
+// right}. InvalidArgument naming `node` otherwise.
+StatusOr<std::array<int64_t, 4>> ExplicitSpatialPaddings(const std::vector<int64_t>& ep,
+                                                         std::string_view node);
 
 }  // namespace ckpt

@@ -44,12 +44,7 @@ class PoolKernel : public OpKernel {
     if (k->padding_ == "EXPLICIT") {
       std::vector<int64_t> ep;
       CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
-      if (ep.size() != 8 || ep[0] != 0 || ep[1] != 0 || ep[6] != 0 || ep[7] != 0) {
-        return InvalidArgumentError("node " + c.name() +
-                                    ": explicit_paddings must have 8 values with zero batch "
-                                    "and depth padding");
-      }
-      k->explicit_ = {ep[2], ep[3], ep[4], ep[5]};
+      CKPT_ASSIGN_OR_RETURN(k->explicit_, ExplicitSpatialPaddings(ep, c.name()));
     }
     return std::unique_ptr<OpKernel>(std::move(k));
   }
