@@ -74,37 +74,28 @@ TensorSlice ResolveSlice(const TensorSlice& slice, const TensorShape& shape) {
   return TensorSlice(std::move(extents));
 }
 
+namespace {
+// Reverses the bytes of every whole T-sized element of p[0, num_bytes).
+template <typename T, typename Swap>
+void SwapEach(unsigned char* p, size_t num_bytes, Swap swap) {
+  for (size_t i = 0; i + sizeof(T) <= num_bytes; i += sizeof(T)) {
+    T v;
+    std::memcpy(&v, p + i, sizeof(T));
+    v = swap(v);
+    std::memcpy(p + i, &v, sizeof(T));
+  }
+}
+}  // namespace
+
 void ByteSwap(DataType dtype, void* data, size_t num_bytes) {
   size_t unit = DataTypeSize(dtype);
   if (dtype == DataType::kComplex64 || dtype == DataType::kComplex128) unit /= 2;
   auto* p = static_cast<unsigned char*>(data);
   switch (unit) {
-    case 2:
-      for (size_t i = 0; i + 2 <= num_bytes; i += 2) {
-        uint16_t v;
-        std::memcpy(&v, p + i, 2);
-        v = __builtin_bswap16(v);
-        std::memcpy(p + i, &v, 2);
-      }
-      break;
-    case 4:
-      for (size_t i = 0; i + 4 <= num_bytes; i += 4) {
-        uint32_t v;
-        std::memcpy(&v, p + i, 4);
-        v = __builtin_bswap32(v);
-        std::memcpy(p + i, &v, 4);
-      }
-      break;
-    case 8:
-      for (size_t i = 0; i + 8 <= num_bytes; i += 8) {
-        uint64_t v;
-        std::memcpy(&v, p + i, 8);
-        v = __builtin_bswap64(v);
-        std::memcpy(p + i, &v, 8);
-      }
-      break;
-    default:
-      break;
+    case 2: SwapEach<uint16_t>(p, num_bytes, [](uint16_t v) { return __builtin_bswap16(v); }); break;
+    case 4: SwapEach<uint32_t>(p, num_bytes, [](uint32_t v) { return __builtin_bswap32(v); }); break;
+    case 8: SwapEach<uint64_t>(p, num_bytes, [](uint64_t v) { return __builtin_bswap64(v); }); break;
+    default: break;
   }
 }
 

@@ -193,31 +193,30 @@ KernelFactory Make() {
 
 }  // namespace
 
+namespace {
+// IsVariableInitialized / VarIsInitializedOp: a bool scalar, false for a missing slot.
+Status OutputIsInitialized(OpKernelContext* ctx, VarSlot* slot) {
+  bool init = false;
+  if (slot != nullptr) {
+    std::lock_guard<std::mutex> l(slot->mu);
+    init = slot->initialized();
+  }
+  ctx->set_output(0, Tensor::Scalar<bool>(init));
+  return Status::OK();
+}
+}  // namespace
+
 void RegisterStateKernels(KernelRegistry* r) {
   r->Register("VariableV2", Make<VariableKernel>());
   r->Register("VarHandleOp", Make<VarHandleKernel>());
   r->Register("Assign", Make<AssignKernel>());
   r->Register("AssignAdd", Make<AssignUpdateKernel<true>>());
   r->Register("AssignSub", Make<AssignUpdateKernel<false>>());
-  r->RegisterFn("IsVariableInitialized", [](OpKernelContext* ctx) -> Status {
-    VarSlot* slot = ctx->ref_input(0);
-    bool init = false;
-    if (slot != nullptr) {
-      std::lock_guard<std::mutex> l(slot->mu);
-      init = slot->initialized();
-    }
-    ctx->set_output(0, Tensor::Scalar<bool>(init));
-    return Status::OK();
+  r->RegisterFn("IsVariableInitialized", [](OpKernelContext* ctx) {
+    return OutputIsInitialized(ctx, ctx->ref_input(0));
   });
-  r->RegisterFn("VarIsInitializedOp", [](OpKernelContext* ctx) -> Status {
-    VarSlot* slot = ctx->resource_input(0);
-    bool init = false;
-    if (slot != nullptr) {
-      std::lock_guard<std::mutex> l(slot->mu);
-      init = slot->initialized();
-    }
-    ctx->set_output(0, Tensor::Scalar<bool>(init));
-    return Status::OK();
+  r->RegisterFn("VarIsInitializedOp", [](OpKernelContext* ctx) {
+    return OutputIsInitialized(ctx, ctx->resource_input(0));
   });
   r->RegisterFn("ReadVariableOp", ReadVariable);
   r->RegisterFn("AssignVariableOp", AssignVariable);
