@@ -1,10 +1,11 @@
 #include "ckpt/core/tensor_shape.h"
 
 #include <limits>
+#include <vector>
 
 namespace ckpt {
 
-StatusOr<TensorShape> TensorShape::FromDims(const std::vector<int64_t>& dims) {
+StatusOr<TensorShape> TensorShape::FromDims(std::span<const int64_t> dims) {
   if (dims.size() > static_cast<size_t>(kMaxTensorRank)) {
     return InvalidArgumentError("tensor rank " + std::to_string(dims.size()) +
                                 " exceeds the maximum of " + std::to_string(kMaxTensorRank));
@@ -24,21 +25,76 @@ StatusOr<TensorShape> TensorShape::FromDims(const std::vector<int64_t>& dims) {
     }
   }
   TensorShape s;
-  s.dims_ = dims;
+  s.Assign(dims.data(), dims.size());
   return s;
 }
 
-int64_t TensorShape::num_elements() const {
+void TensorShape::Assign(const int64_t* dims, size_t rank) {
+  if (rank > kInline) {
+    // Copy first: `dims` may point into this shape's own storage.
+    int64_t* heap = new int64_t[rank];
+    std::copy(dims, dims + rank, heap);
+    Release();
+    heap_ = heap;
+  } else {
+    if (rank_ > kInline) {
+      int64_t tmp[kInline];
+      std::copy(dims, dims + rank, tmp);
+      Release();
+      std::copy(tmp, tmp + rank, inline_);
+    } else {
+      std::copy(dims, dims + rank, inline_);
+    }
+  }
+  rank_ = rank;
+  Recount();
+}
+
+void TensorShape::MoveFrom(TensorShape& other) noexcept {
+  rank_ = other.rank_;
+  num_elements_ = other.num_elements_;
+  if (rank_ > kInline) {
+    heap_ = other.heap_;
+  } else {
+    std::copy(other.inline_, other.inline_ + rank_, inline_);
+  }
+  other.rank_ = 0;
+  other.num_elements_ = 1;
+}
+
+void TensorShape::Recount() {
   int64_t n = 1;
-  for (int64_t d : dims_) n *= d;
-  return n;
+  for (int64_t d : dims()) n *= d;
+  num_elements_ = n;
+}
+
+void TensorShape::AddDim(int64_t size) {
+  if (rank_ < kInline) {
+    inline_[rank_++] = size;
+    num_elements_ *= size;
+    return;
+  }
+  std::vector<int64_t> v = dim_vector();
+  v.push_back(size);
+  Assign(v.data(), v.size());
+}
+
+void TensorShape::set_dim(int i, int64_t size) {
+  data()[i] = size;
+  Recount();
+}
+
+void TensorShape::RemoveDim(int i) {
+  std::vector<int64_t> v = dim_vector();
+  v.erase(v.begin() + i);
+  Assign(v.data(), v.size());
 }
 
 std::string TensorShape::DebugString() const {
   std::string s = "[";
-  for (size_t i = 0; i < dims_.size(); ++i) {
+  for (int i = 0; i < rank(); ++i) {
     if (i) s += ",";
-    s += std::to_string(dims_[i]);
+    s += std::to_string(dim(i));
   }
   return s + "]";
 }

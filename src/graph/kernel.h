@@ -122,30 +122,35 @@ class OpKernelConstruction {
   const Eigen::ThreadPoolDevice* device_;
 };
 
-// What a kernel sees when it runs.
+// What a kernel sees when it runs. Inputs are pointers to the values on the node's input
+// edges (refs read as values already dereferenced by the executor); outputs are the node's
+// output slots, empty on entry.
 class OpKernelContext {
  public:
-  OpKernelContext(const OpKernelConstruction* info, std::vector<TensorValue>* inputs,
-                  std::vector<TensorValue>* outputs, VariableStore* vars, int64_t step_id)
-      : info_(info), inputs_(inputs), outputs_(outputs), vars_(vars), step_id_(step_id) {}
+  OpKernelContext(const OpKernelConstruction* info, const TensorValue* const* inputs,
+                  int num_inputs, TensorValue* outputs, int num_outputs, VariableStore* vars,
+                  int64_t step_id)
+      : info_(info), inputs_(inputs), outputs_(outputs), num_inputs_(num_inputs),
+        num_outputs_(num_outputs), vars_(vars), step_id_(step_id) {}
 
   const OpKernelConstruction& info() const { return *info_; }
   const std::string& name() const { return info_->name(); }
-  int num_inputs() const { return static_cast<int>(inputs_->size()); }
-  int num_outputs() const { return static_cast<int>(outputs_->size()); }
+  int num_inputs() const { return num_inputs_; }
+  int num_outputs() const { return num_outputs_; }
 
   // Value of a non-ref, non-resource input (the executor has dereferenced refs).
-  const Tensor& input(int i) const { return (*inputs_)[i].tensor; }
+  const Tensor& input(int i) const { return inputs_[i]->tensor; }
   // The slot of a ref input (Assign's "ref") or a resource input; nullptr if not one.
-  VarSlot* ref_input(int i) const { return (*inputs_)[i].ref; }
-  VarSlot* resource_input(int i) const { return (*inputs_)[i].resource; }
+  VarSlot* ref_input(int i) const { return inputs_[i]->ref; }
+  VarSlot* resource_input(int i) const { return inputs_[i]->resource; }
 
-  void set_output(int i, Tensor t) { (*outputs_)[i].tensor = std::move(t); }
+  void set_output(int i, Tensor t) { outputs_[i].tensor = std::move(t); }
   // Passes input `in` through as output `out` unchanged (tensor or resource handle).
-  void forward_input(int in, int out) { (*outputs_)[out] = (*inputs_)[in]; }
-  void set_ref_output(int i, VarSlot* slot) { (*outputs_)[i].ref = slot; }
-  void set_resource_output(int i, VarSlot* slot) { (*outputs_)[i].resource = slot; }
-  // Allocates an output of the given dtype/shape (ResourceExhausted on absurd sizes).
+  void forward_input(int in, int out) { outputs_[out] = *inputs_[in]; }
+  void set_ref_output(int i, VarSlot* slot) { outputs_[i].ref = slot; }
+  void set_resource_output(int i, VarSlot* slot) { outputs_[i].resource = slot; }
+  // Allocates an output of the given dtype/shape (ResourceExhausted on absurd sizes). Its
+  // elements are zero.
   StatusOr<Tensor*> allocate_output(int i, DataType dtype, const TensorShape& shape);
 
   VariableStore* variables() const { return vars_; }
@@ -155,8 +160,10 @@ class OpKernelContext {
 
  private:
   const OpKernelConstruction* info_;
-  std::vector<TensorValue>* inputs_;
-  std::vector<TensorValue>* outputs_;
+  const TensorValue* const* inputs_;
+  TensorValue* outputs_;
+  int num_inputs_;
+  int num_outputs_;
   VariableStore* vars_;
   int64_t step_id_;
 };

@@ -30,9 +30,12 @@ Tensor MakeScalar(DataType dtype, double v) {
   }
 }
 
-Tensor Int32Vector(const std::vector<int64_t>& v) {
+Tensor Int32Vector(std::span<const int64_t> v) {
   std::vector<int32_t> x(v.begin(), v.end());
   return Tensor::FromVector<int32_t>(x, TensorShape{static_cast<int64_t>(x.size())});
+}
+Tensor Int32Vector(std::initializer_list<int64_t> v) {
+  return Int32Vector(std::span<const int64_t>(v.begin(), v.size()));
 }
 
 // Adds a Const node named UniqueName(name) holding `t` (Python's make_tensor_proto form).

@@ -26,18 +26,78 @@ struct NodeState {
   std::unique_ptr<OpKernel> kernel;
 };
 
-// Where a planned node reads an input: a slot in the value array.
+// One node of a plan: where it reads its inputs and writes its outputs.
 struct Step {
   int node = 0;
   int out_offset = 0;              // first output slot
-  std::vector<int> input_slots;    // one per data input
+  int num_inputs = 0;
+  int first_input = 0;             // into Plan::input_ptrs
+  // Data inputs that read a ref edge as a value: (input index, source slot). The executor
+  // copies the variable's current tensor into Plan::deref_values[deref_offset + k].
+  std::vector<std::pair<int, int>> derefs;
+  int deref_offset = 0;
 };
 
+// What Run checks of each fed value (computed once per plan).
+struct FeedSpec {
+  std::string name;
+  DataType dtype = DataType::kInvalid;
+  bool check_shape = false;
+  PartialShape shape;
+};
+
+// An executable subgraph for one (feeds, fetches, targets) signature. Its value array is
+// reused by every Run of the plan (Run is serialized), so a step allocates nothing but the
+// kernels' own outputs.
 struct Plan {
+  std::vector<std::string> feed_names, fetch_names, target_names;  // the signature
   std::vector<Step> steps;
   int num_slots = 0;
   std::vector<int> feed_slots;     // slot of each feed (in the caller's order)
   std::vector<int> fetch_slots;    // slot of each fetch
+  std::vector<FeedSpec> feed_specs;
+  std::vector<TensorValue> values;             // num_slots; empty between runs
+  std::vector<TensorValue> deref_values;       // scratch for dereferenced refs
+  std::vector<const TensorValue*> input_ptrs;  // every step's inputs, pointing into the above
+
+  bool Matches(const Session::FeedList& feeds, const std::vector<std::string>& fetches,
+               const std::vector<std::string>& targets) const {
+    if (feeds.size() != feed_names.size() || fetches != fetch_names ||
+        targets != target_names) {
+      return false;
+    }
+    for (size_t i = 0; i < feeds.size(); ++i) {
+      if (feeds[i].first != feed_names[i]) return false;
+    }
+    return true;
+  }
+};
+
+uint64_t SignatureHash(const Session::FeedList& feeds, const std::vector<std::string>& fetches,
+                       const std::vector<std::string>& targets) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  auto mix = [&h](std::string_view s) {
+    h ^= std::hash<std::string_view>()(s) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  };
+  for (const auto& f : feeds) mix(f.first);
+  mix("|");
+  for (const auto& f : fetches) mix(f);
+  mix("|");
+  for (const auto& t : targets) mix(t);
+  return h;
+}
+
+// Empties a plan's value slots when a Run ends, however it ends, so no tensor outlives it.
+class ValuesReset {
+ public:
+  explicit ValuesReset(Plan* plan) : plan_(plan) {}
+  ~ValuesReset() {
+    for (auto& v : plan_->values) v = TensorValue{};
+    for (auto& v : plan_->deref_values) v.tensor = Tensor();
+  }
+
+ private:
+  Plan* plan_;
 };
 
 }  // namespace
@@ -51,14 +111,15 @@ struct Session::Impl {
   VariableStore vars;
   std::mutex mu;  // serializes Run
   std::vector<NodeState> nodes;
-  std::unordered_map<std::string, std::unique_ptr<Plan>> plans;
+  std::unordered_multimap<uint64_t, std::unique_ptr<Plan>> plans;
+  Plan* last_plan = nullptr;
   int64_t step_id = 0;
 
   Status Extend();
-  StatusOr<const Plan*> GetPlan(const FeedList& feeds, const std::vector<std::string>& fetches,
+  StatusOr<Plan*> GetPlan(const FeedList& feeds, const std::vector<std::string>& fetches,
                                 const std::vector<std::string>& targets);
   Status EnsureKernel(NodeState& n);
-  Status CheckFeed(const Output& out, const Tensor& value) const;
+  StatusOr<FeedSpec> MakeFeedSpec(std::string_view name) const;
   StatusOr<VarSlot*> FindVariableSlot(std::string_view name, bool create,
                                       const tensorflow::NodeDef** def_out) const;
 };
@@ -137,7 +198,8 @@ Status Session::Impl::EnsureKernel(NodeState& n) {
   return Status::OK();
 }
 
-Status Session::Impl::CheckFeed(const Output& out, const Tensor& value) const {
+StatusOr<FeedSpec> Session::Impl::MakeFeedSpec(std::string_view name) const {
+  CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
   const Graph::Rep& rep = *graph->rep();
   auto it = rep.index.find(out.node);
   if (it == rep.index.end()) {
@@ -148,44 +210,59 @@ Status Session::Impl::CheckFeed(const Output& out, const Tensor& value) const {
     return NotFoundError("feed " + Quote(out.name()) + ": node has " +
                          std::to_string(types.size()) + " outputs");
   }
-  if (!value.valid()) return InvalidArgumentError("feed " + Quote(out.name()) + " is empty");
-  const DataType want = BaseType(types[out.index]);
-  if (value.dtype() != want) {
-    return InvalidArgumentError("cannot feed value of dtype " +
-                                std::string(DataTypeName(value.dtype())) + " for tensor " +
-                                Quote(out.name()) + " of dtype " +
-                                std::string(DataTypeName(want)));
-  }
+  FeedSpec spec;
+  spec.name = out.name();
+  spec.dtype = BaseType(types[out.index]);
   const auto& node = rep.def.node(it->second);
   if (node.op() == "Placeholder" || node.op() == "PlaceholderWithDefault") {
     auto a = node.attr().find("shape");
     if (a != node.attr().end()) {
-      CKPT_ASSIGN_OR_RETURN(PartialShape ps, PartialShapeFromProto(a->second.shape()));
-      if (!ps.IsCompatibleWith(value.shape())) {
-        return InvalidArgumentError("cannot feed value of shape " +
-                                    value.shape().DebugString() + " for tensor " +
-                                    Quote(out.name()) + ", which has shape " +
-                                    ps.DebugString());
-      }
+      CKPT_ASSIGN_OR_RETURN(spec.shape, PartialShapeFromProto(a->second.shape()));
+      spec.check_shape = true;
     }
+  }
+  return spec;
+}
+
+// Checks a fed value against what its tensor accepts.
+Status CheckFeed(const FeedSpec& spec, const Tensor& value) {
+  if (!value.valid()) return InvalidArgumentError("feed " + Quote(spec.name) + " is empty");
+  if (value.dtype() != spec.dtype) {
+    return InvalidArgumentError("cannot feed value of dtype " +
+                                std::string(DataTypeName(value.dtype())) + " for tensor " +
+                                Quote(spec.name) + " of dtype " +
+                                std::string(DataTypeName(spec.dtype)));
+  }
+  if (spec.check_shape && !spec.shape.IsCompatibleWith(value.shape())) {
+    return InvalidArgumentError("cannot feed value of shape " + value.shape().DebugString() +
+                                " for tensor " + Quote(spec.name) + ", which has shape " +
+                                spec.shape.DebugString());
   }
   return Status::OK();
 }
 
-StatusOr<const Plan*> Session::Impl::GetPlan(const FeedList& feeds,
-                                             const std::vector<std::string>& fetches,
-                                             const std::vector<std::string>& targets) {
-  std::string key;
-  for (const auto& [name, t] : feeds) key += name + ',';
-  key += '|';
-  for (const auto& f : fetches) key += f + ',';
-  key += '|';
-  for (const auto& t : targets) key += t + ',';
-  auto cached = plans.find(key);
-  if (cached != plans.end()) return cached->second.get();
+StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
+                                       const std::vector<std::string>& fetches,
+                                       const std::vector<std::string>& targets) {
+  if (last_plan != nullptr && last_plan->Matches(feeds, fetches, targets)) return last_plan;
+  const uint64_t key = SignatureHash(feeds, fetches, targets);
+  auto [first, last] = plans.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    if (it->second->Matches(feeds, fetches, targets)) {
+      last_plan = it->second.get();
+      return last_plan;
+    }
+  }
 
   const Graph::Rep& rep = *graph->rep();
   auto plan = std::make_unique<Plan>();
+  for (const auto& [name, t] : feeds) {
+    CKPT_ASSIGN_OR_RETURN(FeedSpec spec, MakeFeedSpec(name));
+    plan->feed_specs.push_back(std::move(spec));
+    plan->feed_names.push_back(name);
+  }
+  plan->fetch_names = fetches;
+  plan->target_names = targets;
   // Feeds occupy the first slots.
   std::map<std::pair<int, int>, int> fed;  // (node, output) -> slot
   for (const auto& [name, t] : feeds) {
@@ -276,17 +353,47 @@ StatusOr<const Plan*> Session::Impl::GetPlan(const FeedList& feeds,
     if (f != fed.end()) return f->second;
     return offset.at(edge.first) + edge.second;
   };
+  std::vector<std::pair<int, int>> input_slots;  // (step, slot) for each input, in order
+  int num_derefs = 0;
   for (int node : order) {
-    CKPT_RETURN_IF_ERROR(EnsureKernel(nodes[node]));
+    NodeState& ns = nodes[node];
+    CKPT_RETURN_IF_ERROR(EnsureKernel(ns));
     Step step;
     step.node = node;
     step.out_offset = offset[node];
-    for (const auto& edge : nodes[node].inputs) step.input_slots.push_back(slot_of(edge));
+    step.num_inputs = static_cast<int>(ns.inputs.size());
+    step.first_input = static_cast<int>(input_slots.size());
+    step.deref_offset = num_derefs;
+    for (size_t i = 0; i < ns.inputs.size(); ++i) {
+      const auto& edge = ns.inputs[i];
+      const int slot = slot_of(edge);
+      input_slots.emplace_back(static_cast<int>(plan->steps.size()), slot);
+      // A ref edge read by a non-ref input (an unfed VariableV2 output) is read as a value.
+      const bool src_is_ref =
+          !fed.count(edge) && IsRefType(nodes[edge.first].output_types[edge.second]);
+      if (src_is_ref && !IsRefType(ns.input_types[i])) {
+        step.derefs.emplace_back(static_cast<int>(i), slot);
+        ++num_derefs;
+      }
+    }
     plan->steps.push_back(std::move(step));
   }
   for (const auto& edge : fetch_refs) plan->fetch_slots.push_back(slot_of(edge));
-  const Plan* result = plan.get();
-  plans.emplace(std::move(key), std::move(plan));
+  plan->values.resize(plan->num_slots);
+  plan->deref_values.resize(num_derefs);
+  plan->input_ptrs.resize(input_slots.size());
+  for (size_t k = 0; k < input_slots.size(); ++k) {
+    plan->input_ptrs[k] = &plan->values[input_slots[k].second];
+  }
+  for (const Step& step : plan->steps) {
+    for (size_t d = 0; d < step.derefs.size(); ++d) {
+      plan->input_ptrs[step.first_input + step.derefs[d].first] =
+          &plan->deref_values[step.deref_offset + d];
+    }
+  }
+  Plan* result = plan.get();
+  plans.emplace(key, std::move(plan));
+  last_plan = result;
   return result;
 }
 
@@ -295,43 +402,35 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
                                            const std::vector<std::string>& targets) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   CKPT_RETURN_IF_ERROR(impl_->Extend());
-  for (const auto& [name, value] : feeds) {
-    CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
-    CKPT_RETURN_IF_ERROR(impl_->CheckFeed(out, value));
+  CKPT_ASSIGN_OR_RETURN(Plan* plan, impl_->GetPlan(feeds, fetches, targets));
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    CKPT_RETURN_IF_ERROR(CheckFeed(plan->feed_specs[i], feeds[i].second));
   }
-  CKPT_ASSIGN_OR_RETURN(const Plan* plan, impl_->GetPlan(feeds, fetches, targets));
 
-  std::vector<TensorValue> values(plan->num_slots);
+  ValuesReset reset(plan);
+  std::vector<TensorValue>& values = plan->values;
   for (size_t i = 0; i < feeds.size(); ++i) values[plan->feed_slots[i]].tensor = feeds[i].second;
   const int64_t step_id = ++impl_->step_id;
 
-  std::vector<TensorValue> inputs;
-  std::vector<TensorValue> outputs;
   for (const Step& step : plan->steps) {
     NodeState& ns = impl_->nodes[step.node];
-    const size_t n_in = step.input_slots.size();
-    inputs.assign(n_in, TensorValue{});
-    for (size_t i = 0; i < n_in; ++i) {
-      const TensorValue& v = values[step.input_slots[i]];
-      const bool want_ref = IsRefType(ns.input_types[i]);
-      if (v.ref != nullptr && !want_ref) {
-        std::lock_guard<std::mutex> l(v.ref->mu);
-        if (!v.ref->initialized()) {
-          return FailedPreconditionError("attempting to use uninitialized value " +
-                                         v.ref->name + " (read by node " + ns.def->name() +
-                                         ")");
-        }
-        inputs[i].tensor = v.ref->value;
-      } else {
-        inputs[i] = v;
+    for (size_t d = 0; d < step.derefs.size(); ++d) {
+      const TensorValue& v = values[step.derefs[d].second];
+      std::lock_guard<std::mutex> l(v.ref->mu);
+      if (!v.ref->initialized()) {
+        return FailedPreconditionError("attempting to use uninitialized value " + v.ref->name +
+                                       " (read by node " + ns.def->name() + ")");
       }
+      plan->deref_values[step.deref_offset + d].tensor = v.ref->value;
     }
-    outputs.assign(ns.output_types.size(), TensorValue{});
-    OpKernelContext ctx(ns.construction.get(), &inputs, &outputs, &impl_->vars, step_id);
+    TensorValue* outputs = &values[step.out_offset];
+    const int num_outputs = static_cast<int>(ns.output_types.size());
+    OpKernelContext ctx(ns.construction.get(), plan->input_ptrs.data() + step.first_input,
+                        step.num_inputs, outputs, num_outputs, &impl_->vars, step_id);
     Status s = ns.kernel->Compute(&ctx);
     if (!s.ok()) return s.WithContext("node " + ns.def->name() + " (" + ns.def->op() + ")");
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      TensorValue& out = outputs[o];
+    for (int o = 0; o < num_outputs; ++o) {
+      const TensorValue& out = outputs[o];
       const int32_t want = ns.output_types[o];
       const bool ok = IsRefType(want) ? out.ref != nullptr
                       : BaseType(want) == DataType::kResource
@@ -342,7 +441,6 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
                              std::to_string(o) + " was not set to a " +
                              std::string(DataTypeName(BaseType(want))) + " value");
       }
-      values[step.out_offset + o] = std::move(out);
     }
   }
 

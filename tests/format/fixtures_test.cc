@@ -78,7 +78,7 @@ void CheckBundle(const std::string& fixture, const std::string& index_name, cons
     auto info = reader.GetEntry(key);
     ASSERT_TRUE(info.ok()) << info.status().ToString();
     EXPECT_EQ(static_cast<int>(info->dtype), e["dtype_enum"].get<int>());
-    EXPECT_EQ(info->shape.dims(), e["shape"].get<std::vector<int64_t>>());
+    EXPECT_EQ(info->shape.dim_vector(), e["shape"].get<std::vector<int64_t>>());
     EXPECT_EQ(info->shard_id, e["shard_id"].get<int>());
     EXPECT_EQ(info->offset, e["offset"].get<int64_t>());
     EXPECT_EQ(info->size, e["size"].get<int64_t>());

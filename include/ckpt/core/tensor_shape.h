@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,28 +21,69 @@ inline constexpr int kMaxTensorRank = 254;
 class TensorShape {
  public:
   TensorShape() = default;  // scalar
-  TensorShape(std::initializer_list<int64_t> dims) : dims_(dims) {}
+  TensorShape(std::initializer_list<int64_t> dims) { Assign(dims.begin(), dims.size()); }
+  TensorShape(const TensorShape& other) { Assign(other.data(), other.rank_); }
+  TensorShape(TensorShape&& other) noexcept { MoveFrom(other); }
+  TensorShape& operator=(const TensorShape& other) {
+    if (this != &other) Assign(other.data(), other.rank_);
+    return *this;
+  }
+  TensorShape& operator=(TensorShape&& other) noexcept {
+    if (this != &other) {
+      Release();
+      MoveFrom(other);
+    }
+    return *this;
+  }
+  ~TensorShape() { Release(); }
 
   // Validates: rank <= kMaxTensorRank, every dim >= 0, element count fits in int64.
-  static StatusOr<TensorShape> FromDims(const std::vector<int64_t>& dims);
+  static StatusOr<TensorShape> FromDims(std::span<const int64_t> dims);
+  static StatusOr<TensorShape> FromDims(const std::vector<int64_t>& dims) {
+    return FromDims(std::span<const int64_t>(dims));
+  }
 
-  int rank() const { return static_cast<int>(dims_.size()); }
-  int64_t dim(int i) const { return dims_[i]; }
-  const std::vector<int64_t>& dims() const { return dims_; }
-  // Product of dims (1 for a scalar). REQUIRES: the shape was validated (no overflow).
-  int64_t num_elements() const;
+  int rank() const { return static_cast<int>(rank_); }
+  int64_t dim(int i) const { return data()[i]; }
+  // The dimensions, valid until the shape is next modified or destroyed.
+  std::span<const int64_t> dims() const { return {data(), rank_}; }
+  std::vector<int64_t> dim_vector() const { return {data(), data() + rank_}; }
+  // Product of dims (1 for a scalar), kept up to date by every mutation.
+  // REQUIRES: the shape was validated (no overflow).
+  int64_t num_elements() const { return num_elements_; }
 
-  void AddDim(int64_t size) { dims_.push_back(size); }
-  void set_dim(int i, int64_t size) { dims_[i] = size; }
-  void RemoveDim(int i) { dims_.erase(dims_.begin() + i); }
+  void AddDim(int64_t size);
+  void set_dim(int i, int64_t size);
+  void RemoveDim(int i);
 
   // "[2,3]" ; "[]" for scalars.
   std::string DebugString() const;
 
-  friend bool operator==(const TensorShape& a, const TensorShape& b) { return a.dims_ == b.dims_; }
+  friend bool operator==(const TensorShape& a, const TensorShape& b) {
+    return a.rank_ == b.rank_ && std::equal(a.data(), a.data() + a.rank_, b.data());
+  }
 
  private:
-  std::vector<int64_t> dims_;
+  // Shapes of rank <= kInline (nearly all of them) live inline, so copying a Tensor allocates
+  // nothing for its shape.
+  static constexpr size_t kInline = 6;
+
+  const int64_t* data() const { return rank_ <= kInline ? inline_ : heap_; }
+  int64_t* data() { return rank_ <= kInline ? inline_ : heap_; }
+  void Assign(const int64_t* dims, size_t rank);
+  void MoveFrom(TensorShape& other) noexcept;
+  void Release() {
+    if (rank_ > kInline) delete[] heap_;
+    rank_ = 0;
+  }
+  void Recount();
+
+  size_t rank_ = 0;
+  int64_t num_elements_ = 1;
+  union {
+    int64_t inline_[kInline];
+    int64_t* heap_;
+  };
 };
 
 // A possibly partially known shape: unknown rank, or dims of -1 (unknown).
@@ -49,7 +92,7 @@ class PartialShape {
   PartialShape() = default;  // unknown rank
   static PartialShape Scalar() { return PartialShape(std::vector<int64_t>{}); }
   explicit PartialShape(std::vector<int64_t> dims) : known_rank_(true), dims_(std::move(dims)) {}
-  PartialShape(const TensorShape& s) : known_rank_(true), dims_(s.dims()) {}  // NOLINT
+  PartialShape(const TensorShape& s) : known_rank_(true), dims_(s.dim_vector()) {}  // NOLINT
 
   bool known_rank() const { return known_rank_; }
   int rank() const { return known_rank_ ? static_cast<int>(dims_.size()) : -1; }

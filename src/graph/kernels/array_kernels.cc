@@ -162,7 +162,7 @@ Status ExpandDimsFn(OpKernelContext* ctx) {
   if (axis.size() != 1) return InvalidArgumentError("axis must be a single element");
   const int r = in.shape().rank();
   CKPT_ASSIGN_OR_RETURN(int a, NormalizeAxis(axis[0], r + 1, "ExpandDims axis"));
-  std::vector<int64_t> dims = in.shape().dims();
+  std::vector<int64_t> dims = in.shape().dim_vector();
   dims.insert(dims.begin() + a, 1);
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
   CKPT_ASSIGN_OR_RETURN(Tensor out, in.Reshaped(shape));
@@ -200,7 +200,7 @@ class SqueezeKernel : public OpKernel {
   std::vector<int64_t> axes_;
 };
 
-Tensor IndexTensor(DataType dt, const std::vector<int64_t>& v, bool scalar = false) {
+Tensor IndexTensor(DataType dt, std::span<const int64_t> v, bool scalar = false) {
   TensorShape shape = scalar ? TensorShape{} : TensorShape{static_cast<int64_t>(v.size())};
   Tensor t(dt, shape);
   for (size_t i = 0; i < v.size(); ++i) {
@@ -211,6 +211,9 @@ Tensor IndexTensor(DataType dt, const std::vector<int64_t>& v, bool scalar = fal
     }
   }
   return t;
+}
+Tensor IndexTensor(DataType dt, std::initializer_list<int64_t> v, bool scalar = false) {
+  return IndexTensor(dt, std::span<const int64_t>(v.begin(), v.size()), scalar);
 }
 
 Status ShapeFn(OpKernelContext* ctx) {
@@ -341,7 +344,7 @@ Status ConcatImpl(OpKernelContext* ctx, int n, int64_t axis_value, bool pack) {
     }
     total += pack ? 1 : t.shape().dim(axis);
   }
-  std::vector<int64_t> out_dims = first.shape().dims();
+  std::vector<int64_t> out_dims = first.shape().dim_vector();
   if (pack) {
     out_dims.insert(out_dims.begin() + axis, n);
   } else {
@@ -404,7 +407,7 @@ class UnpackKernel : public OpKernel {
                                   std::to_string(axis) + " does not match num " +
                                   std::to_string(ctx->num_outputs()));
     }
-    std::vector<int64_t> dims = in.shape().dims();
+    std::vector<int64_t> dims = in.shape().dim_vector();
     dims.erase(dims.begin() + axis);
     TensorShape out_shape = TensorShape::FromDims(dims).value();
     std::vector<int64_t> st = RowMajorStrides(in.shape());
@@ -647,7 +650,7 @@ class OneHotKernel : public OpKernel {
     const int r = indices.shape().rank();
     const int axis = axis_ == -1 ? r : static_cast<int>(axis_);
     if (axis < 0 || axis > r) return InvalidArgumentError("OneHot axis out of range");
-    std::vector<int64_t> dims = indices.shape().dims();
+    std::vector<int64_t> dims = indices.shape().dim_vector();
     dims.insert(dims.begin() + axis, depth);
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
     CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, on.dtype(), shape));

@@ -221,8 +221,8 @@ StatusOr<Tensor*> OpKernelContext::allocate_output(int i, DataType dtype,
   auto t = Tensor::Allocate(dtype, shape);
   if (!t.ok()) return t.status().WithContext("node '" + name() + "' output " +
                                              std::to_string(i));
-  (*outputs_)[i].tensor = std::move(t).value();
-  return &(*outputs_)[i].tensor;
+  outputs_[i].tensor = std::move(t).value();
+  return &outputs_[i].tensor;
 }
 
 }  // namespace ckpt

@@ -564,7 +564,7 @@ class ArgKernel : public OpKernel {
       return InvalidArgumentError("reduction axis " + std::to_string(axis) + " is empty in shape " +
                                   in.shape().DebugString());
     }
-    std::vector<int64_t> dims = in.shape().dims();
+    std::vector<int64_t> dims = in.shape().dim_vector();
     dims.erase(dims.begin() + axis);
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
     CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, out_type_, shape));
