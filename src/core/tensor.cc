@@ -11,19 +11,40 @@ namespace {
 
 constexpr size_t kAlignment = 64;  // Eigen-friendly, cache-line aligned
 
-// Returns null on failure (no exceptions).
-std::shared_ptr<void> AllocatePod(size_t bytes, bool zero_fill) {
-  void* p = nullptr;
-  size_t alloc = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  if (posix_memalign(&p, kAlignment, alloc) != 0) return nullptr;
-  if (zero_fill) std::memset(p, 0, alloc);
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+constexpr size_t kHeader = 64;  // the header's slot right before the elements
+static_assert(sizeof(internal::TensorBuffer) <= kHeader);
+
+// One malloc: the header, then `bytes` of elements at the next 64-byte boundary. Plain malloc
+// (not posix_memalign) keeps small tensors on malloc's fast per-thread cache. Returns null on
+// failure.
+internal::TensorBuffer* AllocateBuffer(size_t bytes) {
+  if (bytes > std::numeric_limits<size_t>::max() - kHeader - 2 * kAlignment) return nullptr;
+  void* base = std::malloc(bytes + kHeader + kAlignment);
+  if (base == nullptr) return nullptr;
+  const uintptr_t data =
+      (reinterpret_cast<uintptr_t>(base) + kHeader + kAlignment - 1) & ~(kAlignment - 1);
+  auto* b = new (reinterpret_cast<void*>(data - kHeader)) internal::TensorBuffer();
+  b->base = base;
+  b->capacity = bytes;
+  return b;
 }
 
-std::shared_ptr<void> AllocateStrings(size_t n) {
-  std::string* p = new (std::nothrow) std::string[n == 0 ? 1 : n];
-  if (p == nullptr) return nullptr;
-  return std::shared_ptr<void>(p, [](void* q) { delete[] static_cast<std::string*>(q); });
+void* BufferData(internal::TensorBuffer* b) { return reinterpret_cast<char*>(b) + kHeader; }
+
+internal::TensorBuffer* AllocatePod(size_t bytes, bool zero_fill) {
+  internal::TensorBuffer* b = AllocateBuffer(bytes);
+  if (b != nullptr && zero_fill && bytes > 0) std::memset(BufferData(b), 0, bytes);
+  return b;
+}
+
+internal::TensorBuffer* AllocateStrings(size_t n) {
+  if (n > std::numeric_limits<size_t>::max() / sizeof(std::string) / 2) return nullptr;
+  internal::TensorBuffer* b = AllocateBuffer(n * sizeof(std::string));
+  if (b == nullptr) return nullptr;
+  std::string* s = static_cast<std::string*>(BufferData(b));
+  for (size_t i = 0; i < n; ++i) new (s + i) std::string();
+  b->num_strings = static_cast<int64_t>(n);
+  return b;
 }
 
 bool CheckedBytes(DataType dtype, const TensorShape& shape, size_t* bytes) {
@@ -36,6 +57,18 @@ bool CheckedBytes(DataType dtype, const TensorShape& shape, size_t* bytes) {
 }
 
 }  // namespace
+
+namespace internal {
+void FreeTensorBuffer(TensorBuffer* b) {
+  if (b->num_strings > 0) {
+    std::string* s = static_cast<std::string*>(BufferData(b));
+    for (int64_t i = 0; i < b->num_strings; ++i) s[i].~basic_string();
+  }
+  void* base = b->base;
+  b->~TensorBuffer();
+  std::free(base);
+}
+}  // namespace internal
 
 Tensor::Tensor(DataType dtype, const TensorShape& shape) {
   auto t = Allocate(dtype, shape);
@@ -54,27 +87,46 @@ StatusOr<Tensor> Tensor::AllocateUninitialized(DataType dtype, const TensorShape
   return AllocateImpl(dtype, shape, /*zero_fill=*/false);
 }
 
+StatusOr<Tensor> Tensor::AllocateReusing(Tensor* spare, DataType dtype,
+                                         const TensorShape& shape, bool zero_fill) {
+  size_t bytes = 0;
+  if (spare != nullptr && spare->RefCountIsOne() && spare->buf_->num_strings < 0 &&
+      DataTypeIsPod(dtype) && CheckedBytes(dtype, shape, &bytes) &&
+      bytes <= spare->buf_->capacity) {
+    Tensor t;
+    t.dtype_ = dtype;
+    t.shape_ = shape;
+    t.buf_ = spare->buf_;
+    t.data_ = BufferData(t.buf_);
+    spare->buf_ = nullptr;
+    spare->Reset();
+    if (zero_fill && bytes > 0) std::memset(t.data_, 0, bytes);
+    return t;
+  }
+  return AllocateImpl(dtype, shape, zero_fill);
+}
+
 StatusOr<Tensor> Tensor::AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = shape;
   if (dtype == DataType::kString) {
-    t.holder_ = AllocateStrings(static_cast<size_t>(shape.num_elements()));
+    t.buf_ = AllocateStrings(static_cast<size_t>(shape.num_elements()));
   } else if (DataTypeIsPod(dtype)) {
     size_t bytes = 0;
     if (!CheckedBytes(dtype, shape, &bytes)) {
       return InvalidArgumentError("tensor of shape " + shape.DebugString() + " is too large");
     }
-    t.holder_ = AllocatePod(bytes, zero_fill);
+    t.buf_ = AllocatePod(bytes, zero_fill);
   } else {
     return InvalidArgumentError(std::string("cannot allocate a tensor of dtype ") +
                                 std::string(DataTypeName(dtype)));
   }
-  if (t.holder_ == nullptr) {
+  if (t.buf_ == nullptr) {
     return ResourceExhaustedError("out of memory allocating a " + std::string(DataTypeName(dtype)) +
                                   " tensor of shape " + shape.DebugString());
   }
-  t.data_ = t.holder_.get();
+  t.data_ = BufferData(t.buf_);
   return t;
 }
 

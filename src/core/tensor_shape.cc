@@ -50,17 +50,6 @@ void TensorShape::Assign(const int64_t* dims, size_t rank) {
   Recount();
 }
 
-void TensorShape::MoveFrom(TensorShape& other) noexcept {
-  rank_ = other.rank_;
-  num_elements_ = other.num_elements_;
-  if (rank_ > kInline) {
-    heap_ = other.heap_;
-  } else {
-    std::copy(other.inline_, other.inline_ + rank_, inline_);
-  }
-  other.rank_ = 0;
-  other.num_elements_ = 1;
-}
 
 void TensorShape::Recount() {
   int64_t n = 1;

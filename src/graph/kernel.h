@@ -127,11 +127,12 @@ class OpKernelConstruction {
 // output slots, empty on entry.
 class OpKernelContext {
  public:
+  // `spares` (nullable): per output, a buffer of an earlier step that allocations may reuse.
   OpKernelContext(const OpKernelConstruction* info, const TensorValue* const* inputs,
                   int num_inputs, TensorValue* outputs, int num_outputs, VariableStore* vars,
-                  int64_t step_id)
-      : info_(info), inputs_(inputs), outputs_(outputs), num_inputs_(num_inputs),
-        num_outputs_(num_outputs), vars_(vars), step_id_(step_id) {}
+                  int64_t step_id, Tensor* spares = nullptr)
+      : info_(info), inputs_(inputs), outputs_(outputs), spares_(spares),
+        num_inputs_(num_inputs), num_outputs_(num_outputs), vars_(vars), step_id_(step_id) {}
 
   const OpKernelConstruction& info() const { return *info_; }
   const std::string& name() const { return info_->name(); }
@@ -152,6 +153,10 @@ class OpKernelContext {
   // Allocates an output of the given dtype/shape (ResourceExhausted on absurd sizes). Its
   // elements are zero.
   StatusOr<Tensor*> allocate_output(int i, DataType dtype, const TensorShape& shape);
+  // The same with the elements left unset (strings still empty), for kernels that write every
+  // element: it saves a pass over the output's memory.
+  StatusOr<Tensor*> allocate_output_uninitialized(int i, DataType dtype,
+                                                  const TensorShape& shape);
 
   VariableStore* variables() const { return vars_; }
   Env* env() const { return info_->env(); }
@@ -162,6 +167,7 @@ class OpKernelContext {
   const OpKernelConstruction* info_;
   const TensorValue* const* inputs_;
   TensorValue* outputs_;
+  Tensor* spares_;
   int num_inputs_;
   int num_outputs_;
   VariableStore* vars_;

@@ -57,6 +57,11 @@ struct Plan {
   std::vector<int> fetch_slots;    // slot of each fetch
   std::vector<FeedSpec> feed_specs;
   std::vector<TensorValue> values;             // num_slots; empty between runs
+  // Per slot, the buffer the slot held at the end of the last run: the slot's kernel reuses
+  // it when nothing else holds it any more (no malloc, no page faults for big outputs).
+  std::vector<Tensor> spares;
+  int num_fed = 0;                             // slots [0, num_fed) hold feeds
+  int persistent_end = 0;                      // [num_fed, persistent_end): folded values
   std::vector<TensorValue> deref_values;       // scratch for dereferenced refs
   std::vector<const TensorValue*> input_ptrs;  // every step's inputs, pointing into the above
 
@@ -72,6 +77,24 @@ struct Plan {
     return true;
   }
 };
+
+// Folded outputs above this size are recomputed each run instead of held by the plan.
+constexpr size_t kMaxFoldedBytes = 1 << 20;
+
+// Whether a node's outputs depend only on its data inputs: not stateful (random ops, I/O,
+// resource ops are), no ref or resource edges (variables and their updates), and not a
+// placeholder (its value comes from a feed).
+bool Foldable(const NodeState& ns) {
+  const std::string& op = ns.def->op();
+  if (op == "Placeholder" || op == "PlaceholderWithDefault" || op == "PlaceholderV2") {
+    return false;
+  }
+  const tensorflow::OpDef* def = OpRegistry::Global().Find(op);
+  if (def == nullptr || def->is_stateful()) return false;
+  auto plain = [](int32_t t) { return !IsRefType(t) && BaseType(t) != DataType::kResource; };
+  return std::all_of(ns.input_types.begin(), ns.input_types.end(), plain) &&
+         std::all_of(ns.output_types.begin(), ns.output_types.end(), plain);
+}
 
 uint64_t SignatureHash(const Session::FeedList& feeds, const std::vector<std::string>& fetches,
                        const std::vector<std::string>& targets) {
@@ -92,8 +115,21 @@ class ValuesReset {
  public:
   explicit ValuesReset(Plan* plan) : plan_(plan) {}
   ~ValuesReset() {
-    for (auto& v : plan_->values) v = TensorValue{};
-    for (auto& v : plan_->deref_values) v.tensor = Tensor();
+    auto& values = plan_->values;
+    for (int i = 0; i < plan_->num_fed; ++i) values[i].tensor.Reset();
+    for (size_t i = plan_->persistent_end; i < values.size(); ++i) {
+      TensorValue& v = values[i];
+      if (v.tensor.valid()) {
+        if (v.tensor.RefCountIsOne()) {
+          plan_->spares[i] = std::move(v.tensor);
+        } else {
+          v.tensor.Reset();
+        }
+      }
+      v.ref = nullptr;
+      v.resource = nullptr;
+    }
+    for (auto& v : plan_->deref_values) v.tensor.Reset();
   }
 
  private:
@@ -342,9 +378,52 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
       stack.pop_back();
     }
   }
-  // Assign output slots in execution order, then resolve inputs.
+  // Constant folding: a node whose outputs cannot change between runs (a pure op whose data
+  // inputs are all folded, e.g. a Const, a shape computation over Consts, or a gradient's
+  // seed) is computed here once; its outputs stay in the plan's slots and it is not a step.
+  // Its control inputs still run as steps if nothing else folds them.
+  std::unordered_map<int, std::vector<TensorValue>> folded;
+  for (int node : order) {
+    NodeState& ns = nodes[node];
+    CKPT_RETURN_IF_ERROR(EnsureKernel(ns));
+    if (!Foldable(ns)) continue;
+    std::vector<const TensorValue*> in;
+    bool all_folded = true;
+    for (const auto& edge : ns.inputs) {
+      auto f = folded.find(edge.first);
+      if (fed.count(edge) || f == folded.end()) {
+        all_folded = false;
+        break;
+      }
+      in.push_back(&f->second[edge.second]);
+    }
+    if (!all_folded) continue;
+    std::vector<TensorValue> out(ns.output_types.size());
+    OpKernelContext ctx(ns.construction.get(), in.data(), static_cast<int>(in.size()),
+                        out.data(), static_cast<int>(out.size()), &vars, /*step_id=*/0);
+    // A failing node is left to fail at run time, where its error belongs.
+    if (!ns.kernel->Compute(&ctx).ok()) continue;
+    bool ok = true;
+    size_t bytes = 0;
+    for (size_t o = 0; o < out.size(); ++o) {
+      const Tensor& t = out[o].tensor;
+      ok = ok && t.valid() && t.dtype() == BaseType(ns.output_types[o]);
+      if (ok) bytes += t.dtype() == DataType::kString ? 0 : t.TotalBytes();
+    }
+    if (ok && bytes <= kMaxFoldedBytes) folded.emplace(node, std::move(out));
+  }
+
+  // Assign output slots: folded nodes first (slots that persist across runs), then the steps
+  // in execution order; then resolve inputs.
   std::unordered_map<int, int> offset;
   for (int node : order) {
+    if (!folded.count(node)) continue;
+    offset[node] = plan->num_slots;
+    plan->num_slots += static_cast<int>(nodes[node].output_types.size());
+  }
+  plan->persistent_end = plan->num_slots;
+  for (int node : order) {
+    if (folded.count(node)) continue;
     offset[node] = plan->num_slots;
     plan->num_slots += static_cast<int>(nodes[node].output_types.size());
   }
@@ -356,8 +435,8 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
   std::vector<std::pair<int, int>> input_slots;  // (step, slot) for each input, in order
   int num_derefs = 0;
   for (int node : order) {
+    if (folded.count(node)) continue;
     NodeState& ns = nodes[node];
-    CKPT_RETURN_IF_ERROR(EnsureKernel(ns));
     Step step;
     step.node = node;
     step.out_offset = offset[node];
@@ -380,6 +459,11 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
   }
   for (const auto& edge : fetch_refs) plan->fetch_slots.push_back(slot_of(edge));
   plan->values.resize(plan->num_slots);
+  plan->spares.resize(plan->num_slots);
+  for (auto& [node, outs] : folded) {
+    for (size_t o = 0; o < outs.size(); ++o) plan->values[offset[node] + o] = std::move(outs[o]);
+  }
+  plan->num_fed = static_cast<int>(feeds.size());
   plan->deref_values.resize(num_derefs);
   plan->input_ptrs.resize(input_slots.size());
   for (size_t k = 0; k < input_slots.size(); ++k) {
@@ -426,7 +510,8 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
     TensorValue* outputs = &values[step.out_offset];
     const int num_outputs = static_cast<int>(ns.output_types.size());
     OpKernelContext ctx(ns.construction.get(), plan->input_ptrs.data() + step.first_input,
-                        step.num_inputs, outputs, num_outputs, &impl_->vars, step_id);
+                        step.num_inputs, outputs, num_outputs, &impl_->vars, step_id,
+                        &plan->spares[step.out_offset]);
     Status s = ns.kernel->Compute(&ctx);
     if (!s.ok()) return s.WithContext("node " + ns.def->name() + " (" + ns.def->op() + ")");
     for (int o = 0; o < num_outputs; ++o) {

@@ -12,6 +12,7 @@
 // the shared buffer must be synchronized by the caller.
 #pragma once
 
+#include <atomic>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -27,10 +28,56 @@
 
 namespace ckpt {
 
+namespace internal {
+// The header of an owned tensor buffer: one malloc holds this header and, 64-byte aligned
+// right after it, the elements.
+struct TensorBuffer {
+  std::atomic<int64_t> refs{1};
+  int64_t num_strings = -1;  // >= 0 for a DT_STRING buffer: the std::strings to destroy
+  void* base = nullptr;      // what malloc returned
+  size_t capacity = 0;       // bytes available for elements
+};
+void FreeTensorBuffer(TensorBuffer* b);
+}  // namespace internal
+
 class Tensor {
  public:
-  // An empty float tensor of shape [0]... no: an invalid tensor (dtype kInvalid).
+  // An invalid tensor (dtype kInvalid).
   Tensor() = default;
+  Tensor(const Tensor& o) : dtype_(o.dtype_), shape_(o.shape_), buf_(o.buf_), data_(o.data_) {
+    if (buf_ != nullptr) buf_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  Tensor(Tensor&& o) noexcept
+      : dtype_(o.dtype_), shape_(std::move(o.shape_)), buf_(o.buf_), data_(o.data_) {
+    o.dtype_ = DataType::kInvalid;
+    o.buf_ = nullptr;
+    o.data_ = nullptr;
+  }
+  Tensor& operator=(const Tensor& o) {
+    if (this != &o) {
+      if (o.buf_ != nullptr) o.buf_->refs.fetch_add(1, std::memory_order_relaxed);
+      Unref();
+      dtype_ = o.dtype_;
+      shape_ = o.shape_;
+      buf_ = o.buf_;
+      data_ = o.data_;
+    }
+    return *this;
+  }
+  Tensor& operator=(Tensor&& o) noexcept {
+    if (this != &o) {
+      Unref();
+      dtype_ = o.dtype_;
+      shape_ = std::move(o.shape_);
+      buf_ = o.buf_;
+      data_ = o.data_;
+      o.dtype_ = DataType::kInvalid;
+      o.buf_ = nullptr;
+      o.data_ = nullptr;
+    }
+    return *this;
+  }
+  ~Tensor() { Unref(); }
 
   // Allocates zero-initialised owned storage (empty strings for DT_STRING).
   // REQUIRES: dtype is POD or kString.
@@ -44,6 +91,25 @@ class Tensor {
   // empty). For callers that overwrite every element right away, e.g. a checkpoint reader:
   // it saves a full pass over the memory.
   static StatusOr<Tensor> AllocateUninitialized(DataType dtype, const TensorShape& shape);
+
+  // Like Allocate (zero_fill) or AllocateUninitialized, but takes the buffer of `*spare` when
+  // `spare` is a POD tensor that owns its buffer alone and the buffer has room: then *spare
+  // is left invalid and no memory is allocated. A session uses it to recycle a step's
+  // intermediate buffers on the next step.
+  static StatusOr<Tensor> AllocateReusing(Tensor* spare, DataType dtype,
+                                          const TensorShape& shape, bool zero_fill);
+
+  // True when this tensor owns its buffer and no other Tensor shares it.
+  bool RefCountIsOne() const {
+    return buf_ != nullptr && buf_->refs.load(std::memory_order_acquire) == 1;
+  }
+
+  // Makes this tensor invalid, releasing its buffer.
+  void Reset() {
+    Unref();
+    dtype_ = DataType::kInvalid;
+    data_ = nullptr;
+  }
 
   // Wraps a caller-owned buffer. `data` must hold exactly shape.num_elements() *
   // DataTypeSize(dtype) bytes and outlive the returned tensor and all its copies.
@@ -73,7 +139,7 @@ class Tensor {
   DataType dtype() const { return dtype_; }
   const TensorShape& shape() const { return shape_; }
   int64_t num_elements() const { return shape_.num_elements(); }
-  bool is_borrowed() const { return data_ != nullptr && holder_ == nullptr; }
+  bool is_borrowed() const { return data_ != nullptr && buf_ == nullptr; }
 
   // Bytes of the flat element array (POD dtypes); 0 for strings.
   size_t TotalBytes() const;
@@ -125,9 +191,16 @@ class Tensor {
  private:
   static StatusOr<Tensor> AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill);
 
+  void Unref() {
+    if (buf_ != nullptr && buf_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      internal::FreeTensorBuffer(buf_);
+    }
+    buf_ = nullptr;
+  }
+
   DataType dtype_ = DataType::kInvalid;
   TensorShape shape_;
-  std::shared_ptr<void> holder_;  // owns storage; null when borrowed or invalid
+  internal::TensorBuffer* buf_ = nullptr;  // owns storage; null when borrowed or invalid
   void* data_ = nullptr;
 };
 

@@ -22,10 +22,13 @@ class TensorShape {
  public:
   TensorShape() = default;  // scalar
   TensorShape(std::initializer_list<int64_t> dims) { Assign(dims.begin(), dims.size()); }
-  TensorShape(const TensorShape& other) { Assign(other.data(), other.rank_); }
+  TensorShape(const TensorShape& other) { CopyFrom(other); }
   TensorShape(TensorShape&& other) noexcept { MoveFrom(other); }
   TensorShape& operator=(const TensorShape& other) {
-    if (this != &other) Assign(other.data(), other.rank_);
+    if (this != &other) {
+      Release();
+      CopyFrom(other);
+    }
     return *this;
   }
   TensorShape& operator=(TensorShape&& other) noexcept {
@@ -71,7 +74,28 @@ class TensorShape {
   const int64_t* data() const { return rank_ <= kInline ? inline_ : heap_; }
   int64_t* data() { return rank_ <= kInline ? inline_ : heap_; }
   void Assign(const int64_t* dims, size_t rank);
-  void MoveFrom(TensorShape& other) noexcept;
+  // REQUIRES: this shape holds no heap storage.
+  void CopyFrom(const TensorShape& other) {
+    if (other.rank_ <= kInline) {
+      for (size_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];
+      rank_ = other.rank_;
+      num_elements_ = other.num_elements_;
+    } else {
+      Assign(other.heap_, other.rank_);
+    }
+  }
+  // REQUIRES: this shape holds no heap storage.
+  void MoveFrom(TensorShape& other) noexcept {
+    rank_ = other.rank_;
+    num_elements_ = other.num_elements_;
+    if (rank_ > kInline) {
+      heap_ = other.heap_;
+    } else {
+      for (size_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];
+    }
+    other.rank_ = 0;
+    other.num_elements_ = 1;
+  }
   void Release() {
     if (rank_ > kInline) delete[] heap_;
     rank_ = 0;
@@ -81,7 +105,7 @@ class TensorShape {
   size_t rank_ = 0;
   int64_t num_elements_ = 1;
   union {
-    int64_t inline_[kInline];
+    int64_t inline_[kInline] = {};
     int64_t* heap_;
   };
 };

@@ -25,7 +25,7 @@ Status SameShapeBinary(OpKernelContext* ctx, const char* what, F f) {
   }
   auto run = [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, a.dtype(), a.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), a.shape()));
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* po = out->data<T>();
@@ -200,7 +200,7 @@ Status Pad(OpKernelContext* ctx) {
   }
   return FloatOrDouble(ctx, in.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), out_shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
     std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
     if (in.num_elements() > 0) {
       Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step, Strides(out_shape));
@@ -236,7 +236,7 @@ Status UnsortedSegmentSum(OpKernelContext* ctx) {
   }
   return FloatOrDouble(ctx, data.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, data.dtype(), out_shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, data.dtype(), out_shape));
     T* po = out->data<T>();
     std::fill(po, po + out->num_elements(), T(0));
     const T* pd = data.data<T>();
@@ -336,7 +336,7 @@ class StridedSliceGradKernel : public OpKernel {
     for (int d = 0; d < rank; ++d) src_shape.AddDim(count[d]);
     return FloatOrDouble(ctx, dy.dtype(), [&](auto zero) -> Status {
       using T = decltype(zero);
-      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, dy.dtype(), *out_shape));
+      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, dy.dtype(), *out_shape));
       std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
       if (total > 0) {
         Scatter<T>(dy.data<T>(), src_shape, out->data<T>(), start, step, Strides(*out_shape));

@@ -216,13 +216,29 @@ Status OpKernelConstruction::GetAttr(std::string_view attr, std::vector<std::str
   return Status::OK();
 }
 
+namespace {
+StatusOr<Tensor*> SetOutput(OpKernelContext* ctx, TensorValue* slot, int i,
+                            StatusOr<Tensor> t) {
+  if (!t.ok()) {
+    return t.status().WithContext("node '" + ctx->name() + "' output " + std::to_string(i));
+  }
+  slot->tensor = std::move(t).value();
+  return &slot->tensor;
+}
+}  // namespace
+
 StatusOr<Tensor*> OpKernelContext::allocate_output(int i, DataType dtype,
                                                    const TensorShape& shape) {
-  auto t = Tensor::Allocate(dtype, shape);
-  if (!t.ok()) return t.status().WithContext("node '" + name() + "' output " +
-                                             std::to_string(i));
-  outputs_[i].tensor = std::move(t).value();
-  return &outputs_[i].tensor;
+  return SetOutput(this, &outputs_[i], i,
+                   Tensor::AllocateReusing(spares_ ? &spares_[i] : nullptr, dtype, shape,
+                                           /*zero_fill=*/true));
+}
+
+StatusOr<Tensor*> OpKernelContext::allocate_output_uninitialized(int i, DataType dtype,
+                                                                 const TensorShape& shape) {
+  return SetOutput(this, &outputs_[i], i,
+                   Tensor::AllocateReusing(spares_ ? &spares_[i] : nullptr, dtype, shape,
+                                           /*zero_fill=*/false));
 }
 
 }  // namespace ckpt

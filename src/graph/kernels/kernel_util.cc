@@ -10,8 +10,9 @@ std::string DtypeError(const OpKernelContext* ctx, DataType dt) {
 }
 
 StatusOr<TensorShape> BroadcastShapes(const TensorShape& a, const TensorShape& b) {
+  if (a == b) return a;
   const int r = std::max(a.rank(), b.rank());
-  std::vector<int64_t> dims(r);
+  int64_t dims[kMaxTensorRank];
   for (int i = 0; i < r; ++i) {
     int64_t da = i < r - a.rank() ? 1 : a.dim(i - (r - a.rank()));
     int64_t db = i < r - b.rank() ? 1 : b.dim(i - (r - b.rank()));
@@ -24,7 +25,7 @@ StatusOr<TensorShape> BroadcastShapes(const TensorShape& a, const TensorShape& b
                                   b.DebugString());
     }
   }
-  return TensorShape::FromDims(dims);
+  return TensorShape::FromDims(std::span<const int64_t>(dims, r));
 }
 
 std::vector<int64_t> BroadcastStrides(const TensorShape& in, const TensorShape& out) {

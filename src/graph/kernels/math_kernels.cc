@@ -95,7 +95,7 @@ Status BinaryT(OpKernelContext* ctx, const Tensor& a, const Tensor& b, const Ten
       if (v == 0) return InvalidArgumentError("integer division by zero");
     }
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, a.dtype(), shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), shape));
   BroadcastBinary<T, T, T>(a, b, out, [](T x, T y) { return ApplyBin<op, T>(x, y); });
   return Status::OK();
 }
@@ -127,7 +127,7 @@ enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
 
 template <Cmp op, typename T>
 Status CompareT(OpKernelContext* ctx, const Tensor& a, const Tensor& b, const TensorShape& shape) {
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, DataType::kBool, shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
   BroadcastBinary<T, T, bool>(a, b, out, [](T x, T y) {
     if constexpr (op == Cmp::kEq) return x == y;
     if constexpr (op == Cmp::kNe) return x != y;
@@ -185,7 +185,7 @@ Status LogicalBinary(OpKernelContext* ctx) {
   const Tensor& a = ctx->input(0);
   const Tensor& b = ctx->input(1);
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, BroadcastShapes(a.shape(), b.shape()));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, DataType::kBool, shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
   BroadcastBinary<bool, bool, bool>(a, b, out, [](bool x, bool y) { return kAnd ? (x && y) : (x || y); });
   return Status::OK();
 }
@@ -232,7 +232,7 @@ inline T ApplyUn(T x) {
 
 template <Un op, typename T>
 Status UnaryT(OpKernelContext* ctx, const Tensor& in) {
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), in.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
   const T* s = in.data<T>();
   T* d = out->data<T>();
   const int64_t n = in.num_elements();
@@ -265,7 +265,7 @@ Status UnaryFn(OpKernelContext* ctx) {
 
 Status LogicalNotFn(OpKernelContext* ctx) {
   const Tensor& in = ctx->input(0);
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, DataType::kBool, in.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, DataType::kBool, in.shape()));
   for (int64_t i = 0; i < in.num_elements(); ++i) out->data<bool>()[i] = !in.data<bool>()[i];
   return Status::OK();
 }
@@ -282,7 +282,7 @@ Status AddNT(OpKernelContext* ctx) {
                                   " is " + ctx->input(i).shape().DebugString());
     }
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, first.dtype(), first.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, first.dtype(), first.shape()));
   T* d = out->data<T>();
   const int64_t n = first.num_elements();
   std::copy_n(first.data<T>(), n, d);
@@ -322,7 +322,7 @@ class MatMulKernel : public OpKernel {
       return InvalidArgumentError("matrix size-incompatible: In[0]: " + a.shape().DebugString() +
                                   ", In[1]: " + b.shape().DebugString());
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, a.dtype(), TensorShape{m, n}));
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), TensorShape{m, n}));
     if (m == 0 || n == 0) return Status::OK();
     // Unaligned maps: inputs may be borrowed buffers (mmap views, caller memory) that are not
     // 64-byte aligned; the contraction packs its operands anyway.
@@ -429,7 +429,7 @@ Status ReduceT(OpKernelContext* ctx, const Tensor& in, const std::vector<bool>& 
     }
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape out_shape, TensorShape::FromDims(out_dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), out_shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
   T* po = out->data<T>();
   const int64_t n_out = out->num_elements();
   for (int64_t i = 0; i < n_out; ++i) po[i] = RedInit<op, T>();

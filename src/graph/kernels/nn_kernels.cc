@@ -46,7 +46,7 @@ class BiasAddKernel : public OpKernel {
     for (int d = cdim + 1; d < v.shape().rank(); ++d) inner *= v.shape().dim(d);
     auto run = [&](auto zero) -> Status {
       using T = decltype(zero);
-      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, v.dtype(), v.shape()));
+      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, v.dtype(), v.shape()));
       const T* pv = v.data<T>();
       const T* pb = b.data<T>();
       T* po = out->data<T>();
@@ -80,7 +80,13 @@ Status ActFn(OpKernelContext* ctx) {
   const Tensor& in = ctx->input(0);
   auto run = [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), in.shape()));
+    // Elu and Softplus write nothing for integer types; their outputs stay zero.
+    constexpr bool kWritesAll =
+        op == Act::kRelu || op == Act::kRelu6 || std::is_floating_point_v<T>;
+    CKPT_ASSIGN_OR_RETURN(Tensor* out,
+                          kWritesAll
+                              ? ctx->allocate_output_uninitialized(0, in.dtype(), in.shape())
+                              : ctx->allocate_output(0, in.dtype(), in.shape()));
     const T* s = in.data<T>();
     T* d = out->data<T>();
     const int64_t n = in.num_elements();
@@ -124,7 +130,7 @@ Status SoftmaxFn(OpKernelContext* ctx) {
   }
   return FloatDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), in.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
     const int64_t c = in.shape().dim(in.shape().rank() - 1);
     const int64_t n = in.num_elements();
     const T* s = in.data<T>();
@@ -172,8 +178,8 @@ Status SoftmaxXentFn(OpKernelContext* ctx) {
   return FloatDispatch(ctx, logits.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
     const int64_t b = logits.shape().dim(0), c = logits.shape().dim(1);
-    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output(0, logits.dtype(), TensorShape{b}));
-    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output(1, logits.dtype(), logits.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output_uninitialized(0, logits.dtype(), TensorShape{b}));
+    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output_uninitialized(1, logits.dtype(), logits.shape()));
     const T* pl = logits.data<T>();
     const T* py = labels.data<T>();
     const int64_t ly_row = labels.shape().dim(0) == 1 ? 0 : c;
@@ -220,8 +226,8 @@ Status SparseSoftmaxXentFn(OpKernelContext* ctx) {
                                     std::to_string(c) + ")");
       }
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output(0, logits.dtype(), TensorShape{b}));
-    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output(1, logits.dtype(), logits.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output_uninitialized(0, logits.dtype(), TensorShape{b}));
+    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output_uninitialized(1, logits.dtype(), logits.shape()));
     const T* pl = logits.data<T>();
     T* pb = back->data<T>();
     for (int64_t i = 0; i < b; ++i) {
