@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 
 PKGS=(build-essential cmake ninja-build ccache pkg-config
       libleveldb-dev libsnappy-dev libprotobuf-dev protobuf-compiler
-      libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      libeigen3-dev libdnnl-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
 # A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.
 command -v python3 >/dev/null || PKGS+=(python3 python3-pip)

@@ -1,5 +1,6 @@
 // Math ops: element-wise unary and binary arithmetic with numpy broadcasting, comparisons,
-// logic, AddN, MatMul (Eigen tensor contraction on the session's thread pool) and reductions.
+// logic, AddN, MatMul (oneDNN's sgemm for float when built with it, else Eigen's tensor
+// contraction on the session's thread pool) and reductions.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,10 @@
 #include "graph/kernel.h"
 #include "graph/kernels/eigen.h"
 #include "graph/kernels/kernel_util.h"
+
+#if CKPT_HAVE_ONEDNN
+#include <dnnl.h>
+#endif
 
 namespace ckpt {
 
@@ -335,6 +340,21 @@ class MatMulKernel : public OpKernel {
       eo.setZero();
       return Status::OK();
     }
+#if CKPT_HAVE_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+      // Row-major sgemm; the leading dimension of each operand is its stored row length.
+      const dnnl_status_t st =
+          dnnl_sgemm(ta_ ? 'T' : 'N', tb_ ? 'T' : 'N', m, n, k, 1.0f, a.data<float>(),
+                     a.shape().dim(1), b.data<float>(), b.shape().dim(1), 0.0f,
+                     out->data<float>(), n);
+      if (st != dnnl_success) {
+        return InternalError("oneDNN sgemm failed with status " + std::to_string(st) +
+                             " for In[0]: " + a.shape().DebugString() + ", In[1]: " +
+                             b.shape().DebugString());
+      }
+      return Status::OK();
+    }
+#endif
     Eigen::array<Eigen::IndexPair<Eigen::Index>, 1> dims{
         Eigen::IndexPair<Eigen::Index>(ta_ ? 0 : 1, tb_ ? 1 : 0)};
     const auto* dev = ctx->eigen_device();
