@@ -5,11 +5,15 @@
 //       max_to_keep 5) every 200 steps: 7 saves;
 //   seed_step_us: mean time of one training step (Session::Run of the train op) in that loop;
 //   seed_save_ms: mean time of one Saver::Save (files fsync'ed, state file written atomically);
-//   seed_loop_seconds_no_fsync / seed_save_ms_no_fsync: the same with an Env whose syncs are
-//       no-ops, the durability of TF's Saver (which issues no fsync when saving);
+//   seed_loop_seconds_no_fsync / seed_save_ms_no_fsync / seed_step_us_no_fsync: the same with
+//       SaveCallOptions::sync off, the durability of TF's Saver (which issues no fsync when
+//       saving: checked with strace on tf.compat.v1.train.Saver.save);
+//   fsync_ms: median latency of one fsync of a fresh 4 KiB file in WORKDIR (the disk's floor
+//       under a durable save);
 //   classifier_steps_per_second_batch64: 784-256-256-10 ReLU MLP, sparse softmax cross
 //       entropy, Adam(1e-3), batch 64, after 20 warm-up steps.
 //   Usage: train_bench [WORKDIR] [CLASSIFIER_STEPS]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,37 +40,32 @@ void Check(const Status& s, const char* what) {
   }
 }
 
-// An Env whose file and directory syncs are no-ops: the durability TF's Saver gives (it issues
-// no fsync/fdatasync when saving; checked with strace on tf.compat.v1.train.Saver.save).
-class NoSyncEnv : public EnvWrapper {
- public:
-  NoSyncEnv() : EnvWrapper(Env::Default()) {}
-  StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
-    CKPT_ASSIGN_OR_RETURN(auto f, EnvWrapper::NewWritableFile(path));
-    return std::unique_ptr<WritableFile>(new NoSyncFile(std::move(f)));
+// The disk's fsync latency: median of 50 rounds of (4 KiB write + fsync) on a fresh file in
+// `dir`, each then removed: the hardware floor under a durable save's handful of fsyncs.
+double FsyncMillis(const std::string& dir) {
+  Env* env = Env::Default();
+  std::vector<double> ms;
+  const std::string data(4096, 'x');
+  for (int i = 0; i < 50; ++i) {
+    const std::string f = dir + "/fsync_probe" + std::to_string(i);
+    auto file = env->NewWritableFile(f);
+    Check(file.status(), "fsync probe");
+    Check((*file)->Append(data), "fsync probe");
+    const auto t0 = Clock::now();
+    Check((*file)->Sync(), "fsync probe");
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    Check((*file)->Close(), "fsync probe");
+    env->DeleteFile(f).IgnoreError();
   }
-  Status SyncDir(const std::string&) override { return Status::OK(); }
-
- private:
-  class NoSyncFile : public WritableFile {
-   public:
-    explicit NoSyncFile(std::unique_ptr<WritableFile> f) : f_(std::move(f)) {}
-    Status Append(std::string_view d) override { return f_->Append(d); }
-    Status Flush() override { return f_->Flush(); }
-    Status Sync() override { return f_->Flush(); }
-    Status Close() override { return f_->Close(); }
-    uint64_t Size() const override { return f_->Size(); }
-
-   private:
-    std::unique_ptr<WritableFile> f_;
-  };
-};
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
 
 struct SeedTimes {
   double total = 0, steps = 0, saves = 0;
 };
 
-SeedTimes SeedLoop(const std::string& dir, Env* env) {
+SeedTimes SeedLoop(const std::string& dir, bool sync) {
   std::mt19937_64 rng(0);
   std::normal_distribution<double> n0(-1, 1), n1(3, 1);
   std::vector<float> xs, ys;
@@ -90,15 +89,13 @@ SeedTimes SeedLoop(const std::string& dir, Env* env) {
   auto train = opt.Minimize(g, loss);
   Check(train.status(), "minimize");
   Operation init = ops::GlobalVariablesInitializer(g);
-  SaverOptions so;
-  so.env = env;
-  auto saver = Saver::Create(g, so);
+  auto saver = Saver::Create(g);
   Check(saver.status(), "saver");
-  SessionOptions sopt;
-  sopt.env = env;
-  auto sess = Session::Create(&g, sopt);
+  auto sess = Session::Create(&g);
   Check(sess.status(), "session");
   Check((*sess)->Run({}, {}, {init.name}).status(), "init");
+  SaveCallOptions save_options;
+  save_options.sync = sync;
 
   Tensor xt(DataType::kFloat, TensorShape{1}), yt(DataType::kFloat, TensorShape{1});
   Session::FeedList feed = {{x.name(), xt}, {y.name(), yt}};
@@ -116,7 +113,7 @@ SeedTimes SeedLoop(const std::string& dir, Env* env) {
       Check((*sess)->Run({}, {a.value().name()}).status(), "fetch A");
       Check((*sess)->Run(feed, {loss.name()}).status(), "fetch loss");
       const auto v0 = Clock::now();
-      Check((*saver)->Save(**sess, dir + "/checkpoint_model", i).status(), "save");
+      Check((*saver)->Save(**sess, dir + "/checkpoint_model", i, save_options).status(), "save");
       save_total += std::chrono::duration<double>(Clock::now() - v0).count();
     }
   }
@@ -182,26 +179,27 @@ int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "/tmp/ckpt_train_bench";
   const int steps = argc > 2 ? std::atoi(argv[2]) : 200;
   Check(ckpt::Env::Default()->RecursivelyCreateDir(dir), "mkdir");
-  NoSyncEnv no_sync;
   // Best of 5 runs of the seed loop per durability mode (shared machine), fresh directories.
-  auto best_of = [&](Env* env, const char* tag) {
+  auto best_of = [&](bool sync, const char* tag) {
     SeedTimes best;
     best.total = 1e9;
     for (int r = 0; r < 5; ++r) {
       const std::string d = dir + "/" + tag + std::to_string(r);
       Check(ckpt::Env::Default()->RecursivelyCreateDir(d), "mkdir");
-      SeedTimes t = SeedLoop(d, env);
+      SeedTimes t = SeedLoop(d, sync);
       if (t.total < best.total) best = t;
     }
     return best;
   };
-  const SeedTimes durable = best_of(ckpt::Env::Default(), "durable");
-  const SeedTimes tf_like = best_of(&no_sync, "nosync");
+  const SeedTimes durable = best_of(true, "durable");
+  const SeedTimes tf_like = best_of(false, "nosync");
+  const double fsync_ms = FsyncMillis(dir);
   const double cls = steps > 0 ? Classifier(steps) : 0.0;
   std::printf("{\"seed_loop_seconds\": %.6f, \"seed_step_us\": %.3f, \"seed_save_ms\": %.3f, "
               "\"seed_loop_seconds_no_fsync\": %.6f, \"seed_save_ms_no_fsync\": %.3f, "
+              "\"seed_step_us_no_fsync\": %.3f, \"fsync_ms\": %.3f, "
               "\"classifier_steps_per_second_batch64\": %.2f}\n",
               durable.total, durable.steps / 1400 * 1e6, durable.saves / 7 * 1e3, tf_like.total,
-              tf_like.saves / 7 * 1e3, cls);
+              tf_like.saves / 7 * 1e3, tf_like.steps / 1400 * 1e6, fsync_ms, cls);
   return 0;
 }

@@ -283,11 +283,12 @@ StatusOr<std::unique_ptr<CheckpointPin>> CheckpointPin::Acquire(Env* env,
   return NotFoundError("checkpoint " + prefix + " no longer exists (or is being deleted)");
 }
 
-bool IsCheckpointPinned(Env* env, const std::string& prefix) {
+bool internal::IsCheckpointPinnedIn(Env* env, const std::string& prefix,
+                                    const std::vector<std::string>& children) {
   std::string dir = path::Dirname(prefix);
   std::string marker = path::Basename(prefix) + std::string(internal::kPinMarker);
   bool pinned = false;
-  for (const auto& c : internal::ListDir(env, dir)) {
+  for (const auto& c : children) {
     if (c.compare(0, marker.size(), marker) != 0) continue;
     std::string p = path::Join(dir, c);
     auto lock = env->LockFile(p);
@@ -299,6 +300,11 @@ bool IsCheckpointPinned(Env* env, const std::string& prefix) {
     pinned = true;
   }
   return pinned;
+}
+
+bool IsCheckpointPinned(Env* env, const std::string& prefix) {
+  std::string dir = path::Dirname(prefix);
+  return internal::IsCheckpointPinnedIn(env, prefix, internal::ListDir(env, dir));
 }
 
 // ---- iterator ----------------------------------------------------------------------------

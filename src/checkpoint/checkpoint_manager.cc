@@ -311,7 +311,8 @@ Status CheckpointManager::WriteStateLocked() {
     st.all_model_checkpoint_timestamps.push_back(e.timestamp);
   }
   st.last_preserved_timestamp = last_preserved_timestamp_;
-  return WriteCheckpointState(env_, dir_, st, options_.relative_paths, options_.state_filename);
+  return WriteCheckpointState(env_, dir_, st, options_.relative_paths, options_.state_filename,
+                              options_.writer_options.sync);
 }
 
 std::vector<ManagedCheckpoint> CheckpointManager::SelectForRemovalLocked(
@@ -363,7 +364,16 @@ std::vector<ManagedCheckpoint> CheckpointManager::SelectForRemovalLocked(
   return remove;
 }
 
-Status CheckpointManager::WritePendingLocked(const std::vector<std::string>& prefixes) {
+Env::SyncMode CheckpointManager::FileSync() const {
+  return options_.writer_options.sync ? Env::SyncMode::kFile : Env::SyncMode::kNone;
+}
+
+Env::SyncMode CheckpointManager::FileDirSync() const {
+  return options_.writer_options.sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone;
+}
+
+Status CheckpointManager::WritePendingLocked(const std::vector<std::string>& prefixes,
+                                             Env::SyncMode sync) {
   if (!lock_) return Status::OK();
   std::string file = path::Join(dir_, options_.state_filename + ".pending");
   if (prefixes.empty()) {
@@ -372,7 +382,8 @@ Status CheckpointManager::WritePendingLocked(const std::vector<std::string>& pre
   }
   std::string text;
   for (const auto& p : prefixes) text += path::Basename(p) + "\n";
-  return env_->AtomicWriteStringToFile(file, text).WithContext("writing deletion log " + file);
+  return env_->AtomicWriteStringToFile(file, text, sync)
+      .WithContext("writing deletion log " + file);
 }
 
 Status CheckpointManager::RetryPendingDeletions() {
@@ -397,7 +408,7 @@ Status CheckpointManager::RetryPendingDeletions() {
     if (std::find(pending_delete_.begin(), pending_delete_.end(), p) == pending_delete_.end())
       pending_delete_.push_back(std::move(p));
   // Remember what is still to be deleted across restarts.
-  first.Update(WritePendingLocked(pending_delete_));
+  first.Update(WritePendingLocked(pending_delete_, FileDirSync()));
   return first;
 }
 
@@ -440,10 +451,11 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
     for (const auto& f : written) env_->DeleteFile(f).IgnoreError();
   };
 
-  // 1. Companion files and metrics, each atomically.
+  // 1. Companion files and metrics, each atomically. Their renames become durable with the
+  // bundle's directory sync (same directory, later).
   for (const auto& [suffix, bytes] : options.companion_files) {
     std::string f = prefix + "." + suffix;
-    Status s = env_->AtomicWriteStringToFile(f, bytes);
+    Status s = env_->AtomicWriteStringToFile(f, bytes, FileSync());
     if (!s.ok()) {
       cleanup();
       return s.WithContext("writing " + f);
@@ -458,7 +470,8 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
       mf.best_metric = options_.best_metric;
       mf.best_max = options_.best_mode == MetricMode::kMax;
     }
-    Status s = env_->AtomicWriteStringToFile(metrics_file, internal::SerializeMetrics(mf));
+    Status s = env_->AtomicWriteStringToFile(metrics_file, internal::SerializeMetrics(mf),
+                                             FileSync());
     if (!s.ok()) {
       cleanup();
       return s.WithContext("writing " + metrics_file);
@@ -493,9 +506,7 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
       return s.WithContext("saving checkpoint " + prefix);
     }
     written.push_back(prefix + ".index");
-    for (const auto& d : internal::DataFilesOf(internal::ListDir(env_, dir_),
-                                               path::Basename(prefix)))
-      written.push_back(path::Join(dir_, d));
+    written.push_back(BundleDataFilename(prefix, 0, 1));  // the writer's single shard
   }
 
   // 3. Commit: the state file.
@@ -521,7 +532,8 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
     if (!to_delete.empty()) {
       std::vector<std::string> intents = pending_delete_;
       for (const auto& e : to_delete) intents.push_back(e.prefix);
-      s = WritePendingLocked(intents);
+      // Synced with the state file's directory sync below; its rename comes first.
+      s = WritePendingLocked(intents, FileSync());
       if (!s.ok()) {
         managed_ = std::move(old_managed);
         last_preserved_timestamp_ = old_preserved;

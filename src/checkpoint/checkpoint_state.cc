@@ -405,7 +405,7 @@ std::string MakeRelative(const std::string& dir, const std::string& p) {
 }  // namespace
 
 Status WriteCheckpointState(Env* env, const std::string& dir, const CheckpointState& state,
-                            bool relative_paths, std::string_view filename) {
+                            bool relative_paths, std::string_view filename, bool sync) {
   if (filename.empty() || filename.find('/') != std::string_view::npos)
     return InvalidArgumentError("checkpoint state filename '" + std::string(filename) +
                                 "' must not be empty or contain path components");
@@ -436,7 +436,9 @@ Status WriteCheckpointState(Env* env, const std::string& dir, const CheckpointSt
                                 "' conflicts with path used for checkpoint state");
   out.model_checkpoint_path = convert(out.model_checkpoint_path);
   for (auto& p : out.all_model_checkpoint_paths) p = convert(p);
-  Status s = env->AtomicWriteStringToFile(file, SerializeCheckpointState(out));
+  Status s = env->AtomicWriteStringToFile(
+      file, SerializeCheckpointState(out),
+      sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone);
   return s.WithContext("writing checkpoint state " + file);
 }
 

@@ -202,7 +202,11 @@ StatusOr<DeleteResult> DeleteCheckpoint(Env* env, const std::string& prefix) {
   CKPT_RETURN_IF_ERROR(
       env->WriteStringToFile(marker, "").WithContext("marking checkpoint " + prefix +
                                                      " for deletion"));
-  if (IsCheckpointPinned(env, prefix)) {
+  // One listing, taken after the marker is down, serves the pin check and the deletions: a
+  // reader pinning later sees the marker and backs off; the checkpoint's own files all exist.
+  std::string dir = path::Dirname(prefix);
+  const std::vector<std::string> children = ListDir(env, dir);
+  if (IsCheckpointPinnedIn(env, prefix, children)) {
     CKPT_RETURN_IF_ERROR(env->DeleteFile(marker).WithContext(
         "unmarking pinned checkpoint " + prefix));
     return DeleteResult::kPinned;
@@ -210,8 +214,7 @@ StatusOr<DeleteResult> DeleteCheckpoint(Env* env, const std::string& prefix) {
   // Index first: a half-deleted checkpoint is never visible as a checkpoint.
   if (env->FileExists(index))
     CKPT_RETURN_IF_ERROR(env->DeleteFile(index).WithContext("deleting " + index));
-  std::string dir = path::Dirname(prefix);
-  CKPT_RETURN_IF_ERROR(DeleteCheckpointRemains(env, prefix, ListDir(env, dir)));
+  CKPT_RETURN_IF_ERROR(DeleteCheckpointRemains(env, prefix, children));
   CKPT_RETURN_IF_ERROR(env->DeleteFile(marker).WithContext("deleting " + marker));
   return DeleteResult::kDeleted;
 }

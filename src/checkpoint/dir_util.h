@@ -66,6 +66,10 @@ enum class DeleteResult { kDeleted, kPinned };
 // marker last. The index is never hidden while the checkpoint may be in use.
 StatusOr<DeleteResult> DeleteCheckpoint(Env* env, const std::string& prefix);
 
+// IsCheckpointPinned over a listing of the checkpoint's directory already taken.
+bool IsCheckpointPinnedIn(Env* env, const std::string& prefix,
+                          const std::vector<std::string>& children);
+
 // Removes `PREFIX.*` companions and data files of a prefix whose index is gone.
 Status DeleteCheckpointRemains(Env* env, const std::string& prefix,
                                const std::vector<std::string>& children);

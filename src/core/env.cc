@@ -32,15 +32,17 @@ Status Env::WriteStringToFile(const std::string& p, std::string_view data, bool 
   return file->Close();
 }
 
-Status Env::AtomicWriteStringToFile(const std::string& p, std::string_view data) {
+Status Env::AtomicWriteStringToFile(const std::string& p, std::string_view data,
+                                    SyncMode sync) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string tmp = p + ".tmp" + std::to_string(rng());
-  Status s = WriteStringToFile(tmp, data, /*sync=*/true);
+  Status s = WriteStringToFile(tmp, data, /*sync=*/sync != SyncMode::kNone);
   if (s.ok()) s = RenameFile(tmp, p);
   if (!s.ok()) {
     if (FileExists(tmp)) DeleteFile(tmp).IgnoreError();
     return s;
   }
+  if (sync != SyncMode::kFileAndDir) return Status::OK();
   std::string dir = path::Dirname(p);
   return SyncDir(dir.empty() ? "." : dir);
 }

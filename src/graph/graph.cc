@@ -107,6 +107,13 @@ Graph Graph::Clone() const {
 
 const tensorflow::GraphDef& GetGraphDef(const Graph& graph) { return graph.rep()->def; }
 
+Graph::Rep* Graph::rep() {
+  ++rep_->version;
+  return rep_.get();
+}
+
+uint64_t Graph::version() const { return rep_->version; }
+
 std::string Graph::SerializeGraphDef() const {
   std::string out;
   {
@@ -143,7 +150,10 @@ StatusOr<Graph> Graph::FromGraphDef(std::string_view serialized) {
 
 const Status& Graph::status() const { return rep_->status; }
 
-void Graph::RecordError(const Status& s) { rep_->status.Update(s); }
+void Graph::RecordError(const Status& s) {
+  ++rep_->version;
+  rep_->status.Update(s);
+}
 
 // ---- naming --------------------------------------------------------------------------------
 
@@ -323,6 +333,7 @@ Status ValidateGraph(const Graph& g) {
 Operation Graph::AddNode(std::string_view op, std::string_view name,
                          std::span<const Output> inputs, AttrMap attrs,
                          std::span<const Operation> control_inputs) {
+  ++rep_->version;
   if (!rep_->status.ok()) return Operation();
   std::string node_name(name);
   if (!node_name.empty() && node_name.back() == '/') node_name.pop_back();
@@ -427,6 +438,7 @@ Operation Graph::AddNode(std::string_view op, std::string_view name,
 }
 
 void Graph::AddControlInput(const Operation& node, const Operation& dep) {
+  ++rep_->version;
   if (!rep_->status.ok()) return;
   auto it = rep_->index.find(node.name);
   if (it == rep_->index.end() || !rep_->index.count(dep.name)) {
@@ -443,6 +455,7 @@ void Graph::AddControlInput(const Operation& node, const Operation& dep) {
 }
 
 void Graph::SetDevice(const Operation& node, std::string_view device) {
+  ++rep_->version;
   auto it = rep_->index.find(node.name);
   if (it == rep_->index.end()) {
     RecordError(NotFoundError("set device: unknown node " + Quote(node.name)));
@@ -573,6 +586,7 @@ std::vector<std::string> Graph::Consumers(std::string_view node) const {
 // ---- collections / variables ---------------------------------------------------------------
 
 void Graph::AddToCollection(std::string_view key, std::string value) {
+  ++rep_->version;
   auto it = rep_->collections.find(key);
   if (it == rep_->collections.end()) {
     it = rep_->collections.emplace(std::string(key), std::vector<std::string>{}).first;
@@ -593,11 +607,13 @@ std::vector<std::string> Graph::collection_keys() const {
 }
 
 void Graph::ClearCollection(std::string_view key) {
+  ++rep_->version;
   auto it = rep_->collections.find(key);
   if (it != rep_->collections.end()) rep_->collections.erase(it);
 }
 
 void Graph::RegisterVariable(VariableInfo info) {
+  ++rep_->version;
   std::string key = info.variable_name;
   rep_->variables[key] = std::move(info);
 }

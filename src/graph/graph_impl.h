@@ -39,6 +39,7 @@ struct Graph::Rep {
   std::map<std::string, VariableInfo, std::less<>> variables;
   Status status;                           // sticky first error
   int64_t last_id = 0;                     // tf.Graph._last_id: nodes created so far
+  uint64_t version = 0;                    // Graph::version(): bumped by every modification
 };
 
 // The GraphDef held by `graph` (nodes in insertion order, attrs with defaults).

@@ -163,9 +163,7 @@ StatusOr<std::string> ExportMetaGraph(const Graph& graph, const SaverDef* saver_
                                       const MetaGraphExportOptions& options) {
   if (!graph.status().ok()) return graph.status();
   tensorflow::MetaGraphDef mg;
-  if (!mg.mutable_graph_def()->ParseFromString(graph.SerializeGraphDef())) {
-    return InternalError("graph serialization did not round-trip");
-  }
+  *mg.mutable_graph_def() = GetGraphDef(graph);
   if (options.clear_devices) {
     for (auto& node : *mg.mutable_graph_def()->mutable_node()) node.clear_device();
   }

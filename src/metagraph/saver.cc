@@ -196,8 +196,8 @@ StatusOr<std::unique_ptr<Saver>> Saver::FromSaverDef(const Graph& graph, SaverDe
 }
 
 Status Saver::OpenManager(const std::string& dir, const std::string& name,
-                          const std::string& state) {
-  const std::string key = dir + "\n" + name + "\n" + state;
+                          const std::string& state, bool sync) {
+  const std::string key = dir + "\n" + name + "\n" + state + "\n" + (sync ? "1" : "0");
   if (manager_ != nullptr && manager_key_ == key) return Status::OK();
   manager_.reset();
   CheckpointManagerOptions mo;
@@ -205,6 +205,7 @@ Status Saver::OpenManager(const std::string& dir, const std::string& name,
   mo.max_to_keep = max_to_keep_ > 0 ? std::optional<int>(max_to_keep_) : std::optional<int>(0);
   mo.keep_checkpoint_every_n_hours = keep_hours_ > 0 && keep_hours_ < 1e6 ? keep_hours_ : 0;
   mo.state_filename = state;
+  mo.writer_options.sync = sync;
   // Like TF's Saver, several savers (and processes) may write into one directory.
   mo.lock_directory = false;
   CKPT_ASSIGN_OR_RETURN(manager_, CheckpointManager::Open(env_, dir, mo));
@@ -280,14 +281,19 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
 
   std::string meta;
   if (options.write_meta_graph) {
-    CKPT_ASSIGN_OR_RETURN(meta, ExportMetaGraph(*graph_, &def_));
+    // Exported once per graph version: a training loop saves the same graph each time.
+    if (meta_cache_version_ != graph_->version()) {
+      CKPT_ASSIGN_OR_RETURN(meta_cache_, ExportMetaGraph(*graph_, &def_));
+      meta_cache_version_ = graph_->version();
+    }
+    meta = meta_cache_;
   }
   std::string dir = path::Dirname(prefix);
   if (dir.empty()) dir = ".";
   const std::string base = path::Basename(prefix);
 
   if (global_step.has_value() && options.write_state) {
-    CKPT_RETURN_IF_ERROR(OpenManager(dir, base, options.latest_filename));
+    CKPT_RETURN_IF_ERROR(OpenManager(dir, base, options.latest_filename, options.sync));
     SaveOptions so;
     if (options.write_meta_graph) so.companion_files["meta"] = std::move(meta);
     CKPT_ASSIGN_OR_RETURN(std::string written, manager_->Save(*global_step, tensors, so));
@@ -302,12 +308,16 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
       global_step.has_value() ? prefix + "-" + std::to_string(*global_step) : prefix;
   CKPT_RETURN_IF_ERROR(env_->RecursivelyCreateDir(dir));
   {
-    CKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(env_, path));
+    BundleWriterOptions wo;
+    wo.sync = options.sync;
+    CKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(env_, path, wo));
     for (const auto& [k, t] : tensors) CKPT_RETURN_IF_ERROR(writer->Add(k, t));
     CKPT_RETURN_IF_ERROR(writer->Finish());
   }
   if (options.write_meta_graph) {
-    CKPT_RETURN_IF_ERROR(env_->AtomicWriteStringToFile(path + ".meta", meta));
+    CKPT_RETURN_IF_ERROR(env_->AtomicWriteStringToFile(
+        path + ".meta", meta,
+        options.sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone));
   }
   if (options.write_state) {
     CKPT_ASSIGN_OR_RETURN(auto state, GetCheckpointState(env_, dir, options.latest_filename));
@@ -323,7 +333,8 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
       all.erase(all.begin(), all.end() - max_to_keep_);
     }
     st.model_checkpoint_path = path;
-    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename));
+    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename,
+                                              options.sync));
   }
   last_checkpoints_.erase(std::remove(last_checkpoints_.begin(), last_checkpoints_.end(), path),
                           last_checkpoints_.end());
@@ -364,7 +375,8 @@ StatusOr<std::string> Saver::SaveV1(Session& session, const std::string& prefix,
       all.erase(all.begin(), all.end() - max_to_keep_);
     }
     st.model_checkpoint_path = written;
-    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename));
+    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename,
+                                              options.sync));
   }
   last_checkpoints_.push_back(written);
   return written;

@@ -89,7 +89,12 @@ struct CheckpointManagerOptions {
   std::string state_filename = std::string(kCheckpointStateFilename);
   // Write paths relative to the directory. Default: true.
   bool relative_paths = true;
-  // Bundle writer settings (sync: fsync before rename). Default: {}.
+  // Bundle writer settings. writer_options.sync (default true) also governs the manager's
+  // own files: with it, every file is fsync'ed before its rename and the directory after, so a
+  // committed checkpoint survives a power loss (a save costs about six fsyncs: the bundle's
+  // two, each companion file, the state file, and two directory syncs). Without it, TF's
+  // Saver's durability: renames keep every save atomic against a process crash, but a power
+  // loss may lose the latest checkpoints. Default: {}.
   BundleWriterOptions writer_options;
   // Hold `<dir>/<state_filename>.lock` so a second manager fails. Default: true.
   bool lock_directory = true;
@@ -189,7 +194,11 @@ class CheckpointManager {
   Status RetryPendingDeletions();
   // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
   // REQUIRES: mu_ held (or no concurrent access).
-  Status WritePendingLocked(const std::vector<std::string>& prefixes);
+  // `sync`: as for Env::AtomicWriteStringToFile (kFile when a state file write follows and
+  // syncs the directory for both).
+  Status WritePendingLocked(const std::vector<std::string>& prefixes, Env::SyncMode sync);
+  Env::SyncMode FileSync() const;     // kFile when saves sync, else kNone
+  Env::SyncMode FileDirSync() const;  // kFileAndDir when saves sync, else kNone
 
   Env* env_;
   std::string dir_;

@@ -44,14 +44,16 @@ std::string FormatPythonFloat(double value);
 StatusOr<std::optional<CheckpointState>> GetCheckpointState(
     Env* env, const std::string& dir, std::string_view filename = kCheckpointStateFilename);
 
-// Writes `<dir>/<filename>` atomically (temp + fsync + rename + directory sync). With
+// Writes `<dir>/<filename>` atomically (temp + fsync + rename + directory sync; without
+// `sync`, temp + rename: atomic against a process crash, not a power loss). With
 // `relative_paths`, paths inside `dir` are stored relative to it (others as given). As TF,
 // model_checkpoint_path is appended to all_model_checkpoint_paths when it is not its last
 // element. InvalidArgument for a filename with '/', a model path equal to the state file, or
 // timestamps that do not match the paths; the Env's error (with the file name) otherwise.
 Status WriteCheckpointState(Env* env, const std::string& dir, const CheckpointState& state,
                             bool relative_paths = true,
-                            std::string_view filename = kCheckpointStateFilename);
+                            std::string_view filename = kCheckpointStateFilename,
+                            bool sync = true);
 
 // The latest checkpoint prefix of `dir` whose files exist (`PREFIX.index`, or a V1 file),
 // like tf.train.latest_checkpoint. NotFound when there is no state file or its latest

@@ -110,9 +110,14 @@ class Env {
   // Helpers built on the virtual interface.
   StatusOr<std::string> ReadFileToString(const std::string& path);
   Status WriteStringToFile(const std::string& path, std::string_view data, bool sync = false);
-  // Writes `path + ".tmp<random>"`, syncs it, renames it over `path`, syncs the directory.
-  // On failure removes the temporary file; `path` is then untouched.
-  Status AtomicWriteStringToFile(const std::string& path, std::string_view data);
+  // What AtomicWriteStringToFile makes durable: nothing (the rename is still atomic against
+  // a process crash, not a power loss); the file's bytes before the rename; or also the
+  // rename (the directory is synced after it).
+  enum class SyncMode { kNone, kFile, kFileAndDir };
+  // Writes `path + ".tmp<random>"`, syncs it (per `sync`), renames it over `path`, syncs the
+  // directory (kFileAndDir). On failure removes the temporary file; `path` is then untouched.
+  Status AtomicWriteStringToFile(const std::string& path, std::string_view data,
+                                 SyncMode sync = SyncMode::kFileAndDir);
 };
 
 // Forwards every call to a target Env; subclass it to intercept some calls.

@@ -301,8 +301,14 @@ class Graph {
   // Private representation (the tensorflow::GraphDef and side tables); src/graph/graph_impl.h
   // exposes it to the graph and metagraph layers.
   struct Rep;
-  Rep* rep() { return rep_.get(); }
+  // Mutable access counts as a modification (version() changes).
+  Rep* rep();
   const Rep* rep() const { return rep_.get(); }
+
+  // Changes whenever the graph is modified (nodes, attrs, devices, collections, variables),
+  // like tf.Graph.version: a cache of something derived from the graph (an exported meta
+  // graph) is valid while this is unchanged.
+  uint64_t version() const;
 
  private:
   friend class NameScope;

@@ -27,9 +27,10 @@ constexpr size_t kBufferSize = 1 << 20;     // gather small appends up to 1 MiB
 constexpr size_t kChunkSize = 8 << 20;      // large tensors go out in 8 MiB appends
 
 std::string RandomSuffix() {
-  std::random_device rd;
-  uint64_t r = (uint64_t{rd()} << 32) ^ rd();
-  return ".tempstate" + std::to_string(r);
+  // Seeded once per thread: random_device is a system call per use.
+  static thread_local std::mt19937_64 rng{(uint64_t{std::random_device{}()} << 32) ^
+                                          std::random_device{}()};
+  return ".tempstate" + std::to_string(rng());
 }
 
 tensorflow::BundleHeaderProto MakeHeader(int num_shards, bool big_endian) {
