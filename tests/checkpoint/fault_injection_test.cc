@@ -159,5 +159,56 @@ TEST(FaultInjection, FailingStateWriteKeepsPreviousState) {
   EXPECT_EQ(*(*m)->latest_checkpoint(), "/run/model.ckpt-3");
 }
 
+// What a save makes durable, counted: fsyncs of files and of the directory.
+TEST(FaultInjection, SyncsPerSave) {
+  auto mem = NewMemEnv();
+  auto count = [&](bool sync, int* files, int* dirs) {
+    FaultEnv env(mem.get());
+    CheckpointManagerOptions o = ManagerOptions();
+    o.writer_options.sync = sync;
+    const std::string dir = sync ? "/durable" : "/fast";
+    auto m = CheckpointManager::Open(&env, dir, o);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    std::vector<std::pair<int, int>> per_save;
+    for (int64_t step = 1; step <= 3; ++step) {
+      {
+        std::lock_guard<std::mutex> l(env.mu);
+        env.log.clear();
+      }
+      ASSERT_TRUE((*m)->Save(step, Vars(step), Opts(step)).ok());
+      int f = 0, d = 0;
+      for (const auto& entry : env.log) {
+        f += entry.rfind("sync ", 0) == 0;
+        d += entry.rfind("syncdir ", 0) == 0;
+      }
+      per_save.emplace_back(f, d);
+    }
+    // Save 1: data, index, .meta, .metrics and the state file; one directory sync after the
+    // bundle's renames (companions included), one after the state file's. Save 3 also drops
+    // save 1 (max_to_keep 2): its deletion log is synced with the state file.
+    files[0] = per_save[0].first;
+    dirs[0] = per_save[0].second;
+    files[1] = per_save[2].first;
+    dirs[1] = per_save[2].second;
+    m->reset();
+    // Either way the directory reopens with the last two checkpoints, the latest restorable.
+    auto again = CheckpointManager::Open(mem.get(), dir, ManagerOptions());
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    ASSERT_EQ((*again)->checkpoints().size(), 2u);
+    EXPECT_EQ((*again)->checkpoints().back().step, 3);
+    auto reader = BundleReader::Open(mem.get(), (*again)->checkpoints().back().prefix);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_TRUE((*reader)->VerifyAll().ok());
+  };
+  int files[2], dirs[2];
+  count(true, files, dirs);
+  EXPECT_EQ(files[0], 5);
+  EXPECT_EQ(dirs[0], 2);
+  EXPECT_EQ(files[1], 6);
+  EXPECT_EQ(dirs[1], 2);
+  count(false, files, dirs);
+  EXPECT_EQ(files[0] + dirs[0] + files[1] + dirs[1], 0);
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -242,5 +242,85 @@ TEST(PathTest, Helpers) {
   EXPECT_EQ(path::Relative("d/m", "d"), "m");
 }
 
+TEST(TensorShapeTest, InlineAndHeapDims) {
+  for (int rank = 0; rank <= 10; ++rank) {
+    TensorShape s;
+    int64_t n = 1;
+    for (int d = 0; d < rank; ++d) {
+      s.AddDim(d + 2);
+      n *= d + 2;
+    }
+    ASSERT_EQ(s.rank(), rank);
+    EXPECT_EQ(s.num_elements(), n);
+    for (int d = 0; d < rank; ++d) EXPECT_EQ(s.dim(d), d + 2);
+    TensorShape copy = s;  // copies across the inline/heap boundary
+    EXPECT_EQ(copy, s);
+    TensorShape moved = std::move(copy);
+    EXPECT_EQ(moved, s);
+    EXPECT_EQ(copy.rank(), 0);  // NOLINT(bugprone-use-after-move): moved-from is a scalar
+    TensorShape assigned{7};
+    assigned = s;
+    EXPECT_EQ(assigned, s);
+    EXPECT_EQ(assigned.num_elements(), n);
+    assigned = TensorShape{3, 4};
+    EXPECT_EQ(assigned, TensorShape({3, 4}));
+    EXPECT_EQ(assigned.num_elements(), 12);
+    EXPECT_EQ(s.dim_vector().size(), static_cast<size_t>(rank));
+  }
+  TensorShape big = *TensorShape::FromDims(std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  big.set_dim(7, 0);
+  EXPECT_EQ(big.num_elements(), 0);
+  big.RemoveDim(7);
+  EXPECT_EQ(big.rank(), 7);
+  EXPECT_EQ(big.num_elements(), 5040);
+  big.RemoveDim(0);
+  EXPECT_EQ(big, TensorShape({2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(big.DebugString(), "[2,3,4,5,6,7]");
+  big = big;  // NOLINT: self-assignment keeps the dims
+  EXPECT_EQ(big.num_elements(), 5040);
+  EXPECT_FALSE(TensorShape::FromDims(std::vector<int64_t>{-1}).ok());
+  EXPECT_FALSE(TensorShape::FromDims(std::vector<int64_t>{1LL << 40, 1LL << 40}).ok());
+}
+
+TEST(TensorTest, AllocateReusingTakesOnlyUnsharedBuffers) {
+  Tensor spare = *Tensor::Allocate(DataType::kFloat, TensorShape{16});
+  const void* buf = spare.raw_data();
+  EXPECT_TRUE(spare.RefCountIsOne());
+  {
+    Tensor shared = spare;  // a second holder: the buffer must not be taken
+    EXPECT_FALSE(spare.RefCountIsOne());
+    Tensor t = *Tensor::AllocateReusing(&spare, DataType::kFloat, TensorShape{4}, false);
+    EXPECT_NE(t.raw_data(), buf);
+    EXPECT_TRUE(spare.valid());
+  }
+  EXPECT_TRUE(spare.RefCountIsOne());
+  // Unshared and large enough: taken, as another dtype and shape; zero-filled on request.
+  spare.data<float>()[0] = 5;
+  Tensor t = *Tensor::AllocateReusing(&spare, DataType::kInt32, TensorShape{2, 8}, true);
+  EXPECT_EQ(t.raw_data(), buf);
+  EXPECT_FALSE(spare.valid());
+  EXPECT_EQ(t.dtype(), DataType::kInt32);
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(t.data<int32_t>()[i], 0);
+  // Too small: a fresh buffer, the spare stays.
+  Tensor small = *Tensor::Allocate(DataType::kFloat, TensorShape{2});
+  Tensor grown = *Tensor::AllocateReusing(&small, DataType::kFloat, TensorShape{3}, false);
+  EXPECT_TRUE(small.valid());
+  EXPECT_NE(grown.raw_data(), small.raw_data());
+  // Strings are never recycled; borrowed buffers are never owned.
+  Tensor strings = Tensor::FromStrings({"a", "b"}, TensorShape{2});
+  Tensor out = *Tensor::AllocateReusing(&strings, DataType::kInt8, TensorShape{1}, false);
+  EXPECT_TRUE(strings.valid());
+  EXPECT_EQ(strings.strings()[1], "b");
+  float mine[4] = {1, 2, 3, 4};
+  Tensor borrowed = *Tensor::Borrow(DataType::kFloat, TensorShape{4}, mine, sizeof(mine));
+  EXPECT_FALSE(borrowed.RefCountIsOne());
+  Tensor other = *Tensor::AllocateReusing(&borrowed, DataType::kFloat, TensorShape{4}, false);
+  EXPECT_NE(other.raw_data(), static_cast<void*>(mine));
+  // Elements stay 64-byte aligned and Reset releases.
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(other.raw_data()) % 64, 0u);
+  other.Reset();
+  EXPECT_FALSE(other.valid());
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -337,5 +337,31 @@ TEST(GraphDef, HostileConstsFailCleanly) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(GraphVersion, ChangesWithEveryModification) {
+  Graph g;
+  uint64_t last = g.version();
+  auto changed = [&] {
+    const bool c = g.version() != last;
+    last = g.version();
+    return c;
+  };
+  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(), "x");
+  EXPECT_TRUE(changed());
+  Output y = ops::Neg(g, x, "y");
+  EXPECT_TRUE(changed());
+  EXPECT_EQ(g.num_nodes(), 2);
+  EXPECT_FALSE(changed());  // lookups change nothing
+  (void)g.GetNode("y");
+  EXPECT_FALSE(changed());
+  g.AddToCollection("c", "y");
+  EXPECT_TRUE(changed());
+  g.ClearCollection("c");
+  EXPECT_TRUE(changed());
+  g.SetDevice(Operation("y"), "/cpu:0");
+  EXPECT_TRUE(changed());
+  g.AddControlInput(Operation("y"), Operation("x"));
+  EXPECT_TRUE(changed());
+}
+
 }  // namespace
 }  // namespace ckpt

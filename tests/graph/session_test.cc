@@ -234,5 +234,97 @@ TEST(Session, RepeatedRunsReusePlans) {
   }
 }
 
+TEST(Session, FetchedTensorsSurviveLaterRuns) {
+  // A plan recycles an intermediate's buffer on the next run only when nothing else holds it:
+  // a fetched tensor the caller still holds must keep its values.
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1}), "x");
+  Output y = ops::Mul(g, ops::Add(g, x, x), x, "y");
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto first = (*s)->Run({{"x:0", F({1, 2, 3}, {3})}}, {y.name()});
+  ASSERT_TRUE(first.ok());
+  const void* first_buffer = (*first)[0].raw_data();
+  for (float v : {4.0f, 5.0f}) {
+    auto r = (*s)->Run({{"x:0", F({v, v, v}, {3})}}, {y.name()});
+    ASSERT_TRUE(r.ok());
+    EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(2 * v * v, 2 * v * v, 2 * v * v));
+    EXPECT_NE((*r)[0].raw_data(), first_buffer);
+  }
+  EXPECT_THAT(Values<float>((*first)[0]), ElementsAre(2, 8, 18));
+  // Shapes may change between runs of one plan; recycled buffers grow as needed.
+  auto big = (*s)->Run({{"x:0", F(std::vector<float>(1000, 1.0f), {1000})}}, {y.name()});
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)[0].num_elements(), 1000);
+  EXPECT_EQ((*big)[0].data<float>()[999], 2.0f);
+  auto small = (*s)->Run({{"x:0", F({3}, {1})}}, {y.name()});
+  ASSERT_TRUE(small.ok());
+  EXPECT_THAT(Values<float>((*small)[0]), ElementsAre(18));
+}
+
+TEST(Session, ConstantFoldingKeepsControlDependencies) {
+  // A Const is folded into the plan, but the assignment it depends on still runs each time.
+  Graph g;
+  ops::Variable v = ops::MakeVariable(g, Tensor::Scalar<float>(0), {.name = "v"});
+  Output inc = ops::AssignAdd(g, v.variable, 1.0f, false, "inc");
+  Output c;
+  {
+    Graph::ControlDependencies deps(g, {Operation(inc.node)});
+    c = ops::Const(g, 7.0, DataType::kFloat, {}, "seven");
+  }
+  Output doubled = ops::Add(g, c, c, "doubled");  // folded too: pure, over a folded input
+  Operation init = ops::GlobalVariablesInitializer(g);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {init.name}).status());
+  for (int i = 1; i <= 3; ++i) {
+    auto r = (*s)->Run({}, {doubled.name(), c.name()});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)[0].data<float>()[0], 14.0f);
+    EXPECT_EQ((*r)[1].data<float>()[0], 7.0f);
+    EXPECT_EQ((*s)->GetVariable("v")->data<float>()[0], static_cast<float>(i));
+  }
+}
+
+TEST(Session, ConstantFoldingLeavesErrorsToRun) {
+  // A pure node over constants that fails is not folded: each Run reports its error.
+  Graph g;
+  Output bad = ops::Reshape(g, ops::Const(g, 1.0, DataType::kFloat, {6}),
+                            ops::Const(g, 4.0, DataType::kInt32, {1}), "bad_reshape");
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto r = (*s)->Run({}, {bad.name()});
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("bad_reshape"));
+  }
+}
+
+TEST(Session, RandomOpsAreNotFolded) {
+  Graph g;
+  g.set_seed(3);
+  Output r = ops::RandomNormal(g, {4}, 1.0);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto a = (*s)->Run({}, {r.name()});
+  auto b = (*s)->Run({}, {r.name()});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(Values<float>((*a)[0]), Values<float>((*b)[0]));
+}
+
+TEST(Session, FeedingAFoldableTensorOverridesIt) {
+  Graph g;
+  Output c = ops::Const(g, 2.0, DataType::kFloat, {}, "c");
+  Output y = ops::Mul(g, c, c, "y");
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  auto folded = (*s)->Run({}, {y.name()});
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ((*folded)[0].data<float>()[0], 4.0f);
+  auto fed = (*s)->Run({{"c:0", Tensor::Scalar<float>(5)}}, {y.name()});
+  ASSERT_TRUE(fed.ok());
+  EXPECT_EQ((*fed)[0].data<float>()[0], 25.0f);
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -261,5 +261,36 @@ TEST(SaverVarMap, DictFormSavesUnderGivenKeys) {
   EXPECT_FLOAT_EQ((*sess)->GetVariable("Variable")->data<float>()[0], 2.5f);
 }
 
+TEST(SaverMeta, ExportedAgainOnlyWhenTheGraphChanged) {
+  Graph g;
+  auto m = BuildSeedForward(g, /*use_resource=*/false);
+  auto saver = Saver::Create(g);
+  ASSERT_TRUE(saver.ok()) << saver.status().ToString();
+  auto sess = Session::Create(&g);
+  ASSERT_TRUE(sess.ok());
+  ASSERT_TRUE((*sess)->Run({}, {}, {m.init.name}).ok());
+  const std::string prefix = MakeTempDir("meta_cache") + "/model";
+  Env* env = Env::Default();
+  SaveCallOptions fast;
+  fast.sync = false;  // TF's durability: same files, no fsync
+  ASSERT_TRUE((*saver)->Save(**sess, prefix, 1, fast).ok());
+  ASSERT_TRUE((*saver)->Save(**sess, prefix, 2).ok());
+  EXPECT_EQ(*env->ReadFileToString(prefix + "-1.meta"), *env->ReadFileToString(prefix + "-2.meta"));
+  // A collection added between saves shows in the next .meta, not in the earlier ones.
+  g.AddToCollection("extra", m.predict.name());
+  ASSERT_TRUE((*saver)->Save(**sess, prefix, 3).ok());
+  auto before = InspectMetaGraph(*env->ReadFileToString(prefix + "-2.meta"));
+  auto after = InspectMetaGraph(*env->ReadFileToString(prefix + "-3.meta"));
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_EQ(before->collections.count("extra"), 0u);
+  EXPECT_THAT(after->collections["extra"], ElementsAre(m.predict.name()));
+  // Unsynced saves are ordinary checkpoints: listed, restorable.
+  auto state = GetCheckpointState(env, path::Dirname(prefix));
+  ASSERT_TRUE(state.ok() && state->has_value());
+  EXPECT_EQ((*state)->all_model_checkpoint_paths.size(), 3u);
+  Status restored = (*saver)->Restore(**sess, prefix + "-1");
+  EXPECT_TRUE(restored.ok()) << restored.ToString();
+}
+
 }  // namespace
 }  // namespace ckpt
