@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "graph/graph_impl.h"
 #include "graph/kernel.h"
@@ -422,20 +423,45 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
     plan->num_slots += static_cast<int>(nodes[node].output_types.size());
   }
   plan->persistent_end = plan->num_slots;
-  for (int node : order) {
-    if (folded.count(node)) continue;
-    offset[node] = plan->num_slots;
-    plan->num_slots += static_cast<int>(nodes[node].output_types.size());
-  }
+  // Nodes that do nothing at run time are not steps: a NoOp (its control inputs are already
+  // ordered before whatever depends on it), and an Identity of a plain value, whose consumers
+  // read its input's slot instead. (An Identity of a ref edge, like Variable/read, is a step:
+  // it snapshots the variable.)
+  std::unordered_map<int, int> alias;  // elided Identity -> the slot it passes on
+  std::unordered_set<int> elided;
   auto slot_of = [&](std::pair<int, int> edge) -> int {
     auto f = fed.find(edge);
     if (f != fed.end()) return f->second;
+    auto a = alias.find(edge.first);
+    if (a != alias.end()) return a->second;
     return offset.at(edge.first) + edge.second;
   };
+  for (int node : order) {
+    if (folded.count(node)) continue;
+    const NodeState& ns = nodes[node];
+    const std::string& op = ns.def->op();
+    if (op == "NoOp" && ns.output_types.empty()) {
+      elided.insert(node);
+      continue;
+    }
+    if ((op == "Identity" || op == "StopGradient") && ns.inputs.size() == 1 &&
+        ns.output_types.size() == 1 && !IsRefType(ns.output_types[0]) &&
+        BaseType(ns.output_types[0]) != DataType::kResource) {
+      const auto& edge = ns.inputs[0];
+      const int32_t src_type = nodes[edge.first].output_types[edge.second];
+      if (fed.count(edge) || (!IsRefType(src_type) && BaseType(src_type) != DataType::kResource)) {
+        alias[node] = slot_of(edge);
+        elided.insert(node);
+        continue;
+      }
+    }
+    offset[node] = plan->num_slots;
+    plan->num_slots += static_cast<int>(nodes[node].output_types.size());
+  }
   std::vector<std::pair<int, int>> input_slots;  // (step, slot) for each input, in order
   int num_derefs = 0;
   for (int node : order) {
-    if (folded.count(node)) continue;
+    if (folded.count(node) || elided.count(node)) continue;
     NodeState& ns = nodes[node];
     Step step;
     step.node = node;

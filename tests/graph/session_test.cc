@@ -326,5 +326,41 @@ TEST(Session, FeedingAFoldableTensorOverridesIt) {
   EXPECT_EQ((*fed)[0].data<float>()[0], 25.0f);
 }
 
+TEST(Session, ElidedIdentityAndNoOpKeepTheirControlInputs) {
+  // Identity of a plain value and NoOp are not steps of a plan; what they depend on still runs,
+  // in order, before what depends on them.
+  Graph g;
+  ops::Variable v = ops::MakeVariable(g, Tensor::Scalar<float>(0), {.name = "v"});
+  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(), "x");
+  Output inc = ops::AssignAdd(g, v.variable, 1.0f, false, "inc");
+  Output y;
+  Operation group;
+  {
+    Graph::ControlDependencies deps(g, {Operation(inc.node)});
+    y = ops::Identity(g, x, "y");
+    group = ops::NoOp(g, "group");
+  }
+  Output z;
+  {
+    Graph::ControlDependencies deps(g, {group});
+    z = ops::Identity(g, v.variable, "z");  // reads v after the increment
+  }
+  Output twice = ops::Add(g, y, y, "twice");
+  Operation init = ops::GlobalVariablesInitializer(g);
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {init.name}).status());
+  auto r = (*s)->Run({{"x:0", Tensor::Scalar<float>(3)}}, {twice.name(), y.name()});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].data<float>()[0], 6.0f);
+  EXPECT_EQ((*r)[1].data<float>()[0], 3.0f);
+  EXPECT_EQ((*s)->GetVariable("v")->data<float>()[0], 1.0f);
+  auto after = (*s)->Run({}, {z.name()});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ((*after)[0].data<float>()[0], 2.0f);
+  CKPT_ASSERT_OK((*s)->Run({}, {}, {group.name}).status());
+  EXPECT_EQ((*s)->GetVariable("v")->data<float>()[0], 3.0f);
+}
+
 }  // namespace
 }  // namespace ckpt
