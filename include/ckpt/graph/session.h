@@ -7,6 +7,15 @@
 // attrs, other feeds against the output's dtype. Execution plans are cached per
 // (feeds, fetches, targets) signature, and kernels are built once per node.
 //
+// A plan is prepared once, as TF's graph optimizer would: nodes whose value cannot change
+// between runs (pure ops over constants, at most 1 MiB of output each) are computed when the
+// plan is built and kept; NoOps and Identities of plain values are not executed (their
+// consumers read the input directly). Their control dependencies still run, in order. A plan
+// also keeps, per intermediate value, the buffer of its last run and reuses it on the next
+// run when nothing else (a fetched tensor, a variable) still refers to it: a training step in
+// steady state allocates almost nothing. The price is memory: each cached plan holds one
+// run's intermediates.
+//
 // Variables live in the session:
 //  - ref variables (VariableV2): a tensor slot per (container, shared_name or node name);
 //    Assign writes it; reading it before an Assign fails with FailedPrecondition
