@@ -7,7 +7,7 @@ BUILD=${1:?usage: run_train_bench.sh BUILD_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-CPP=$("$BUILD/benchmarks/train_bench" "$WORK/cpp" 200)
+CPP=$("$BUILD/benchmarks/train_bench" "$WORK/cpp" 1000)
 TF=$(python3 "$HERE/tf_train_bench.py" 2>/dev/null | tail -1)
 python3 - "$CPP" "$TF" <<'PY'
 import json, sys

@@ -50,7 +50,7 @@ def seed_loop(workdir):
             return time.perf_counter() - t0
 
 
-def classifier(batch=64, steps=200):
+def classifier(batch=64, steps=1000):
     g = tf1.Graph()
     with g.as_default():
         tf1.set_random_seed(0)
