@@ -205,6 +205,49 @@ TEST(MathKernels, MatMulLargeMatchesNaive) {
   }
 }
 
+TEST(MathKernels, MatMulSplitAcrossThreadsMatchesNaive) {
+  // Products big enough to be split into row blocks (taller than wide) or column blocks
+  // (wider), with every transpose combination; small integers keep float sums exact.
+  struct Case {
+    int64_t m, k, n;
+    bool ta, tb;
+  };
+  for (const Case& c : {Case{512, 300, 384, false, false}, Case{512, 300, 384, true, true},
+                        Case{96, 400, 1000, false, true}, Case{96, 400, 1000, true, false},
+                        Case{33, 17, 5, false, false}}) {
+    SCOPED_TRACE(::testing::PrintToString(std::vector<int64_t>{c.m, c.k, c.n, c.ta, c.tb}));
+    std::vector<float> a(c.m * c.k), b(c.k * c.n);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i * 7) % 13) - 6;
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>((i * 5) % 11) - 5;
+    // Stored transposed when the op transposes them.
+    Tensor ta = F(a, c.ta ? TensorShape{c.k, c.m} : TensorShape{c.m, c.k});
+    Tensor tb = F(b, c.tb ? TensorShape{c.n, c.k} : TensorShape{c.k, c.n});
+    auto at = [&](int64_t i, int64_t p) { return c.ta ? a[p * c.m + i] : a[i * c.k + p]; };
+    auto bt = [&](int64_t p, int64_t j) { return c.tb ? b[j * c.k + p] : b[p * c.n + j]; };
+    Graph g;
+    Output pa = ops::Placeholder(g, DataType::kFloat, PartialShape(), "a");
+    Output pb = ops::Placeholder(g, DataType::kFloat, PartialShape(), "b");
+    Output mm = ops::MatMul(g, pa, pb, c.ta, c.tb, "mm");
+    SessionOptions so;
+    so.intra_op_threads = 4;
+    auto s = Session::Create(&g, so);
+    ASSERT_TRUE(s.ok());
+    auto r = (*s)->Run({{"a:0", ta}, {"b:0", tb}}, {mm.name()});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const Tensor& t = (*r)[0];
+    ASSERT_EQ(t.shape(), TensorShape({c.m, c.n}));
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < c.m; ++i) {
+      for (int64_t j = 0; j < c.n; ++j) {
+        float want = 0;
+        for (int64_t p = 0; p < c.k; ++p) want += at(i, p) * bt(p, j);
+        wrong += t.data<float>()[i * c.n + j] != want;
+      }
+    }
+    EXPECT_EQ(wrong, 0);
+  }
+}
+
 TEST(MathKernels, Reductions) {
   Graph g;
   Output x = ops::Const(g, F({1, 2, 3, 4, 5, 6}, {2, 3}));
