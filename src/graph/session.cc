@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "graph/graph_impl.h"
 #include "graph/kernel.h"
@@ -57,12 +56,13 @@ struct Plan {
   std::vector<int> feed_slots;     // slot of each feed (in the caller's order)
   std::vector<int> fetch_slots;    // slot of each fetch
   std::vector<FeedSpec> feed_specs;
-  std::vector<TensorValue> values;             // num_slots; empty between runs
+  std::vector<TensorValue> values;             // num_slots; only folded values between runs
   // Per slot, the buffer the slot held at the end of the last run: the slot's kernel reuses
   // it when nothing else holds it any more (no malloc, no page faults for big outputs).
   std::vector<Tensor> spares;
-  int num_fed = 0;                             // slots [0, num_fed) hold feeds
-  int persistent_end = 0;                      // [num_fed, persistent_end): folded values
+  // Slots [0, feeds) hold feeds, [feeds, persistent_end) folded values that persist across
+  // runs, the rest the steps' outputs.
+  int persistent_end = 0;
   std::vector<TensorValue> deref_values;       // scratch for dereferenced refs
   std::vector<const TensorValue*> input_ptrs;  // every step's inputs, pointing into the above
 
@@ -111,13 +111,14 @@ uint64_t SignatureHash(const Session::FeedList& feeds, const std::vector<std::st
   return h;
 }
 
-// Empties a plan's value slots when a Run ends, however it ends, so no tensor outlives it.
+// When a Run ends, however it ends: drops the feeds and the step outputs, keeping the buffers
+// nothing else holds as spares for the next run (folded values stay).
 class ValuesReset {
  public:
   explicit ValuesReset(Plan* plan) : plan_(plan) {}
   ~ValuesReset() {
     auto& values = plan_->values;
-    for (int i = 0; i < plan_->num_fed; ++i) values[i].tensor.Reset();
+    for (size_t i = 0; i < plan_->feed_slots.size(); ++i) values[i].tensor.Reset();
     for (size_t i = plan_->persistent_end; i < values.size(); ++i) {
       TensorValue& v = values[i];
       if (v.tensor.valid()) {
@@ -156,7 +157,8 @@ struct Session::Impl {
   StatusOr<Plan*> GetPlan(const FeedList& feeds, const std::vector<std::string>& fetches,
                                 const std::vector<std::string>& targets);
   Status EnsureKernel(NodeState& n);
-  StatusOr<FeedSpec> MakeFeedSpec(std::string_view name) const;
+  // What Run checks of a value fed to output `out` of node `node` (both already resolved).
+  StatusOr<FeedSpec> MakeFeedSpec(const Output& out, int node) const;
   StatusOr<VarSlot*> FindVariableSlot(std::string_view name, bool create,
                                       const tensorflow::NodeDef** def_out) const;
 };
@@ -235,22 +237,12 @@ Status Session::Impl::EnsureKernel(NodeState& n) {
   return Status::OK();
 }
 
-StatusOr<FeedSpec> Session::Impl::MakeFeedSpec(std::string_view name) const {
-  CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
+StatusOr<FeedSpec> Session::Impl::MakeFeedSpec(const Output& out, int node_index) const {
   const Graph::Rep& rep = *graph->rep();
-  auto it = rep.index.find(out.node);
-  if (it == rep.index.end()) {
-    return NotFoundError("feed " + Quote(out.name()) + ": no node named " + Quote(out.node));
-  }
-  const auto& types = rep.types[it->second].outputs;
-  if (out.index >= static_cast<int>(types.size())) {
-    return NotFoundError("feed " + Quote(out.name()) + ": node has " +
-                         std::to_string(types.size()) + " outputs");
-  }
   FeedSpec spec;
   spec.name = out.name();
-  spec.dtype = BaseType(types[out.index]);
-  const auto& node = rep.def.node(it->second);
+  spec.dtype = BaseType(rep.types[node_index].outputs[out.index]);
+  const auto& node = rep.def.node(node_index);
   if (node.op() == "Placeholder" || node.op() == "PlaceholderWithDefault") {
     auto a = node.attr().find("shape");
     if (a != node.attr().end()) {
@@ -293,11 +285,6 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
 
   const Graph::Rep& rep = *graph->rep();
   auto plan = std::make_unique<Plan>();
-  for (const auto& [name, t] : feeds) {
-    CKPT_ASSIGN_OR_RETURN(FeedSpec spec, MakeFeedSpec(name));
-    plan->feed_specs.push_back(std::move(spec));
-    plan->feed_names.push_back(name);
-  }
   plan->fetch_names = fetches;
   plan->target_names = targets;
   // Feeds occupy the first slots.
@@ -314,6 +301,9 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
     }
     auto [pos, inserted] = fed.emplace(std::make_pair(it->second, out.index), plan->num_slots);
     if (!inserted) return InvalidArgumentError("tensor " + Quote(name) + " is fed twice");
+    CKPT_ASSIGN_OR_RETURN(FeedSpec spec, MakeFeedSpec(out, it->second));
+    plan->feed_specs.push_back(std::move(spec));
+    plan->feed_names.push_back(name);
     plan->feed_slots.push_back(plan->num_slots++);
   }
   // Roots.
@@ -428,7 +418,7 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
   // read its input's slot instead. (An Identity of a ref edge, like Variable/read, is a step:
   // it snapshots the variable.)
   std::unordered_map<int, int> alias;  // elided Identity -> the slot it passes on
-  std::unordered_set<int> elided;
+  std::vector<int> step_nodes;         // what remains to execute, in order
   auto slot_of = [&](std::pair<int, int> edge) -> int {
     auto f = fed.find(edge);
     if (f != fed.end()) return f->second;
@@ -440,10 +430,7 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
     if (folded.count(node)) continue;
     const NodeState& ns = nodes[node];
     const std::string& op = ns.def->op();
-    if (op == "NoOp" && ns.output_types.empty()) {
-      elided.insert(node);
-      continue;
-    }
+    if (op == "NoOp" && ns.output_types.empty()) continue;
     if ((op == "Identity" || op == "StopGradient") && ns.inputs.size() == 1 &&
         ns.output_types.size() == 1 && !IsRefType(ns.output_types[0]) &&
         BaseType(ns.output_types[0]) != DataType::kResource) {
@@ -451,17 +438,16 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
       const int32_t src_type = nodes[edge.first].output_types[edge.second];
       if (fed.count(edge) || (!IsRefType(src_type) && BaseType(src_type) != DataType::kResource)) {
         alias[node] = slot_of(edge);
-        elided.insert(node);
         continue;
       }
     }
     offset[node] = plan->num_slots;
     plan->num_slots += static_cast<int>(nodes[node].output_types.size());
+    step_nodes.push_back(node);
   }
   std::vector<std::pair<int, int>> input_slots;  // (step, slot) for each input, in order
   int num_derefs = 0;
-  for (int node : order) {
-    if (folded.count(node) || elided.count(node)) continue;
+  for (int node : step_nodes) {
     NodeState& ns = nodes[node];
     Step step;
     step.node = node;
@@ -489,7 +475,6 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
   for (auto& [node, outs] : folded) {
     for (size_t o = 0; o < outs.size(); ++o) plan->values[offset[node] + o] = std::move(outs[o]);
   }
-  plan->num_fed = static_cast<int>(feeds.size());
   plan->deref_values.resize(num_derefs);
   plan->input_ptrs.resize(input_slots.size());
   for (size_t k = 0; k < input_slots.size(); ++k) {
