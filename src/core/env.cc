@@ -34,8 +34,7 @@ Status Env::WriteStringToFile(const std::string& p, std::string_view data, bool 
 
 Status Env::AtomicWriteStringToFile(const std::string& p, std::string_view data,
                                     SyncMode sync) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string tmp = p + ".tmp" + std::to_string(rng());
+  std::string tmp = p + ".tmp" + std::to_string(TempNameRandom());
   Status s = WriteStringToFile(tmp, data, /*sync=*/sync != SyncMode::kNone);
   if (s.ok()) s = RenameFile(tmp, p);
   if (!s.ok()) {
@@ -45,6 +44,12 @@ Status Env::AtomicWriteStringToFile(const std::string& p, std::string_view data,
   if (sync != SyncMode::kFileAndDir) return Status::OK();
   std::string dir = path::Dirname(p);
   return SyncDir(dir.empty() ? "." : dir);
+}
+
+uint64_t TempNameRandom() {
+  static thread_local std::mt19937_64 rng{(uint64_t{std::random_device{}()} << 32) ^
+                                          std::random_device{}()};
+  return rng();
 }
 
 namespace path {

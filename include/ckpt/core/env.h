@@ -164,6 +164,11 @@ class EnvWrapper : public Env {
 // An in-memory file system (for tests). The caller owns the result.
 std::unique_ptr<Env> NewMemEnv();
 
+// A random number for temporary file names ("x.tmp<n>", "x.tempstate<n>"): a per-thread
+// generator seeded once from the system (a system call per name would cost more than the
+// file's write on a small checkpoint).
+uint64_t TempNameRandom();
+
 // Path helpers (pure string manipulation).
 namespace path {
 std::string Join(std::string_view a, std::string_view b);

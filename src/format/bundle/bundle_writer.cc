@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <random>
 
 #include "ckpt/core/crc32c.h"
 #include "ckpt/format/bundle.h"
@@ -26,12 +25,7 @@ constexpr int kBundleMinProducer = 0;
 constexpr size_t kBufferSize = 1 << 20;     // gather small appends up to 1 MiB
 constexpr size_t kChunkSize = 8 << 20;      // large tensors go out in 8 MiB appends
 
-std::string RandomSuffix() {
-  // Seeded once per thread: random_device is a system call per use.
-  static thread_local std::mt19937_64 rng{(uint64_t{std::random_device{}()} << 32) ^
-                                          std::random_device{}()};
-  return ".tempstate" + std::to_string(rng());
-}
+std::string RandomSuffix() { return ".tempstate" + std::to_string(TempNameRandom()); }
 
 tensorflow::BundleHeaderProto MakeHeader(int num_shards, bool big_endian) {
   tensorflow::BundleHeaderProto header;
