@@ -125,7 +125,7 @@ Status CheckpointManager::Recover() {
         // An interrupted deletion (or one a pin stopped): finish it unless pinned now. The
         // state file no longer lists the checkpoint (deletions follow the commit).
         std::string prefix = p.substr(0, p.size() - internal::kDeletingSuffix.size());
-        if (IsCheckpointPinned(env_, prefix)) {
+        if (internal::IsCheckpointPinnedIn(env_, prefix, children)) {
           CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
           pending_delete_.push_back(prefix);
         } else {
