@@ -50,7 +50,6 @@ void TensorShape::Assign(const int64_t* dims, size_t rank) {
   Recount();
 }
 
-
 void TensorShape::Recount() {
   int64_t n = 1;
   for (int64_t d : dims()) n *= d;
