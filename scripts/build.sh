@@ -4,5 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
+# One compiler cache for every clone on this machine (CI's fresh clones reuse what a previous
+# build compiled): outside the clone, with paths inside the clone hashed relative to it.
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 ninja -C "$BUILD_DIR" -j "${JOBS:-$(nproc)}"

@@ -6,7 +6,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 scripts/install-deps.sh --python || exit 1
-export CCACHE_DIR=${CCACHE_DIR:-$ROOT/.ccache}
 
 fail=0
 echo "== build (Release)"
