@@ -11,7 +11,9 @@
 #include <set>
 #include <thread>
 
-#include "checkpoint/dir_util.h"
+#include "checkpoint/checkpoint_files.h"
+#include "checkpoint/deletion.h"
+#include "checkpoint/metrics_file.h"
 #include "ckpt/format/bundle.h"
 
 namespace ckpt {

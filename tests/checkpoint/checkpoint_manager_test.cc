@@ -17,7 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-using testing::FloatTensor;
+using testutil::FloatTensor;
 
 NamedTensors Vars(int64_t step, int n = 4) {
   return {{"dense/kernel", FloatTensor(n, static_cast<float>(step))},
@@ -164,7 +164,7 @@ TEST_F(ManagerTest, KeepsBestByMetricBesideRecent) {
 }
 
 TEST_F(ManagerTest, KeepCheckpointEveryNHours) {
-  testing::FaultEnv clock(env());
+  testutil::FaultEnv clock(env());
   CheckpointManagerOptions o;
   o.max_to_keep = 2;
   o.keep_checkpoint_every_n_hours = 1;
@@ -238,7 +238,7 @@ TEST_F(ManagerTest, SecondManagerOnTheDirectoryFails) {
 }
 
 TEST_F(ManagerTest, SecondManagerFailsOnPosixToo) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   auto a = CheckpointManager::Open(Env::Default(), tmp.path());
   ASSERT_TRUE(a.ok());
   auto b = CheckpointManager::Open(Env::Default(), tmp.path());
@@ -430,7 +430,7 @@ TEST_F(ManagerTest, RestoreSubsetNameMapScopeMapAndDryRun) {
 }
 
 TEST_F(ManagerTest, AsyncSaveSnapshotsAndSurfacesErrors) {
-  testing::FaultEnv fault(env());
+  testutil::FaultEnv fault(env());
   CheckpointManagerOptions o;
   o.max_to_keep = 2;
   auto mgr = CheckpointManager::Open(&fault, "/run", o);
@@ -566,7 +566,7 @@ TEST_F(ManagerTest, PinWaitsForAConcurrentDeletionToDecide) {
 }
 
 TEST_F(ManagerTest, StalePinOfADeadReaderIsIgnored) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   CheckpointManagerOptions o;
   o.max_to_keep = 1;
   auto m = CheckpointManager::Open(Env::Default(), tmp.path(), o);
@@ -581,7 +581,7 @@ TEST_F(ManagerTest, StalePinOfADeadReaderIsIgnored) {
 }
 
 TEST_F(ManagerTest, RelocatedDirectoryKeepsWorking) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   std::string a = tmp.path() + "/a", b = tmp.path() + "/b";
   {
     auto m = CheckpointManager::Open(Env::Default(), a);

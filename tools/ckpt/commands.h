@@ -3,7 +3,8 @@
 // subcommand to a CLI11 app. main() only parses arguments.
 //
 // Adding a subcommand: write tools/ckpt/NAME.cc with RunNAME(...) and AddNAMECommand(...),
-// declare them here, and list AddNAMECommand in AllCommands() (commands.cc).
+// declare them here, and list AddNAMECommand in AllCommands() (commands.cc). Path resolution
+// lives in paths.cc, value formatting in format_value.cc.
 #pragma once
 
 #include <cstdint>
