@@ -1,4 +1,6 @@
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 
 #include <cstring>
 #include <string>

@@ -3,3 +3,5 @@
 #pragma once
 
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "graph/graph_impl.h"
 #include "graph/kernel.h"
 #include "graph/op_registry.h"

@@ -1,5 +1,7 @@
 // The one TensorProto / TensorShapeProto codec (ckpt/format/tensor_proto.h).
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 
 #include <gtest/gtest.h>
 

@@ -12,8 +12,13 @@
 #include "ckpt/core/status.h"
 #include "ckpt/core/tensor.h"
 #include "ckpt/core/tensor_shape.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/framework/tensor_shape.pb.h"
+
+// Declared only: callers that use these functions include the generated protos themselves, so an
+// installed ckpt's headers need no generated code.
+namespace tensorflow {
+class TensorProto;
+class TensorShapeProto;
+}  // namespace tensorflow
 
 namespace ckpt {
 

@@ -12,6 +12,8 @@
 #include "ckpt/core/thread_annotations.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/byte_swap.h"
 #include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"

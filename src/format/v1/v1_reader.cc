@@ -9,6 +9,8 @@
 #include "ckpt/core/file_pattern.h"
 #include "ckpt/format/checkpoint_reader.h"
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/slice_key.h"
 #include "format/bundle/slice_math.h"
 #include "format/bundle/versions.h"

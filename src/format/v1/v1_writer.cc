@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/slice_key.h"
 #include "format/bundle/slice_math.h"
 #include "format/table/table.h"
