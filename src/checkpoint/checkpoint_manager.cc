@@ -1,4 +1,5 @@
 #include "ckpt/checkpoint/checkpoint_manager.h"
+#include "ckpt/checkpoint/summary_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -571,9 +572,22 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
         pending_delete_.push_back(e.prefix);
   }
   Status del = RetryPendingDeletions();
+  // 5. TensorBoard scalars of the metrics (options_.summary_dir).
+  Status summary;
+  if (!options_.summary_dir.empty() && !options.metrics.empty()) {
+    if (summary_ == nullptr) {
+      auto w = SummaryWriter::Create(env_, options_.summary_dir, {.sync = FileSync() != Env::SyncMode::kNone});
+      if (w.ok()) summary_ = std::move(*w);
+      summary = w.status();
+    }
+    if (summary_ != nullptr) summary = summary_->AddScalars(options.metrics, step);
+  }
   if (!del.ok())
     return del.WithContext("checkpoint " + prefix +
                            " was saved, but deleting an old checkpoint failed (will retry)");
+  if (!summary.ok())
+    return summary.WithContext("checkpoint " + prefix + " was saved, but writing its metrics to " +
+                               options_.summary_dir + " failed");
   return prefix;
 }
 

@@ -64,6 +64,7 @@
 namespace ckpt {
 
 class PreemptionWatcher;
+class SummaryWriter;
 
 enum class MetricMode { kMin, kMax };
 
@@ -101,6 +102,11 @@ struct CheckpointManagerOptions {
   // On Open, remove leftovers of interrupted saves and adopt complete checkpoints newer than
   // the state file's latest. Default: true.
   bool recover_on_open = true;
+  // When non-empty, each save's metrics are also written as TensorBoard scalars (tag = metric
+  // name, step = the save's step) to an event file in this directory (SummaryWriter, created
+  // on the first save with metrics). A failure to write them is returned after the checkpoint
+  // is committed. Default: "" (off).
+  std::string summary_dir;
 };
 
 struct SaveOptions {
@@ -211,6 +217,7 @@ class CheckpointManager {
   double last_preserved_timestamp_ = 0;
   int64_t last_step_ = -1;
   std::vector<std::string> pending_delete_;
+  std::unique_ptr<SummaryWriter> summary_;  // options_.summary_dir's writer; guarded by save_mu_
 
   std::mutex submit_mu_;  // serializes SaveAsync calls
   std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
