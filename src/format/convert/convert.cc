@@ -4,6 +4,8 @@
 #include <map>
 #include <regex>
 
+#include "ckpt/format/bundle.h"
+
 namespace ckpt {
 
 StatusOr<std::pair<std::string, std::string>> ParseRenameRule(std::string_view rule) {
@@ -28,6 +30,20 @@ StatusOr<ConvertResult> ConvertTensorFile(Env* env, const std::string& input,
   } else {
     CKPT_ASSIGN_OR_RETURN(reader, OpenTensorFile(env, input, in_format));
   }
+  // A V2 bundle is also opened mapped: its tensors are then written straight from the page
+  // cache (checksum verified) instead of being copied into new buffers first.
+  std::unique_ptr<BundleReader> mapped;
+  if (in_format == TensorFileFormat::kTensorFlow && reader->format() == "V2") {
+    CKPT_ASSIGN_OR_RETURN(mapped, BundleReader::Open(env, input, {.use_mmap = true}));
+  }
+  auto fetch = [&](const std::string& name) -> StatusOr<Tensor> {
+    if (mapped != nullptr) {
+      auto view = mapped->LookupView(name);
+      // FailedPrecondition: strings, partitioned or big-endian entries, which need a copy.
+      if (view.ok() || view.status().code() != StatusCode::kFailedPrecondition) return view;
+    }
+    return reader->Lookup(name);
+  };
 
   std::optional<std::regex> only;
   std::vector<std::pair<std::regex, std::string>> renames;
@@ -66,7 +82,7 @@ StatusOr<ConvertResult> ConvertTensorFile(Env* env, const std::string& input,
                                                               entries, std::move(metadata)));
   ConvertResult result;
   for (size_t i = 0; i < entries.size(); ++i) {
-    CKPT_ASSIGN_OR_RETURN(Tensor t, reader->Lookup(sources[i]));
+    CKPT_ASSIGN_OR_RETURN(Tensor t, fetch(sources[i]));
     CKPT_RETURN_IF_ERROR(writer->Add(t).WithContext("writing " + output));
     if (t.dtype() == DataType::kString) {
       for (int64_t k = 0; k < t.num_elements(); ++k) result.bytes += t.strings()[k].size();
