@@ -60,6 +60,32 @@ Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std:
 // FAILED).
 Status RunVerify(Env* env, std::string_view path, std::ostream& out);
 
+// `ckpt convert` (convert.cc): TF checkpoint / safetensors / npz conversion.
+struct ConvertCommandOptions {
+  std::string input, output;
+  // "REGEX=REPL" rules, applied in order. Default: none.
+  std::vector<std::string> renames;
+  // Only tensors whose name matches (search). Default: all.
+  std::string only;
+  // Formats: "tf", "safetensors", "npz"; empty = from the path.
+  std::string from, to;
+  // No progress bar, no summary line. Default: false (the bar shows on a terminal only).
+  bool quiet = false;
+};
+Status RunConvert(Env* env, const ConvertCommandOptions& options, std::ostream& out);
+void AddConvertCommand(CLI::App& app, int* exit_code);
+
+// `ckpt diff` (diff.cc): keys only in A or B, dtype/shape changes, value differences.
+struct DiffOptions {
+  std::string a, b;
+  // Elements differ when |a - b| > atol + rtol * |b|. Defaults: 0 (exact; NaN equals NaN).
+  double atol = 0, rtol = 0;
+  bool json = false;
+};
+// True when the two differ (keys, dtypes, shapes, or values beyond the tolerances).
+StatusOr<bool> RunDiff(Env* env, const DiffOptions& options, std::ostream& out);
+void AddDiffCommand(CLI::App& app, int* exit_code);
+
 #ifdef CKPT_CLI_HAVE_METAGRAPH
 // `ckpt run` (cmd_run.cc): loads a model (LoadModel) and runs fetches or a signature.
 struct RunOptions {
