@@ -1,5 +1,4 @@
 #include "ckpt/checkpoint/checkpoint_manager.h"
-#include "ckpt/checkpoint/summary_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,6 +11,7 @@
 #include "checkpoint/metrics_file.h"
 #include "ckpt/checkpoint/checkpoint_dir.h"
 #include "ckpt/checkpoint/preemption.h"
+#include "ckpt/checkpoint/summary_writer.h"
 
 namespace ckpt {
 
@@ -221,7 +221,7 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
 
 Status CheckpointManager::RecordMetricsSummary(int64_t step,
                                                const std::map<std::string, double>& metrics) {
-  if (options_.summary_dir.empty() || metrics.empty()) return OkStatus();
+  if (options_.summary_dir.empty() || metrics.empty()) return Status::OK();
   if (summary_ == nullptr) {
     auto w = SummaryWriter::Create(env_, options_.summary_dir,
                                    {.sync = FileSync() != Env::SyncMode::kNone});
