@@ -162,7 +162,7 @@ StatusOr<bool> RunDiff(Env* env, const DiffOptions& options, std::ostream& out) 
       }
       j["changed"].push_back(std::move(e));
     }
-    out << j.dump(2) << "\n";
+    PrintJson(out, j);
     return differ;
   }
   for (const auto& n : missing) out << "- " << n << " (only in A)\n";

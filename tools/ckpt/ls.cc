@@ -34,7 +34,7 @@ Status ListTensors(Env* env, std::string_view path, const LsOptions& options, st
                               {"bytes", v.bytes}});
     }
     j["total_bytes"] = total;
-    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintJson(out, j);
     return Status();
   }
   size_t wn = 4, wd = 5, ws = 5;
@@ -69,7 +69,7 @@ Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ost
     j["checkpoints"] = nlohmann::json::parse(checkpoints.str());
     Status s = ListTensors(env, path, options, latest);
     j["latest"] = s.ok() ? nlohmann::json::parse(latest.str()) : nlohmann::json();
-    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintJson(out, j);
     return s;
   }
 #endif

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -205,6 +206,24 @@ TEST(CliTest, DumpJsonKeepsBinaryStringsAsBase64) {
   std::filesystem::remove_all(dir);
 }
 
+// One way to JSON for dump, run and graph: nested lists following the shape, shortest
+// round-trip digits (0.1f is 0.1, not 0.10000000149011612), and strings without loss.
+TEST(CliTest, JsonOfTensorsIsNestedShortestAndLossless) {
+  EXPECT_EQ(JsonTensor(Tensor::FromVector<float>({0.1f, 1.f, -2.5f, NAN}, {2, 2})).dump(),
+            R"([[0.1,1],[-2.5,"nan"]])");
+  EXPECT_EQ(JsonTensor(Tensor::Scalar<int64_t>(-7)).dump(), "-7");
+  Tensor s = Tensor::FromStrings({"a\"b\n", std::string("\xff", 1), "é"}, {3});
+  EXPECT_EQ(JsonTensor(s).dump(), R"(["a\"b\n",{"base64":"/w=="},"é"])");
+  // Text output shows a string as the same lossless JSON.
+  EXPECT_EQ(FormatValue(s, 0), R"("a\"b\n")");
+  EXPECT_EQ(FormatValue(s, 1), R"({"base64":"/w=="})");
+  EXPECT_EQ(FormatValue(s, 2), "\"é\"");
+  // A name that is not UTF-8 still prints as valid JSON (U+FFFD).
+  std::ostringstream out;
+  PrintJson(out, {{"name", std::string("x\xff")}});
+  EXPECT_EQ(out.str(), "{\n  \"name\": \"x\xef\xbf\xbd\"\n}\n");
+}
+
 TEST(CliTest, ConvertAndDiff) {
   std::string dir = TempDir("cli_convert");
   Tensor k = Tensor::FromVector<float>({1, 2, 3, 4}, {2, 2});
@@ -337,6 +356,30 @@ TEST(CliTest, DirectoryListsEveryCheckpointAndVerifiesThemAll) {
   EXPECT_THAT(bad.str(), HasSubstr("FAILED"));
   CmdResult r = RunBinary("verify " + dir);
   EXPECT_EQ(r.exit_code, 1) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+// `ls --json` of a checkpoint directory whose checkpoint names are not UTF-8: the listing used
+// to be invalid JSON (raw bytes), and re-parsing it aborted the tool.
+TEST(CliTest, LsJsonOfDirectoryWithNonUtf8Names) {
+  std::string dir = ::testing::TempDir() + "/cli_odd_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  {
+    CheckpointManagerOptions opts;
+    opts.checkpoint_name = "m\xff";
+    auto mgr = CheckpointManager::Open(Env::Default(), dir, opts);
+    ASSERT_TRUE(mgr.ok()) << mgr.status().ToString();
+    ASSERT_TRUE((*mgr)->Save(5, {{"w", Tensor::FromVector<float>({1, 2}, {2})}}).ok());
+  }
+  std::ostringstream js;
+  LsOptions o;
+  o.json = true;
+  ASSERT_TRUE(RunLs(Env::Default(), dir, o, js).ok());
+  auto j = nlohmann::json::parse(js.str());
+  ASSERT_EQ(j["checkpoints"].size(), 1u);
+  EXPECT_EQ(j["checkpoints"][0]["prefix"], dir + "/m\xef\xbf\xbd-5");
+  EXPECT_EQ(j["checkpoints"][0]["step"], 5);
+  EXPECT_EQ(j["latest"]["tensors"][0]["name"], "w");
   std::filesystem::remove_all(dir);
 }
 
