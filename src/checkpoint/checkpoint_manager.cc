@@ -11,6 +11,7 @@
 #include "checkpoint/metrics_file.h"
 #include "ckpt/checkpoint/checkpoint_dir.h"
 #include "ckpt/checkpoint/preemption.h"
+#include "ckpt/checkpoint/summary_writer.h"
 
 namespace ckpt {
 
@@ -216,6 +217,18 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
 
   // 3. Commit (the state file) and 4. retention.
   return CommitSave(prefix, step, options.metrics, cleanup);
+}
+
+Status CheckpointManager::RecordMetricsSummary(int64_t step,
+                                               const std::map<std::string, double>& metrics) {
+  if (options_.summary_dir.empty() || metrics.empty()) return Status::OK();
+  if (summary_ == nullptr) {
+    auto w = SummaryWriter::Create(env_, options_.summary_dir,
+                                   {.sync = FileSync() != Env::SyncMode::kNone});
+    if (!w.ok()) return w.status();
+    summary_ = std::move(*w);
+  }
+  return summary_->AddScalars(metrics, step);
 }
 
 StatusOr<std::string> CheckpointManager::Save(int64_t step, const NamedTensors& tensors,

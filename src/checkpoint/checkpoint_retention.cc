@@ -162,9 +162,14 @@ StatusOr<std::string> CheckpointManager::CommitSave(const std::string& prefix, i
         pending_delete_.push_back(e.prefix);
   }
   Status del = RetryPendingDeletions();
+  // 5. TensorBoard scalars of the metrics (options_.summary_dir).
+  Status summary = RecordMetricsSummary(step, metrics);
   if (!del.ok())
     return del.WithContext("checkpoint " + prefix +
                            " was saved, but deleting an old checkpoint failed (will retry)");
+  if (!summary.ok())
+    return summary.WithContext("checkpoint " + prefix + " was saved, but writing its metrics to " +
+                               options_.summary_dir + " failed");
   return prefix;
 }
 

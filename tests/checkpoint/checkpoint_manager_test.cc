@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "checkpoint_test_util.h"
@@ -625,8 +627,14 @@ TEST_F(ManagerTest, ListAndVerifyDirectory) {
   EXPECT_THAT(text.str(), HasSubstr("300\t"));
   EXPECT_THAT(text.str(), HasSubstr("latest,best\tmodel.ckpt-300\tloss=0.3333333333333333"));
   ASSERT_TRUE(ListCheckpointDir(env(), "/run", json, /*json=*/true).ok());
-  EXPECT_THAT(json.str(), HasSubstr("\"step\": 100"));
-  EXPECT_THAT(json.str(), HasSubstr("\"metrics\": {\"loss\": 0.5}"));
+  auto list = nlohmann::json::parse(json.str());
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]["prefix"], "/run/model.ckpt-100");
+  EXPECT_EQ(list[0]["step"], 100);
+  EXPECT_EQ(list[1]["metrics"], nlohmann::json({{"loss", 0.5}}));
+  EXPECT_EQ(list[2]["latest"], true);
+  EXPECT_EQ(list[2]["best"], true);
+  EXPECT_EQ(list[2]["format"], "V2");
 
   std::ostringstream v;
   EXPECT_TRUE(VerifyCheckpointDir(env(), "/run", v).ok());
@@ -639,8 +647,31 @@ TEST_F(ManagerTest, ListAndVerifyDirectory) {
   Status s = VerifyCheckpointDir(env(), "/run", v2, /*json=*/true);
   EXPECT_TRUE(IsDataLoss(s));
   EXPECT_THAT(std::string(s.message()), HasSubstr("model.ckpt-200"));
-  EXPECT_THAT(v2.str(), HasSubstr("\"ok\": false"));
+  auto verified = nlohmann::json::parse(v2.str());
+  ASSERT_EQ(verified.size(), 3u);
+  EXPECT_EQ(verified[0]["ok"], true);
+  EXPECT_TRUE(verified[0]["error"].is_null());
+  EXPECT_EQ(verified[1]["ok"], false);
+  EXPECT_THAT(verified[1]["error"].get<std::string>(), HasSubstr("model.ckpt-200"));
   EXPECT_TRUE(IsNotFound(ListCheckpointDir(env(), "/nope", text)));
+}
+
+// The JSON listing stays valid JSON whatever the names and metrics hold: quotes, control
+// bytes, bytes that are not UTF-8 (replaced by U+FFFD) and NaN metrics (null).
+TEST_F(ManagerTest, ListDirectoryJsonEscapesOddNamesAndMetrics) {
+  CheckpointManagerOptions o;
+  o.checkpoint_name = "a\"b\x01" "c\xff";
+  auto m = Open(o);
+  SaveOptions so;
+  so.metrics = {{"loss", std::nan("")}, {"acc", 0.25}};
+  ASSERT_TRUE(m->Save(7, Vars(7), so).ok());
+  std::ostringstream out;
+  ASSERT_TRUE(ListCheckpointDir(env(), "/run", out, /*json=*/true).ok());
+  auto list = nlohmann::json::parse(out.str());  // throws on invalid JSON
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["prefix"], "/run/a\"b\x01" "c\xef\xbf\xbd-7");
+  EXPECT_TRUE(list[0]["metrics"]["loss"].is_null());
+  EXPECT_EQ(list[0]["metrics"]["acc"], 0.25);
 }
 
 TEST_F(ManagerTest, IteratorYieldsNewCheckpointsAndTimesOut) {

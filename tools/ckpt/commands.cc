@@ -6,7 +6,8 @@ namespace ckpt::cli {
 
 const std::vector<AddCommandFn>& AllCommands() {
   static const std::vector<AddCommandFn> kCommands = {AddLsCommand, AddDumpCommand,
-                                                      AddVerifyCommand
+                                                      AddVerifyCommand, AddConvertCommand,
+                                                      AddDiffCommand
 #ifdef CKPT_CLI_HAVE_METAGRAPH
                                                       , AddRunCommand, AddGraphCommand
 #endif

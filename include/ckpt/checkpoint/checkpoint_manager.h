@@ -67,6 +67,7 @@
 namespace ckpt {
 
 class PreemptionWatcher;
+class SummaryWriter;
 
 enum class MetricMode { kMin, kMax };
 
@@ -104,6 +105,11 @@ struct CheckpointManagerOptions {
   // On Open, remove leftovers of interrupted saves and adopt complete checkpoints newer than
   // the state file's latest. Default: true.
   bool recover_on_open = true;
+  // When non-empty, each save's metrics are also written as TensorBoard scalars (tag = metric
+  // name, step = the save's step) to an event file in this directory (SummaryWriter, created
+  // on the first save with metrics). A failure to write them is returned after the checkpoint
+  // is committed. Default: "" (off).
+  std::string summary_dir;
 };
 
 struct SaveOptions {
@@ -211,8 +217,12 @@ class CheckpointManager {
   // fell out of retention; `cleanup` removes the checkpoint's files when the commit fails.
   StatusOr<std::string> CommitSave(const std::string& prefix, int64_t step,
                                    const std::map<std::string, double>& metrics,
-                                   const std::function<void()>& cleanup);
+                                   const std::function<void()>& cleanup) CKPT_REQUIRES(save_mu_);
   Status WriteStateLocked() CKPT_REQUIRES(mu_);
+  // Appends `metrics` as TensorBoard scalars at `step` to options_.summary_dir (nothing when it
+  // is unset). REQUIRES: save_mu_ held.
+  Status RecordMetricsSummary(int64_t step, const std::map<std::string, double>& metrics)
+      CKPT_REQUIRES(save_mu_);
   // Writes the checkpoint and commits it. REQUIRES: save_mu_ held.
   StatusOr<std::string> DoSave(int64_t step, const NamedTensors& tensors,
                                const SaveOptions& options) CKPT_REQUIRES(save_mu_);
@@ -238,6 +248,7 @@ class CheckpointManager {
   double last_preserved_timestamp_ CKPT_GUARDED_BY(mu_) = 0;
   int64_t last_step_ CKPT_GUARDED_BY(mu_) = -1;
   std::vector<std::string> pending_delete_ CKPT_GUARDED_BY(mu_);
+  std::unique_ptr<SummaryWriter> summary_ CKPT_GUARDED_BY(save_mu_);  // options_.summary_dir's writer
 
   std::mutex submit_mu_;  // serializes SaveAsync calls
   std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
