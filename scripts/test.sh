@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test suite, from a fresh machine: installs dependencies (apt + pip), builds, runs
-# the C++ tests (ctest), the same lower layers again under AddressSanitizer+UBSan, and the
-# Python tests that check compatibility against real TensorFlow.
+# the C++ tests (ctest), the same lower layers again under AddressSanitizer+UBSan, builds and
+# installs the Python package (`import ckpt`), and runs the Python tests that check
+# compatibility against real TensorFlow.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -28,6 +29,9 @@ if [ "${CKPT_SKIP_SANITIZERS:-0}" != 1 ]; then
     --timeout 900 -E "Kill|Benchmark" || fail=1
 fi
 
+echo "== Python package (wheel in build/wheel, installed for python3)"
+scripts/install-python.sh || exit 1
+
 echo "== Python tests against TensorFlow"
-CKPT_BINARY_DIR=$ROOT/build python3 tests/python/run_all.py || fail=1
+CKPT_BINARY_DIR=$ROOT/build CKPT_WHEEL_DIR=$ROOT/build/wheel python3 tests/python/run_all.py || fail=1
 exit $fail
