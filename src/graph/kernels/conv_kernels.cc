@@ -81,6 +81,20 @@ StatusOr<std::array<int64_t, 4>> ExplicitSpatialPaddings(const std::vector<int64
   return std::array<int64_t, 4>{ep[2], ep[3], ep[4], ep[5]};
 }
 
+Status RequireNhwc(const OpKernelConstruction& c) {
+  std::string format = "NHWC";
+  if (c.HasAttr("data_format")) CKPT_RETURN_IF_ERROR(c.GetAttr("data_format", &format));
+  if (format == "NHWC") return Status::OK();
+  return UnimplementedError("node " + c.name() + ": " + c.op() +
+                            " on the CPU supports only data_format NHWC, got " + format);
+}
+
+StatusOr<std::array<int64_t, 4>> ReadExplicitPaddings(const OpKernelConstruction& c) {
+  std::vector<int64_t> ep;
+  CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
+  return ExplicitSpatialPaddings(ep, c.name());
+}
+
 namespace {
 
 // Patch rows per chunk: keeps the patch matrix near 8 MiB.
@@ -97,14 +111,7 @@ class Conv2DKernel : public OpKernel {
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("padding", &padding_));
     if (c.HasAttr("dilations")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("dilations", &dilations));
     if (dilations.empty()) dilations = {1, 1, 1, 1};
-    std::string format = "NHWC";
-    if (c.HasAttr("data_format")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("data_format", &format));
-    if (format != "NHWC") {
-      c.CtxFailure(UnimplementedError("node " + c.name() +
-                                      ": Conv2D on the CPU supports only data_format NHWC, got " +
-                                      format));
-      return;
-    }
+    CKPT_OP_REQUIRES_OK(c, RequireNhwc(c));
     auto s = SpatialPair(strides, "strides", c.name());
     CKPT_OP_REQUIRES_OK(c, s.status());
     auto d = SpatialPair(dilations, "dilations", c.name());
@@ -114,9 +121,7 @@ class Conv2DKernel : public OpKernel {
     dil_h_ = d->first;
     dil_w_ = d->second;
     if (padding_ == "EXPLICIT") {
-      std::vector<int64_t> ep;
-      CKPT_OP_REQUIRES_OK(c, c.GetAttr("explicit_paddings", &ep));
-      auto pads = ExplicitSpatialPaddings(ep, c.name());
+      auto pads = ReadExplicitPaddings(c);
       CKPT_OP_REQUIRES_OK(c, pads.status());
       pad_top_ = (*pads)[0];
       pad_bottom_ = (*pads)[1];

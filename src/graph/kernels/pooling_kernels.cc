@@ -28,14 +28,7 @@ class PoolKernel : public OpKernel {
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("ksize", &ksize));
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("strides", &strides));
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("padding", &padding_));
-    std::string format = "NHWC";
-    if (c.HasAttr("data_format")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("data_format", &format));
-    if (format != "NHWC") {
-      c.CtxFailure(UnimplementedError("node " + c.name() + ": " + c.op() +
-                                      " on the CPU supports only data_format NHWC, got " +
-                                      format));
-      return;
-    }
+    CKPT_OP_REQUIRES_OK(c, RequireNhwc(c));
     auto ks = SpatialPair(ksize, "ksize", c.name());
     CKPT_OP_REQUIRES_OK(c, ks.status());
     auto st = SpatialPair(strides, "strides", c.name());
@@ -45,9 +38,7 @@ class PoolKernel : public OpKernel {
     sh_ = st->first;
     sw_ = st->second;
     if (padding_ == "EXPLICIT") {
-      std::vector<int64_t> ep;
-      CKPT_OP_REQUIRES_OK(c, c.GetAttr("explicit_paddings", &ep));
-      auto pads = ExplicitSpatialPaddings(ep, c.name());
+      auto pads = ReadExplicitPaddings(c);
       CKPT_OP_REQUIRES_OK(c, pads.status());
       explicit_ = *pads;
     }
