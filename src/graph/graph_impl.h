@@ -2,8 +2,7 @@
 // builder needs (name index, node input/output types, naming state, collections, variables).
 //
 // Only the graph layer's own files reach the representation, through GraphImpl (the named
-// friend of Graph). The metagraph layer includes this header for GetGraphDef/AddNodeDef (to
-// read and write MetaGraphDef.graph_def without re-parsing bytes).
+// friend of Graph). Other layers read the GraphDef through ckpt/graph/graph_def.h.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +14,7 @@
 
 #include "ckpt/core/status.h"
 #include "ckpt/graph/graph.h"
+#include "ckpt/graph/graph_def.h"
 #include "tensorflow/core/framework/graph.pb.h"
 #include "tensorflow/core/framework/node_def.pb.h"
 
@@ -59,9 +59,6 @@ struct GraphImpl {
 Status SetAttrProto(Graph& graph, std::string_view node, std::string_view attr,
                     tensorflow::AttrValue value);
 
-// The GraphDef held by `graph` (nodes in insertion order, attrs with defaults).
-const tensorflow::GraphDef& GetGraphDef(const Graph& graph);
-
 // Adds a complete NodeDef (the importer's path): fills attr defaults, validates it against its
 // OpDef and the nodes present, computes its types and marks its name used. Inputs may name
 // nodes not yet added only when `allow_forward_refs` (then ValidateGraph must be called after
@@ -70,12 +67,5 @@ Status AddNodeDef(Graph& graph, tensorflow::NodeDef node, bool allow_forward_ref
 
 // Checks every input of every node names an existing output of the right type.
 Status ValidateGraph(const Graph& graph);
-
-// Parses a NodeDef input string: "x" -> {x, 0}, "x:2" -> {x, 2}, "^x" -> {x, -1}.
-struct InputRef {
-  std::string_view node;
-  int index = 0;  // -1 for a control input
-};
-StatusOr<InputRef> ParseInputString(std::string_view input);
 
 }  // namespace ckpt

@@ -100,6 +100,8 @@ struct Session::Impl {
   Status Extend();
   StatusOr<exec::Plan*> GetPlan(const FeedList& feeds, const std::vector<std::string>& fetches,
                                 const std::vector<std::string>& targets);
+  // Builds one plan, phase by phase (session_planner.cc).
+  class Planner;
   Status EnsureKernel(exec::NodeState& n);
   // What Run checks of a value fed to output `out` of node `node` (both already resolved).
   StatusOr<exec::FeedSpec> MakeFeedSpec(const Output& out, int node) const;

@@ -3,7 +3,11 @@
 // feeds), folds constant subgraphs, elides NoOps and plain Identities, and assigns value slots.
 // Plans are cached per signature.
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
@@ -67,6 +71,276 @@ StatusOr<FeedSpec> Session::Impl::MakeFeedSpec(const Output& out, int node_index
   return spec;
 }
 
+// One plan's construction. Each phase reads what the earlier ones left in the members below.
+class Session::Impl::Planner {
+ public:
+  explicit Planner(Session::Impl& session)
+      : s_(session), rep_(GraphImpl::Get(*session.graph)), plan_(std::make_unique<Plan>()) {}
+
+  StatusOr<std::unique_ptr<Plan>> Build(const FeedList& feeds,
+                                        const std::vector<std::string>& fetches,
+                                        const std::vector<std::string>& targets) {
+    plan_->fetch_names = fetches;
+    plan_->target_names = targets;
+    CKPT_RETURN_IF_ERROR(ResolveFeeds(feeds));
+    CKPT_RETURN_IF_ERROR(ResolveRoots(fetches, targets));
+    CKPT_RETURN_IF_ERROR(Prune());
+    CKPT_RETURN_IF_ERROR(Fold());
+    AssignFoldedSlots();
+    ElideAndAssignStepSlots();
+    ResolveStepInputs();
+    FillSlots();
+    return std::move(plan_);
+  }
+
+ private:
+  using Edge = std::pair<int, int>;  // (node, output)
+
+  // Feeds: each names an existing output, at most once; feeds occupy the first slots.
+  Status ResolveFeeds(const FeedList& feeds) {
+    for (const auto& [name, t] : feeds) {
+      CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
+      CKPT_ASSIGN_OR_RETURN(int node, FindOutput("feed", name, out));
+      auto [pos, inserted] = fed_.emplace(Edge(node, out.index), plan_->num_slots);
+      if (!inserted) return InvalidArgumentError("tensor " + Quote(name) + " is fed twice");
+      CKPT_ASSIGN_OR_RETURN(FeedSpec spec, s_.MakeFeedSpec(out, node));
+      plan_->feed_specs.push_back(std::move(spec));
+      plan_->feed_names.push_back(name);
+      plan_->feed_slots.push_back(plan_->num_slots++);
+    }
+    return Status::OK();
+  }
+
+  // The node of `out` ("feed"/"fetch" `name`), checking it has that output.
+  StatusOr<int> FindOutput(const char* what, const std::string& name, const Output& out) const {
+    auto it = rep_.index.find(out.node);
+    if (it == rep_.index.end()) {
+      return NotFoundError(std::string(what) + " " + Quote(name) + ": no node named " +
+                           Quote(out.node));
+    }
+    const size_t outputs = rep_.types[it->second].outputs.size();
+    if (out.index >= static_cast<int>(outputs)) {
+      return NotFoundError(std::string(what) + " " + Quote(name) + ": node " + Quote(out.node) +
+                           " has " + std::to_string(outputs) + " outputs");
+    }
+    return it->second;
+  }
+
+  // Roots of the pruning: the nodes of unfed fetches, and the targets.
+  Status ResolveRoots(const std::vector<std::string>& fetches,
+                      const std::vector<std::string>& targets) {
+    for (const auto& f : fetches) {
+      CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(f));
+      CKPT_ASSIGN_OR_RETURN(int node, FindOutput("fetch", f, out));
+      fetch_refs_.emplace_back(node, out.index);
+      if (!fed_.count({node, out.index})) roots_.push_back(node);
+    }
+    for (const auto& t : targets) {
+      std::string_view name = t;
+      if (!name.empty() && name[0] == '^') name.remove_prefix(1);
+      auto it = rep_.index.find(std::string(name));
+      if (it == rep_.index.end()) {
+        return NotFoundError("target " + Quote(t) + ": no node named " + Quote(name));
+      }
+      roots_.push_back(it->second);
+    }
+    return Status::OK();
+  }
+
+  // Pruning: the nodes the roots need (stopping at fed edges), in execution order, by an
+  // iterative post-order DFS; 0 = unvisited, 1 = on stack, 2 = done.
+  Status Prune() {
+    const std::vector<NodeState>& nodes = s_.nodes;
+    std::vector<char> state(nodes.size(), 0);
+    for (int root : roots_) {
+      if (state[root] == 2) continue;
+      std::vector<std::pair<int, size_t>> stack{{root, 0}};
+      state[root] = 1;
+      while (!stack.empty()) {
+        auto& [node, next] = stack.back();
+        const NodeState& ns = nodes[node];
+        const size_t n_data = ns.inputs.size();
+        const size_t n_all = n_data + ns.controls.size();
+        if (next < n_all) {
+          int src;
+          if (next < n_data) {
+            auto edge = ns.inputs[next];
+            ++next;
+            if (fed_.count(edge)) continue;
+            src = edge.first;
+          } else {
+            src = ns.controls[next - n_data];
+            ++next;
+          }
+          if (state[src] == 1) {
+            return InvalidArgumentError("graph has a cycle through node " +
+                                        Quote(nodes[src].def->name()));
+          }
+          if (state[src] == 0) {
+            state[src] = 1;
+            stack.emplace_back(src, 0);
+          }
+          continue;
+        }
+        state[node] = 2;
+        order_.push_back(node);
+        stack.pop_back();
+      }
+    }
+    return Status::OK();
+  }
+
+  // Constant folding: a node whose outputs cannot change between runs (a pure op whose data
+  // inputs are all folded, e.g. a Const, a shape computation over Consts, or a gradient's
+  // seed) is computed here once; its outputs stay in the plan's slots and it is not a step.
+  // Its control inputs still run as steps if nothing else folds them. Builds every kernel.
+  Status Fold() {
+    for (int node : order_) {
+      NodeState& ns = s_.nodes[node];
+      CKPT_RETURN_IF_ERROR(s_.EnsureKernel(ns));
+      if (!Foldable(ns)) continue;
+      std::vector<const TensorValue*> in;
+      bool all_folded = true;
+      for (const auto& edge : ns.inputs) {
+        auto f = folded_.find(edge.first);
+        if (fed_.count(edge) || f == folded_.end()) {
+          all_folded = false;
+          break;
+        }
+        in.push_back(&f->second[edge.second]);
+      }
+      if (!all_folded) continue;
+      std::vector<TensorValue> out(ns.output_types.size());
+      OpKernelContext ctx(ns.construction.get(), in.data(), static_cast<int>(in.size()),
+                          out.data(), static_cast<int>(out.size()), &s_.vars, /*step_id=*/0);
+      // A failing node is left to fail at run time, where its error belongs.
+      if (!ns.kernel->Compute(&ctx).ok()) continue;
+      bool ok = true;
+      size_t bytes = 0;
+      for (size_t o = 0; o < out.size(); ++o) {
+        const Tensor& t = out[o].tensor;
+        ok = ok && t.valid() && t.dtype() == BaseType(ns.output_types[o]);
+        if (ok) bytes += t.dtype() == DataType::kString ? 0 : t.TotalBytes();
+      }
+      if (ok && bytes <= kMaxFoldedBytes) folded_.emplace(node, std::move(out));
+    }
+    return Status::OK();
+  }
+
+  // Folded nodes' outputs take the slots after the feeds; they persist across runs.
+  void AssignFoldedSlots() {
+    for (int node : order_) {
+      if (!folded_.count(node)) continue;
+      offset_[node] = plan_->num_slots;
+      plan_->num_slots += static_cast<int>(s_.nodes[node].output_types.size());
+    }
+    plan_->persistent_end = plan_->num_slots;
+  }
+
+  // Elision, then the steps' slots. Nodes that do nothing at run time are not steps: a NoOp
+  // (its control inputs are already ordered before whatever depends on it), and an Identity
+  // of a plain value, whose consumers read its input's slot instead. (An Identity of a ref
+  // edge, like Variable/read, is a step: it snapshots the variable.)
+  void ElideAndAssignStepSlots() {
+    const std::vector<NodeState>& nodes = s_.nodes;
+    for (int node : order_) {
+      if (folded_.count(node)) continue;
+      const NodeState& ns = nodes[node];
+      const std::string& op = ns.def->op();
+      if (op == "NoOp" && ns.output_types.empty()) continue;
+      if ((op == "Identity" || op == "StopGradient") && ns.inputs.size() == 1 &&
+          ns.output_types.size() == 1 && !IsRefType(ns.output_types[0]) &&
+          BaseType(ns.output_types[0]) != DataType::kResource) {
+        const auto& edge = ns.inputs[0];
+        const int32_t src_type = nodes[edge.first].output_types[edge.second];
+        if (fed_.count(edge) ||
+            (!IsRefType(src_type) && BaseType(src_type) != DataType::kResource)) {
+          alias_[node] = SlotOf(edge);
+          continue;
+        }
+      }
+      offset_[node] = plan_->num_slots;
+      plan_->num_slots += static_cast<int>(ns.output_types.size());
+      step_nodes_.push_back(node);
+    }
+  }
+
+  // The slot holding `edge`'s value: its feed, the slot an elided Identity passes on, or the
+  // producing node's output slot.
+  int SlotOf(Edge edge) const {
+    auto f = fed_.find(edge);
+    if (f != fed_.end()) return f->second;
+    auto a = alias_.find(edge.first);
+    if (a != alias_.end()) return a->second;
+    return offset_.at(edge.first) + edge.second;
+  }
+
+  // The steps with their input slots; a ref edge read by a non-ref input (an unfed VariableV2
+  // output) is dereferenced into scratch before the step runs.
+  void ResolveStepInputs() {
+    const std::vector<NodeState>& nodes = s_.nodes;
+    for (int node : step_nodes_) {
+      const NodeState& ns = nodes[node];
+      Step step;
+      step.node = node;
+      step.out_offset = offset_.at(node);
+      step.num_inputs = static_cast<int>(ns.inputs.size());
+      step.first_input = static_cast<int>(input_slots_.size());
+      step.deref_offset = num_derefs_;
+      for (size_t i = 0; i < ns.inputs.size(); ++i) {
+        const auto& edge = ns.inputs[i];
+        const int slot = SlotOf(edge);
+        input_slots_.push_back(slot);
+        const bool src_is_ref =
+            !fed_.count(edge) && IsRefType(nodes[edge.first].output_types[edge.second]);
+        if (src_is_ref && !IsRefType(ns.input_types[i])) {
+          step.derefs.emplace_back(static_cast<int>(i), slot);
+          ++num_derefs_;
+        }
+      }
+      plan_->steps.push_back(std::move(step));
+    }
+    for (const auto& edge : fetch_refs_) plan_->fetch_slots.push_back(SlotOf(edge));
+  }
+
+  // The slot storage: folded values moved in, every step input pointing at its slot (or its
+  // dereference scratch).
+  void FillSlots() {
+    Plan& plan = *plan_;
+    plan.values.resize(plan.num_slots);
+    plan.spares.resize(plan.num_slots);
+    for (auto& [node, outs] : folded_) {
+      const int base = offset_.at(node);
+      for (size_t o = 0; o < outs.size(); ++o) plan.values[base + o] = std::move(outs[o]);
+    }
+    plan.deref_values.resize(num_derefs_);
+    plan.input_ptrs.resize(input_slots_.size());
+    for (size_t k = 0; k < input_slots_.size(); ++k) {
+      plan.input_ptrs[k] = &plan.values[input_slots_[k]];
+    }
+    for (const Step& step : plan.steps) {
+      for (size_t d = 0; d < step.derefs.size(); ++d) {
+        plan.input_ptrs[step.first_input + step.derefs[d].first] =
+            &plan.deref_values[step.deref_offset + d];
+      }
+    }
+  }
+
+  Session::Impl& s_;
+  const GraphImpl::Rep& rep_;
+  std::unique_ptr<Plan> plan_;
+  std::map<Edge, int> fed_;                // fed output -> its slot
+  std::vector<Edge> fetch_refs_;           // per fetch
+  std::vector<int> roots_;                 // nodes the fetches and targets need
+  std::vector<int> order_;                 // pruned nodes, in execution order
+  std::unordered_map<int, std::vector<TensorValue>> folded_;  // node -> its folded outputs
+  std::unordered_map<int, int> offset_;    // node -> first output slot
+  std::unordered_map<int, int> alias_;     // elided Identity -> the slot it passes on
+  std::vector<int> step_nodes_;            // what remains to execute, in order
+  std::vector<int> input_slots_;           // every step's input slots, in order
+  int num_derefs_ = 0;
+};
+
 StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
                                        const std::vector<std::string>& fetches,
                                        const std::vector<std::string>& targets) {
@@ -79,210 +353,7 @@ StatusOr<Plan*> Session::Impl::GetPlan(const FeedList& feeds,
       return last_plan;
     }
   }
-
-  const GraphImpl::Rep& rep = GraphImpl::Get(*graph);
-  auto plan = std::make_unique<Plan>();
-  plan->fetch_names = fetches;
-  plan->target_names = targets;
-  // Feeds occupy the first slots.
-  std::map<std::pair<int, int>, int> fed;  // (node, output) -> slot
-  for (const auto& [name, t] : feeds) {
-    CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
-    auto it = rep.index.find(out.node);
-    if (it == rep.index.end()) {
-      return NotFoundError("feed " + Quote(name) + ": no node named " + Quote(out.node));
-    }
-    if (out.index >= static_cast<int>(rep.types[it->second].outputs.size())) {
-      return NotFoundError("feed " + Quote(name) + ": node " + Quote(out.node) + " has " +
-                           std::to_string(rep.types[it->second].outputs.size()) + " outputs");
-    }
-    auto [pos, inserted] = fed.emplace(std::make_pair(it->second, out.index), plan->num_slots);
-    if (!inserted) return InvalidArgumentError("tensor " + Quote(name) + " is fed twice");
-    CKPT_ASSIGN_OR_RETURN(FeedSpec spec, MakeFeedSpec(out, it->second));
-    plan->feed_specs.push_back(std::move(spec));
-    plan->feed_names.push_back(name);
-    plan->feed_slots.push_back(plan->num_slots++);
-  }
-  // Roots.
-  std::vector<std::pair<int, int>> fetch_refs;
-  std::vector<int> roots;
-  for (const auto& f : fetches) {
-    CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(f));
-    auto it = rep.index.find(out.node);
-    if (it == rep.index.end()) {
-      return NotFoundError("fetch " + Quote(f) + ": no node named " + Quote(out.node));
-    }
-    if (out.index >= static_cast<int>(rep.types[it->second].outputs.size())) {
-      return NotFoundError("fetch " + Quote(f) + ": node " + Quote(out.node) + " has " +
-                           std::to_string(rep.types[it->second].outputs.size()) + " outputs");
-    }
-    fetch_refs.emplace_back(it->second, out.index);
-    if (!fed.count({it->second, out.index})) roots.push_back(it->second);
-  }
-  for (const auto& t : targets) {
-    std::string_view name = t;
-    if (!name.empty() && name[0] == '^') name.remove_prefix(1);
-    auto it = rep.index.find(std::string(name));
-    if (it == rep.index.end()) {
-      return NotFoundError("target " + Quote(t) + ": no node named " + Quote(name));
-    }
-    roots.push_back(it->second);
-  }
-  // Iterative post-order DFS; 0 = unvisited, 1 = on stack, 2 = done.
-  std::vector<char> state(nodes.size(), 0);
-  std::vector<int> order;
-  for (int root : roots) {
-    if (state[root] == 2) continue;
-    std::vector<std::pair<int, size_t>> stack{{root, 0}};
-    state[root] = 1;
-    while (!stack.empty()) {
-      auto& [node, next] = stack.back();
-      const NodeState& ns = nodes[node];
-      const size_t n_data = ns.inputs.size();
-      const size_t n_all = n_data + ns.controls.size();
-      if (next < n_all) {
-        int src;
-        if (next < n_data) {
-          auto edge = ns.inputs[next];
-          ++next;
-          if (fed.count(edge)) continue;
-          src = edge.first;
-        } else {
-          src = ns.controls[next - n_data];
-          ++next;
-        }
-        if (state[src] == 1) {
-          return InvalidArgumentError("graph has a cycle through node " +
-                                      Quote(nodes[src].def->name()));
-        }
-        if (state[src] == 0) {
-          state[src] = 1;
-          stack.emplace_back(src, 0);
-        }
-        continue;
-      }
-      state[node] = 2;
-      order.push_back(node);
-      stack.pop_back();
-    }
-  }
-  // Constant folding: a node whose outputs cannot change between runs (a pure op whose data
-  // inputs are all folded, e.g. a Const, a shape computation over Consts, or a gradient's
-  // seed) is computed here once; its outputs stay in the plan's slots and it is not a step.
-  // Its control inputs still run as steps if nothing else folds them.
-  std::unordered_map<int, std::vector<TensorValue>> folded;
-  for (int node : order) {
-    NodeState& ns = nodes[node];
-    CKPT_RETURN_IF_ERROR(EnsureKernel(ns));
-    if (!Foldable(ns)) continue;
-    std::vector<const TensorValue*> in;
-    bool all_folded = true;
-    for (const auto& edge : ns.inputs) {
-      auto f = folded.find(edge.first);
-      if (fed.count(edge) || f == folded.end()) {
-        all_folded = false;
-        break;
-      }
-      in.push_back(&f->second[edge.second]);
-    }
-    if (!all_folded) continue;
-    std::vector<TensorValue> out(ns.output_types.size());
-    OpKernelContext ctx(ns.construction.get(), in.data(), static_cast<int>(in.size()),
-                        out.data(), static_cast<int>(out.size()), &vars, /*step_id=*/0);
-    // A failing node is left to fail at run time, where its error belongs.
-    if (!ns.kernel->Compute(&ctx).ok()) continue;
-    bool ok = true;
-    size_t bytes = 0;
-    for (size_t o = 0; o < out.size(); ++o) {
-      const Tensor& t = out[o].tensor;
-      ok = ok && t.valid() && t.dtype() == BaseType(ns.output_types[o]);
-      if (ok) bytes += t.dtype() == DataType::kString ? 0 : t.TotalBytes();
-    }
-    if (ok && bytes <= kMaxFoldedBytes) folded.emplace(node, std::move(out));
-  }
-
-  // Assign output slots: folded nodes first (slots that persist across runs), then the steps
-  // in execution order; then resolve inputs.
-  std::unordered_map<int, int> offset;
-  for (int node : order) {
-    if (!folded.count(node)) continue;
-    offset[node] = plan->num_slots;
-    plan->num_slots += static_cast<int>(nodes[node].output_types.size());
-  }
-  plan->persistent_end = plan->num_slots;
-  // Nodes that do nothing at run time are not steps: a NoOp (its control inputs are already
-  // ordered before whatever depends on it), and an Identity of a plain value, whose consumers
-  // read its input's slot instead. (An Identity of a ref edge, like Variable/read, is a step:
-  // it snapshots the variable.)
-  std::unordered_map<int, int> alias;  // elided Identity -> the slot it passes on
-  std::vector<int> step_nodes;         // what remains to execute, in order
-  auto slot_of = [&](std::pair<int, int> edge) -> int {
-    auto f = fed.find(edge);
-    if (f != fed.end()) return f->second;
-    auto a = alias.find(edge.first);
-    if (a != alias.end()) return a->second;
-    return offset.at(edge.first) + edge.second;
-  };
-  for (int node : order) {
-    if (folded.count(node)) continue;
-    const NodeState& ns = nodes[node];
-    const std::string& op = ns.def->op();
-    if (op == "NoOp" && ns.output_types.empty()) continue;
-    if ((op == "Identity" || op == "StopGradient") && ns.inputs.size() == 1 &&
-        ns.output_types.size() == 1 && !IsRefType(ns.output_types[0]) &&
-        BaseType(ns.output_types[0]) != DataType::kResource) {
-      const auto& edge = ns.inputs[0];
-      const int32_t src_type = nodes[edge.first].output_types[edge.second];
-      if (fed.count(edge) || (!IsRefType(src_type) && BaseType(src_type) != DataType::kResource)) {
-        alias[node] = slot_of(edge);
-        continue;
-      }
-    }
-    offset[node] = plan->num_slots;
-    plan->num_slots += static_cast<int>(nodes[node].output_types.size());
-    step_nodes.push_back(node);
-  }
-  std::vector<std::pair<int, int>> input_slots;  // (step, slot) for each input, in order
-  int num_derefs = 0;
-  for (int node : step_nodes) {
-    NodeState& ns = nodes[node];
-    Step step;
-    step.node = node;
-    step.out_offset = offset[node];
-    step.num_inputs = static_cast<int>(ns.inputs.size());
-    step.first_input = static_cast<int>(input_slots.size());
-    step.deref_offset = num_derefs;
-    for (size_t i = 0; i < ns.inputs.size(); ++i) {
-      const auto& edge = ns.inputs[i];
-      const int slot = slot_of(edge);
-      input_slots.emplace_back(static_cast<int>(plan->steps.size()), slot);
-      // A ref edge read by a non-ref input (an unfed VariableV2 output) is read as a value.
-      const bool src_is_ref =
-          !fed.count(edge) && IsRefType(nodes[edge.first].output_types[edge.second]);
-      if (src_is_ref && !IsRefType(ns.input_types[i])) {
-        step.derefs.emplace_back(static_cast<int>(i), slot);
-        ++num_derefs;
-      }
-    }
-    plan->steps.push_back(std::move(step));
-  }
-  for (const auto& edge : fetch_refs) plan->fetch_slots.push_back(slot_of(edge));
-  plan->values.resize(plan->num_slots);
-  plan->spares.resize(plan->num_slots);
-  for (auto& [node, outs] : folded) {
-    for (size_t o = 0; o < outs.size(); ++o) plan->values[offset[node] + o] = std::move(outs[o]);
-  }
-  plan->deref_values.resize(num_derefs);
-  plan->input_ptrs.resize(input_slots.size());
-  for (size_t k = 0; k < input_slots.size(); ++k) {
-    plan->input_ptrs[k] = &plan->values[input_slots[k].second];
-  }
-  for (const Step& step : plan->steps) {
-    for (size_t d = 0; d < step.derefs.size(); ++d) {
-      plan->input_ptrs[step.first_input + step.derefs[d].first] =
-          &plan->deref_values[step.deref_offset + d];
-    }
-  }
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, Planner(*this).Build(feeds, fetches, targets));
   Plan* result = plan.get();
   plans.emplace(key, std::move(plan));
   last_plan = result;

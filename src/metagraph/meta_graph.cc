@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "ckpt/format/tensor_proto.h"
+#include "ckpt/graph/graph_def.h"
+#include "tensorflow/core/framework/graph.pb.h"
+#include "tensorflow/core/framework/op_def.pb.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tensorflow/core/framework/tensor_shape.pb.h"
-#include "graph/graph_impl.h"
-#include "graph/kernel.h"
-#include "graph/op_registry.h"
 #include "metagraph/meta_graph_internal.h"
 #include "tensorflow/core/framework/variable.pb.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
@@ -143,10 +143,8 @@ std::string Scoped(const std::string& scope, const std::string& name) {
 
 std::vector<std::string> UnsupportedOps(const tensorflow::GraphDef& def) {
   std::set<std::string> bad;
-  const OpRegistry& ops = OpRegistry::Global();
-  const KernelRegistry& kernels = KernelRegistry::Global();
   for (const auto& node : def.node()) {
-    if (ops.Find(node.op()) == nullptr || kernels.Find(node.op()) == nullptr) {
+    if (FindOpDef(node.op()) == nullptr || !HasKernel(node.op())) {
       bad.insert(node.op());
     }
   }
@@ -174,7 +172,7 @@ StatusOr<std::string> ExportMetaGraph(const Graph& graph, const SaverDef* saver_
   std::set<std::string> used;
   for (const auto& node : mg.graph_def().node()) used.insert(node.op());
   for (const auto& op : used) {  // std::set: sorted by name, as TF's stripped op list
-    const tensorflow::OpDef* def = OpRegistry::Global().Find(op);
+    const tensorflow::OpDef* def = FindOpDef(op);
     if (def == nullptr) return NotFoundError("op '" + op + "' is not registered");
     *info->mutable_stripped_op_list()->add_op() = *def;
   }

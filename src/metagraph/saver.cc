@@ -8,9 +8,9 @@
 #include "ckpt/checkpoint/checkpoint_state.h"
 #include "ckpt/core/file_pattern.h"
 #include "ckpt/format/bundle.h"
+#include "ckpt/graph/graph_def.h"
 #include "ckpt/graph/ops.h"
 #include "ckpt/metagraph/meta_graph.h"
-#include "graph/graph_impl.h"
 
 namespace ckpt {
 

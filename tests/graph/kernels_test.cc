@@ -508,6 +508,33 @@ TEST(ArrayKernels, IdentityFamilyAndPlaceholderWithDefault) {
   EXPECT_THAT(Values<float>(RunOne(g, p, {{"p", F({9}, {1})}})), ElementsAre(9));
 }
 
+// ---- io: kernels that read attrs when built ------------------------------------------------
+
+TEST(IoKernels, StringJoinAndRegexFullMatchReadTheirAttrs) {
+  Graph g;
+  Output a = ops::Const(g, Tensor::StringScalar("a"), "a");
+  Output b = ops::Const(g, Tensor::StringScalar("b"), "b");
+  Operation join = g.AddNode("StringJoin", "join", std::vector<Output>{a, b},
+                             {{"separator", AttrValue("-")}});
+  Output paths = ops::Const(g, Tensor::FromStrings({"s3://bucket/x", "/tmp/x"}, TensorShape{2}),
+                            "paths");
+  Operation match = g.AddNode("StaticRegexFullMatch", "match", std::vector<Output>{paths},
+                              {{"pattern", AttrValue("^s3://.*")}});
+  Operation bad = g.AddNode("StaticRegexFullMatch", "bad", std::vector<Output>{paths},
+                            {{"pattern", AttrValue("(")}});
+  ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+  EXPECT_EQ(RunOne(g, join.output()).strings()[0], "a-b");
+  Tensor m = RunOne(g, match.output());
+  ASSERT_EQ(m.num_elements(), 2);
+  EXPECT_TRUE(m.data<bool>()[0]);
+  EXPECT_FALSE(m.data<bool>()[1]);
+  // A pattern std::regex rejects fails when the kernel is built, naming the node.
+  Status s = RunStatus(g, bad.output());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("node bad"));
+  EXPECT_THAT(s.message(), HasSubstr("unsupported regex pattern '('"));
+}
+
 TEST(RandomKernels, ShapesRangesAndSeeds) {
   Graph g;
   Output n = ops::RandomNormal(g, TensorShape{1000}, 5.0, 2.0, DataType::kFloat, 1);

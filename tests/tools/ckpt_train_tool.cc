@@ -19,10 +19,13 @@
 
 #include "ckpt/graph/gradients.h"
 #include "ckpt/graph/graph.h"
+#include "ckpt/graph/graph_def.h"
 #include "ckpt/graph/ops.h"
 #include "ckpt/graph/optimizers.h"
 #include "ckpt/graph/session.h"
-#include "graph/graph_impl.h"
+#include "tensorflow/core/framework/attr_value.pb.h"
+#include "tensorflow/core/framework/graph.pb.h"
+#include "tensorflow/core/framework/node_def.pb.h"
 
 namespace {
 

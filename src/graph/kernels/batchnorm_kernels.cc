@@ -23,32 +23,32 @@ namespace {
 
 class FusedBatchNormKernel : public OpKernel {
  public:
-  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
-    auto k = std::unique_ptr<FusedBatchNormKernel>(new FusedBatchNormKernel());
-    CKPT_RETURN_IF_ERROR(c.GetAttr("epsilon", &k->epsilon_));
-    CKPT_RETURN_IF_ERROR(c.GetAttr("is_training", &k->is_training_));
+  explicit FusedBatchNormKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("epsilon", &epsilon_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("is_training", &is_training_));
     if (c.HasAttr("exponential_avg_factor")) {
-      CKPT_RETURN_IF_ERROR(c.GetAttr("exponential_avg_factor", &k->avg_factor_));
+      CKPT_OP_REQUIRES_OK(c, c.GetAttr("exponential_avg_factor", &avg_factor_));
     }
     std::string format = "NHWC";
-    if (c.HasAttr("data_format")) CKPT_RETURN_IF_ERROR(c.GetAttr("data_format", &format));
+    if (c.HasAttr("data_format")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("data_format", &format));
     if (format == "NHWC" || format == "NDHWC") {
-      k->channels_last_ = true;
+      channels_last_ = true;
     } else if (format == "NCHW" || format == "NCDHW") {
-      k->channels_last_ = false;
+      channels_last_ = false;
     } else {
-      return InvalidArgumentError("node " + c.name() + ": unknown data_format '" + format +
-                                  "'");
+      c.CtxFailure(InvalidArgumentError("node " + c.name() + ": unknown data_format '" +
+                                        format + "'"));
+      return;
     }
     for (int i = 0; i < c.num_inputs(); ++i) {
       if (c.input_type(i) != DataType::kFloat) {
-        return UnimplementedError("node " + c.name() + ": " + c.op() +
-                                  " has a CPU kernel only for float inputs, got " +
-                                  std::string(DataTypeName(c.input_type(i))) + " for input " +
-                                  std::to_string(i));
+        c.CtxFailure(UnimplementedError("node " + c.name() + ": " + c.op() +
+                                        " has a CPU kernel only for float inputs, got " +
+                                        std::string(DataTypeName(c.input_type(i))) +
+                                        " for input " + std::to_string(i)));
+        return;
       }
     }
-    return std::unique_ptr<OpKernel>(std::move(k));
   }
 
   Status Compute(OpKernelContext* ctx) override {
@@ -165,8 +165,6 @@ class FusedBatchNormKernel : public OpKernel {
   }
 
  private:
-  FusedBatchNormKernel() = default;
-
   template <typename F>
   static void ForEach(const float* px, int64_t outer, int64_t c, int64_t inner, F f) {
     for (int64_t o = 0; o < outer; ++o) {
@@ -186,9 +184,9 @@ class FusedBatchNormKernel : public OpKernel {
 }  // namespace
 
 void RegisterBatchNormKernels(KernelRegistry* r) {
-  r->Register("FusedBatchNorm", &FusedBatchNormKernel::Create);
-  r->Register("FusedBatchNormV2", &FusedBatchNormKernel::Create);
-  r->Register("FusedBatchNormV3", &FusedBatchNormKernel::Create);
+  r->Register("FusedBatchNorm", MakeKernel<FusedBatchNormKernel>());
+  r->Register("FusedBatchNormV2", MakeKernel<FusedBatchNormKernel>());
+  r->Register("FusedBatchNormV3", MakeKernel<FusedBatchNormKernel>());
 }
 
 }  // namespace ckpt

@@ -81,6 +81,20 @@ StatusOr<std::array<int64_t, 4>> ExplicitSpatialPaddings(const std::vector<int64
   return std::array<int64_t, 4>{ep[2], ep[3], ep[4], ep[5]};
 }
 
+Status RequireNhwc(const OpKernelConstruction& c) {
+  std::string format = "NHWC";
+  if (c.HasAttr("data_format")) CKPT_RETURN_IF_ERROR(c.GetAttr("data_format", &format));
+  if (format == "NHWC") return Status::OK();
+  return UnimplementedError("node " + c.name() + ": " + c.op() +
+                            " on the CPU supports only data_format NHWC, got " + format);
+}
+
+StatusOr<std::array<int64_t, 4>> ReadExplicitPaddings(const OpKernelConstruction& c) {
+  std::vector<int64_t> ep;
+  CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
+  return ExplicitSpatialPaddings(ep, c.name());
+}
+
 namespace {
 
 // Patch rows per chunk: keeps the patch matrix near 8 MiB.
@@ -91,36 +105,29 @@ int64_t ChunkRows(int64_t k, size_t elem) {
 
 class Conv2DKernel : public OpKernel {
  public:
-  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
-    auto k = std::unique_ptr<Conv2DKernel>(new Conv2DKernel());
+  explicit Conv2DKernel(const OpKernelConstruction& c) {
     std::vector<int64_t> strides, dilations;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("strides", &strides));
-    CKPT_RETURN_IF_ERROR(c.GetAttr("padding", &k->padding_));
-    if (c.HasAttr("dilations")) CKPT_RETURN_IF_ERROR(c.GetAttr("dilations", &dilations));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("strides", &strides));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("padding", &padding_));
+    if (c.HasAttr("dilations")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("dilations", &dilations));
     if (dilations.empty()) dilations = {1, 1, 1, 1};
-    std::string format = "NHWC";
-    if (c.HasAttr("data_format")) CKPT_RETURN_IF_ERROR(c.GetAttr("data_format", &format));
-    if (format != "NHWC") {
-      return UnimplementedError("node " + c.name() +
-                                ": Conv2D on the CPU supports only data_format NHWC, got " +
-                                format);
+    CKPT_OP_REQUIRES_OK(c, RequireNhwc(c));
+    auto s = SpatialPair(strides, "strides", c.name());
+    CKPT_OP_REQUIRES_OK(c, s.status());
+    auto d = SpatialPair(dilations, "dilations", c.name());
+    CKPT_OP_REQUIRES_OK(c, d.status());
+    stride_h_ = s->first;
+    stride_w_ = s->second;
+    dil_h_ = d->first;
+    dil_w_ = d->second;
+    if (padding_ == "EXPLICIT") {
+      auto pads = ReadExplicitPaddings(c);
+      CKPT_OP_REQUIRES_OK(c, pads.status());
+      pad_top_ = (*pads)[0];
+      pad_bottom_ = (*pads)[1];
+      pad_left_ = (*pads)[2];
+      pad_right_ = (*pads)[3];
     }
-    CKPT_ASSIGN_OR_RETURN(auto s, SpatialPair(strides, "strides", c.name()));
-    CKPT_ASSIGN_OR_RETURN(auto d, SpatialPair(dilations, "dilations", c.name()));
-    k->stride_h_ = s.first;
-    k->stride_w_ = s.second;
-    k->dil_h_ = d.first;
-    k->dil_w_ = d.second;
-    if (k->padding_ == "EXPLICIT") {
-      std::vector<int64_t> ep;
-      CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
-      CKPT_ASSIGN_OR_RETURN(auto pads, ExplicitSpatialPaddings(ep, c.name()));
-      k->pad_top_ = pads[0];
-      k->pad_bottom_ = pads[1];
-      k->pad_left_ = pads[2];
-      k->pad_right_ = pads[3];
-    }
-    return std::unique_ptr<OpKernel>(std::move(k));
   }
 
   Status Compute(OpKernelContext* ctx) override {
@@ -145,8 +152,6 @@ class Conv2DKernel : public OpKernel {
   }
 
  private:
-  Conv2DKernel() = default;
-
   template <typename T>
   Status ComputeT(OpKernelContext* ctx, const Tensor& in, const Tensor& filter) {
     const int64_t n = in.shape().dim(0);
@@ -263,6 +268,6 @@ class Conv2DKernel : public OpKernel {
 
 }  // namespace
 
-void RegisterConvKernels(KernelRegistry* r) { r->Register("Conv2D", &Conv2DKernel::Create); }
+void RegisterConvKernels(KernelRegistry* r) { r->Register("Conv2D", MakeKernel<Conv2DKernel>()); }
 
 }  // namespace ckpt

@@ -12,6 +12,8 @@
 
 namespace ckpt {
 
+class OpKernelConstruction;
+
 // One spatial dimension of a windowed op.
 struct WindowDim {
   int64_t in = 0;       // input size
@@ -42,5 +44,13 @@ StatusOr<std::pair<int64_t, int64_t>> SpatialPair(const std::vector<int64_t>& va
 // right}. InvalidArgument naming `node` otherwise.
 StatusOr<std::array<int64_t, 4>> ExplicitSpatialPaddings(const std::vector<int64_t>& ep,
                                                          std::string_view node);
+
+// Reads the optional data_format attr: OK for NHWC (the default, and the only layout the CPU
+// kernels have), Unimplemented naming the node and op otherwise.
+Status RequireNhwc(const OpKernelConstruction& c);
+
+// Reads the explicit_paddings attr of a node whose padding is EXPLICIT, as
+// ExplicitSpatialPaddings does.
+StatusOr<std::array<int64_t, 4>> ReadExplicitPaddings(const OpKernelConstruction& c);
 
 }  // namespace ckpt

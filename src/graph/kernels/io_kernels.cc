@@ -124,7 +124,9 @@ Status SaveV1(OpKernelContext* ctx, bool has_slices) {
 // ---- RestoreV2 ------------------------------------------------------------------------------
 class RestoreV2Kernel : public OpKernel {
  public:
-  explicit RestoreV2Kernel(std::vector<DataType> dtypes) : dtypes_(std::move(dtypes)) {}
+  explicit RestoreV2Kernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("dtypes", &dtypes_));
+  }
 
   Status Compute(OpKernelContext* ctx) override {
     const int n = static_cast<int>(dtypes_.size());
@@ -155,7 +157,10 @@ class RestoreV2Kernel : public OpKernel {
 // ---- RestoreSlice / Restore (V1 Saver graphs) ----------------------------------------------
 class RestoreSliceKernel : public OpKernel {
  public:
-  RestoreSliceKernel(DataType dt, bool has_slice) : dt_(dt), has_slice_(has_slice) {}
+  explicit RestoreSliceKernel(const OpKernelConstruction& c)
+      : has_slice_(c.op() == "RestoreSlice") {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("dt", &dt_));
+  }
   Status Compute(OpKernelContext* ctx) override {
     CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "file_pattern", 1));
     CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "tensor_name", 1));
@@ -176,15 +181,19 @@ class RestoreSliceKernel : public OpKernel {
   }
 
  private:
-  DataType dt_;
+  DataType dt_ = DataType::kInvalid;
   bool has_slice_;
 };
 
 // ---- MergeV2Checkpoints ---------------------------------------------------------------------
 class MergeKernel : public OpKernel {
  public:
-  MergeKernel(bool delete_old_dirs, bool allow_missing)
-      : delete_old_dirs_(delete_old_dirs), allow_missing_(allow_missing) {}
+  explicit MergeKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("delete_old_dirs", &delete_old_dirs_));
+    if (c.HasAttr("allow_missing_files")) {
+      CKPT_OP_REQUIRES_OK(c, c.GetAttr("allow_missing_files", &allow_missing_));
+    }
+  }
   Status Compute(OpKernelContext* ctx) override {
     CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "checkpoint_prefixes", -1));
     CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "destination_prefix", 1));
@@ -204,8 +213,8 @@ class MergeKernel : public OpKernel {
   }
 
  private:
-  bool delete_old_dirs_;
-  bool allow_missing_;
+  bool delete_old_dirs_ = true;
+  bool allow_missing_ = false;
 };
 
 std::string Pad5(int64_t v) {
@@ -245,7 +254,9 @@ Status ShardedFilespec(OpKernelContext* ctx) {
 // ---- StringJoin -----------------------------------------------------------------------------
 class StringJoinKernel : public OpKernel {
  public:
-  explicit StringJoinKernel(std::string sep) : sep_(std::move(sep)) {}
+  explicit StringJoinKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("separator", &sep_));
+  }
   Status Compute(OpKernelContext* ctx) override {
     const int n = ctx->num_inputs();
     TensorShape shape;
@@ -283,7 +294,18 @@ class StringJoinKernel : public OpKernel {
 // ---- StaticRegexFullMatch -------------------------------------------------------------------
 class RegexFullMatchKernel : public OpKernel {
  public:
-  explicit RegexFullMatchKernel(std::regex re) : re_(std::move(re)) {}
+  // RE2 full-match syntax; the patterns TF's Saver emits ("^s3://.*", ...) are ECMAScript
+  // compatible. A pattern std::regex rejects is an error at graph load, not at run time.
+  explicit RegexFullMatchKernel(const OpKernelConstruction& c) {
+    std::string pattern;
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("pattern", &pattern));
+    try {
+      re_ = std::regex(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+      c.CtxFailure(InvalidArgumentError("node " + c.name() + ": unsupported regex pattern '" +
+                                        pattern + "'"));
+    }
+  }
   Status Compute(OpKernelContext* ctx) override {
     CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "input", -1));
     const Tensor& in = ctx->input(0);
@@ -365,53 +387,14 @@ void RegisterIoKernels(KernelRegistry* r) {
   r->RegisterFn("SaveV2", SaveV2);
   r->RegisterFn("SaveSlices", [](OpKernelContext* ctx) { return SaveV1(ctx, true); });
   r->RegisterFn("Save", [](OpKernelContext* ctx) { return SaveV1(ctx, false); });
-  r->Register("RestoreV2", [](const OpKernelConstruction& c)
-                               -> StatusOr<std::unique_ptr<OpKernel>> {
-    std::vector<DataType> dtypes;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("dtypes", &dtypes));
-    return std::unique_ptr<OpKernel>(new RestoreV2Kernel(std::move(dtypes)));
-  });
-  for (const char* op : {"RestoreSlice", "Restore"}) {
-    const bool has_slice = std::string_view(op) == "RestoreSlice";
-    r->Register(op, [has_slice](const OpKernelConstruction& c)
-                        -> StatusOr<std::unique_ptr<OpKernel>> {
-      DataType dt = DataType::kInvalid;
-      CKPT_RETURN_IF_ERROR(c.GetAttr("dt", &dt));
-      return std::unique_ptr<OpKernel>(new RestoreSliceKernel(dt, has_slice));
-    });
-  }
-  r->Register("MergeV2Checkpoints", [](const OpKernelConstruction& c)
-                                        -> StatusOr<std::unique_ptr<OpKernel>> {
-    bool del = true, allow = false;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("delete_old_dirs", &del));
-    if (c.HasAttr("allow_missing_files")) {
-      CKPT_RETURN_IF_ERROR(c.GetAttr("allow_missing_files", &allow));
-    }
-    return std::unique_ptr<OpKernel>(new MergeKernel(del, allow));
-  });
+  r->Register("RestoreV2", MakeKernel<RestoreV2Kernel>());
+  r->Register("RestoreSlice", MakeKernel<RestoreSliceKernel>());
+  r->Register("Restore", MakeKernel<RestoreSliceKernel>());
+  r->Register("MergeV2Checkpoints", MakeKernel<MergeKernel>());
   r->RegisterFn("ShardedFilename", ShardedFilename);
   r->RegisterFn("ShardedFilespec", ShardedFilespec);
-  r->Register("StringJoin", [](const OpKernelConstruction& c)
-                                -> StatusOr<std::unique_ptr<OpKernel>> {
-    std::string sep;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("separator", &sep));
-    return std::unique_ptr<OpKernel>(new StringJoinKernel(std::move(sep)));
-  });
-  r->Register("StaticRegexFullMatch", [](const OpKernelConstruction& c)
-                                          -> StatusOr<std::unique_ptr<OpKernel>> {
-    std::string pattern;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("pattern", &pattern));
-    // RE2 full-match syntax; the patterns TF's Saver emits ("^s3://.*", ...) are ECMAScript
-    // compatible. A pattern std::regex rejects is an error at graph load, not at run time.
-    std::regex re;
-    try {
-      re = std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-      return InvalidArgumentError("node " + c.name() + ": unsupported regex pattern '" +
-                                  pattern + "'");
-    }
-    return std::unique_ptr<OpKernel>(new RegexFullMatchKernel(std::move(re)));
-  });
+  r->Register("StringJoin", MakeKernel<StringJoinKernel>());
+  r->Register("StaticRegexFullMatch", MakeKernel<RegexFullMatchKernel>());
   // The legacy "Variable" op is VariableV2 under its old name.
   if (const KernelFactory* v2 = r->Find("VariableV2")) {
     KernelFactory copy = *v2;

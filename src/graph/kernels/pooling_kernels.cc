@@ -23,30 +23,25 @@ enum class Pool { kMax, kAvg };
 template <Pool kind>
 class PoolKernel : public OpKernel {
  public:
-  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
-    auto k = std::unique_ptr<PoolKernel>(new PoolKernel());
+  explicit PoolKernel(const OpKernelConstruction& c) {
     std::vector<int64_t> ksize, strides;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("ksize", &ksize));
-    CKPT_RETURN_IF_ERROR(c.GetAttr("strides", &strides));
-    CKPT_RETURN_IF_ERROR(c.GetAttr("padding", &k->padding_));
-    std::string format = "NHWC";
-    if (c.HasAttr("data_format")) CKPT_RETURN_IF_ERROR(c.GetAttr("data_format", &format));
-    if (format != "NHWC") {
-      return UnimplementedError("node " + c.name() + ": " + c.op() +
-                                " on the CPU supports only data_format NHWC, got " + format);
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("ksize", &ksize));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("strides", &strides));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("padding", &padding_));
+    CKPT_OP_REQUIRES_OK(c, RequireNhwc(c));
+    auto ks = SpatialPair(ksize, "ksize", c.name());
+    CKPT_OP_REQUIRES_OK(c, ks.status());
+    auto st = SpatialPair(strides, "strides", c.name());
+    CKPT_OP_REQUIRES_OK(c, st.status());
+    kh_ = ks->first;
+    kw_ = ks->second;
+    sh_ = st->first;
+    sw_ = st->second;
+    if (padding_ == "EXPLICIT") {
+      auto pads = ReadExplicitPaddings(c);
+      CKPT_OP_REQUIRES_OK(c, pads.status());
+      explicit_ = *pads;
     }
-    CKPT_ASSIGN_OR_RETURN(auto ks, SpatialPair(ksize, "ksize", c.name()));
-    CKPT_ASSIGN_OR_RETURN(auto st, SpatialPair(strides, "strides", c.name()));
-    k->kh_ = ks.first;
-    k->kw_ = ks.second;
-    k->sh_ = st.first;
-    k->sw_ = st.second;
-    if (k->padding_ == "EXPLICIT") {
-      std::vector<int64_t> ep;
-      CKPT_RETURN_IF_ERROR(c.GetAttr("explicit_paddings", &ep));
-      CKPT_ASSIGN_OR_RETURN(k->explicit_, ExplicitSpatialPaddings(ep, c.name()));
-    }
-    return std::unique_ptr<OpKernel>(std::move(k));
   }
 
   Status Compute(OpKernelContext* ctx) override {
@@ -70,8 +65,6 @@ class PoolKernel : public OpKernel {
   }
 
  private:
-  PoolKernel() = default;
-
   template <typename T>
   Status ComputeT(OpKernelContext* ctx, const Tensor& in) {
     const int64_t n = in.shape().dim(0);
@@ -145,8 +138,8 @@ class PoolKernel : public OpKernel {
 }  // namespace
 
 void RegisterPoolingKernels(KernelRegistry* r) {
-  r->Register("MaxPool", &PoolKernel<Pool::kMax>::Create);
-  r->Register("AvgPool", &PoolKernel<Pool::kAvg>::Create);
+  r->Register("MaxPool", MakeKernel<PoolKernel<Pool::kMax>>());
+  r->Register("AvgPool", MakeKernel<PoolKernel<Pool::kAvg>>());
 }
 
 }  // namespace ckpt
