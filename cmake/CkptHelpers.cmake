@@ -1,3 +1,15 @@
+# ckpt_private_include_root(TARGET LAYER): gives TARGET the private include root of LAYER and
+# no other: a directory in the build tree that holds only a link named LAYER to src/LAYER, so
+# "LAYER/x.h" resolves and another layer's private header is a compile error.
+function(ckpt_private_include_root target layer)
+  set(root ${PROJECT_BINARY_DIR}/private_include/${layer})
+  if(NOT IS_SYMLINK ${root}/${layer})
+    file(MAKE_DIRECTORY ${root})
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${layer} ${root}/${layer} SYMBOLIC)
+  endif()
+  target_include_directories(${target} PRIVATE $<BUILD_INTERFACE:${root}>)
+endfunction()
+
 # ckpt_add_layer(NAME DEPS dep...): library ckpt_NAME from src/NAME/**/*.cc (an interface
 # library while the layer has no sources yet). Public headers live in include/ckpt/NAME.
 function(ckpt_add_layer name)
@@ -6,7 +18,7 @@ function(ckpt_add_layer name)
   if(srcs)
     add_library(ckpt_${name} STATIC ${srcs})
     target_link_libraries(ckpt_${name} PUBLIC ${ARG_DEPS})
-    target_include_directories(ckpt_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    ckpt_private_include_root(ckpt_${name} ${name})
   else()
     add_library(ckpt_${name} INTERFACE)
     target_link_libraries(ckpt_${name} INTERFACE ${ARG_DEPS})
@@ -25,7 +37,8 @@ function(ckpt_add_test_dir layer)
   find_package(nlohmann_json REQUIRED)
   target_link_libraries(ckpt_${layer}_tests PRIVATE ckpt_${layer} GTest::gmock GTest::gtest_main
     nlohmann_json::nlohmann_json)
-  target_include_directories(ckpt_${layer}_tests PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  ckpt_private_include_root(ckpt_${layer}_tests ${layer})
+  target_include_directories(ckpt_${layer}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(ckpt_${layer}_tests PRIVATE
     CKPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(ckpt_${layer}_tests DISCOVERY_MODE PRE_TEST
