@@ -227,8 +227,8 @@ Status Session::Impl::EnsureKernel(NodeState& n) {
     return UnimplementedError("no CPU kernel for op " + n.def->op() + " (node " +
                               Quote(n.def->name()) + ")");
   }
-  n.construction = std::make_unique<OpKernelConstruction>(*n.def, n.input_types,
-                                                          n.output_types, env, device.get());
+  n.construction = std::make_unique<OpKernelConstruction>(
+      *n.def, n.input_types, n.output_types, env, device.get(), &graph->rep()->def.library());
   auto k = (*factory)(*n.construction);
   if (!k.ok()) {
     return k.status().WithContext("node " + n.def->name() + " (" + n.def->op() + ")");

@@ -19,6 +19,8 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterPoolingKernels(r);
   RegisterBatchNormKernels(r);
   RegisterStatelessRandomKernels(r);
+  RegisterResourceVariableKernels(r);
+  RegisterFunctionalKernels(r);
   RegisterGradKernels(r);
   RegisterTrainingKernels(r);
   RegisterIoKernels(r);
