@@ -27,6 +27,8 @@ const GradRegistry& GradRegistry::Global() {
     RegisterNnGradients(r);
     RegisterIoGradients(r);
     RegisterConvGradients(r);
+    RegisterFunctionalGradients(r);
+    RegisterResourceVariableGradients(r);
     return r;
   }();
   return *registry;

@@ -57,6 +57,8 @@ void RegisterArrayGradients(GradRegistry* r);
 void RegisterNnGradients(GradRegistry* r);
 void RegisterIoGradients(GradRegistry* r);  // io_grad.cc
 void RegisterConvGradients(GradRegistry* r);  // conv_grad.cc
+void RegisterFunctionalGradients(GradRegistry* r);        // functional_grad.cc
+void RegisterResourceVariableGradients(GradRegistry* r);  // resource_variable_grad.cc
 
 // ---- node helpers ------------------------------------------------------------------------
 // The value of a Const node output (nullopt otherwise).

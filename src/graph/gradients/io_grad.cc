@@ -25,7 +25,7 @@ void RegisterIoGradients(GradRegistry* r) {
   r->Register("DynamicStitch", DynamicStitchGrad);
   for (const char* op : {"Save", "SaveSlices", "Restore", "RestoreSlice", "ShardedFilename",
                          "ShardedFilespec", "StringJoin", "StaticRegexFullMatch",
-                         "ParseExample", "Variable"}) {
+                         "ParseExample", "ParseExampleV2", "Variable"}) {
     r->NoGradient(op);
   }
 }
