@@ -11,6 +11,7 @@ function(ckpt_add_layer name)
     add_library(ckpt_${name} INTERFACE)
     target_link_libraries(ckpt_${name} INTERFACE ${ARG_DEPS})
   endif()
+  set_target_properties(ckpt_${name} PROPERTIES EXPORT_NAME ${name})
   add_library(ckpt::${name} ALIAS ckpt_${name})
 endfunction()
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing ckpt needs on a Debian/Ubuntu machine: the C++ toolchain
-# and libraries from Debian's packages and, with --python, TensorFlow (CPU), numpy and pytest
-# from PyPI. Safe to run repeatedly: it installs only what is missing.
+# and libraries from Debian's packages and, with --python, what the Python package and the
+# tests need from PyPI (requirements-test.txt: TensorFlow (CPU), numpy, ml_dtypes, pytest,
+# safetensors, and scikit-build-core + nanobind to build the package; scripts/install-python.sh
+# then builds and installs it). Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +12,7 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 
 PKGS=(build-essential cmake ninja-build ccache pkg-config
       libleveldb-dev libsnappy-dev libprotobuf-dev protobuf-compiler
-      libeigen3-dev libdnnl-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      zlib1g-dev libeigen3-dev libdnnl-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
 # A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.
 command -v python3 >/dev/null || PKGS+=(python3 python3-pip)
@@ -25,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--python" ]; then
-  if ! python3 -c "import tensorflow, numpy, pytest" >/dev/null 2>&1; then
+  if ! python3 -c "import tensorflow, numpy, pytest, ml_dtypes, safetensors, tensorboard, nanobind, scikit_build_core" >/dev/null 2>&1; then
     echo "install-deps: pip install -r requirements-test.txt (TensorFlow CPU; this takes a minute)"
     python3 -m pip install -q -r requirements-test.txt 2>/dev/null ||
       python3 -m pip install -q --break-system-packages -r requirements-test.txt

@@ -41,6 +41,7 @@ section "3. Kill and resume: rebuild the graph, restore checkpoint_model-999, tr
 
 section "4. Pick the best step: evaluate every kept checkpoint on the 100 points"
 "$DEMO" evaluate ./checkpoint_dir
+echo "(TensorBoard curves: tensorboard --logdir ./checkpoint_dir  -> runs train (loss) and eval (loss, accuracy))"
 
 section "5. Warm start: new loss, variable renamed (Variable -> A_warm), one new variable"
 "$DEMO" warmstart ./checkpoint_dir/checkpoint_model-999

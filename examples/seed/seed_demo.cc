@@ -2,12 +2,14 @@
 // with a Saver, restore and continue, pick the best step, warm-start a changed model.
 //
 //   seed_demo train DIR [STEPS]          train from scratch, save every 200 steps into
-//                                        DIR/checkpoint_model-STEP (max_to_keep 5)
+//                                        DIR/checkpoint_model-STEP (max_to_keep 5); the
+//                                        training loss goes to TensorBoard in DIR/train
 //   seed_demo resume DIR PREFIX STEPS    rebuild the graph, restore PREFIX (e.g.
 //                                        DIR/checkpoint_model-999) and train on to STEPS
 //                                        with the same data order as an uninterrupted run
 //   seed_demo evaluate DIR               evaluate every kept checkpoint on the 100 points,
-//                                        print the best step
+//                                        print the best step; loss and accuracy of each go
+//                                        to TensorBoard in DIR/eval
 //   seed_demo warmstart PREFIX           a changed model (new loss, variable renamed, one new
 //                                        variable) initialised from PREFIX's "Variable"
 //
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "ckpt/checkpoint/checkpoint_state.h"
+#include "ckpt/checkpoint/summary_writer.h"
 #include "ckpt/core/env.h"
 #include "ckpt/graph/graph.h"
 #include "ckpt/graph/ops.h"
@@ -112,8 +115,13 @@ int Fail(const Status& s) {
 }
 
 // Trains steps [first, last), printing and (when save_dir is set) saving every 200 steps.
+// Training loss also goes to TensorBoard: SAVE_DIR/train.
 Status TrainLoop(SeedModel& m, Session& sess, const Data& d, int first, int last,
                  const std::string& save_dir) {
+  std::unique_ptr<SummaryWriter> summary;
+  if (!save_dir.empty()) {
+    CKPT_ASSIGN_OR_RETURN(summary, SummaryWriter::Create(Env::Default(), save_dir + "/train"));
+  }
   for (int i = first; i < last; ++i) {
     const int k = d.order[i];
     auto feed = Feed(m, d.x[k], d.y[k]);
@@ -123,7 +131,8 @@ Status TrainLoop(SeedModel& m, Session& sess, const Data& d, int first, int last
       CKPT_ASSIGN_OR_RETURN(auto lv, sess.Run(feed, {m.loss.name()}));
       std::printf("Step #%d A = %s\nLoss = %s\n", i + 1, Vec(av[0]).c_str(),
                   Vec(lv[0]).c_str());
-      if (!save_dir.empty()) {
+      if (summary != nullptr) {
+        CKPT_RETURN_IF_ERROR(summary->AddScalar("loss", lv[0].data<float>()[0], i));
         CKPT_ASSIGN_OR_RETURN(std::string path,
                               m.saver->Save(sess, save_dir + "/checkpoint_model", i));
         std::printf("  saved %s\n", path.c_str());
@@ -176,6 +185,9 @@ int Evaluate(const std::string& dir) {
   auto sess = Session::Create(&m.graph);
   if (!sess.ok()) return Fail(sess.status());
   const Data d = MakeData();
+  // Evaluation loss and accuracy of every kept checkpoint, for TensorBoard: DIR/eval.
+  auto summary = SummaryWriter::Create(Env::Default(), dir + "/eval");
+  if (!summary.ok()) return Fail(summary.status());
   std::string best;
   double best_loss = 1e300;
   for (const std::string& path : (*state)->all_model_checkpoint_paths) {
@@ -191,6 +203,10 @@ int Evaluate(const std::string& dir) {
     }
     loss /= kPoints;
     std::printf("%s: mean loss %.6f, accuracy %d%%\n", path.c_str(), loss, correct);
+    const size_t dash = path.rfind('-');
+    const int64_t step = dash == std::string::npos ? 0 : std::atoll(path.c_str() + dash + 1);
+    s = (*summary)->AddScalars({{"loss", loss}, {"accuracy", correct / double(kPoints)}}, step);
+    if (!s.ok()) return Fail(s);
     if (loss < best_loss) {
       best_loss = loss;
       best = path;

@@ -5,43 +5,26 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <random>
 #include <set>
 #include <thread>
 
-#include "checkpoint/dir_util.h"
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/checkpoint_files.h"
+#include "checkpoint/deletion.h"
+#include "checkpoint/metrics_file.h"
 #include "ckpt/format/bundle.h"
 
 namespace ckpt {
 
 namespace {
 
-std::string JsonEscape(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof(b), "\\u%04x", c);
-          out += b;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonNumber(double v) {
-  if (!std::isfinite(v)) return "null";
-  return FormatPythonFloat(v);
+// JSON text of `j` as the CLI prints it (indented by 2; bytes that are not UTF-8, as in an
+// odd file name, become U+FFFD so the output stays valid JSON).
+std::string JsonText(const nlohmann::ordered_json& j) {
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string FormatTime(double t) {
@@ -149,23 +132,19 @@ StatusOr<std::vector<CheckpointDirEntry>> ScanCheckpointDir(Env* env, const std:
 Status ListCheckpointDir(Env* env, const std::string& dir, std::ostream& out, bool json) {
   CKPT_ASSIGN_OR_RETURN(auto entries, ScanCheckpointDir(env, dir));
   if (json) {
-    out << "[";
-    for (size_t i = 0; i < entries.size(); ++i) {
-      const auto& e = entries[i];
-      out << (i ? ",\n " : "\n ") << "{\"prefix\": " << JsonEscape(e.prefix)
-          << ", \"step\": " << e.step << ", \"timestamp\": " << JsonNumber(e.timestamp)
-          << ", \"size_bytes\": " << e.size_bytes << ", \"format\": " << JsonEscape(e.format)
-          << ", \"metrics\": {";
-      bool first = true;
-      for (const auto& [k, v] : e.metrics) {
-        out << (first ? "" : ", ") << JsonEscape(k) << ": " << JsonNumber(v);
-        first = false;
-      }
-      out << "}, \"latest\": " << (e.latest ? "true" : "false")
-          << ", \"best\": " << (e.best ? "true" : "false")
-          << ", \"in_state\": " << (e.in_state ? "true" : "false") << "}";
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& e : entries) {
+      list.push_back({{"prefix", e.prefix},
+                      {"step", e.step},
+                      {"timestamp", e.timestamp},
+                      {"size_bytes", e.size_bytes},
+                      {"format", e.format},
+                      {"metrics", e.metrics},  // NaN and infinities print as null
+                      {"latest", e.latest},
+                      {"best", e.best},
+                      {"in_state", e.in_state}});
     }
-    out << (entries.empty() ? "]\n" : "\n]\n");
+    out << JsonText(list);
     return Status::OK();
   }
   out << "STEP\tTIME\tSIZE\tFORMAT\tMARKS\tPREFIX\tMETRICS\n";
@@ -200,23 +179,23 @@ Status VerifyOne(Env* env, const std::string& prefix) {
 Status VerifyCheckpointDir(Env* env, const std::string& dir, std::ostream& out, bool json) {
   CKPT_ASSIGN_OR_RETURN(auto entries, ScanCheckpointDir(env, dir));
   Status first;
-  if (json) out << "[";
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const auto& e = entries[i];
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& e : entries) {
     Status s = VerifyOne(env, e.prefix);
     if (!s.ok())
       first.Update(DataLossError("checkpoint " + e.prefix + " failed verification: " +
                                  s.ToString()));
     if (json) {
-      out << (i ? ",\n " : "\n ") << "{\"prefix\": " << JsonEscape(e.prefix)
-          << ", \"step\": " << e.step << ", \"ok\": " << (s.ok() ? "true" : "false")
-          << ", \"error\": " << (s.ok() ? std::string("null") : JsonEscape(s.ToString())) << "}";
+      list.push_back({{"prefix", e.prefix},
+                      {"step", e.step},
+                      {"ok", s.ok()},
+                      {"error", s.ok() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.ToString())}});
     } else {
       out << path::Basename(e.prefix) << "\t" << (s.ok() ? std::string("ok") : s.ToString())
           << "\n";
     }
   }
-  if (json) out << (entries.empty() ? "]\n" : "\n]\n");
+  if (json) out << JsonText(list);
   if (entries.empty() && !json) out << "no checkpoints in " << dir << "\n";
   return first;
 }

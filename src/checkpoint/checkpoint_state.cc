@@ -1,4 +1,5 @@
-// The `checkpoint` state file: TF's text-format CheckpointState (spec §6).
+// The `checkpoint` state file: TF's text-format CheckpointState, read and written as TF's
+// checkpoint_management.py does (docs/checkpoint.md, "The state file").
 #include "ckpt/checkpoint/checkpoint_state.h"
 
 #include <charconv>
@@ -7,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "checkpoint/dir_util.h"
+#include "checkpoint/checkpoint_files.h"
 
 namespace ckpt {
 

@@ -6,14 +6,15 @@
 #include <set>
 
 #include "ckpt/core/env.h"
+#include "ckpt/core/thread_annotations.h"
 
 namespace ckpt {
 namespace {
 
 struct MemFile {
   std::mutex mu;
-  std::string data;
-  double mtime = 0;
+  std::string data CKPT_GUARDED_BY(mu);
+  double mtime = 0;  // written under the Env's mu_
 };
 
 double NowSeconds() {
@@ -189,9 +190,9 @@ class MemEnv final : public Env {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<MemFile>> files_;
-  std::set<std::string> dirs_;
-  std::set<std::string> locks_;
+  std::map<std::string, std::shared_ptr<MemFile>> files_ CKPT_GUARDED_BY(mu_);
+  std::set<std::string> dirs_ CKPT_GUARDED_BY(mu_);
+  std::set<std::string> locks_ CKPT_GUARDED_BY(mu_);
 };
 
 MemFileLock::~MemFileLock() { env_->Unlock(path_); }

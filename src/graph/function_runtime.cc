@@ -72,12 +72,13 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
   auto graph = Graph::FromGraphDef(def.SerializeAsString());
   if (!graph.ok()) return graph.status().WithContext(where);
   body->graph_ = std::make_unique<Graph>(std::move(*graph));
-  const tensorflow::GraphDef& g = GetGraphDef(*body->graph_);
+  // The graph's own index and per-node types (computed when its nodes were added).
+  const GraphImpl::Rep& rep = GraphImpl::Get(*body->graph_);
+  const tensorflow::GraphDef& g = rep.def;
+  const auto& index = rep.index;
 
   // Execution order (Kahn): every node after its data and control inputs.
   const int n = g.node_size();
-  std::unordered_map<std::string, int> index;
-  for (int i = 0; i < n; ++i) index.emplace(g.node(i).name(), i);
   std::vector<std::vector<std::pair<int, int>>> edges(n);  // data inputs (node, output)
   std::vector<std::vector<int>> consumers(n);
   std::vector<int> pending(n, 0);
@@ -109,9 +110,7 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
   std::vector<int> offset(n, 0);
   for (int i : order) {
     const tensorflow::NodeDef& nd = g.node(i);
-    CKPT_ASSIGN_OR_RETURN(const tensorflow::OpDef* op_def, OpRegistry::Global().Lookup(nd.op()));
-    std::vector<int32_t> in_types, out_types;
-    CKPT_RETURN_IF_ERROR(InOutTypesForNode(nd, *op_def, &in_types, &out_types));
+    std::vector<int32_t> in_types = rep.types[i].inputs, out_types = rep.types[i].outputs;
     offset[i] = body->num_slots_;
     body->num_slots_ += static_cast<int>(out_types.size());
     const bool is_arg = nd.name().rfind("fn_arg_", 0) == 0 && nd.op() == "Placeholder";
@@ -132,9 +131,10 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
     }
     node.construction = std::make_unique<OpKernelConstruction>(
         nd, std::move(in_types), std::move(out_types), caller.env(), caller.eigen_device(),
-        &GetGraphDef(*body->graph_).library());
+        &g.library());
     auto k = (*factory)(*node.construction);
-    if (!k.ok()) return k.status().WithContext(where);
+    Status ks = k.ok() ? node.construction->status() : k.status();
+    if (!ks.ok()) return ks.WithContext(where + ", node " + nd.name() + " (" + nd.op() + ")");
     node.kernel = std::move(k).value();
     if (nd.name() == kCallNode) {
       for (int o = 0; o < node.num_outputs; ++o) {

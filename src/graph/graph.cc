@@ -12,6 +12,7 @@
 
 #include "graph/attr_value.h"
 #include "graph/function_library.h"
+#include "graph/shape_fn.h"
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
 
@@ -106,11 +107,26 @@ Graph Graph::Clone() const {
   return g;
 }
 
-const tensorflow::GraphDef& GetGraphDef(const Graph& graph) { return graph.rep()->def; }
+const tensorflow::GraphDef& GetGraphDef(const Graph& graph) { return GraphImpl::Get(graph).def; }
 
-Graph::Rep* Graph::rep() {
-  ++rep_->version;
-  return rep_.get();
+Status SetAttrProto(Graph& g, std::string_view node, std::string_view attr,
+                    tensorflow::AttrValue value) {
+  GraphImpl::Rep& rep = GraphImpl::Mutable(g);
+  auto it = rep.index.find(std::string(node));
+  if (it == rep.index.end()) return NotFoundError("no node " + Quote(node));
+  tensorflow::NodeDef* def = rep.def.mutable_node(it->second);
+  (*def->mutable_attr())[std::string(attr)] = std::move(value);
+  rep.shapes[it->second] =
+      InferOutputShapes(rep, *def, static_cast<int>(rep.types[it->second].outputs.size()));
+  return Status::OK();
+}
+
+void Graph::SetAttr(const Operation& node, std::string_view attr, const AttrValue& value) {
+  if (!rep_->status.ok()) return;
+  tensorflow::AttrValue proto;
+  Status s = AttrValueToProto(value, &proto);
+  if (s.ok()) s = SetAttrProto(*this, node.name, attr, std::move(proto));
+  if (!s.ok()) RecordError(s.WithContext("setting attr " + Quote(attr) + " of " + Quote(node.name)));
 }
 
 uint64_t Graph::version() const { return rep_->version; }
@@ -244,7 +260,7 @@ Status Fail(Graph& g, Status s) {
   return s;
 }
 
-Status CheckInputs(const Graph::Rep& rep, const tensorflow::NodeDef& node,
+Status CheckInputs(const GraphImpl::Rep& rep, const tensorflow::NodeDef& node,
                    const std::vector<int32_t>& input_types, bool allow_forward_refs) {
   int data_inputs = 0;
   bool seen_control = false;
@@ -297,7 +313,7 @@ Status CheckInputs(const Graph::Rep& rep, const tensorflow::NodeDef& node,
 }  // namespace
 
 Status AddNodeDef(Graph& g, tensorflow::NodeDef node, bool allow_forward_refs) {
-  Graph::Rep& rep = *g.rep();
+  GraphImpl::Rep& rep = GraphImpl::Mutable(g);
   if (!IsValidNodeName(node.name())) {
     return Fail(g, InvalidArgumentError("invalid node name " + Quote(node.name())));
   }
@@ -310,7 +326,7 @@ Status AddNodeDef(Graph& g, tensorflow::NodeDef node, bool allow_forward_refs) {
   }
   Status s = AddDefaultAttrs(**op_def, &node);
   if (s.ok()) s = ValidateAttrs(node, **op_def);
-  Graph::Rep::NodeTypes types;
+  GraphImpl::Rep::NodeTypes types;
   if (s.ok()) s = InOutTypesForNode(node, **op_def, &types.inputs, &types.outputs);
   if (s.ok()) s = CheckInputs(rep, node, types.inputs, allow_forward_refs);
   if (!s.ok()) return Fail(g, s);
@@ -326,7 +342,7 @@ Status AddNodeDef(Graph& g, tensorflow::NodeDef node, bool allow_forward_refs) {
 }
 
 Status ValidateGraph(const Graph& g) {
-  const Graph::Rep& rep = *g.rep();
+  const GraphImpl::Rep& rep = GraphImpl::Get(g);
   for (int i = 0; i < rep.def.node_size(); ++i) {
     CKPT_RETURN_IF_ERROR(CheckInputs(rep, rep.def.node(i), rep.types[i].inputs, false));
   }

@@ -1,8 +1,9 @@
 // Private representation of ckpt::Graph: the tensorflow::GraphDef plus the side tables the
 // builder needs (name index, node input/output types, naming state, collections, variables).
 //
-// The metagraph layer includes this header to read and write the GraphDef directly
-// (MetaGraphDef.graph_def) without re-parsing bytes.
+// Only the graph layer's own files reach the representation, through GraphImpl (the named
+// friend of Graph). The metagraph layer includes this header for GetGraphDef/AddNodeDef (to
+// read and write MetaGraphDef.graph_def without re-parsing bytes).
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,22 @@ struct Graph::Rep {
   uint64_t version = 0;                    // Graph::version(): bumped by every modification
 };
 
+// The one door to a Graph's representation.
+struct GraphImpl {
+  using Rep = Graph::Rep;
+  // Mutable access counts as a modification (Graph::version() changes).
+  static Rep& Mutable(Graph& g) {
+    ++g.rep_->version;
+    return *g.rep_;
+  }
+  static const Rep& Get(const Graph& g) { return *g.rep_; }
+};
+
+// Sets attr `attr` of node `node` to `value` (already encoded) and re-infers the node's output
+// shapes (see Graph::SetAttr). NotFound when the node is absent (not recorded).
+Status SetAttrProto(Graph& graph, std::string_view node, std::string_view attr,
+                    tensorflow::AttrValue value);
+
 // The GraphDef held by `graph` (nodes in insertion order, attrs with defaults).
 const tensorflow::GraphDef& GetGraphDef(const Graph& graph);
 
@@ -50,11 +67,6 @@ const tensorflow::GraphDef& GetGraphDef(const Graph& graph);
 // nodes not yet added only when `allow_forward_refs` (then ValidateGraph must be called after
 // the last node). Errors as Graph::AddNode, returned and also recorded in the sticky status.
 Status AddNodeDef(Graph& graph, tensorflow::NodeDef node, bool allow_forward_refs = false);
-
-// Infers the output shapes of `node` (index `i` in rep.def, inputs already present) for the
-// ops with a shape function in shape_inference.cc; unknown shapes otherwise.
-std::vector<PartialShape> InferOutputShapes(const Graph::Rep& rep, const tensorflow::NodeDef& node,
-                                            int num_outputs);
 
 // Checks every input of every node names an existing output of the right type.
 Status ValidateGraph(const Graph& graph);

@@ -81,6 +81,12 @@ struct TensorValue {
 };
 
 // What a kernel sees when it is built.
+//
+// Kernel constructors read their attrs with CKPT_OP_REQUIRES_OK (TF's OP_REQUIRES_OK): a failing
+// read is recorded as the construction's status (the first failure is kept) and the
+// constructor returns; the session then reports that status prefixed with the node instead of
+// running the kernel. Attrs an op may lack (one kernel class shared by ops with different
+// attrs) are read under HasAttr().
 class OpKernelConstruction {
  public:
   // `library` (nullable, borrowed): the graph's functions, for kernels that call them.
@@ -122,7 +128,16 @@ class OpKernelConstruction {
   // without one.
   const tensorflow::FunctionDefLibrary* library() const { return library_; }
 
+  // Records `s` as the construction's failure unless one is already recorded. Constructors
+  // take the construction by const reference; the status is the one mutable part.
+  void CtxFailure(const Status& s) const {
+    if (status_.ok()) status_ = s;
+  }
+  // OK, or the first failure recorded while building the kernel.
+  const Status& status() const { return status_; }
+
  private:
+  mutable Status status_;
   const tensorflow::NodeDef& def_;
   std::vector<int32_t> input_types_;
   std::vector<int32_t> output_types_;
@@ -130,6 +145,17 @@ class OpKernelConstruction {
   const Eigen::ThreadPoolDevice* device_;
   const tensorflow::FunctionDefLibrary* library_;
 };
+
+// In a kernel constructor: evaluates EXPR (a Status); on error records it in the construction
+// CTX (see OpKernelConstruction::CtxFailure) and returns from the constructor.
+#define CKPT_OP_REQUIRES_OK(CTX, EXPR)      \
+  do {                                      \
+    ::ckpt::Status _ckpt_s = (EXPR);        \
+    if (!_ckpt_s.ok()) {                    \
+      (CTX).CtxFailure(_ckpt_s);            \
+      return;                               \
+    }                                       \
+  } while (0)
 
 // What a kernel sees when it runs. Inputs are pointers to the values on the node's input
 // edges (refs read as values already dereferenced by the executor); outputs are the node's
@@ -211,20 +237,29 @@ class KernelRegistry {
   std::map<std::string, KernelFactory, std::less<>> kernels_;
 };
 
+// The factory of kernel class K, constructed from the OpKernelConstruction; K reads its attrs
+// with CKPT_OP_REQUIRES_OK and the session reports the first failure naming the node.
+template <typename K>
+KernelFactory MakeKernel() {
+  return [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
+    return std::unique_ptr<OpKernel>(new K(c));
+  };
+}
+
 // Family registration functions (src/graph/kernels/*_kernels.cc).
 void RegisterArrayKernels(KernelRegistry* r);
 void RegisterMathKernels(KernelRegistry* r);
+void RegisterMatMulKernels(KernelRegistry* r);  // math family: MatMul (matmul_kernels.cc)
 void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
-void RegisterNoOpKernels(KernelRegistry* r);
+void RegisterControlFlowKernels(KernelRegistry* r);  // NoOp
 void RegisterConvKernels(KernelRegistry* r);       // Conv2D
 void RegisterPoolingKernels(KernelRegistry* r);    // MaxPool, AvgPool
 void RegisterBatchNormKernels(KernelRegistry* r);  // FusedBatchNorm, V2, V3
 void RegisterStatelessRandomKernels(KernelRegistry* r);  // Philox stateless random
 void RegisterResourceVariableKernels(KernelRegistry* r);  // DisableCopyOnRead, ResourceGather
 void RegisterFunctionalKernels(KernelRegistry* r);  // If, Case, While (+ Stateless forms)
-void RegisterGradKernels(KernelRegistry* r);      // grad_kernels.cc
 void RegisterTrainingKernels(KernelRegistry* r);  // training_kernels.cc
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);

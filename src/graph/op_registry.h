@@ -1,44 +1,61 @@
 // The op registry: TF OpDefs (input/output args, attrs with defaults and allowed values) keyed
 // by op name, table-driven.
 //
-// Each op family has a file src/graph/ops/<family>_ops.cc with a table of text-format OpDefs
-// (taken from TF 2.21's registry with descriptions stripped; regenerate lines with
-// src/graph/ops/print_op_defs.py) and a function Register<Family>Ops(OpRegistry*). To add a
-// family, add the file and one call in RegisterAllOps() (src/graph/ops/op_registry.cc).
-// A test requires every registered op to have a kernel (tests/graph/registry_test.cc).
+// Each op family has a file src/graph/ops/<family>_ops.cc with a table of OpEntry: the
+// op's shape function (shape_fn.h) and its text-format OpDef (taken from TF 2.21's registry
+// with descriptions stripped; regenerate lines with src/graph/ops/print_op_defs.py), and a
+// function Register<Family>Ops(OpRegistry*). To add a family, add the file and one call in
+// RegisterAllOps() (src/graph/ops/op_registry.cc). Tests require every registered op to have a
+// shape function, a kernel (tests/graph/registry_test.cc) and a gradient decision
+// (tests/graph/gradients_registry_test.cc).
 //
 // Thread safety: Global() is built once, thread-safely, and is immutable afterwards.
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ckpt/core/status.h"
+#include "graph/shape_fn.h"
 #include "tensorflow/core/framework/node_def.pb.h"
 #include "tensorflow/core/framework/op_def.pb.h"
 
 namespace ckpt {
 
+// One row of a family table: the op's shape function and its OpDef in text format.
+struct OpEntry {
+  ShapeFn shape_fn;
+  const char* op_def;
+};
+
 class OpRegistry {
  public:
   static const OpRegistry& Global();
 
-  // Parses a text-format OpDef and adds it. REQUIRES (asserted): valid text, name not yet
-  // registered (tables are code, not input).
-  void RegisterText(std::string_view text_op_def);
-  // Adds `def`. AlreadyExists for a duplicate name.
-  Status Register(tensorflow::OpDef def);
+  // Parses each entry's text-format OpDef and adds it with its shape function. REQUIRES
+  // (aborts otherwise): valid text, a shape function, a name not yet registered (tables are
+  // code, not input).
+  void Register(std::span<const OpEntry> table);
+  // Adds `def` with `shape_fn`. AlreadyExists for a duplicate name.
+  Status Register(tensorflow::OpDef def, ShapeFn shape_fn);
 
   // nullptr when `op` is unknown.
   const tensorflow::OpDef* Find(std::string_view op) const;
   // NotFound "op 'Foo' is not registered" when unknown.
   StatusOr<const tensorflow::OpDef*> Lookup(std::string_view op) const;
   std::vector<std::string> ListOps() const;  // sorted
+  // The shape function registered with `op`; nullptr when `op` is unknown.
+  ShapeFn FindShapeFn(std::string_view op) const;
 
  private:
-  std::map<std::string, tensorflow::OpDef, std::less<>> ops_;
+  struct Registered {
+    tensorflow::OpDef def;
+    ShapeFn shape_fn = nullptr;
+  };
+  std::map<std::string, Registered, std::less<>> ops_;
 };
 
 // Family tables (src/graph/ops/*_ops.cc).
@@ -47,8 +64,8 @@ void RegisterMathOps(OpRegistry* r);
 void RegisterNnOps(OpRegistry* r);
 void RegisterStateOps(OpRegistry* r);
 void RegisterRandomOps(OpRegistry* r);
-void RegisterNoOps(OpRegistry* r);  // NoOp, control flow helpers
-void RegisterTrainingOps(OpRegistry* r);  // gradient helpers and optimizer updates
+void RegisterControlFlowOps(OpRegistry* r);  // NoOp
+void RegisterTrainingOps(OpRegistry* r);  // optimizer updates
 void RegisterIoOps(OpRegistry* r);  // SaveV2/RestoreV2 and the Saver graphs' string ops
 void RegisterConvOps(OpRegistry* r);       // Conv2D
 void RegisterPoolingOps(OpRegistry* r);    // MaxPool, AvgPool

@@ -58,11 +58,13 @@ Output SplatConstNode(Graph& g, const Tensor& value, const TensorShape& shape,
                       std::string_view name) {
   Output out = ConstNode(g, value, name);
   if (!out.valid()) return out;
-  Graph::Rep& rep = *g.rep();
-  const int idx = rep.index.at(out.node);
-  tensorflow::NodeDef* node = rep.def.mutable_node(idx);
-  SplatTensorToProto(value, shape, (*node->mutable_attr())["value"].mutable_tensor());
-  rep.shapes[idx] = {PartialShape(shape)};
+  tensorflow::AttrValue splat;
+  SplatTensorToProto(value, shape, splat.mutable_tensor());
+  Status s = SetAttrProto(g, out.node, "value", std::move(splat));
+  if (!s.ok()) {
+    g.RecordError(s);
+    return Output();
+  }
   return out;
 }
 

@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "graph/graph_impl.h"
 #include "graph/kernel.h"
 #include "graph/op_registry.h"
-#include "graph/tensor_proto.h"
 #include "metagraph/meta_graph_internal.h"
 #include "tensorflow/core/framework/variable.pb.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"

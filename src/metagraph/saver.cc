@@ -6,6 +6,7 @@
 
 #include "ckpt/checkpoint/checkpoint_manager.h"
 #include "ckpt/checkpoint/checkpoint_state.h"
+#include "ckpt/core/file_pattern.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/graph/ops.h"
 #include "ckpt/metagraph/meta_graph.h"
@@ -384,7 +385,7 @@ StatusOr<std::string> Saver::SaveV1(Session& session, const std::string& prefix,
 
 Status Saver::Restore(Session& session, const std::string& prefix) {
   if (prefix.empty()) return InvalidArgumentError("Saver::Restore: empty checkpoint prefix");
-  const bool pattern = prefix.find_first_of("?*[") != std::string::npos;
+  const bool pattern = IsFilePattern(prefix);
   if (!pattern && !env_->FileExists(BundleIndexFilename(prefix)) && !env_->FileExists(prefix)) {
     return NotFoundError("The passed save_path is not a valid checkpoint: " + prefix +
                          " (neither " + BundleIndexFilename(prefix) + " nor a V1 file exists)");

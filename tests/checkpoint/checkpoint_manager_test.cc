@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "checkpoint_test_util.h"
@@ -17,7 +19,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-using testing::FloatTensor;
+using testutil::FloatTensor;
 
 NamedTensors Vars(int64_t step, int n = 4) {
   return {{"dense/kernel", FloatTensor(n, static_cast<float>(step))},
@@ -164,7 +166,7 @@ TEST_F(ManagerTest, KeepsBestByMetricBesideRecent) {
 }
 
 TEST_F(ManagerTest, KeepCheckpointEveryNHours) {
-  testing::FaultEnv clock(env());
+  testutil::FaultEnv clock(env());
   CheckpointManagerOptions o;
   o.max_to_keep = 2;
   o.keep_checkpoint_every_n_hours = 1;
@@ -238,7 +240,7 @@ TEST_F(ManagerTest, SecondManagerOnTheDirectoryFails) {
 }
 
 TEST_F(ManagerTest, SecondManagerFailsOnPosixToo) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   auto a = CheckpointManager::Open(Env::Default(), tmp.path());
   ASSERT_TRUE(a.ok());
   auto b = CheckpointManager::Open(Env::Default(), tmp.path());
@@ -430,7 +432,7 @@ TEST_F(ManagerTest, RestoreSubsetNameMapScopeMapAndDryRun) {
 }
 
 TEST_F(ManagerTest, AsyncSaveSnapshotsAndSurfacesErrors) {
-  testing::FaultEnv fault(env());
+  testutil::FaultEnv fault(env());
   CheckpointManagerOptions o;
   o.max_to_keep = 2;
   auto mgr = CheckpointManager::Open(&fault, "/run", o);
@@ -566,7 +568,7 @@ TEST_F(ManagerTest, PinWaitsForAConcurrentDeletionToDecide) {
 }
 
 TEST_F(ManagerTest, StalePinOfADeadReaderIsIgnored) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   CheckpointManagerOptions o;
   o.max_to_keep = 1;
   auto m = CheckpointManager::Open(Env::Default(), tmp.path(), o);
@@ -581,7 +583,7 @@ TEST_F(ManagerTest, StalePinOfADeadReaderIsIgnored) {
 }
 
 TEST_F(ManagerTest, RelocatedDirectoryKeepsWorking) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   std::string a = tmp.path() + "/a", b = tmp.path() + "/b";
   {
     auto m = CheckpointManager::Open(Env::Default(), a);
@@ -625,8 +627,14 @@ TEST_F(ManagerTest, ListAndVerifyDirectory) {
   EXPECT_THAT(text.str(), HasSubstr("300\t"));
   EXPECT_THAT(text.str(), HasSubstr("latest,best\tmodel.ckpt-300\tloss=0.3333333333333333"));
   ASSERT_TRUE(ListCheckpointDir(env(), "/run", json, /*json=*/true).ok());
-  EXPECT_THAT(json.str(), HasSubstr("\"step\": 100"));
-  EXPECT_THAT(json.str(), HasSubstr("\"metrics\": {\"loss\": 0.5}"));
+  auto list = nlohmann::json::parse(json.str());
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]["prefix"], "/run/model.ckpt-100");
+  EXPECT_EQ(list[0]["step"], 100);
+  EXPECT_EQ(list[1]["metrics"], nlohmann::json({{"loss", 0.5}}));
+  EXPECT_EQ(list[2]["latest"], true);
+  EXPECT_EQ(list[2]["best"], true);
+  EXPECT_EQ(list[2]["format"], "V2");
 
   std::ostringstream v;
   EXPECT_TRUE(VerifyCheckpointDir(env(), "/run", v).ok());
@@ -639,8 +647,31 @@ TEST_F(ManagerTest, ListAndVerifyDirectory) {
   Status s = VerifyCheckpointDir(env(), "/run", v2, /*json=*/true);
   EXPECT_TRUE(IsDataLoss(s));
   EXPECT_THAT(std::string(s.message()), HasSubstr("model.ckpt-200"));
-  EXPECT_THAT(v2.str(), HasSubstr("\"ok\": false"));
+  auto verified = nlohmann::json::parse(v2.str());
+  ASSERT_EQ(verified.size(), 3u);
+  EXPECT_EQ(verified[0]["ok"], true);
+  EXPECT_TRUE(verified[0]["error"].is_null());
+  EXPECT_EQ(verified[1]["ok"], false);
+  EXPECT_THAT(verified[1]["error"].get<std::string>(), HasSubstr("model.ckpt-200"));
   EXPECT_TRUE(IsNotFound(ListCheckpointDir(env(), "/nope", text)));
+}
+
+// The JSON listing stays valid JSON whatever the names and metrics hold: quotes, control
+// bytes, bytes that are not UTF-8 (replaced by U+FFFD) and NaN metrics (null).
+TEST_F(ManagerTest, ListDirectoryJsonEscapesOddNamesAndMetrics) {
+  CheckpointManagerOptions o;
+  o.checkpoint_name = "a\"b\x01" "c\xff";
+  auto m = Open(o);
+  SaveOptions so;
+  so.metrics = {{"loss", std::nan("")}, {"acc", 0.25}};
+  ASSERT_TRUE(m->Save(7, Vars(7), so).ok());
+  std::ostringstream out;
+  ASSERT_TRUE(ListCheckpointDir(env(), "/run", out, /*json=*/true).ok());
+  auto list = nlohmann::json::parse(out.str());  // throws on invalid JSON
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["prefix"], "/run/a\"b\x01" "c\xef\xbf\xbd-7");
+  EXPECT_TRUE(list[0]["metrics"]["loss"].is_null());
+  EXPECT_EQ(list[0]["metrics"]["acc"], 0.25);
 }
 
 TEST_F(ManagerTest, IteratorYieldsNewCheckpointsAndTimesOut) {

@@ -10,6 +10,8 @@
 
 #include "checkpoint_test_util.h"
 #include "ckpt/format/bundle.h"
+#include "ckpt/format/checkpoint_reader.h"
+#include "ckpt/format/v1_writer.h"
 
 namespace ckpt {
 namespace {
@@ -39,6 +41,35 @@ TEST(FormatPythonFloat, MatchesPythonRepr) {
   EXPECT_EQ(FormatPythonFloat(INFINITY), "inf");
   EXPECT_EQ(FormatPythonFloat(-INFINITY), "-inf");
   EXPECT_EQ(FormatPythonFloat(NAN), "nan");
+}
+
+// A V1 prefix with a bracket class names the files it matches, as in TF (GetMatchingPaths) and
+// in the V1 reader; the state-file code once took "[0-9]" for a plain name and reported the
+// checkpoint missing while the reader opened it.
+TEST(CheckpointState, LatestCheckpointMatchesBracketPatternAsTheV1ReaderDoes) {
+  auto env = NewMemEnv();
+  ASSERT_TRUE(env->RecursivelyCreateDir("/ck").ok());
+  const Tensor w = testutil::FloatTensor(3, 1.0f);
+  ASSERT_TRUE(WriteV1Checkpoint(env.get(), "/ck/model-7", {"w"}, {&w}).ok());
+  CheckpointState st;
+  st.model_checkpoint_path = "/ck/model-[0-9]";
+  ASSERT_TRUE(WriteCheckpointState(env.get(), "/ck", st, /*relative_paths=*/false).ok());
+
+  auto latest = LatestCheckpoint(env.get(), "/ck");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(*latest, "/ck/model-[0-9]");
+  auto reader = OpenCheckpoint(env.get(), *latest);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->format(), "V1");
+  auto got = (*reader)->Lookup("w");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->Equals(w));
+
+  // A class that matches no file is missing for both.
+  st.model_checkpoint_path = "/ck/model-[89]";
+  ASSERT_TRUE(WriteCheckpointState(env.get(), "/ck", st, /*relative_paths=*/false).ok());
+  EXPECT_EQ(LatestCheckpoint(env.get(), "/ck").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(OpenCheckpoint(env.get(), "/ck/model-[89]").status().code(), StatusCode::kNotFound);
 }
 
 TEST(CheckpointState, SerializesLikeTextFormat) {
@@ -221,7 +252,7 @@ TEST(CheckpointState, LatestNeedsFilesAndRelocates) {
 
   auto w = BundleWriter::Create(env.get(), "/new/model.ckpt-7");
   ASSERT_TRUE(w.ok());
-  ASSERT_TRUE((*w)->Add("v", testing::FloatTensor(3, 1)).ok());
+  ASSERT_TRUE((*w)->Add("v", testutil::FloatTensor(3, 1)).ok());
   ASSERT_TRUE((*w)->Finish().ok());
   latest = LatestCheckpoint(env.get(), "/new");
   ASSERT_TRUE(latest.ok()) << latest.status().ToString();
@@ -229,7 +260,7 @@ TEST(CheckpointState, LatestNeedsFilesAndRelocates) {
 }
 
 TEST(CheckpointState, PosixRelativeDirectory) {
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   Env* env = Env::Default();
   std::string dir = tmp.path() + "/run";
   ASSERT_TRUE(env->RecursivelyCreateDir(dir).ok());

@@ -15,8 +15,8 @@
 namespace ckpt {
 namespace {
 
-using testing::FaultEnv;
-using testing::FloatTensor;
+using testutil::FaultEnv;
+using testutil::FloatTensor;
 
 NamedTensors Vars(int64_t step) {
   return {{"w", FloatTensor(1000, static_cast<float>(step))},

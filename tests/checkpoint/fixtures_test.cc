@@ -94,7 +94,7 @@ TEST(TfFixtures, MovedV1DirectoryWithAbsolutePaths) {
 
 TEST(TfFixtures, ManagerAdoptsACopiedTfDirectory) {
   REQUIRE_FIXTURE("tf1_saver_v2_regression");
-  testing::TempDir tmp;
+  testutil::TempDir tmp;
   std::string dir = tmp.path() + "/copy";
   std::filesystem::copy(FixtureDir("tf1_saver_v2_regression"), dir);
   auto m = CheckpointManager::Open(Env::Default(), dir, {.checkpoint_name = "model"});

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "ckpt/core/env.h"
 #include "ckpt/core/status.h"
 #include "ckpt/core/tensor.h"
+#include "testutil/temp_dir.h"
 
 namespace ckpt::crc32c {
 uint32_t ExtendPortableForTesting(uint32_t init_crc, const void* data, size_t n);
@@ -174,14 +176,12 @@ class EnvTest : public ::testing::TestWithParam<bool> {
       dir_ = "/mem/envtest";
     } else {
       env_ = Env::Default();
-      char tmpl[] = "/tmp/ckpt_env_test_XXXXXX";
-      ASSERT_NE(mkdtemp(tmpl), nullptr);
-      dir_ = std::string(tmpl) + "/sub";
+      tmp_ = std::make_unique<testutil::TempDir>("env_test");
+      ASSERT_FALSE(tmp_->path().empty());
+      dir_ = tmp_->path() + "/sub";
     }
   }
-  void TearDown() override {
-    if (!GetParam()) std::system(("rm -rf " + path::Dirname(dir_)).c_str());
-  }
+  std::unique_ptr<testutil::TempDir> tmp_;
   std::unique_ptr<Env> mem_;
   Env* env_ = nullptr;
   std::string dir_;

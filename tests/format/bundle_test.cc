@@ -9,11 +9,12 @@
 
 #include "ckpt/core/crc32c.h"
 #include "ckpt/format/bundle.h"
-#include "format/bundle/bundle_util.h"
 #include "format/bundle/slice_key.h"
+#include "format/bundle/slice_math.h"
 #include "format/table/table.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 #include "testutil/byte_surgery.h"
+#include "testutil/temp_dir.h"
 
 namespace ckpt {
 namespace {
@@ -475,8 +476,9 @@ TEST_F(BundleTest, ReadsBigEndianBundles) {
 TEST_F(BundleTest, MmapViewsAreZeroCopy) {
   // MemEnv may or may not map; the POSIX Env does. Use a real temp dir.
   Env* posix = Env::Default();
-  std::string dir = ::testing::TempDir() + "/ckpt_view_test";
-  ASSERT_TRUE(posix->RecursivelyCreateDir(dir).ok());
+  testutil::TempDir tmp("view_test");
+  const std::string dir = tmp.path();
+  ASSERT_FALSE(dir.empty());
   std::string prefix = dir + "/m";
   auto w = BundleWriter::Create(posix, prefix);
   ASSERT_TRUE(w.ok());

@@ -9,7 +9,7 @@
 namespace ckpt {
 namespace {
 
-using testutil::FaultInjectionEnv;
+using testutil::FaultEnv;
 
 // Writes a bundle with small and large (multi-chunk) tensors; returns the first error.
 Status WriteBundle(Env* env, const std::string& prefix) {
@@ -29,19 +29,19 @@ std::vector<std::string> Children(Env* env, const std::string& dir) {
 
 TEST(FaultTest, EveryFailingOperationIsReportedAndCleanedUp) {
   auto mem = NewMemEnv();
-  FaultInjectionEnv env(mem.get());
+  FaultEnv env(mem.get());
   ASSERT_TRUE(WriteBundle(&env, "/base/m").ok());
-  std::map<FaultInjectionEnv::Op, int> counts;
-  for (auto op : FaultInjectionEnv::kAllOps) counts[op] = env.count(op);
-  EXPECT_GT(counts[FaultInjectionEnv::Op::kAppend], 3);
-  EXPECT_EQ(counts[FaultInjectionEnv::Op::kRename], 2);
-  EXPECT_EQ(counts[FaultInjectionEnv::Op::kSync], 2);
+  std::map<FaultEnv::Op, int> counts;
+  for (auto op : FaultEnv::kAllOps) counts[op] = env.count(op);
+  EXPECT_GT(counts[FaultEnv::Op::kAppend], 3);
+  EXPECT_EQ(counts[FaultEnv::Op::kRename], 2);
+  EXPECT_EQ(counts[FaultEnv::Op::kSync], 2);
   int cases = 0;
-  for (auto op : FaultInjectionEnv::kAllOps) {
+  for (auto op : FaultEnv::kAllOps) {
     for (int n = 0; n < counts[op]; ++n) {
-      SCOPED_TRACE(std::string(FaultInjectionEnv::OpName(op)) + " #" + std::to_string(n));
+      SCOPED_TRACE(std::string(FaultEnv::OpName(op)) + " #" + std::to_string(n));
       auto fresh = NewMemEnv();
-      FaultInjectionEnv faulty(fresh.get());
+      FaultEnv faulty(fresh.get());
       faulty.FailNth(op, n);
       Status s = WriteBundle(&faulty, "/d/m");
       EXPECT_EQ(faulty.failures(), 1);
@@ -66,8 +66,8 @@ TEST(FaultTest, MergeFailuresReachTheCaller) {
     ASSERT_TRUE((*w)->Add("k" + std::to_string(i), Tensor::Scalar(1.0f * i)).ok());
     ASSERT_TRUE((*w)->Finish().ok());
   }
-  FaultInjectionEnv faulty(mem.get());
-  faulty.FailNth(FaultInjectionEnv::Op::kAppend, 0);  // the merged index
+  FaultEnv faulty(mem.get());
+  faulty.FailNth(FaultEnv::Op::kAppend, 0);  // the merged index
   std::vector<std::string> inputs = {"/t/p0", "/t/p1"};
   Status s = MergeBundles(&faulty, inputs, "/t/merged");
   EXPECT_FALSE(s.ok());

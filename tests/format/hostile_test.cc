@@ -9,7 +9,7 @@
 #include "ckpt/core/crc32c.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/checkpoint_reader.h"
-#include "format/bundle/bundle_util.h"
+#include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"
 #include "format/table/table.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"

@@ -13,8 +13,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::F;
-using testing::Values;
+using testutil::F;
+using testutil::Values;
 
 // A polymorphic function: Double[T](x: T) -> y = x + x.
 constexpr char kDouble[] = R"pb(

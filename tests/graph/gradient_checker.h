@@ -13,7 +13,7 @@
 #include "ckpt/graph/ops.h"
 #include "ckpt/graph/session.h"
 
-namespace ckpt::testing {
+namespace ckpt::testutil {
 
 struct GradientCheckInput {
   Output x;        // a Placeholder (float or double)
@@ -124,4 +124,4 @@ inline Tensor Seq(const TensorShape& shape, double start, double step) {
   return t;
 }
 
-}  // namespace ckpt::testing
+}  // namespace ckpt::testutil

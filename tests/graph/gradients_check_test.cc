@@ -11,9 +11,9 @@
 namespace ckpt {
 namespace {
 
-using testing::ComputeGradientError;
-using testing::GradientCheckInput;
-using testing::Seq;
+using testutil::ComputeGradientError;
+using testutil::GradientCheckInput;
+using testutil::Seq;
 
 PartialShape Shape(std::vector<int64_t> d) { return PartialShape(std::move(d)); }
 

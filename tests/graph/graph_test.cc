@@ -105,7 +105,7 @@ TEST(GraphCollections, AddGetClear) {
 
 TEST(GraphLookups, TensorAndOperationByName) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 3}), "input");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1, 3}), "input");
   Output xent = ops::SoftmaxCrossEntropyWithLogitsOp(g, x, x);
   auto t = g.GetTensorByName("input:0");
   ASSERT_TRUE(t.ok());
@@ -127,14 +127,14 @@ TEST(GraphLookups, TensorAndOperationByName) {
   EXPECT_EQ(*g.NumOutputs(xent.node), 2);
   auto shape = g.GetAttr("input", "shape");
   ASSERT_TRUE(shape.ok());
-  EXPECT_EQ(shape->get<PartialShape>(), testing::PS({-1, 3}));
+  EXPECT_EQ(shape->get<PartialShape>(), testutil::PS({-1, 3}));
   EXPECT_EQ(g.GetAttr("input", "nope").status().code(), StatusCode::kNotFound);
   EXPECT_THAT(g.Consumers("input"), ElementsAre(xent.node));
 }
 
 TEST(GraphAttrs, DefaultsAreFilledAndTypesInferred) {
   Graph g;
-  Output a = ops::Placeholder(g, DataType::kDouble, testing::PS({2, 2}), "a");
+  Output a = ops::Placeholder(g, DataType::kDouble, testutil::PS({2, 2}), "a");
   Output m = ops::MatMul(g, a, a);
   EXPECT_EQ(g.GetAttr(m.node, "T")->get<DataType>(), DataType::kDouble);
   EXPECT_FALSE(g.GetAttr(m.node, "transpose_a")->get<bool>());
@@ -144,7 +144,40 @@ TEST(GraphAttrs, DefaultsAreFilledAndTypesInferred) {
   ASSERT_TRUE(n.valid()) << g.status().ToString();
   EXPECT_EQ(g.GetAttr("sum", "N")->get<int64_t>(), 3);
   EXPECT_EQ(g.GetAttr("sum", "T")->get<DataType>(), DataType::kDouble);
-  EXPECT_EQ(g.OutputShape(m), testing::PS({2, 2}));
+  EXPECT_EQ(g.OutputShape(m), testutil::PS({2, 2}));
+}
+
+// The shape engine: each op's registered shape function gives what TF's shape function gives
+// for the same node.
+TEST(GraphShapes, ShapeFunctionsOfTheRegistry) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 3}), "x");
+  Output full = ops::Const(g, 1.0, DataType::kFloat, TensorShape{4, 3}, "full");
+  // TF's PlaceholderWithDefault shape fn returns the shape attr, not the default's shape.
+  Output pwd = ops::PlaceholderWithDefault(g, full, testing::PS({-1, 3}), "pwd");
+  EXPECT_EQ(g.OutputShape(pwd), testing::PS({-1, 3}));
+  // Broadcasting takes the known dim against an unknown one.
+  EXPECT_EQ(g.OutputShape(ops::Add(g, x, full)), testing::PS({4, 3}));
+  // Gradient helpers: the shape of their first input (ReluGrad) / the channel dim.
+  Operation rg = g.AddNode("ReluGrad", "rg", std::vector<Output>{full, full});
+  EXPECT_EQ(g.OutputShape(rg.output(0)), testing::PS({4, 3}));
+  Operation bg = g.AddNode("BiasAddGrad", "bg", std::vector<Output>{x});
+  EXPECT_EQ(g.OutputShape(bg.output(0)), testing::PS({3}));
+  ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+}
+
+TEST(GraphAttrs, SetAttrReinfersTheNodesShapes) {
+  Graph g;
+  Output a = ops::Placeholder(g, DataType::kFloat, testing::PS({2, 3}), "a");
+  Output r = ops::Reshape(g, a, ops::Const(g, Tensor::FromVector<int32_t>({3, 2}, TensorShape{2})));
+  EXPECT_EQ(g.OutputShape(r), testing::PS({3, 2}));
+  g.SetAttr(Operation("a"), "shape", PartialShape(std::vector<int64_t>{6}));
+  EXPECT_EQ(g.OutputShape(a), testing::PS({6}));
+  EXPECT_EQ(g.GetAttr("a", "shape")->get<PartialShape>(), testing::PS({6}));
+  ASSERT_TRUE(g.status().ok());
+  g.SetAttr(Operation("nope"), "shape", PartialShape());
+  EXPECT_EQ(g.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(g.status().message(), HasSubstr("nope"));
 }
 
 TEST(GraphErrors, StickyStatus) {
@@ -190,7 +223,7 @@ TEST(GraphErrors, UnknownOpAndBadInputs) {
 
 TEST(GraphDef, RoundTripKeepsNodesCollectionsSeparate) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 2}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1, 2}), "x");
   Output w = ops::Const(g, Tensor::FromVector<float>({1, 2, 3, 4}, TensorShape{2, 2}), "w");
   Output y = ops::MatMul(g, x, w);
   std::string bytes = g.SerializeGraphDef();
@@ -278,7 +311,7 @@ TEST(GraphVariables, MakeVariableRegistersInfoAndCollections) {
   EXPECT_EQ(w.initializer.name, "W/Assign");
   EXPECT_EQ(w.snapshot.name(), "W/read:0");
   EXPECT_TRUE(g.IsRefOutput(w.variable));
-  EXPECT_EQ(w.shape, testing::PS({3, 4}));
+  EXPECT_EQ(w.shape, testutil::PS({3, 4}));
   const VariableInfo* info = g.FindVariable("W:0");
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(info->initial_value_name, "truncated_normal:0");

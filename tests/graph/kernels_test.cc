@@ -11,13 +11,13 @@ using ::testing::ElementsAreArray;
 using ::testing::FloatNear;
 using ::testing::HasSubstr;
 using ::testing::Pointwise;
-using testing::D;
-using testing::F;
-using testing::I;
-using testing::L;
-using testing::RunOne;
-using testing::RunStatus;
-using testing::Values;
+using testutil::D;
+using testutil::F;
+using testutil::I;
+using testutil::L;
+using testutil::RunOne;
+using testutil::RunStatus;
+using testutil::Values;
 
 Tensor Eval(Graph& g, const Output& o) {
   EXPECT_TRUE(g.status().ok()) << g.status().ToString();
@@ -503,7 +503,7 @@ TEST(ArrayKernels, IdentityFamilyAndPlaceholderWithDefault) {
   EXPECT_THAT(Values<float>(RunOne(g, ops::PreventGradient(g, x, "no"))), ElementsAre(1, 2));
   auto outs = ops::IdentityN(g, {x, ops::Const(g, I({7}, {1}))});
   EXPECT_THAT(Values<int32_t>(RunOne(g, outs[1])), ElementsAre(7));
-  Output p = ops::PlaceholderWithDefault(g, x, testing::PS({-1}), "p");
+  Output p = ops::PlaceholderWithDefault(g, x, testutil::PS({-1}), "p");
   EXPECT_THAT(Values<float>(RunOne(g, p)), ElementsAre(1, 2));
   EXPECT_THAT(Values<float>(RunOne(g, p, {{"p", F({9}, {1})}})), ElementsAre(9));
 }

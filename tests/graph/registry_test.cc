@@ -1,4 +1,5 @@
-// Registry consistency: every registered op has an OpDef and a CPU kernel, and vice versa.
+// Registry consistency: every registered op has an OpDef with a shape function and a CPU
+// kernel, and every kernel an OpDef (gradients_registry_test.cc requires a gradient decision).
 #include "graph/kernel.h"
 #include "graph/op_registry.h"
 #include "graph/test_util.h"
@@ -15,6 +16,22 @@ TEST(Registry, EveryOpHasAKernelAndEveryKernelAnOp) {
   for (const auto& k : KernelRegistry::Global().ListOps()) {
     EXPECT_NE(OpRegistry::Global().Find(k), nullptr) << "kernel " << k << " has no OpDef";
   }
+}
+
+TEST(Registry, EveryOpHasAShapeFunction) {
+  for (const auto& op : OpRegistry::Global().ListOps()) {
+    EXPECT_NE(OpRegistry::Global().FindShapeFn(op), nullptr) << "op " << op << " has no shape fn";
+  }
+}
+
+TEST(Registry, OpWithoutShapeFunctionIsRejected) {
+  OpRegistry r;
+  tensorflow::OpDef def;
+  def.set_name("Foo");
+  EXPECT_EQ(r.Register(def, nullptr).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(r.Register(def, shape_fn::Unknown).ok());
+  EXPECT_EQ(r.FindShapeFn("Foo"), &shape_fn::Unknown);
+  EXPECT_EQ(r.Register(def, shape_fn::Unknown).code(), StatusCode::kAlreadyExists);
 }
 
 TEST(Registry, OpDefsCarryTfDefaults) {

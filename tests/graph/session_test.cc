@@ -9,12 +9,12 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::F;
-using testing::Values;
+using testutil::F;
+using testutil::Values;
 
 TEST(Session, MinimalLinearModel) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 2}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1, 2}), "x");
   ops::Variable w = ops::MakeVariable(g, F({1, 2, 3, 4}, {2, 2}), {.name = "W"});
   ops::Variable b = ops::MakeVariable(g, F({10, 20}, {2}), {.name = "b"});
   Output y = ops::Add(g, ops::MatMul(g, x, w.value()), b.value(), "y");
@@ -38,10 +38,10 @@ TEST(Session, RunsOnlyTheNeededSubgraph) {
   Output independent = ops::Add(g, a, a, "independent");
   (void)needs_feed;
   // "independent" does not depend on x, so x need not be fed.
-  Tensor t = testing::RunOne(g, independent);
+  Tensor t = testutil::RunOne(g, independent);
   EXPECT_EQ(t.data<float>()[0], 4.0f);
   // Fetching needs_feed without a feed fails with TF's message.
-  Status st = testing::RunStatus(g, needs_feed);
+  Status st = testutil::RunStatus(g, needs_feed);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()),
               HasSubstr("you must feed a value for placeholder tensor 'x' with dtype float"));
@@ -53,10 +53,10 @@ TEST(Session, FeedingAnyTensorCutsItsInputs) {
   Output sq = ops::Square(g, x, "sq");
   Output out = ops::Add(g, sq, 1.0f, "out");
   // Feeding sq:0 means x is not needed.
-  Tensor t = testing::RunOne(g, out, {{"sq:0", Tensor::Scalar<float>(5)}});
+  Tensor t = testutil::RunOne(g, out, {{"sq:0", Tensor::Scalar<float>(5)}});
   EXPECT_EQ(t.data<float>()[0], 6.0f);
   // Feeding the fetched tensor returns it.
-  Tensor t2 = testing::RunOne(g, sq, {{"sq", Tensor::Scalar<float>(7)}});
+  Tensor t2 = testutil::RunOne(g, sq, {{"sq", Tensor::Scalar<float>(7)}});
   EXPECT_EQ(t2.data<float>()[0], 7.0f);
 }
 
@@ -82,11 +82,11 @@ TEST(Session, ControlDependenciesRunFirst) {
 
 TEST(Session, FeedChecks) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 3}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1, 3}), "x");
   Output y = ops::Neg(g, x);
   auto s = Session::Create(&g);
   ASSERT_TRUE(s.ok());
-  auto bad_dtype = (*s)->Run({{"x:0", testing::I({1, 2, 3}, {1, 3})}}, {y.name()});
+  auto bad_dtype = (*s)->Run({{"x:0", testutil::I({1, 2, 3}, {1, 3})}}, {y.name()});
   EXPECT_EQ(bad_dtype.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad_dtype.status().message()), HasSubstr("int32"));
   auto bad_shape = (*s)->Run({{"x:0", F({1, 2}, {1, 2})}}, {y.name()});
@@ -133,7 +133,7 @@ TEST(Session, VariableAccessForSavers) {
   ASSERT_EQ(vars.size(), 2u);
   EXPECT_EQ(vars[0].name, "W");
   EXPECT_EQ(vars[0].op, "VariableV2");
-  EXPECT_EQ(vars[0].shape, testing::PS({2}));
+  EXPECT_EQ(vars[0].shape, testutil::PS({2}));
   EXPECT_FALSE(vars[0].initialized);
   EXPECT_EQ(vars[1].name, "R");
   EXPECT_EQ(vars[1].op, "VarHandleOp");
@@ -149,7 +149,7 @@ TEST(Session, VariableAccessForSavers) {
   ASSERT_TRUE(got.ok());
   EXPECT_THAT(Values<float>(*got), ElementsAre(5, 6));
   // Wrong dtype / shape / unknown names are rejected.
-  EXPECT_EQ((*s)->SetVariable("W", testing::D({1, 2}, {2})).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*s)->SetVariable("W", testutil::D({1, 2}, {2})).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*s)->SetVariable("W", F({1, 2, 3}, {3})).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*s)->SetVariable("nope", F({1}, {1})).code(), StatusCode::kNotFound);
   EXPECT_EQ((*s)->GetVariable(sum.node).status().code(), StatusCode::kNotFound);
@@ -213,7 +213,7 @@ TEST(Session, KernelErrorsNameTheNode) {
   Output a = ops::Placeholder(g, DataType::kFloat, PartialShape(), "a");
   Output b = ops::Placeholder(g, DataType::kFloat, PartialShape(), "b");
   Output m = ops::MatMul(g, a, b, false, false, "mm");
-  Status st = testing::RunStatus(g, m, {{"a", F({1, 2, 3}, {1, 3})}, {"b", F({1, 2}, {2, 1})}});
+  Status st = testutil::RunStatus(g, m, {{"a", F({1, 2, 3}, {1, 3})}, {"b", F({1, 2}, {2, 1})}});
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()), HasSubstr("node mm (MatMul)"));
   EXPECT_THAT(std::string(st.message()), HasSubstr("size-incompatible"));
@@ -221,7 +221,7 @@ TEST(Session, KernelErrorsNameTheNode) {
 
 TEST(Session, RepeatedRunsReusePlans) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1}), "x");
   Output y = ops::Mul(g, x, x);
   auto s = Session::Create(&g);
   ASSERT_TRUE(s.ok());
@@ -238,7 +238,7 @@ TEST(Session, FetchedTensorsSurviveLaterRuns) {
   // A plan recycles an intermediate's buffer on the next run only when nothing else holds it:
   // a fetched tensor the caller still holds must keep its values.
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1}), "x");
   Output y = ops::Mul(g, ops::Add(g, x, x), x, "y");
   auto s = Session::Create(&g);
   ASSERT_TRUE(s.ok());

@@ -13,7 +13,7 @@
 #include "ckpt/graph/ops.h"
 #include "ckpt/graph/session.h"
 
-namespace ckpt::testing {
+namespace ckpt::testutil {
 
 #define CKPT_ASSERT_OK(expr)                             \
   do {                                                   \
@@ -51,4 +51,4 @@ inline Status RunStatus(const Graph& g, const Output& fetch, const Session::Feed
   return r.status();
 }
 
-}  // namespace ckpt::testing
+}  // namespace ckpt::testutil

@@ -17,13 +17,14 @@
 
 #include "graph/graph_impl.h"
 #include "graph/test_util.h"
+#include "testutil/temp_dir.h"
 
 namespace ckpt {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using testing::PS;
+using testutil::PS;
 
 // Runs the generator once and caches its output under $CKPT_BINARY_DIR (ctest runs each test
 // in its own process), keyed by the generator's contents; a scratch directory per process.
@@ -38,9 +39,8 @@ class TfGraphs : public ::testing::Test {
     const fs::path base = bin != nullptr ? fs::path(bin) : fs::temp_directory_path();
     const std::string key = std::to_string(std::hash<std::string>{}(text.str()));
     dir_ = new std::string((base / ("tf_graphs_" + key)).string());
-    scratch_ = new std::string(
-        (fs::temp_directory_path() / ("ckpt_tf_scratch_" + std::to_string(::getpid()))).string());
-    fs::create_directories(*scratch_);
+    scratch_dir_ = new testutil::TempDir("tf_scratch");
+    scratch_ = &scratch_dir_->path();
     if (fs::exists(*dir_ + "/done")) {
       ok_ = true;
       return;
@@ -61,10 +61,8 @@ class TfGraphs : public ::testing::Test {
     }
   }
   static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(*scratch_, ec);
     delete dir_;
-    delete scratch_;
+    delete scratch_dir_;
   }
   void SetUp() override {
     if (!ok_) GTEST_SKIP() << "TensorFlow (python3 -c 'import tensorflow') is not available";
@@ -163,11 +161,13 @@ class TfGraphs : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static std::string* scratch_;
+  static testutil::TempDir* scratch_dir_;
+  static const std::string* scratch_;
   static bool ok_;
 };
 std::string* TfGraphs::dir_ = nullptr;
-std::string* TfGraphs::scratch_ = nullptr;
+testutil::TempDir* TfGraphs::scratch_dir_ = nullptr;
+const std::string* TfGraphs::scratch_ = nullptr;
 bool TfGraphs::ok_ = false;
 
 TEST_F(TfGraphs, LinearRegressionNodeDefsMatchTf) {
@@ -249,7 +249,7 @@ TEST_F(TfGraphs, ResourceVariablesNodeDefsMatchTf) {
 TEST_F(TfGraphs, LiteralInitialValuesNodeDefsMatchTf) {
   Graph g;
   ops::Variable v = ops::MakeVariable(g, 3.0f, {.name = "v"});
-  ops::Variable w = ops::MakeVariable(g, testing::F({1, 2}, {2}));
+  ops::Variable w = ops::MakeVariable(g, testutil::F({1, 2}, {2}));
   Output y = ops::Mul(g, v.value(), w.value());
   {
     Graph::NameScope scope(g, "scope");
@@ -304,8 +304,8 @@ namespace {
 TEST_F(TfGraphs, TfRunsOurGraph) {
   Graph g;
   g.set_seed(42);
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 3}), "x");
-  Output labels = ops::Placeholder(g, DataType::kInt64, testing::PS({-1}), "labels");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1, 3}), "x");
+  Output labels = ops::Placeholder(g, DataType::kInt64, testutil::PS({-1}), "labels");
   ops::Variable w = ops::MakeVariable(
       g, ops::TruncatedNormal(g, TensorShape{3, 4}, 0.0, 0.5, DataType::kFloat, 1), {.name = "w"});
   ops::Variable b = ops::MakeVariable(g, ops::RandomUniform(g, TensorShape{4}, -1, 1, DataType::kFloat, 2),
@@ -316,8 +316,8 @@ TEST_F(TfGraphs, TfRunsOurGraph) {
   Operation init = ops::GlobalVariablesInitializer(g);
   CKPT_ASSERT_OK(g.status());
 
-  Tensor xv = testing::F({1, 2, 3, -1, 0.5f, 2}, {2, 3});
-  Tensor lv = testing::L({3, 1}, {2});
+  Tensor xv = testutil::F({1, 2, 3, -1, 0.5f, 2}, {2, 3});
+  Tensor lv = testutil::L({3, 1}, {2});
   auto s = Session::Create(&g);
   ASSERT_TRUE(s.ok());
   CKPT_ASSERT_OK((*s)->Run({}, {}, {init.name}).status());

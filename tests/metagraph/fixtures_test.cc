@@ -17,6 +17,7 @@
 #include "ckpt/metagraph/meta_graph.h"
 #include "ckpt/metagraph/saved_model.h"
 #include "tensorflow/core/protobuf/saved_model.pb.h"
+#include "testutil/temp_dir.h"
 
 namespace ckpt {
 namespace {
@@ -375,9 +376,9 @@ TEST(FixtureSavedModel, HalfPlusTwoShardedSaveOpRuns) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   const SaverDef& def = (*m)->saver->saver_def();
   EXPECT_TRUE(def.sharded);
-  char tmpl[] = "/tmp/ckpt_mg_hp2_XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string prefix = std::string(tmpl) + "/model";
+  testutil::TempDir tmp("mg_hp2");
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string prefix = tmp.path() + "/model";
   ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(1.25f)).ok());
   // Step 1: the shard (StringJoin + ShardedFilename + SaveV2) through save/control_dependency.
   auto shard = (*m)->session->Run({{def.filename_tensor_name, Tensor::StringScalar(prefix)}},
@@ -396,7 +397,7 @@ TEST(FixtureSavedModel, HalfPlusTwoShardedSaveOpRuns) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(Env::Default()->FileExists(prefix + ".index"));
   EXPECT_TRUE(Env::Default()->FileExists(prefix + ".data-00000-of-00001"));
-  auto children = Env::Default()->GetChildren(tmpl);
+  auto children = Env::Default()->GetChildren(tmp.path());
   ASSERT_TRUE(children.ok());
   EXPECT_EQ(children->size(), 2u) << "temporary shard directory left behind";
   ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(0.0f)).ok());
@@ -404,7 +405,7 @@ TEST(FixtureSavedModel, HalfPlusTwoShardedSaveOpRuns) {
   EXPECT_FLOAT_EQ((*m)->session->GetVariable("a")->data<float>()[0], 1.25f);
   EXPECT_FLOAT_EQ((*m)->session->GetVariable("b")->data<float>()[0], 2.0f);
   // Saver::Save on the imported sharded graph: one merged bundle, restorable.
-  auto saved = (*m)->saver->Save(*(*m)->session, std::string(tmpl) + "/via_saver", 7);
+  auto saved = (*m)->saver->Save(*(*m)->session, tmp.path() + "/via_saver", 7);
   ASSERT_TRUE(saved.ok()) << saved.status().ToString();
   ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(0.0f)).ok());
   ASSERT_TRUE((*m)->saver->Restore(*(*m)->session, *saved).ok());
@@ -422,13 +423,14 @@ TEST(FixtureV1, SessionBundleRestoresAndSavesV1) {
   EXPECT_FLOAT_EQ((*sess)->GetVariable("a")->data<float>()[0], 0.5f);
   EXPECT_FLOAT_EQ((*sess)->GetVariable("b")->data<float>()[0], 2.0f);
   // Saving runs the graph's own V1 save op (SaveSlices, sharded names).
-  char tmpl[] = "/tmp/ckpt_mg_v1_XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  testutil::TempDir tmp("mg_v1");
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string dir_out = tmp.path();
   ASSERT_TRUE((*sess)->SetVariable("a", Tensor::Scalar<float>(7.0f)).ok());
-  auto path = mg->saver->Save(**sess, std::string(tmpl) + "/export", 5);
+  auto path = mg->saver->Save(**sess, dir_out + "/export", 5);
   ASSERT_TRUE(path.ok()) << path.status().ToString();
-  EXPECT_EQ(*path, std::string(tmpl) + "/export-5-?????-of-00001");
-  EXPECT_TRUE(Env::Default()->FileExists(std::string(tmpl) + "/export-5-00000-of-00001"));
+  EXPECT_EQ(*path, dir_out + "/export-5-?????-of-00001");
+  EXPECT_TRUE(Env::Default()->FileExists(dir_out + "/export-5-00000-of-00001"));
   ASSERT_TRUE((*sess)->SetVariable("a", Tensor::Scalar<float>(0.0f)).ok());
   Status s = mg->saver->Restore(**sess, *path);
   ASSERT_TRUE(s.ok()) << s.ToString();

@@ -16,8 +16,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing_util::BuildSeedForward;
-using testing_util::MakeTempDir;
+using testutil::BuildSeedForward;
 
 TEST(ExportMetaGraph, HoldsGraphSaverCollectionsAndStrippedOps) {
   Graph g;
@@ -62,7 +61,8 @@ TEST(ImportMetaGraph, RoundTripRestoresCollectionsVariablesAndRuns) {
   auto sess = Session::Create(&g);
   ASSERT_TRUE(sess.ok());
   ASSERT_TRUE((*sess)->SetVariable("Variable", Tensor::FromVector<float>({-1.0f}, {1})).ok());
-  const std::string dir = MakeTempDir("imp");
+  testutil::TempDir tmp("mg_imp");
+  const std::string dir = tmp.path();
   auto path = (*saver)->Save(**sess, dir + "/model", 3);
   ASSERT_TRUE(path.ok()) << path.status().ToString();
 
@@ -156,7 +156,8 @@ TEST(LoadModel, ResolvesNamesAndPathForms) {
   auto sess = Session::Create(&g);
   ASSERT_TRUE(sess.ok());
   ASSERT_TRUE((*sess)->SetVariable("Variable", Tensor::FromVector<float>({-2.0f}, {1})).ok());
-  const std::string dir = MakeTempDir("load");
+  testutil::TempDir tmp("mg_load");
+  const std::string dir = tmp.path();
   ASSERT_TRUE((*saver)->Save(**sess, dir + "/ck", 1).ok());
   ASSERT_TRUE((*sess)->SetVariable("Variable", Tensor::FromVector<float>({4.0f}, {1})).ok());
   ASSERT_TRUE((*saver)->Save(**sess, dir + "/ck", 2).ok());

@@ -15,8 +15,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing_util::BuildSeedForward;
-using testing_util::MakeTempDir;
+using testutil::BuildSeedForward;
 
 struct Node {
   std::string name, op;
@@ -135,7 +134,8 @@ TEST_P(SaverRoundTrip, SaveRestoreWithStepsRetentionAndMeta) {
   ASSERT_TRUE(sess.ok()) << sess.status().ToString();
   ASSERT_TRUE((*sess)->Run({}, {}, {m.init.name}).ok());
 
-  const std::string dir = MakeTempDir(resource ? "res" : "ref");
+  testutil::TempDir tmp(resource ? "mg_res" : "mg_ref");
+  const std::string dir = tmp.path();
   const std::string prefix = dir + "/checkpoint_model";
   Env* env = Env::Default();
   for (int step = 199; step <= 1399; step += 200) {
@@ -199,7 +199,8 @@ TEST(SaverErrors, RestoreMissingCheckpointAndKey) {
   ASSERT_TRUE(saver.ok());
   auto sess = Session::Create(&g);
   ASSERT_TRUE(sess.ok());
-  const std::string dir = MakeTempDir("err");
+  testutil::TempDir tmp("mg_err");
+  const std::string dir = tmp.path();
   Status s = (*saver)->Restore(**sess, dir + "/nothing-here");
   EXPECT_TRUE(IsNotFound(s)) << s.ToString();
   EXPECT_THAT(std::string(s.message()), HasSubstr("nothing-here"));
@@ -243,7 +244,8 @@ TEST(SaverVarMap, DictFormSavesUnderGivenKeys) {
   auto sess = Session::Create(&g);
   ASSERT_TRUE(sess.ok());
   ASSERT_TRUE((*sess)->SetVariable("Variable", Tensor::FromVector<float>({2.5f}, {1})).ok());
-  const std::string dir = MakeTempDir("map");
+  testutil::TempDir tmp("mg_map");
+  const std::string dir = tmp.path();
   SaveCallOptions co;
   co.write_meta_graph = false;
   auto path = (*saver)->Save(**sess, dir + "/m", std::nullopt, co);
@@ -269,7 +271,8 @@ TEST(SaverMeta, ExportedAgainOnlyWhenTheGraphChanged) {
   auto sess = Session::Create(&g);
   ASSERT_TRUE(sess.ok());
   ASSERT_TRUE((*sess)->Run({}, {}, {m.init.name}).ok());
-  const std::string prefix = MakeTempDir("meta_cache") + "/model";
+  testutil::TempDir tmp("mg_meta_cache");
+  const std::string prefix = tmp.path() + "/model";
   Env* env = Env::Default();
   SaveCallOptions fast;
   fast.sync = false;  // TF's durability: same files, no fsync

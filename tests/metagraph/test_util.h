@@ -1,23 +1,15 @@
-// Helpers shared by the metagraph tests: the seed model's graph and temp directories.
+// Helpers shared by the metagraph tests: the seed model's graph (temporary directories:
+// testutil/temp_dir.h).
 #pragma once
-
-#include <stdlib.h>
 
 #include <string>
 
 #include "ckpt/core/env.h"
 #include "ckpt/graph/graph.h"
 #include "ckpt/graph/ops.h"
+#include "testutil/temp_dir.h"
 
-namespace ckpt::testing_util {
-
-// A fresh directory under $TMPDIR (or /tmp).
-inline std::string MakeTempDir(const std::string& tag) {
-  const char* base = getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/ckpt_mg_" + tag + "_XXXXXX";
-  char* made = mkdtemp(tmpl.data());
-  return made == nullptr ? std::string() : std::string(made);
-}
+namespace ckpt::testutil {
 
 struct SeedModel {
   Output input;
@@ -48,4 +40,4 @@ inline SeedModel BuildSeedForward(Graph& g, bool use_resource) {
   return m;
 }
 
-}  // namespace ckpt::testing_util
+}  // namespace ckpt::testutil

@@ -25,6 +25,14 @@ def find_tool(name: str) -> pathlib.Path:
         f"`ninja -C {binary_dir()} {name}` or set CKPT_BINARY_DIR)")
 
 
+def ckpt_cli() -> pathlib.Path:
+    """The `ckpt` command-line tool of the build tree (fails the test when it is not built)."""
+    p = binary_dir() / "tools" / "ckpt" / "ckpt"
+    if not p.is_file():
+        pytest.fail(f"ckpt CLI not built at {p} (ninja -C {binary_dir()} ckpt)")
+    return p
+
+
 class Tool:
     """Runs one helper program and turns a failure into a readable test failure."""
 

@@ -8,17 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ckpt_cli
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 HELPER = pathlib.Path(__file__).resolve().parent / "deploy_tf_helper.py"
-
-
-def ckpt_cli():
-    build = pathlib.Path(os.environ.get("CKPT_BINARY_DIR", REPO / "build"))
-    p = build / "tools" / "ckpt" / "ckpt"
-    if not p.is_file():
-        pytest.fail(f"ckpt CLI not built at {p} (ninja -C {build} ckpt)")
-    return p
 
 
 def run(*args, check=True):

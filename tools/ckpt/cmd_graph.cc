@@ -7,19 +7,17 @@
 
 #include "ckpt/checkpoint/checkpoint_state.h"
 #include "ckpt/metagraph/meta_graph.h"
-#include "ckpt/metagraph/tensor_text.h"
 #include "commands.h"
 
 namespace ckpt::cli {
 
 namespace {
 
-std::string Q(const std::string& s) { return TensorToJson(Tensor::StringScalar(s)); }
-
-std::string QList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + Q(v[i]);
-  return out + "]";
+// Strings a graph holds (collection values may be serialized protos) without loss.
+nlohmann::json Strings(const std::vector<std::string>& v) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : v) out.push_back(JsonBytes(s));
+  return out;
 }
 
 void PrintText(const std::string& label, const MetaGraphInfo& g, std::ostream& out) {
@@ -67,56 +65,43 @@ void PrintText(const std::string& label, const MetaGraphInfo& g, std::ostream& o
   }
 }
 
-std::string Json(const MetaGraphInfo& g) {
-  std::string out = "{\"tags\": " + QList(g.tags) +
-                    ", \"tensorflow_version\": " + Q(g.tensorflow_version) +
-                    ", \"graph_producer\": " + std::to_string(g.graph_producer) +
-                    ", \"num_nodes\": " + std::to_string(g.num_nodes) +
-                    ", \"num_functions\": " + std::to_string(g.num_functions) + ", \"ops\": {";
-  bool first = true;
-  for (const auto& [op, n] : g.op_counts) {
-    out += (first ? "" : ", ") + Q(op) + ": " + std::to_string(n);
-    first = false;
-  }
-  out += "}, \"collections\": {";
-  first = true;
-  for (const auto& [k, v] : g.collections) {
-    out += (first ? "" : ", ") + Q(k) + ": " + QList(v);
-    first = false;
-  }
-  out += "}, \"saver_def\": ";
+nlohmann::json Json(const MetaGraphInfo& g) {
+  nlohmann::json j = {{"tags", Strings(g.tags)},
+                      {"tensorflow_version", JsonBytes(g.tensorflow_version)},
+                      {"graph_producer", g.graph_producer},
+                      {"num_nodes", g.num_nodes},
+                      {"num_functions", g.num_functions},
+                      {"ops", nlohmann::json::object()},
+                      {"collections", nlohmann::json::object()},
+                      {"saver_def", nullptr},
+                      {"signatures", nlohmann::json::object()},
+                      {"unsupported_ops", Strings(g.unsupported_ops)}};
+  for (const auto& [op, n] : g.op_counts) j["ops"][op] = n;
+  for (const auto& [k, v] : g.collections) j["collections"][k] = Strings(v);
   if (g.saver_def) {
     const SaverDef& s = *g.saver_def;
-    out += "{\"filename_tensor_name\": " + Q(s.filename_tensor_name) +
-           ", \"save_tensor_name\": " + Q(s.save_tensor_name) +
-           ", \"restore_op_name\": " + Q(s.restore_op_name) +
-           ", \"version\": " + std::to_string(static_cast<int>(s.version)) +
-           ", \"sharded\": " + (s.sharded ? "true" : "false") +
-           ", \"max_to_keep\": " + std::to_string(s.max_to_keep) + "}";
-  } else {
-    out += "null";
+    j["saver_def"] = {{"filename_tensor_name", JsonBytes(s.filename_tensor_name)},
+                      {"save_tensor_name", JsonBytes(s.save_tensor_name)},
+                      {"restore_op_name", JsonBytes(s.restore_op_name)},
+                      {"version", static_cast<int>(s.version)},
+                      {"sharded", s.sharded},
+                      {"max_to_keep", s.max_to_keep}};
   }
-  out += ", \"signatures\": {";
-  first = true;
-  for (const auto& [k, sig] : g.signatures) {
-    out += (first ? "" : ", ") + Q(k) + ": {\"method_name\": " + Q(sig.method_name);
-    for (const char* which : {"inputs", "outputs"}) {
-      const auto& m = std::string(which) == "inputs" ? sig.inputs : sig.outputs;
-      out += std::string(", \"") + which + "\": {";
-      bool f2 = true;
-      for (const auto& [ik, t] : m) {
-        out += (f2 ? "" : ", ") + Q(ik) + ": {\"name\": " + Q(t.name) + ", \"dtype\": " +
-               Q(std::string(DataTypeName(t.dtype))) + ", \"shape\": " +
-               Q(t.shape.DebugString()) + "}";
-        f2 = false;
-      }
-      out += "}";
+  auto tensors = [](const std::map<std::string, SignatureTensor>& m) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, t] : m) {
+      out[key] = {{"name", JsonBytes(t.name)},
+                  {"dtype", std::string(DataTypeName(t.dtype))},
+                  {"shape", t.shape.DebugString()}};
     }
-    out += "}";
-    first = false;
+    return out;
+  };
+  for (const auto& [k, sig] : g.signatures) {
+    j["signatures"][k] = {{"method_name", JsonBytes(sig.method_name)},
+                          {"inputs", tensors(sig.inputs)},
+                          {"outputs", tensors(sig.outputs)}};
   }
-  out += "}, \"unsupported_ops\": " + QList(g.unsupported_ops) + "}";
-  return out;
+  return j;
 }
 
 }  // namespace
@@ -150,11 +135,9 @@ Status RunGraph(Env* env, std::string_view path_in, bool json, std::ostream& out
     graphs.emplace_back(meta, std::move(*info));
   }
   if (json) {
-    out << "{\"path\": " << Q(p) << ", \"meta_graphs\": [";
-    for (size_t i = 0; i < graphs.size(); ++i) {
-      out << (i ? ", " : "") << Json(graphs[i].second);
-    }
-    out << "]}\n";
+    nlohmann::json metas = nlohmann::json::array();
+    for (const auto& [label, g] : graphs) metas.push_back(Json(g));
+    PrintJson(out, {{"path", p}, {"meta_graphs", std::move(metas)}});
   } else {
     for (const auto& [label, g] : graphs) PrintText(label, g, out);
   }

@@ -7,25 +7,16 @@
 #include <memory>
 
 #include "ckpt/metagraph/saved_model.h"
-#include "ckpt/metagraph/tensor_text.h"
 #include "commands.h"
 
 namespace ckpt::cli {
-
-namespace {
-
-std::string JsonString(const std::string& s) {
-  return TensorToJson(Tensor::StringScalar(s));
-}
-
-}  // namespace
 
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
   LoadOptions lo;
   if (!options.tags.empty()) lo.tags = options.tags;
   CKPT_ASSIGN_OR_RETURN(auto model, LoadModel(env, options.path, lo));
 
-  std::vector<std::pair<std::string, std::string>> results;  // (label, json)
+  std::vector<std::pair<std::string, nlohmann::json>> results;  // (label, value)
   if (!options.signature.empty()) {
     auto sig_it = model->signatures.find(options.signature);
     if (sig_it == model->signatures.end()) {
@@ -54,7 +45,7 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
               options.fetches.end()) {
         continue;
       }
-      results.emplace_back(key, TensorToJson(t));
+      results.emplace_back(key, JsonTensor(t));
     }
   } else {
     Session::FeedList feeds;
@@ -81,18 +72,18 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
       return InvalidArgumentError("nothing to run: give --fetch NAME or --signature KEY");
     }
     CKPT_ASSIGN_OR_RETURN(auto got, model->session->Run(feeds, fetches, targets));
-    for (size_t i = 0; i < got.size(); ++i) results.emplace_back(labels[i], TensorToJson(got[i]));
-    for (const auto& t : targets) results.emplace_back(t, "null");
+    for (size_t i = 0; i < got.size(); ++i) results.emplace_back(labels[i], JsonTensor(got[i]));
+    for (const auto& t : targets) results.emplace_back(t, nullptr);
   }
   if (options.json) {
-    out << "{\"model\": " << JsonString(model->kind) << ", \"checkpoint\": "
-        << JsonString(model->checkpoint_prefix) << ", \"outputs\": {";
-    for (size_t i = 0; i < results.size(); ++i) {
-      out << (i ? ", " : "") << JsonString(results[i].first) << ": " << results[i].second;
-    }
-    out << "}}\n";
+    nlohmann::json outputs = nlohmann::json::object();
+    for (auto& [label, value] : results) outputs[label] = std::move(value);
+    PrintJson(out, {{"model", model->kind},
+                    {"checkpoint", model->checkpoint_prefix},
+                    {"outputs", std::move(outputs)}});
   } else {
-    for (const auto& [label, value] : results) out << label << " = " << value << "\n";
+    // JsonTensor's strings are UTF-8 (other bytes are base64), so dump() cannot fail.
+    for (const auto& [label, value] : results) out << label << " = " << value.dump() << "\n";
   }
   return Status::OK();
 }

@@ -3,11 +3,13 @@
 // subcommand to a CLI11 app. main() only parses arguments.
 //
 // Adding a subcommand: write tools/ckpt/NAME.cc with RunNAME(...) and AddNAMECommand(...),
-// declare them here, and list AddNAMECommand in AllCommands() (commands.cc).
+// declare them here, and list AddNAMECommand in AllCommands() (commands.cc). Path resolution
+// lives in paths.cc, value formatting in format_value.cc.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -59,6 +61,32 @@ Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std:
 // FAILED).
 Status RunVerify(Env* env, std::string_view path, std::ostream& out);
 
+// `ckpt convert` (convert.cc): TF checkpoint / safetensors / npz conversion.
+struct ConvertCommandOptions {
+  std::string input, output;
+  // "REGEX=REPL" rules, applied in order. Default: none.
+  std::vector<std::string> renames;
+  // Only tensors whose name matches (search). Default: all.
+  std::string only;
+  // Formats: "tf", "safetensors", "npz"; empty = from the path.
+  std::string from, to;
+  // No progress bar, no summary line. Default: false (the bar shows on a terminal only).
+  bool quiet = false;
+};
+Status RunConvert(Env* env, const ConvertCommandOptions& options, std::ostream& out);
+void AddConvertCommand(CLI::App& app, int* exit_code);
+
+// `ckpt diff` (diff.cc): keys only in A or B, dtype/shape changes, value differences.
+struct DiffOptions {
+  std::string a, b;
+  // Elements differ when |a - b| > atol + rtol * |b|. Defaults: 0 (exact; NaN equals NaN).
+  double atol = 0, rtol = 0;
+  bool json = false;
+};
+// True when the two differ (keys, dtypes, shapes, or values beyond the tolerances).
+StatusOr<bool> RunDiff(Env* env, const DiffOptions& options, std::ostream& out);
+void AddDiffCommand(CLI::App& app, int* exit_code);
+
 #ifdef CKPT_CLI_HAVE_METAGRAPH
 // `ckpt run` (cmd_run.cc): loads a model (LoadModel) and runs fetches or a signature.
 struct RunOptions {
@@ -81,9 +109,25 @@ void AddRunCommand(CLI::App& app, int* exit_code);
 void AddGraphCommand(CLI::App& app, int* exit_code);
 #endif
 
-// Value formatting shared by the subcommands.
+// Value formatting shared by the subcommands (format_value.cc).
+// Text of element `i`: shortest round-trip digits, nan/inf/-inf, true/false, (re+imj), and
+// strings as JsonBytes' JSON text.
 std::string FormatValue(const Tensor& t, int64_t i);
 std::string FormatShape(const TensorShape& shape);
+
+// JSON, written only through nlohmann-json and printed only through PrintJson.
+// Lossless JSON of a byte string: valid UTF-8 stays a JSON string; any other bytes (serialized
+// protos, raw data) become {"base64": RFC 4648 base64 with padding}.
+nlohmann::json JsonBytes(std::string_view s);
+// JSON of element `i`: a number (FormatValue's digits; "nan"/"inf"/"-inf" as strings), a
+// bool, [re, im] for complex, JsonBytes for strings.
+nlohmann::json JsonValue(const Tensor& t, int64_t i);
+// JSON of a whole tensor: nested lists following its shape (a scalar is a bare value); a
+// resource or variant tensor is the string "<dtype shape>".
+nlohmann::json JsonTensor(const Tensor& t);
+// Writes `j` indented by 2, then a newline. Bytes of plain strings (names, paths) that are not
+// UTF-8 become U+FFFD; values that must survive go through JsonBytes.
+void PrintJson(std::ostream& out, const nlohmann::json& j);
 
 // CLI11 wiring: each adds one subcommand to `app`; running it stores the process exit code
 // in `*exit_code` (0 on success) and prints errors to stderr.

@@ -2,51 +2,16 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "ckpt/format/checkpoint_reader.h"
+#include "ckpt/format/tensor_files.h"
 #include "commands.h"
 
 namespace ckpt::cli {
-namespace {
-
-nlohmann::json JsonNumber(const std::string& text) {
-  // FormatValue prints shortest round-trip text; parse it back as a JSON number unless it is
-  // not one (nan, inf).
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return text;
-  return j;
-}
-
-nlohmann::json JsonValue(const Tensor& t, int64_t i) {
-  switch (t.dtype()) {
-    case DataType::kString: {
-      const std::string& s = t.strings()[i];
-      return s;  // invalid UTF-8 is replaced when dumping
-    }
-    case DataType::kBool:
-      return static_cast<const uint8_t*>(t.raw_data())[i] != 0;
-    case DataType::kComplex64: {
-      const float* c = static_cast<const float*>(t.raw_data()) + 2 * i;
-      return nlohmann::json::array({JsonNumber(fmt::format("{}", c[0])),
-                                    JsonNumber(fmt::format("{}", c[1]))});
-    }
-    case DataType::kComplex128: {
-      const double* c = static_cast<const double*>(t.raw_data()) + 2 * i;
-      return nlohmann::json::array({JsonNumber(fmt::format("{}", c[0])),
-                                    JsonNumber(fmt::format("{}", c[1]))});
-    }
-    default:
-      return JsonNumber(FormatValue(t, i));
-  }
-}
-
-}  // namespace
 
 Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std::ostream& out) {
   CKPT_ASSIGN_OR_RETURN(std::string prefix, ResolveCheckpointPath(env, path));
-  CKPT_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(env, prefix));
+  CKPT_ASSIGN_OR_RETURN(auto reader, OpenTensorFile(env, prefix));  // TF, .safetensors, .npz
   std::vector<std::string> names;
   if (!options.name.empty()) {
     if (!reader->Contains(options.name)) {
@@ -86,7 +51,7 @@ Status RunDump(Env* env, std::string_view path, const DumpOptions& options, std:
     nlohmann::json j = {{"checkpoint", prefix},
                         {"format", std::string(reader->format())},
                         {"tensors", std::move(tensors)}};
-    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintJson(out, j);
   }
   return Status();
 }

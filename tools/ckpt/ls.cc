@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "ckpt/format/checkpoint_reader.h"
+#include "ckpt/format/tensor_files.h"
 #include "commands.h"
 #if CKPT_CLI_HAVE_CHECKPOINT_STATE
 #include "ckpt/checkpoint/checkpoint_dir.h"
@@ -18,7 +18,7 @@ namespace ckpt::cli {
 namespace {
 Status ListTensors(Env* env, std::string_view path, const LsOptions& options, std::ostream& out) {
   CKPT_ASSIGN_OR_RETURN(std::string prefix, ResolveCheckpointPath(env, path));
-  CKPT_ASSIGN_OR_RETURN(auto reader, OpenCheckpoint(env, prefix));
+  CKPT_ASSIGN_OR_RETURN(auto reader, OpenTensorFile(env, prefix));  // TF, .safetensors, .npz
   const auto& vars = reader->variables();
   int64_t total = 0;
   for (const auto& v : vars) total += v.bytes;
@@ -34,7 +34,7 @@ Status ListTensors(Env* env, std::string_view path, const LsOptions& options, st
                               {"bytes", v.bytes}});
     }
     j["total_bytes"] = total;
-    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintJson(out, j);
     return Status();
   }
   size_t wn = 4, wd = 5, ws = 5;
@@ -69,7 +69,7 @@ Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ost
     j["checkpoints"] = nlohmann::json::parse(checkpoints.str());
     Status s = ListTensors(env, path, options, latest);
     j["latest"] = s.ok() ? nlohmann::json::parse(latest.str()) : nlohmann::json();
-    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintJson(out, j);
     return s;
   }
 #endif

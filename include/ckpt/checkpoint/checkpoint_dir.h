@@ -55,12 +55,14 @@ StatusOr<std::vector<CheckpointDirEntry>> ScanCheckpointDir(
     Env* env, const std::string& dir, std::string_view state_filename = kCheckpointStateFilename);
 
 // Writes one line per checkpoint (step, time, size, metrics, latest/best marks), or with
-// `json` a JSON array of objects {prefix, step, timestamp, size_bytes, metrics, latest, best,
-// in_state, format}. Errors as ScanCheckpointDir.
+// `json` a JSON array (indented by 2) of objects {prefix, step, timestamp, size_bytes, format,
+// metrics, latest, best, in_state}; a metric that is NaN or infinite is null, and bytes of a
+// path that are not UTF-8 become U+FFFD. Errors as ScanCheckpointDir.
 Status ListCheckpointDir(Env* env, const std::string& dir, std::ostream& out, bool json = false);
 
 // Fully verifies every checkpoint of `dir` (index, extents, all checksums) and writes one
-// line (or JSON object) per checkpoint with "ok" or the error. Returns OK when all verify,
+// line per checkpoint with "ok" or the error (with `json`, an array of objects {prefix, step,
+// ok, error}, written as ListCheckpointDir writes its array). Returns OK when all verify,
 // DataLoss naming the first bad checkpoint otherwise (NotFound when `dir` is absent).
 Status VerifyCheckpointDir(Env* env, const std::string& dir, std::ostream& out,
                            bool json = false);

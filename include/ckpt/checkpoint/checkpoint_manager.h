@@ -44,10 +44,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -59,11 +61,13 @@
 #include "ckpt/core/env.h"
 #include "ckpt/core/status.h"
 #include "ckpt/core/tensor.h"
+#include "ckpt/core/thread_annotations.h"
 #include "ckpt/format/bundle.h"
 
 namespace ckpt {
 
 class PreemptionWatcher;
+class SummaryWriter;
 
 enum class MetricMode { kMin, kMax };
 
@@ -101,6 +105,11 @@ struct CheckpointManagerOptions {
   // On Open, remove leftovers of interrupted saves and adopt complete checkpoints newer than
   // the state file's latest. Default: true.
   bool recover_on_open = true;
+  // When non-empty, each save's metrics are also written as TensorBoard scalars (tag = metric
+  // name, step = the save's step) to an event file in this directory (SummaryWriter, created
+  // on the first save with metrics). A failure to write them is returned after the checkpoint
+  // is committed. Default: "" (off).
+  std::string summary_dir;
 };
 
 struct SaveOptions {
@@ -185,12 +194,40 @@ class CheckpointManager {
 
  private:
   CheckpointManager(Env* env, std::string dir, CheckpointManagerOptions options);
+  // Recovery on open (checkpoint_recovery.cc): Recover runs the phases below in order.
   Status Recover();
-  Status WriteStateLocked();
+  // Removes temporary state/pending files and finishes interrupted deletions (`.deleting`).
+  Status FinishInterruptedWrites(const std::vector<std::string>& children);
+  // Loads the state file's entries that still exist into managed_; sets *rewrite when some
+  // are dropped, and *max_state_step to the highest step it names.
+  void LoadStateEntriesLocked(const CheckpointState& st, double now, bool* rewrite,
+                              int64_t* max_state_step) CKPT_REQUIRES(mu_);
+  // Deletes temporary files, data without an index and companions of unfinished saves.
+  void RemoveSaveLeftovers(const std::vector<std::string>& children,
+                           const std::set<int64_t>& indexed, bool state_usable,
+                           int64_t max_state_step);
+  // Adds fully verifying checkpoints newer than the state file's to managed_; true if any.
+  bool AdoptUnlistedLocked(const std::set<int64_t>& indexed, double now, bool state_usable,
+                           int64_t max_state_step) CKPT_REQUIRES(mu_);
+  // Reads `<state_filename>.pending` (deletions a pin deferred) into pending_delete_.
+  void LoadPendingDeletionsLocked() CKPT_REQUIRES(mu_);
+
+  // Retention (checkpoint_retention.cc).
+  // Commits the written checkpoint `prefix` (deletion log, then state file) and deletes what
+  // fell out of retention; `cleanup` removes the checkpoint's files when the commit fails.
+  StatusOr<std::string> CommitSave(const std::string& prefix, int64_t step,
+                                   const std::map<std::string, double>& metrics,
+                                   const std::function<void()>& cleanup) CKPT_REQUIRES(save_mu_);
+  Status WriteStateLocked() CKPT_REQUIRES(mu_);
+  // Appends `metrics` as TensorBoard scalars at `step` to options_.summary_dir (nothing when it
+  // is unset). REQUIRES: save_mu_ held.
+  Status RecordMetricsSummary(int64_t step, const std::map<std::string, double>& metrics)
+      CKPT_REQUIRES(save_mu_);
   // Writes the checkpoint and commits it. REQUIRES: save_mu_ held.
   StatusOr<std::string> DoSave(int64_t step, const NamedTensors& tensors,
-                               const SaveOptions& options);
-  std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved);
+                               const SaveOptions& options) CKPT_REQUIRES(save_mu_);
+  std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved)
+      CKPT_REQUIRES(mu_);
   Status RetryPendingDeletions();
   // Writes `<state_filename>.pending` (basenames still to delete), or removes it when empty.
   // REQUIRES: mu_ held (or no concurrent access).
@@ -207,20 +244,21 @@ class CheckpointManager {
 
   std::mutex save_mu_;  // serializes saves (held across a whole save)
   mutable std::mutex mu_;  // guards the members below
-  std::vector<ManagedCheckpoint> managed_;
-  double last_preserved_timestamp_ = 0;
-  int64_t last_step_ = -1;
-  std::vector<std::string> pending_delete_;
+  std::vector<ManagedCheckpoint> managed_ CKPT_GUARDED_BY(mu_);
+  double last_preserved_timestamp_ CKPT_GUARDED_BY(mu_) = 0;
+  int64_t last_step_ CKPT_GUARDED_BY(mu_) = -1;
+  std::vector<std::string> pending_delete_ CKPT_GUARDED_BY(mu_);
+  std::unique_ptr<SummaryWriter> summary_ CKPT_GUARDED_BY(save_mu_);  // options_.summary_dir's writer
 
   std::mutex submit_mu_;  // serializes SaveAsync calls
   std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
-  std::jthread worker_;
-  Status async_error_;
+  std::jthread worker_ CKPT_GUARDED_BY(async_mu_);
+  Status async_error_ CKPT_GUARDED_BY(async_mu_);
   struct Snapshot {
     NamedTensors tensors;                       // POD tensors borrow from `buffers`
     std::vector<std::shared_ptr<void>> buffers;
   };
-  Snapshot snapshot_pool_;  // buffers of the last async save, reused when shapes match
+  Snapshot snapshot_pool_ CKPT_GUARDED_BY(async_mu_);  // buffers of the last async save, reused when shapes match
 };
 
 }  // namespace ckpt

@@ -57,8 +57,8 @@ Status WriteCheckpointState(Env* env, const std::string& dir, const CheckpointSt
 
 // The latest checkpoint prefix of `dir` whose files exist (`PREFIX.index`, or a V1 file),
 // like tf.train.latest_checkpoint. NotFound when there is no state file or its latest
-// checkpoint has no files; DataLoss for a corrupt state file. (CheckpointManager::Latest and
-// LatestVerifiedCheckpoint fall back to older checkpoints instead.)
+// checkpoint has no files; DataLoss for a corrupt state file. (CheckpointManager::RestoreLatest
+// and LatestVerifiedCheckpoint fall back to older checkpoints instead.)
 StatusOr<std::string> LatestCheckpoint(Env* env, const std::string& dir,
                                        std::string_view filename = kCheckpointStateFilename);
 

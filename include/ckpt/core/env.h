@@ -59,7 +59,7 @@ class WritableFile {
   virtual uint64_t Size() const = 0;
 };
 
-// An advisory lock on a file, released by Env::UnlockFile or when the process dies.
+// An exclusive advisory lock (Env::LockFile); released when destroyed or when the process dies.
 class FileLock {
  public:
   virtual ~FileLock() = default;

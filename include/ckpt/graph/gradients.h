@@ -61,8 +61,4 @@ GradientRegistration LookupGradientRegistration(std::string_view op);
 // Op types registered with a gradient function (sorted).
 std::vector<std::string> OpsWithGradient();
 
-// The static shape of a tensor as TF's graph builder infers it (from shape attrs, constants
-// and per-op shape rules); unknown rank when it cannot tell.
-PartialShape StaticShape(const Graph& g, const Output& t);
-
 }  // namespace ckpt

@@ -248,6 +248,11 @@ class Graph {
   void AddControlInput(const Operation& node, const Operation& dep);
   // Sets a node's device string ("" by default, as TF graphs built without tf.device).
   void SetDevice(const Operation& node, std::string_view device);
+  // Sets (adds or replaces) attr `attr` of an existing node, then re-infers that node's static
+  // output shapes (OutputShape); nodes already consuming its outputs keep the shapes inferred
+  // when they were added, so set attrs that change shapes before adding consumers. Records
+  // NotFound when the node is absent, InvalidArgument when the value cannot be encoded.
+  void SetAttr(const Operation& node, std::string_view attr, const AttrValue& value);
 
   // ---- lookups ------------------------------------------------------------------------------
   int num_nodes() const;
@@ -269,9 +274,11 @@ class Graph {
   StatusOr<int> NumOutputs(std::string_view node) const;
   // The output's dtype; DataType::kInvalid (and no error recorded) when it does not exist.
   DataType OutputType(const Output& output) const;
-  // The output's statically inferred shape (as TF's shape inference for the common ops:
-  // placeholders, constants, variables, element-wise ops with broadcasting, MatMul,
-  // reductions and reshapes with constant arguments, ...); unknown rank when not inferable.
+  // The output's static shape, inferred when the node was added by its op's shape function
+  // (src/graph/shape_fn.h; TF's shape functions for placeholders, constants, variables,
+  // element-wise ops with broadcasting, MatMul, reductions and reshapes with constant
+  // arguments, ...); unknown rank when not inferable. Builders and gradient builders read it as
+  // TF's Python reads static shapes.
   PartialShape OutputShape(const Output& output) const;
   // True when the output is a ref (VariableV2 "ref" output).
   bool IsRefOutput(const Output& output) const;
@@ -298,13 +305,6 @@ class Graph {
   // ...), in collection order; names without VariableInfo are skipped.
   std::vector<VariableInfo> VariablesInCollection(std::string_view key) const;
 
-  // Private representation (the tensorflow::GraphDef and side tables); src/graph/graph_impl.h
-  // exposes it to the graph and metagraph layers.
-  struct Rep;
-  // Mutable access counts as a modification (version() changes).
-  Rep* rep();
-  const Rep* rep() const { return rep_.get(); }
-
   // Changes whenever the graph is modified (nodes, attrs, devices, collections, variables),
   // like tf.Graph.version: a cache of something derived from the graph (an exported meta
   // graph) is valid while this is unchanged.
@@ -313,6 +313,11 @@ class Graph {
  private:
   friend class NameScope;
   friend class ControlDependencies;
+  // The representation (the tensorflow::GraphDef and its side tables) is defined in
+  // src/graph/graph_impl.h and reached only through GraphImpl there, by the graph layer's own
+  // files (as LevelDB keeps Table::Rep private with a named friend).
+  struct Rep;
+  friend struct GraphImpl;
   std::unique_ptr<Rep> rep_;
   std::optional<int64_t> seed_;
 };

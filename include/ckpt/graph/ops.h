@@ -290,10 +290,11 @@ Output SparseSoftmaxCrossEntropyWithLogits(
     Graph& g, Input labels, Input logits,
     std::string_view name = "SparseSoftmaxCrossEntropyWithLogits");
 
-// ---- reductions (axis given as a list becomes the Const "<name>/reduction_indices", or
-// "Const" when all axes are reduced, as Python does) -----------------------------------------
-// `axes` empty = reduce all dims (Python's axis=None, needs a known rank: pass `rank`, or the
-// Range(Rank) form is used).
+// ---- reductions (as Python builds them) ----------------------------------------------------
+// `axes` given: the Const "<name>/reduction_indices" (an int32 scalar for one axis, a vector
+// otherwise) inside the op's name scope. `axes` = std::nullopt (Python's axis=None): every dim
+// is reduced; the axes are built before the op's scope as Const "Const" [0, ..., rank-1] when
+// x's static rank is known (Graph::OutputShape), else as Range(0, Rank(x), 1) in scope "range".
 Output Sum(Graph& g, Input x, std::optional<std::vector<int>> axes = {}, bool keep_dims = false,
            std::string_view name = "Sum");
 Output Mean(Graph& g, Input x, std::optional<std::vector<int>> axes = {},

@@ -9,9 +9,16 @@
 #include <set>
 
 #include "ckpt/core/crc32c.h"
+#include "ckpt/core/thread_annotations.h"
 #include "ckpt/format/bundle.h"
-#include "format/bundle/bundle_util.h"
+#include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
+#include "format/bundle/byte_swap.h"
+#include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"
+#include "format/bundle/slice_math.h"
+#include "format/bundle/versions.h"
 #include "format/table/table.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
@@ -124,7 +131,7 @@ struct BundleReader::Rep {
   std::unique_ptr<std::atomic<bool>[]> view_verified;
 
   mutable std::mutex mu;
-  mutable std::map<int, std::unique_ptr<RandomAccessFile>> shards;
+  mutable std::map<int, std::unique_ptr<RandomAccessFile>> shards CKPT_GUARDED_BY(mu);
 
   const BundleEntryInfo* Find(std::string_view key) const {
     auto it = std::lower_bound(entries.begin(), entries.end(), key,
@@ -363,7 +370,7 @@ Status BundleReader::Rep::ParseIndex(const table::TableReader& table) {
       return DataLossError(what + " has invalid dtype " + std::to_string(dtype));
     }
     e.dtype = static_cast<DataType>(dtype);
-    auto shape = bundle::ShapeFromProto(proto.shape());
+    auto shape = ShapeFromProto(proto.shape());
     if (!shape.ok()) return DataLossError(what + " has an invalid shape: " +
                                           std::string(shape.status().message()));
     e.shape = *shape;

@@ -9,8 +9,13 @@
 
 #include "ckpt/core/crc32c.h"
 #include "ckpt/format/bundle.h"
-#include "format/bundle/bundle_util.h"
+#include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
+#include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"
+#include "format/bundle/slice_math.h"
+#include "format/bundle/versions.h"
 #include "format/table/table.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
@@ -123,7 +128,7 @@ struct BundleWriter::Rep {
 
   Status WriteTensor(const Tensor& t, tensorflow::BundleEntryProto* entry) {
     entry->set_dtype(static_cast<tensorflow::DataType>(t.dtype()));
-    bundle::ShapeToProto(t.shape(), entry->mutable_shape());
+    ShapeToProto(t.shape(), entry->mutable_shape());
     entry->set_shard_id(0);
     entry->set_offset(static_cast<int64_t>(size));
     const uint64_t start = size;
@@ -270,7 +275,7 @@ Status BundleWriter::AddSlice(std::string_view full_key, const TensorShape& full
   auto it = r.entries.find(std::string(full_key));
   if (it != r.entries.end()) {
     const auto& full = it->second;
-    auto old_shape = bundle::ShapeFromProto(full.shape());
+    auto old_shape = ShapeFromProto(full.shape());
     if (full.slices_size() == 0 || static_cast<DataType>(full.dtype()) != slice_tensor.dtype() ||
         !old_shape.ok() || !(*old_shape == full_shape)) {
       return r.status = InvalidArgumentError(
@@ -291,7 +296,7 @@ Status BundleWriter::AddSlice(std::string_view full_key, const TensorShape& full
   auto& full = r.entries[std::string(full_key)];
   if (full.slices_size() == 0) {
     full.set_dtype(static_cast<tensorflow::DataType>(slice_tensor.dtype()));
-    bundle::ShapeToProto(full_shape, full.mutable_shape());
+    ShapeToProto(full_shape, full.mutable_shape());
   }
   bundle::SliceToProto(slice, full.add_slices());
   return Status();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ckpt/core/crc32c.h"
+#include "ckpt/core/thread_annotations.h"
 
 namespace ckpt::table {
 namespace {
@@ -44,7 +45,7 @@ class ErrorSlot {
 
  private:
   mutable std::mutex mu_;
-  Status first_;
+  Status first_ CKPT_GUARDED_BY(mu_);
 };
 
 class LeveldbReadFile final : public leveldb::RandomAccessFile {

@@ -2,15 +2,18 @@
 // Every file matching the pattern is a table: key "" holds SavedTensorSlices{meta} (the list
 // of tensors and their slices), every other key EncodeTensorNameSlice(name, slice) holds a
 // SavedTensorSlices{data} whose TensorProto carries the values in typed fields.
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
 
+#include "ckpt/core/file_pattern.h"
 #include "ckpt/format/checkpoint_reader.h"
-#include "format/bundle/bundle_util.h"
+#include "ckpt/format/tensor_proto.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/slice_key.h"
+#include "format/bundle/slice_math.h"
+#include "format/bundle/versions.h"
 #include "format/table/table.h"
 #include "tensorflow/core/util/saved_tensor_slice.pb.h"
 
@@ -29,12 +32,20 @@ struct V1Tensor {
   std::vector<TensorSlice> slices;
 };
 
-bool IsPattern(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
-
-template <typename Dst, typename Src>
-void CastCopy(const Src& src, void* dst) {
-  Dst* d = static_cast<Dst*>(dst);
-  for (int i = 0; i < src.size(); ++i) d[i] = static_cast<Dst>(src.Get(i));
+// The dtypes whose values V1 records carry in a typed TensorProto field.
+bool V1HasValueField(DataType dt) {
+  switch (dt) {
+    case DataType::kFloat: case DataType::kDouble: case DataType::kInt32:
+    case DataType::kQInt32: case DataType::kInt16: case DataType::kQInt16:
+    case DataType::kUInt16: case DataType::kQUInt16: case DataType::kInt8:
+    case DataType::kQInt8: case DataType::kUInt8: case DataType::kQUInt8:
+    case DataType::kInt64: case DataType::kUInt32: case DataType::kUInt64:
+    case DataType::kBool: case DataType::kHalf: case DataType::kBFloat16:
+    case DataType::kComplex64: case DataType::kComplex128: case DataType::kString:
+      return true;
+    default:
+      return false;
+  }
 }
 
 class V1Reader final : public CheckpointReader {
@@ -88,7 +99,7 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
                                       static_cast<DataType>(dt) == DataType::kString)) {
           return DataLossError(what + " has unsupported dtype " + std::to_string(dt));
         }
-        auto shape = bundle::ShapeFromProto(t.shape());
+        auto shape = ShapeFromProto(t.shape());
         if (!shape.ok()) {
           return DataLossError(what + " has an invalid shape: " +
                                std::string(shape.status().message()));
@@ -127,25 +138,7 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
 StatusOr<std::unique_ptr<CheckpointReader>> V1Reader::Open(Env* env, std::string_view pattern) {
   auto reader = std::unique_ptr<V1Reader>(new V1Reader());
   reader->pattern_ = std::string(pattern);
-  std::vector<std::string> files;
-  if (!IsPattern(pattern)) {
-    if (env->FileExists(reader->pattern_) && !env->IsDirectory(reader->pattern_)) {
-      files.push_back(reader->pattern_);
-    }
-  } else {
-    std::string dir = path::Dirname(pattern);
-    std::string base = path::Basename(pattern);
-    if (IsPattern(dir)) return InvalidArgumentError("only the file name may be a pattern: " + reader->pattern_);
-    auto children = env->GetChildren(dir.empty() ? "." : dir);
-    if (children.ok()) {
-      for (const std::string& name : *children) {
-        if (fnmatch(base.c_str(), name.c_str(), FNM_PATHNAME) == 0) {
-          files.push_back(dir.empty() ? name : path::Join(dir, name));
-        }
-      }
-    }
-    std::sort(files.begin(), files.end());
-  }
+  CKPT_ASSIGN_OR_RETURN(std::vector<std::string> files, MatchingFiles(env, pattern));
   if (files.empty()) {
     return NotFoundError("no checkpoint files match " + reader->pattern_);
   }
@@ -163,91 +156,22 @@ Status V1Reader::DecodeValues(const std::string& what, const tensorflow::TensorP
     return DataLossError(what + " holds " + std::to_string(got) + " values, expected " +
                          std::to_string(count));
   };
-  void* dst = out->raw_data();
   const size_t elem = DataTypeSize(dtype);
   if (!p.tensor_content().empty() && DataTypeIsPod(dtype)) {
     if (p.tensor_content().size() != static_cast<uint64_t>(count) * elem) {
       return mismatch(static_cast<int64_t>(p.tensor_content().size() / std::max<size_t>(elem, 1)));
     }
-    std::memcpy(dst, p.tensor_content().data(), p.tensor_content().size());
+    std::memcpy(out->raw_data(), p.tensor_content().data(), p.tensor_content().size());
     return Status();
   }
-  auto check = [&](int64_t n) { return n == count ? Status() : mismatch(n); };
-  switch (dtype) {
-    case DataType::kFloat:
-      CKPT_RETURN_IF_ERROR(check(p.float_val_size()));
-      if (count) std::memcpy(dst, p.float_val().data(), count * 4);
-      return Status();
-    case DataType::kDouble:
-      CKPT_RETURN_IF_ERROR(check(p.double_val_size()));
-      if (count) std::memcpy(dst, p.double_val().data(), count * 8);
-      return Status();
-    case DataType::kInt32:
-    case DataType::kQInt32:
-      CKPT_RETURN_IF_ERROR(check(p.int_val_size()));
-      CastCopy<int32_t>(p.int_val(), dst);
-      return Status();
-    case DataType::kInt16:
-    case DataType::kQInt16:
-      CKPT_RETURN_IF_ERROR(check(p.int_val_size()));
-      CastCopy<int16_t>(p.int_val(), dst);
-      return Status();
-    case DataType::kUInt16:
-    case DataType::kQUInt16:
-      CKPT_RETURN_IF_ERROR(check(p.int_val_size()));
-      CastCopy<uint16_t>(p.int_val(), dst);
-      return Status();
-    case DataType::kInt8:
-    case DataType::kQInt8:
-      CKPT_RETURN_IF_ERROR(check(p.int_val_size()));
-      CastCopy<int8_t>(p.int_val(), dst);
-      return Status();
-    case DataType::kUInt8:
-    case DataType::kQUInt8:
-      CKPT_RETURN_IF_ERROR(check(p.int_val_size()));
-      CastCopy<uint8_t>(p.int_val(), dst);
-      return Status();
-    case DataType::kInt64:
-      CKPT_RETURN_IF_ERROR(check(p.int64_val_size()));
-      CastCopy<int64_t>(p.int64_val(), dst);
-      return Status();
-    case DataType::kUInt32:
-      CKPT_RETURN_IF_ERROR(check(p.uint32_val_size()));
-      CastCopy<uint32_t>(p.uint32_val(), dst);
-      return Status();
-    case DataType::kUInt64:
-      CKPT_RETURN_IF_ERROR(check(p.uint64_val_size()));
-      CastCopy<uint64_t>(p.uint64_val(), dst);
-      return Status();
-    case DataType::kBool:
-      CKPT_RETURN_IF_ERROR(check(p.bool_val_size()));
-      CastCopy<uint8_t>(p.bool_val(), dst);
-      return Status();
-    case DataType::kHalf:
-    case DataType::kBFloat16:
-      CKPT_RETURN_IF_ERROR(check(p.half_val_size()));
-      CastCopy<uint16_t>(p.half_val(), dst);
-      return Status();
-    case DataType::kComplex64:
-      CKPT_RETURN_IF_ERROR(check(p.scomplex_val_size() / 2));
-      if (p.scomplex_val_size() % 2) return mismatch(-1);
-      if (count) std::memcpy(dst, p.scomplex_val().data(), count * 8);
-      return Status();
-    case DataType::kComplex128:
-      CKPT_RETURN_IF_ERROR(check(p.dcomplex_val_size() / 2));
-      if (p.dcomplex_val_size() % 2) return mismatch(-1);
-      if (count) std::memcpy(dst, p.dcomplex_val().data(), count * 16);
-      return Status();
-    case DataType::kString: {
-      CKPT_RETURN_IF_ERROR(check(p.string_val_size()));
-      std::string* s = out->strings();
-      for (int64_t i = 0; i < count; ++i) s[i] = p.string_val(static_cast<int>(i));
-      return Status();
-    }
-    default:
-      return UnimplementedError(what + ": dtype " + std::string(DataTypeName(dtype)) +
-                                " is not supported in V1 checkpoints");
+  if (!V1HasValueField(dtype)) {
+    return UnimplementedError(what + ": dtype " + std::string(DataTypeName(dtype)) +
+                              " is not supported in V1 checkpoints");
   }
+  const int64_t got = TypedValueCount(p, dtype);
+  if (got != count) return mismatch(got);
+  CopyTypedValues(p, count, out);
+  return Status();
 }
 
 StatusOr<Tensor> V1Reader::Lookup(std::string_view name) const {

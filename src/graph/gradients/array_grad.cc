@@ -1,5 +1,5 @@
-// Gradients of array and state ops (TF's array_grad.py behaviour), and the ops TF declares
-// not differentiable.
+// Gradient decisions for the ops of src/graph/ops/array_ops.cc (TF's array_grad.py behaviour):
+// gradient functions, and the ops TF declares not differentiable.
 #include <numeric>
 
 #include "graph/gradients/grad_util.h"
@@ -27,7 +27,7 @@ Status ReshapeToInputGrad(const GradOp& op, const Outs& dy, Outs* dx) {
 
 Status ReshapeGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Graph& g = *op.g;
-  PartialShape in = StaticShape(g, op.inputs[0]);
+  PartialShape in = g.OutputShape(op.inputs[0]);
   Output shape;
   if (in.known_rank() && !in.IsFullyDefined()) {
     int unknown = 0;
@@ -110,7 +110,7 @@ Status BroadcastToGrad(const GradOp& op, const Outs& dy, Outs* dx) {
 
 Status TileGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Graph& g = *op.g;
-  PartialShape in = StaticShape(g, op.inputs[0]);
+  PartialShape in = g.OutputShape(op.inputs[0]);
   auto mult = ConstValue(g, op.inputs[1]);
   if (!in.IsFullyDefined() || !mult) {
     return UnimplementedError("gradient of Tile '" + op.name +
@@ -140,7 +140,7 @@ Status ConcatV2Grad(const GradOp& op, const Outs& dy, Outs* dx) {
   const int n = static_cast<int>(op.inputs.size()) - 1;
   auto axis_t = ConstValue(g, op.inputs[n]);
   std::vector<PartialShape> shapes;
-  for (int i = 0; i < n; ++i) shapes.push_back(StaticShape(g, op.inputs[i]));
+  for (int i = 0; i < n; ++i) shapes.push_back(g.OutputShape(op.inputs[i]));
   bool ok = axis_t.has_value();
   for (const auto& s : shapes) ok = ok && s.IsFullyDefined();
   if (!ok) {
@@ -255,18 +255,11 @@ Status PadGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   return Status::OK();
 }
 
-Status UnsortedSegmentSumGrad(const GradOp& op, const Outs& dy, Outs* dx) {
-  Graph& g = *op.g;
-  *dx = {ops::Gather(g, dy[0], op.inputs[1], 0), Output(), Output()};
-  return Status::OK();
-}
-
 }  // namespace
 
 void RegisterArrayGradients(GradRegistry* r) {
   r->Register("Identity", IdGrad);
   r->Register("Snapshot", IdGrad);
-  r->Register("ReadVariableOp", IdGrad);
   r->Register("PlaceholderWithDefault", IdGrad);
   r->Register("IdentityN", [](const GradOp& op, const Outs& dy, Outs* dx) {
     (void)op;
@@ -294,20 +287,9 @@ void RegisterArrayGradients(GradRegistry* r) {
   r->Register("Gather", GatherGrad);
   r->Register("GatherV2", GatherGrad);
   r->Register("Pad", PadGrad);
-  r->Register("UnsortedSegmentSum", UnsortedSegmentSumGrad);
-  for (const char* op :
-       {"Const", "Placeholder", "Shape", "ShapeN", "Rank", "Size", "ZerosLike", "OnesLike",
-        "StopGradient", "OneHot", "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
-        "VariableV2", "VarHandleOp", "VarIsInitializedOp", "IsVariableInitialized", "Assign",
-        "AssignAdd", "AssignSub", "AssignVariableOp", "AssignAddVariableOp",
-        "AssignSubVariableOp", "NoOp", "SaveV2", "RestoreV2", "MergeV2Checkpoints", "Restore",
-        "RestoreSlice", "ShardedFilename", "ShardedFilespec", "StaticRegexFullMatch",
-        "StringJoin", "Variable",
-        "ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "SigmoidGrad", "TanhGrad",
-        "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "BiasAddGrad",
-        "ApplyGradientDescent", "ResourceApplyGradientDescent", "ApplyMomentum",
-        "ResourceApplyMomentum", "ApplyAdam", "ResourceApplyAdam", "ApplyRMSProp",
-        "ResourceApplyRMSProp", "StridedSliceGrad"}) {
+  for (const char* op : {"Const", "Placeholder", "Shape", "ShapeN", "Rank", "Size", "ZerosLike",
+                         "OnesLike", "StopGradient", "OneHot", "BroadcastGradientArgs",
+                         "StridedSliceGrad"}) {
     r->NoGradient(op);
   }
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "graph/graph_impl.h"
 
 namespace ckpt::grad {
 
@@ -22,16 +21,29 @@ std::string GradOp::StringAttr(std::string_view attr, std::string dflt) const {
 const GradRegistry& GradRegistry::Global() {
   static const GradRegistry* registry = [] {
     auto* r = new GradRegistry();
-    RegisterMathGradients(r);
     RegisterArrayGradients(r);
+    RegisterMathGradients(r);
     RegisterNnGradients(r);
-    RegisterIoGradients(r);
     RegisterConvGradients(r);
+    RegisterPoolingGradients(r);
+    RegisterBatchNormGradients(r);
+    RegisterStateGradients(r);
+    RegisterRandomGradients(r);
+    RegisterStatelessRandomGradients(r);
+    RegisterTrainingGradients(r);
+    RegisterControlFlowGradients(r);
+    RegisterIoGradients(r);
     RegisterFunctionalGradients(r);
     RegisterResourceVariableGradients(r);
     return r;
   }();
   return *registry;
+}
+
+Status InferenceOnly(const GradOp& op, const std::vector<Output>&, std::vector<Output>*) {
+  return UnimplementedError("gradient of " + op.type + " (node " + op.name +
+                            ") is not implemented: ckpt runs " + op.type +
+                            " for inference only; training through it needs its backward op");
 }
 
 void GradRegistry::Register(std::string op, GradFunc fn) { fns_[std::move(op)] = std::move(fn); }
@@ -68,13 +80,13 @@ Output IntVectorConst(Graph& g, const std::vector<int64_t>& v, std::string_view 
 }
 
 Output ShapeOf(Graph& g, const Output& x, std::string_view name) {
-  PartialShape s = StaticShape(g, x);
+  PartialShape s = g.OutputShape(x);
   if (s.IsFullyDefined()) return IntVectorConst(g, s.dims(), name);
   return ops::Shape(g, x, DataType::kInt32, name);
 }
 
 Output ZerosLikeOf(Graph& g, const Output& x, bool optimize, std::string_view name) {
-  PartialShape s = StaticShape(g, x);
+  PartialShape s = g.OutputShape(x);
   if (optimize && s.IsFullyDefined()) {
     auto shape = TensorShape::FromDims(s.dims());
     if (shape.ok()) return ops::Const(g, 0.0, g.OutputType(x), *shape, name);
@@ -97,11 +109,8 @@ Output ReshapeTo(Graph& g, const Output& x, const Output& shape, std::string_vie
 }
 
 void MarkManualControlDep(Graph& g, const std::string& node) {
-  Graph::Rep* rep = g.rep();
-  auto it = rep->index.find(node);
-  if (it == rep->index.end()) return;
-  tensorflow::NodeDef* def = rep->def.mutable_node(it->second);
-  (*def->mutable_attr())["_has_manual_control_dependencies"].set_b(true);
+  if (!g.HasNode(node)) return;
+  g.SetAttr(Operation(node), "_has_manual_control_dependencies", true);
 }
 
 std::vector<std::string> ColocationOf(const Graph& g, const std::string& node) {

@@ -52,13 +52,28 @@ class GradRegistry {
   std::map<std::string, bool, std::less<>> none_;
 };
 
-void RegisterMathGradients(GradRegistry* r);
+// One per op family: src/graph/gradients/<family>_grad.cc registers a gradient function or a
+// NoGradient decision for every op of src/graph/ops/<family>_ops.cc.
 void RegisterArrayGradients(GradRegistry* r);
+void RegisterMathGradients(GradRegistry* r);
 void RegisterNnGradients(GradRegistry* r);
-void RegisterIoGradients(GradRegistry* r);  // io_grad.cc
-void RegisterConvGradients(GradRegistry* r);  // conv_grad.cc
-void RegisterFunctionalGradients(GradRegistry* r);        // functional_grad.cc
-void RegisterResourceVariableGradients(GradRegistry* r);  // resource_variable_grad.cc
+void RegisterConvGradients(GradRegistry* r);
+void RegisterPoolingGradients(GradRegistry* r);
+void RegisterBatchNormGradients(GradRegistry* r);
+void RegisterStateGradients(GradRegistry* r);
+void RegisterRandomGradients(GradRegistry* r);
+void RegisterStatelessRandomGradients(GradRegistry* r);
+void RegisterTrainingGradients(GradRegistry* r);
+void RegisterControlFlowGradients(GradRegistry* r);
+void RegisterIoGradients(GradRegistry* r);
+void RegisterFunctionalGradients(GradRegistry* r);
+void RegisterResourceVariableGradients(GradRegistry* r);
+
+// The gradient function of ops that run for inference only (convolution, pooling, batch
+// normalization: their backward kernels, Conv2DBackpropInput/Filter, MaxPoolGrad,
+// FusedBatchNormGradV3, ..., do not exist yet): differentiating through them fails with one
+// clear Unimplemented error instead of silently producing no gradient.
+Status InferenceOnly(const GradOp& op, const std::vector<Output>& dy, std::vector<Output>* dx);
 
 // ---- node helpers ------------------------------------------------------------------------
 // The value of a Const node output (nullopt otherwise).

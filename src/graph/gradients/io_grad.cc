@@ -23,9 +23,10 @@ Status DynamicStitchGrad(const GradOp& op, const std::vector<Output>& dy,
 
 void RegisterIoGradients(GradRegistry* r) {
   r->Register("DynamicStitch", DynamicStitchGrad);
-  for (const char* op : {"Save", "SaveSlices", "Restore", "RestoreSlice", "ShardedFilename",
-                         "ShardedFilespec", "StringJoin", "StaticRegexFullMatch",
-                         "ParseExample", "ParseExampleV2", "Variable"}) {
+  for (const char* op : {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices",
+                         "Restore", "RestoreSlice", "ShardedFilename", "ShardedFilespec",
+                         "StringJoin", "StaticRegexFullMatch", "ParseExample", "ParseExampleV2",
+                         "Variable"}) {
     r->NoGradient(op);
   }
 }

@@ -1,4 +1,5 @@
-// Gradients of math ops (TF's math_grad.py behaviour: node names and static folding).
+// Gradient decisions for the ops of src/graph/ops/math_ops.cc (TF's math_grad.py behaviour:
+// node names and static folding).
 #include <numeric>
 
 #include "graph/gradients/grad_util.h"
@@ -9,7 +10,7 @@ namespace {
 using Outs = std::vector<Output>;
 
 bool FullyEqualShapes(const Graph& g, const Output& x, const Output& y, const Output& gr) {
-  PartialShape sx = StaticShape(g, x), sy = StaticShape(g, y), sg = StaticShape(g, gr);
+  PartialShape sx = g.OutputShape(x), sy = g.OutputShape(y), sg = g.OutputShape(gr);
   return sx.IsFullyDefined() && sx == sy && sx == sg;
 }
 
@@ -26,7 +27,7 @@ std::pair<ReduceArg, ReduceArg> SmartBroadcast(Graph& g, const Output& x, const 
   ReduceArg bx, by;
   bx.shape = ShapeOf(g, x, "Shape");
   by.shape = ShapeOf(g, y, "Shape");
-  PartialShape sx = StaticShape(g, x), sy = StaticShape(g, y);
+  PartialShape sx = g.OutputShape(x), sy = g.OutputShape(y);
   bool ok = sx.known_rank() && sy.known_rank();
   if (ok) {
     const int xr = sx.rank(), yr = sy.rank(), br = std::max(xr, yr);
@@ -330,7 +331,7 @@ Status MatMulGrad(const GradOp& op, const Outs& dy, Outs* dx) {
 Output SumGradInput(const GradOp& op, const Output& grad_in) {
   Graph& g = *op.g;
   const Output& x = op.inputs[0];
-  PartialShape in = StaticShape(g, x);
+  PartialShape in = g.OutputShape(x);
   auto axes_t = ConstValue(g, op.inputs[1]);
   Output grad = grad_in;
   if (in.known_rank() && axes_t) {
@@ -411,8 +412,8 @@ Status MeanGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Graph& g = *op.g;
   Output sum_grad = SumGradInput(op, dy[0]);
   const DataType dt = g.OutputType(sum_grad);
-  PartialShape in = StaticShape(g, op.inputs[0]);
-  PartialShape out = StaticShape(g, op.output(0));
+  PartialShape in = g.OutputShape(op.inputs[0]);
+  PartialShape out = g.OutputShape(op.output(0));
   Output factor;
   if (in.IsFullyDefined() && out.IsFullyDefined()) {
     int64_t isz = 1, osz = 1;
@@ -425,7 +426,7 @@ Status MeanGrad(const GradOp& op, const Outs& dy, Outs* dx) {
     return Status::OK();
   }
   Output input_shape = ShapeOf(g, op.inputs[0], "Shape");
-  PartialShape ss = StaticShape(g, input_shape);
+  PartialShape ss = g.OutputShape(input_shape);
   Output input_rank;
   if (ss.IsFullyDefined()) {
     input_rank = ops::Const(g, static_cast<double>(ss.dims()[0]), DataType::kInt32, {}, "Size");
@@ -477,7 +478,7 @@ Status MinMaxReduceGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   // d/dx of reduce_max: grad routed equally to the positions equal to the result.
   Graph& g = *op.g;
   const Output& x = op.inputs[0];
-  PartialShape in = StaticShape(g, x);
+  PartialShape in = g.OutputShape(x);
   Output input_shape = ops::Shape(g, x, DataType::kInt32, "Shape");
   Output y = op.output(0), gr = dy[0];
   if (!op.BoolAttr("keep_dims")) {
@@ -516,6 +517,12 @@ Status ProdGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   }
   Output q = AddOp(g, "RealDiv", "truediv", {y, x});
   *dx = {Mul(g, gr, q), Output()};
+  return Status::OK();
+}
+
+Status UnsortedSegmentSumGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  *dx = {ops::Gather(g, dy[0], op.inputs[1], 0), Output(), Output()};
   return Status::OK();
 }
 
@@ -568,9 +575,12 @@ void RegisterMathGradients(GradRegistry* r) {
   r->Register("Prod", ProdGrad);
   r->Register("Select", SelectGrad);
   r->Register("SelectV2", SelectV2Grad);
+  r->Register("UnsortedSegmentSum", UnsortedSegmentSumGrad);
   for (const char* op : {"Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual",
                          "LogicalAnd", "LogicalOr", "LogicalNot", "Round", "Floor", "Ceil",
-                         "FloorDiv", "ArgMax", "ArgMin", "Range", "BroadcastGradientArgs"}) {
+                         "FloorDiv", "ArgMax", "ArgMin", "Range",
+                         // gradient helpers: their own gradients are not needed (TF's too)
+                         "SigmoidGrad", "TanhGrad", "SqrtGrad", "RsqrtGrad", "ReciprocalGrad"}) {
     r->NoGradient(op);
   }
 }

@@ -1,4 +1,4 @@
-// Gradients of nn ops (TF's nn_grad.py behaviour).
+// Gradient decisions for the ops of src/graph/ops/nn_ops.cc (TF's nn_grad.py behaviour).
 #include "graph/gradients/grad_util.h"
 
 namespace ckpt::grad {
@@ -91,6 +91,10 @@ void RegisterNnGradients(GradRegistry* r) {
   r->Register("L2Loss", L2LossGrad);
   r->Register("SoftmaxCrossEntropyWithLogits", SoftmaxXentGrad);
   r->Register("SparseSoftmaxCrossEntropyWithLogits", SparseSoftmaxXentGrad);
+  // Gradient helpers: their own gradients are not needed.
+  for (const char* op : {"ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "BiasAddGrad"}) {
+    r->NoGradient(op);
+  }
 }
 
 }  // namespace ckpt::grad

@@ -1,5 +1,6 @@
-// Array ops: constants, placeholders, identity family, shape manipulation, slicing, gathering,
-// concatenation, casts and selection. Data movement works on raw elements, so every POD dtype
+// Kernels of the ops of src/graph/ops/array_ops.cc: constants, placeholders, identity family,
+// shape manipulation, slicing, gathering, concatenation, casts, selection, Pad and the gradient
+// helpers BroadcastGradientArgs and StridedSliceGrad. Data movement works on raw elements, so every POD dtype
 // is supported where TF allows it.
 #include <algorithm>
 #include <cmath>
@@ -11,16 +12,6 @@
 namespace ckpt {
 
 namespace {
-
-template <typename K>
-KernelFactory Make() {
-  return [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-    Status s;
-    auto k = std::make_unique<K>(c, &s);
-    if (!s.ok()) return s;
-    return std::unique_ptr<OpKernel>(std::move(k));
-  };
-}
 
 Status RequirePod(const Tensor& t, std::string_view op) {
   if (!DataTypeIsPod(t.dtype())) {
@@ -79,12 +70,13 @@ void StridedCopy(const Tensor& in, int64_t offset, const std::vector<int64_t>& s
 
 class ConstKernel : public OpKernel {
  public:
-  ConstKernel(const OpKernelConstruction& c, Status* s) {
-    *s = c.GetAttr("value", &value_);
-    if (s->ok() && value_.dtype() != c.output_type(0)) {
-      *s = InvalidArgumentError("Const value has dtype " +
-                                std::string(DataTypeName(value_.dtype())) + ", attr dtype is " +
-                                std::string(DataTypeName(c.output_type(0))));
+  explicit ConstKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("value", &value_));
+    if (value_.dtype() != c.output_type(0)) {
+      c.CtxFailure(InvalidArgumentError("Const value has dtype " +
+                                        std::string(DataTypeName(value_.dtype())) +
+                                        ", attr dtype is " +
+                                        std::string(DataTypeName(c.output_type(0)))));
     }
   }
   Status Compute(OpKernelContext* ctx) override {
@@ -98,11 +90,11 @@ class ConstKernel : public OpKernel {
 
 class PlaceholderKernel : public OpKernel {
  public:
-  PlaceholderKernel(const OpKernelConstruction& c, Status* s) {
+  explicit PlaceholderKernel(const OpKernelConstruction& c) {
     DataType dt = DataType::kInvalid;
-    c.GetAttr("dtype", &dt).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("dtype", &dt));
     PartialShape shape;
-    c.GetAttr("shape", &shape).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("shape", &shape));
     message_ = "you must feed a value for placeholder tensor '" + c.name() + "' with dtype " +
                std::string(DataTypeName(dt));
     if (shape.known_rank()) message_ += " and shape " + shape.DebugString();
@@ -172,7 +164,7 @@ Status ExpandDimsFn(OpKernelContext* ctx) {
 
 class SqueezeKernel : public OpKernel {
  public:
-  SqueezeKernel(const OpKernelConstruction& c, Status* s) { *s = c.GetAttr("squeeze_dims", &axes_); }
+  explicit SqueezeKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("squeeze_dims", &axes_)); }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
     const int r = in.shape().rank();
@@ -384,7 +376,7 @@ Status ConcatV2Fn(OpKernelContext* ctx) {
 
 class PackKernel : public OpKernel {
  public:
-  PackKernel(const OpKernelConstruction& c, Status* s) { *s = c.GetAttr("axis", &axis_); }
+  explicit PackKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_)); }
   Status Compute(OpKernelContext* ctx) override {
     return ConcatImpl(ctx, ctx->num_inputs(), axis_, true);
   }
@@ -395,7 +387,7 @@ class PackKernel : public OpKernel {
 
 class UnpackKernel : public OpKernel {
  public:
-  UnpackKernel(const OpKernelConstruction& c, Status* s) { *s = c.GetAttr("axis", &axis_); }
+  explicit UnpackKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_)); }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
     CKPT_RETURN_IF_ERROR(RequirePod(in, "Unpack"));
@@ -479,15 +471,23 @@ Status SliceFn(OpKernelContext* ctx) {
   return Status::OK();
 }
 
-class StridedSliceKernel : public OpKernel {
- public:
-  StridedSliceKernel(const OpKernelConstruction& c, Status* s) {
-    s->Update(c.GetAttr("begin_mask", &begin_mask_));
-    s->Update(c.GetAttr("end_mask", &end_mask_));
-    s->Update(c.GetAttr("ellipsis_mask", &ellipsis_mask_));
-    s->Update(c.GetAttr("new_axis_mask", &new_axis_mask_));
-    s->Update(c.GetAttr("shrink_axis_mask", &shrink_axis_mask_));
+// The mask attrs StridedSlice and StridedSliceGrad share.
+class StridedSliceMasks : public OpKernel {
+ protected:
+  explicit StridedSliceMasks(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("begin_mask", &begin_mask_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("end_mask", &end_mask_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("ellipsis_mask", &ellipsis_mask_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("new_axis_mask", &new_axis_mask_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("shrink_axis_mask", &shrink_axis_mask_));
   }
+  int64_t begin_mask_ = 0, end_mask_ = 0, ellipsis_mask_ = 0, new_axis_mask_ = 0,
+          shrink_axis_mask_ = 0;
+};
+
+class StridedSliceKernel : public StridedSliceMasks {
+ public:
+  explicit StridedSliceKernel(const OpKernelConstruction& c) : StridedSliceMasks(c) {}
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
     CKPT_RETURN_IF_ERROR(RequirePod(in, "StridedSlice"));
@@ -570,16 +570,12 @@ class StridedSliceKernel : public OpKernel {
     if (shape.num_elements() > 0) StridedCopy(in, offset, final_strides, out);
     return Status::OK();
   }
-
- private:
-  int64_t begin_mask_ = 0, end_mask_ = 0, ellipsis_mask_ = 0, new_axis_mask_ = 0,
-          shrink_axis_mask_ = 0;
 };
 
 class GatherKernel : public OpKernel {
  public:
-  GatherKernel(const OpKernelConstruction& c, Status* s) : v2_(c.op() == "GatherV2") {
-    if (v2_) c.GetAttr("batch_dims", &batch_dims_).IgnoreError();
+  explicit GatherKernel(const OpKernelConstruction& c) : v2_(c.op() == "GatherV2") {
+    if (v2_) CKPT_OP_REQUIRES_OK(c, c.GetAttr("batch_dims", &batch_dims_));
   }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& params = ctx->input(0);
@@ -601,7 +597,7 @@ class GatherKernel : public OpKernel {
 
 class OneHotKernel : public OpKernel {
  public:
-  OneHotKernel(const OpKernelConstruction& c, Status* s) { *s = c.GetAttr("axis", &axis_); }
+  explicit OneHotKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_)); }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& indices = ctx->input(0);
     CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> depth_v, ReadIndexVector(ctx->input(1), "depth"));
@@ -799,11 +795,189 @@ Status SelectGeneric(OpKernelContext* ctx, bool v2) {
   return Status::OK();
 }
 
+// BroadcastGradientArgs(s0, s1) -> (r0, r1): the axes each input was broadcast along.
+Status BroadcastGradientArgs(OpKernelContext* ctx) {
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> s0, ReadIndexVector(ctx->input(0), "s0"));
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> s1, ReadIndexVector(ctx->input(1), "s1"));
+  const size_t r = std::max(s0.size(), s1.size());
+  std::vector<int64_t> r0, r1;
+  for (size_t i = 0; i < r; ++i) {
+    const int64_t a = i < r - s0.size() ? 1 : s0[i - (r - s0.size())];
+    const int64_t b = i < r - s1.size() ? 1 : s1[i - (r - s1.size())];
+    if (a == b) {
+      if (a == 1) {
+        r0.push_back(static_cast<int64_t>(i));
+        r1.push_back(static_cast<int64_t>(i));
+      }
+    } else if (a == 1) {
+      r0.push_back(static_cast<int64_t>(i));
+    } else if (b == 1) {
+      r1.push_back(static_cast<int64_t>(i));
+    } else {
+      return InvalidArgumentError("Incompatible shapes: [" + std::to_string(a) + "] vs. [" +
+                                  std::to_string(b) + "] at dimension " + std::to_string(i));
+    }
+  }
+  const DataType dt = ctx->input(0).dtype();
+  for (int k = 0; k < 2; ++k) {
+    const auto& v = k == 0 ? r0 : r1;
+    CKPT_ASSIGN_OR_RETURN(Tensor* out,
+                          ctx->allocate_output(k, dt, TensorShape{static_cast<int64_t>(v.size())}));
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (dt == DataType::kInt32) {
+        out->data<int32_t>()[i] = static_cast<int32_t>(v[i]);
+      } else {
+        out->data<int64_t>()[i] = v[i];
+      }
+    }
+  }
+  return Status::OK();
+}
+
+// Copies every element of `src` into `dst` at dst_index = sum((idx[d] * step[d] + off[d]) *
+// dst_stride[d]) (used by Pad and StridedSliceGrad), or accumulates when `add`.
+template <typename T>
+void Scatter(const T* src, const TensorShape& src_shape, T* dst,
+             const std::vector<int64_t>& dst_offset, const std::vector<int64_t>& dst_step,
+             const std::vector<int64_t>& dst_stride) {
+  const int r = src_shape.rank();
+  const int64_t n = src_shape.num_elements();
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t o = 0;
+    for (int d = 0; d < r; ++d) o += (idx[d] * dst_step[d] + dst_offset[d]) * dst_stride[d];
+    dst[o] = src[i];
+    for (int d = r - 1; d >= 0; --d) {
+      if (++idx[d] < src_shape.dim(d)) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+// Pad(input, paddings[rank, 2]) with zeros.
+Status Pad(OpKernelContext* ctx) {
+  const Tensor& in = ctx->input(0);
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ReadIndexVector(ctx->input(1), "paddings"));
+  const int r = in.shape().rank();
+  if (ctx->input(1).shape().rank() != 2 || static_cast<int>(pads.size()) != 2 * r) {
+    return InvalidArgumentError("paddings must be a matrix of shape [" + std::to_string(r) +
+                                ", 2], got " + ctx->input(1).shape().DebugString());
+  }
+  TensorShape out_shape;
+  std::vector<int64_t> off(r), step(r, 1);
+  for (int d = 0; d < r; ++d) {
+    if (pads[2 * d] < 0 || pads[2 * d + 1] < 0) {
+      return InvalidArgumentError("paddings must be non-negative");
+    }
+    out_shape.AddDim(in.shape().dim(d) + pads[2 * d] + pads[2 * d + 1]);
+    off[d] = pads[2 * d];
+  }
+  return FloatOrDouble(ctx, in.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
+    std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
+    if (in.num_elements() > 0) {
+      Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step, RowMajorStrides(out_shape));
+    }
+    return Status::OK();
+  });
+}
+
+// StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written at the
+// positions StridedSlice(begin, end, strides, masks) read.
+class StridedSliceGradKernel : public StridedSliceMasks {
+ public:
+  explicit StridedSliceGradKernel(const OpKernelConstruction& c) : StridedSliceMasks(c) {}
+  Status Compute(OpKernelContext* ctx) override {
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadIndexVector(ctx->input(0), "shape"));
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> begin, ReadIndexVector(ctx->input(1), "begin"));
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> end, ReadIndexVector(ctx->input(2), "end"));
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> strides, ReadIndexVector(ctx->input(3), "strides"));
+    const Tensor& dy = ctx->input(4);
+    if (begin.size() != end.size() || begin.size() != strides.size()) {
+      return InvalidArgumentError("begin, end and strides must have the same length");
+    }
+    const int rank = static_cast<int>(shape.size());
+    // Dense per-input-dimension spec: start and step for each dim, kept or shrunk.
+    std::vector<int64_t> start(rank, 0), step(rank, 1), count(rank, 0);
+    std::vector<bool> set(rank, false);
+    const int n = static_cast<int>(begin.size());
+    int num_real = 0;  // sparse entries that consume an input dim (not new_axis, not ellipsis)
+    for (int i = 0; i < n; ++i) {
+      if (!((ellipsis_mask_ >> i) & 1) && !((new_axis_mask_ >> i) & 1)) ++num_real;
+    }
+    int dim = 0;
+    for (int i = 0; i < n && dim <= rank; ++i) {
+      if ((ellipsis_mask_ >> i) & 1) {
+        int remaining = 0;
+        for (int j = i + 1; j < n; ++j) {
+          if (!((new_axis_mask_ >> j) & 1) && !((ellipsis_mask_ >> j) & 1)) ++remaining;
+        }
+        const int stop = rank - remaining;
+        for (; dim < stop; ++dim) count[dim] = shape[dim], set[dim] = true;
+        continue;
+      }
+      if ((new_axis_mask_ >> i) & 1) continue;
+      if (dim >= rank) return InvalidArgumentError("slice spec has more dimensions than the input");
+      const int64_t size = shape[dim];
+      const int64_t s = strides[i];
+      if (s == 0) return InvalidArgumentError("strides[" + std::to_string(i) + "] must be non-zero");
+      auto canon = [&](int64_t x, bool lo) {
+        if (x < 0) x += size;
+        if (s > 0) return std::clamp<int64_t>(x, 0, size);
+        return std::clamp<int64_t>(x, -1, size - 1);
+        (void)lo;
+      };
+      if ((shrink_axis_mask_ >> i) & 1) {
+        int64_t b = begin[i] < 0 ? begin[i] + size : begin[i];
+        if (b < 0 || b >= size) return InvalidArgumentError("slice index out of bounds");
+        start[dim] = b;
+        step[dim] = 1;
+        count[dim] = 1;
+      } else {
+        int64_t b = ((begin_mask_ >> i) & 1) ? (s > 0 ? 0 : size - 1) : canon(begin[i], true);
+        int64_t e = ((end_mask_ >> i) & 1) ? (s > 0 ? size : -1) : canon(end[i], false);
+        int64_t c = s > 0 ? (e > b ? (e - b + s - 1) / s : 0) : (b > e ? (b - e + (-s) - 1) / (-s) : 0);
+        start[dim] = b;
+        step[dim] = s;
+        count[dim] = c;
+      }
+      set[dim] = true;
+      ++dim;
+    }
+    for (; dim < rank; ++dim) count[dim] = shape[dim], set[dim] = true;
+    (void)num_real;
+    (void)set;
+    int64_t total = 1;
+    for (int d = 0; d < rank; ++d) total *= count[d];
+    if (total != dy.num_elements()) {
+      return InvalidArgumentError("dy has " + std::to_string(dy.num_elements()) +
+                                  " elements; the slice selects " + std::to_string(total));
+    }
+    auto out_shape = TensorShape::FromDims(shape);
+    if (!out_shape.ok()) return out_shape.status();
+    TensorShape src_shape;
+    for (int d = 0; d < rank; ++d) src_shape.AddDim(count[d]);
+    return FloatOrDouble(ctx, dy.dtype(), [&](auto zero) -> Status {
+      using T = decltype(zero);
+      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, dy.dtype(), *out_shape));
+      std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
+      if (total > 0) {
+        Scatter<T>(dy.data<T>(), src_shape, out->data<T>(), start, step, RowMajorStrides(*out_shape));
+      }
+      return Status::OK();
+    });
+  }
+};
+
 }  // namespace
 
 void RegisterArrayKernels(KernelRegistry* r) {
-  r->Register("Const", Make<ConstKernel>());
-  r->Register("Placeholder", Make<PlaceholderKernel>());
+  r->RegisterFn("BroadcastGradientArgs", BroadcastGradientArgs);
+  r->RegisterFn("Pad", Pad);
+  r->Register("StridedSliceGrad", MakeKernel<StridedSliceGradKernel>());
+  r->Register("Const", MakeKernel<ConstKernel>());
+  r->Register("Placeholder", MakeKernel<PlaceholderKernel>());
   r->RegisterFn("PlaceholderWithDefault", ForwardAll);
   r->RegisterFn("Identity", ForwardAll);
   r->RegisterFn("IdentityN", ForwardAll);
@@ -815,7 +989,7 @@ void RegisterArrayKernels(KernelRegistry* r) {
   });
   r->RegisterFn("Reshape", ReshapeFn);
   r->RegisterFn("ExpandDims", ExpandDimsFn);
-  r->Register("Squeeze", Make<SqueezeKernel>());
+  r->Register("Squeeze", MakeKernel<SqueezeKernel>());
   r->RegisterFn("Shape", ShapeFn);
   r->RegisterFn("ShapeN", ShapeNFn);
   r->RegisterFn("Size", SizeFn);
@@ -826,14 +1000,14 @@ void RegisterArrayKernels(KernelRegistry* r) {
   r->RegisterFn("Tile", TileFn);
   r->RegisterFn("BroadcastTo", BroadcastToFn);
   r->RegisterFn("ConcatV2", ConcatV2Fn);
-  r->Register("Pack", Make<PackKernel>());
-  r->Register("Unpack", Make<UnpackKernel>());
+  r->Register("Pack", MakeKernel<PackKernel>());
+  r->Register("Unpack", MakeKernel<UnpackKernel>());
   r->RegisterFn("Transpose", TransposeFn);
   r->RegisterFn("Slice", SliceFn);
-  r->Register("StridedSlice", Make<StridedSliceKernel>());
-  r->Register("Gather", Make<GatherKernel>());
-  r->Register("GatherV2", Make<GatherKernel>());
-  r->Register("OneHot", Make<OneHotKernel>());
+  r->Register("StridedSlice", MakeKernel<StridedSliceKernel>());
+  r->Register("Gather", MakeKernel<GatherKernel>());
+  r->Register("GatherV2", MakeKernel<GatherKernel>());
+  r->Register("OneHot", MakeKernel<OneHotKernel>());
   r->RegisterFn("Range", RangeFn);
   r->RegisterFn("Cast", CastFn);
   r->RegisterFn("Select", [](OpKernelContext* ctx) { return SelectGeneric(ctx, false); });

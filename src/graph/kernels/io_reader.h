@@ -15,6 +15,7 @@
 #include "ckpt/core/env.h"
 #include "ckpt/core/status.h"
 #include "ckpt/core/tensor.h"
+#include "ckpt/format/v1_writer.h"  // WriteV1Checkpoint, for the Save kernels
 
 namespace ckpt {
 
@@ -32,12 +33,5 @@ class RestoreSource {
 
 // NotFound "Failed to find any matching files for P" when neither form exists.
 StatusOr<std::unique_ptr<RestoreSource>> OpenRestoreSource(Env* env, std::string_view prefix);
-
-// Writes a V1 (TensorSliceWriter) checkpoint file `filename` holding each tensor whole, as
-// TF's SaveSlices/Save kernels do (atomically: temporary file + rename). InvalidArgument for
-// a duplicate name; Unimplemented for dtypes V1 cannot hold.
-Status WriteV1Checkpoint(Env* env, const std::string& filename,
-                         const std::vector<std::string>& names,
-                         const std::vector<const Tensor*>& tensors);
 
 }  // namespace ckpt

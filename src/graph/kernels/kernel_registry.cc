@@ -11,17 +11,17 @@ namespace {
 void RegisterAllKernels(KernelRegistry* r) {
   RegisterArrayKernels(r);
   RegisterMathKernels(r);
+  RegisterMatMulKernels(r);
   RegisterNnKernels(r);
   RegisterStateKernels(r);
   RegisterRandomKernels(r);
-  RegisterNoOpKernels(r);
+  RegisterControlFlowKernels(r);
   RegisterConvKernels(r);
   RegisterPoolingKernels(r);
   RegisterBatchNormKernels(r);
   RegisterStatelessRandomKernels(r);
   RegisterResourceVariableKernels(r);
   RegisterFunctionalKernels(r);
-  RegisterGradKernels(r);
   RegisterTrainingKernels(r);
   RegisterIoKernels(r);
 }

@@ -112,6 +112,57 @@ void BroadcastTernary(const Tensor& c, const Tensor& a, const Tensor& b, Tensor*
 // Reads an int32/int64 tensor as int64 values. InvalidArgument for other dtypes.
 StatusOr<std::vector<int64_t>> ReadIndexVector(const Tensor& t, std::string_view what);
 
+// z = f(a, b) elementwise over two same-shape float/double inputs (the (y, dy) and
+// (gradients, features) gradient helper ops: SigmoidGrad, ReluGrad, ...).
+template <typename F>
+Status SameShapeBinary(OpKernelContext* ctx, const char* what, F f) {
+  const Tensor& a = ctx->input(0);
+  const Tensor& b = ctx->input(1);
+  if (!(a.shape() == b.shape())) {
+    return InvalidArgumentError(std::string(what) + ": inputs must have the same shape, got " +
+                                a.shape().DebugString() + " and " + b.shape().DebugString());
+  }
+  if (a.dtype() != b.dtype()) {
+    return InvalidArgumentError(std::string(what) + ": inputs must have the same dtype");
+  }
+  auto run = [&](auto zero) -> Status {
+    using T = decltype(zero);
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), a.shape()));
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out->data<T>();
+    const int64_t n = a.num_elements();
+    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    return Status::OK();
+  };
+  switch (a.dtype()) {
+    case DataType::kFloat: return run(float{});
+    case DataType::kDouble: return run(double{});
+    default: return UnimplementedError(DtypeError(ctx, a.dtype()));
+  }
+}
+
+// Defines `Status NAME(OpKernelContext*)` computing EXPR of (a, b) (element type T) with
+// SameShapeBinary.
+#define CKPT_SAME_SHAPE_BINARY_KERNEL(NAME, EXPR)                            \
+  Status NAME(OpKernelContext* ctx) {                                       \
+    return SameShapeBinary(ctx, #NAME, [](auto a, auto b) {                 \
+      using T = decltype(a);                                                \
+      (void)sizeof(T);                                                      \
+      return EXPR;                                                          \
+    });                                                                     \
+  }
+
+// Calls f(T{}) for a float or double `dt`; Unimplemented for other dtypes.
+template <typename F>
+Status FloatOrDouble(OpKernelContext* ctx, DataType dt, F f) {
+  switch (dt) {
+    case DataType::kFloat: return f(float{});
+    case DataType::kDouble: return f(double{});
+    default: return UnimplementedError(DtypeError(ctx, dt));
+  }
+}
+
 // Normalizes `axis` in [-rank, rank) to [0, rank). InvalidArgument otherwise.
 StatusOr<int> NormalizeAxis(int64_t axis, int rank, std::string_view what);
 

@@ -1,6 +1,7 @@
-// Math ops: element-wise unary and binary arithmetic with numpy broadcasting, comparisons,
-// logic, AddN, MatMul (oneDNN's sgemm for float when built with it, else Eigen's tensor
-// contraction on the session's thread pool) and reductions.
+// Kernels of the ops of src/graph/ops/math_ops.cc: element-wise unary and binary arithmetic
+// with numpy broadcasting, comparisons, logic, AddN, reductions, ArgMax/ArgMin,
+// UnsortedSegmentSum and the element-wise gradient helpers (SigmoidGrad, ...). MatMul, with
+// its oneDNN path, is in matmul_kernels.cc.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,69 +11,11 @@
 #include "graph/kernels/eigen.h"
 #include "graph/kernels/kernel_util.h"
 
-#if CKPT_HAVE_ONEDNN
-#include <dnnl.h>
-#include <omp.h>
-#endif
 
 namespace ckpt {
 
 namespace {
 
-#if CKPT_HAVE_ONEDNN
-// Row-major C[m,n] = op(A) op(B) with oneDNN's sgemm on the calling thread alone. oneDNN's
-// OpenMP team is not used: its threads spin between calls and contend with the session's own
-// threads (measured: the classifier step swings between 0.45x and 1x of its speed when they
-// share SMT siblings). Parallelism comes from the session's pool instead (SgemmParallel).
-dnnl_status_t SgemmOneThread(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a,
-                             int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
-  const int saved = omp_get_max_threads();
-  if (saved != 1) omp_set_num_threads(1);  // this thread's OpenMP setting, restored below
-  const dnnl_status_t st =
-      dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
-  if (saved != 1) omp_set_num_threads(saved);
-  return st;
-}
-
-// Splits C into blocks of rows (or columns, when it is wider than tall), one per thread of
-// the session's pool, when each block has at least kMinFlopsPerThread of work: waking a
-// sleeping thread costs tens of microseconds on a virtual machine, as much as a 16 MFLOP
-// block takes. Smaller products run on the calling thread.
-constexpr double kMinFlopsPerThread = 32.0 * (1 << 20);
-dnnl_status_t SgemmParallel(const Eigen::ThreadPoolDevice* dev, bool ta, bool tb, int64_t m,
-                            int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                            int64_t ldb, float* c, int64_t ldc) {
-  const double flops = 2.0 * static_cast<double>(m) * n * k;
-  const bool by_rows = m >= n;
-  const int64_t extent = by_rows ? m : n;
-  int64_t chunks = dev == nullptr ? 1 : dev->numThreads();
-  chunks = std::min<int64_t>({chunks, static_cast<int64_t>(flops / kMinFlopsPerThread),
-                              (extent + 15) / 16});
-  if (chunks <= 1) return SgemmOneThread(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
-  const int64_t step = (extent / chunks + 15) / 16 * 16;  // block edges on 16 floats
-  std::vector<dnnl_status_t> status(chunks, dnnl_success);
-  auto run = [&](int64_t i) {
-    const int64_t lo = std::min(extent, i * step);
-    const int64_t hi = i + 1 == chunks ? extent : std::min(extent, (i + 1) * step);
-    if (hi <= lo) return;
-    if (by_rows) {
-      status[i] = SgemmOneThread(ta, tb, hi - lo, n, k, ta ? a + lo : a + lo * lda, lda, b, ldb,
-                                 c + lo * ldc, ldc);
-    } else {
-      status[i] = SgemmOneThread(ta, tb, m, hi - lo, k, a, lda, tb ? b + lo * ldb : b + lo, ldb,
-                                 c + lo, ldc);
-    }
-  };
-  Eigen::Barrier barrier(static_cast<unsigned int>(chunks - 1));
-  for (int64_t i = 1; i < chunks; ++i) dev->enqueue_with_barrier(&barrier, run, i);
-  run(0);
-  barrier.Wait();
-  for (dnnl_status_t st : status) {
-    if (st != dnnl_success) return st;
-  }
-  return dnnl_success;
-}
-#endif
 
 // ---- binary element-wise ----------------------------------------------------------------
 
@@ -205,7 +148,7 @@ class CompareKernel : public OpKernel {
  public:
   explicit CompareKernel(const OpKernelConstruction& c) {
     if (c.HasAttr("incompatible_shape_error")) {
-      c.GetAttr("incompatible_shape_error", &incompatible_shape_error_).IgnoreError();
+      CKPT_OP_REQUIRES_OK(c, c.GetAttr("incompatible_shape_error", &incompatible_shape_error_));
     }
   }
   Status Compute(OpKernelContext* ctx) override {
@@ -364,84 +307,6 @@ Status AddNFn(OpKernelContext* ctx) {
   }
 }
 
-// ---- MatMul ---------------------------------------------------------------------------------
-
-class MatMulKernel : public OpKernel {
- public:
-  explicit MatMulKernel(const OpKernelConstruction& c) {
-    c.GetAttr("transpose_a", &ta_).IgnoreError();
-    c.GetAttr("transpose_b", &tb_).IgnoreError();
-  }
-
-  template <typename T>
-  Status ComputeT(OpKernelContext* ctx, const Tensor& a, const Tensor& b) {
-    const int64_t m = ta_ ? a.shape().dim(1) : a.shape().dim(0);
-    const int64_t k = ta_ ? a.shape().dim(0) : a.shape().dim(1);
-    const int64_t k2 = tb_ ? b.shape().dim(1) : b.shape().dim(0);
-    const int64_t n = tb_ ? b.shape().dim(0) : b.shape().dim(1);
-    if (k != k2) {
-      return InvalidArgumentError("matrix size-incompatible: In[0]: " + a.shape().DebugString() +
-                                  ", In[1]: " + b.shape().DebugString());
-    }
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), TensorShape{m, n}));
-    if (m == 0 || n == 0) return Status::OK();
-    // Unaligned maps: inputs may be borrowed buffers (mmap views, caller memory) that are not
-    // 64-byte aligned; the contraction packs its operands anyway.
-    using Map2 = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>>;
-    using Out2 = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>>;
-    Map2 ea(a.data<T>(), a.shape().dim(0), a.shape().dim(1));
-    Map2 eb(b.data<T>(), b.shape().dim(0), b.shape().dim(1));
-    Out2 eo(out->data<T>(), m, n);
-    if (k == 0) {
-      eo.setZero();
-      return Status::OK();
-    }
-#if CKPT_HAVE_ONEDNN
-    if constexpr (std::is_same_v<T, float>) {
-      // The leading dimension of each operand is its stored row length.
-      const dnnl_status_t st =
-          SgemmParallel(ctx->eigen_device(), ta_, tb_, m, n, k, a.data<float>(),
-                        a.shape().dim(1), b.data<float>(), b.shape().dim(1),
-                        out->data<float>(), n);
-      if (st != dnnl_success) {
-        return InternalError("oneDNN sgemm failed with status " + std::to_string(st) +
-                             " for In[0]: " + a.shape().DebugString() + ", In[1]: " +
-                             b.shape().DebugString());
-      }
-      return Status::OK();
-    }
-#endif
-    Eigen::array<Eigen::IndexPair<Eigen::Index>, 1> dims{
-        Eigen::IndexPair<Eigen::Index>(ta_ ? 0 : 1, tb_ ? 1 : 0)};
-    const auto* dev = ctx->eigen_device();
-    if (dev != nullptr && m * n * k >= (1 << 15)) {
-      eo.device(*dev) = ea.contract(eb, dims);
-    } else {
-      eo = ea.contract(eb, dims);
-    }
-    return Status::OK();
-  }
-
-  Status Compute(OpKernelContext* ctx) override {
-    const Tensor& a = ctx->input(0);
-    const Tensor& b = ctx->input(1);
-    if (a.shape().rank() != 2 || b.shape().rank() != 2) {
-      return InvalidArgumentError("In[0] and In[1] must be matrices: " + a.shape().DebugString() +
-                                  ", " + b.shape().DebugString());
-    }
-    switch (a.dtype()) {
-      case DataType::kFloat: return ComputeT<float>(ctx, a, b);
-      case DataType::kDouble: return ComputeT<double>(ctx, a, b);
-      case DataType::kInt32: return ComputeT<int32_t>(ctx, a, b);
-      case DataType::kInt64: return ComputeT<int64_t>(ctx, a, b);
-      default: return UnimplementedError(DtypeError(ctx, a.dtype()));
-    }
-  }
-
- private:
-  bool ta_ = false, tb_ = false;
-};
-
 // ---- reductions -----------------------------------------------------------------------------
 
 enum class Red { kSum, kMean, kMax, kMin, kProd };
@@ -583,7 +448,7 @@ template <Red op>
 class ReduceKernel : public OpKernel {
  public:
   explicit ReduceKernel(const OpKernelConstruction& c) {
-    c.GetAttr("keep_dims", &keep_dims_).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("keep_dims", &keep_dims_));
   }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
@@ -629,7 +494,7 @@ template <bool kMax>
 class ArgKernel : public OpKernel {
  public:
   explicit ArgKernel(const OpKernelConstruction& c) {
-    c.GetAttr("output_type", &out_type_).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("output_type", &out_type_));
   }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
@@ -665,16 +530,66 @@ class ArgKernel : public OpKernel {
   DataType out_type_ = DataType::kInt64;
 };
 
-template <typename K>
-KernelFactory Make() {
-  return [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-    return std::unique_ptr<OpKernel>(new K(c));
-  };
+// Gradient helpers, (y, dy) -> dx: formulas of TF's CPU functors.
+CKPT_SAME_SHAPE_BINARY_KERNEL(SigmoidGrad, b * a * (T(1) - a))
+CKPT_SAME_SHAPE_BINARY_KERNEL(TanhGrad, b * (T(1) - a * a))
+CKPT_SAME_SHAPE_BINARY_KERNEL(ReciprocalGrad, -b * a * a)
+CKPT_SAME_SHAPE_BINARY_KERNEL(RsqrtGrad, T(-0.5) * (b * a) * (a * a))
+CKPT_SAME_SHAPE_BINARY_KERNEL(SqrtGrad, T(0.5) * b / a)
+
+// UnsortedSegmentSum(data, segment_ids, num_segments): out[ids[i], ...] += data[i, ...].
+Status UnsortedSegmentSum(OpKernelContext* ctx) {
+  const Tensor& data = ctx->input(0);
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> ids, ReadIndexVector(ctx->input(1), "segment_ids"));
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> ns, ReadIndexVector(ctx->input(2), "num_segments"));
+  if (ns.size() != 1 || ns[0] < 0) {
+    return InvalidArgumentError("num_segments must be a non-negative scalar");
+  }
+  const TensorShape& ids_shape = ctx->input(1).shape();
+  if (ids_shape.rank() > data.shape().rank()) {
+    return InvalidArgumentError("segment_ids rank exceeds data rank");
+  }
+  for (int d = 0; d < ids_shape.rank(); ++d) {
+    if (ids_shape.dim(d) != data.shape().dim(d)) {
+      return InvalidArgumentError("data.shape = " + data.shape().DebugString() +
+                                  " does not start with segment_ids.shape = " +
+                                  ids_shape.DebugString());
+    }
+  }
+  TensorShape out_shape{ns[0]};
+  int64_t inner = 1;
+  for (int d = ids_shape.rank(); d < data.shape().rank(); ++d) {
+    out_shape.AddDim(data.shape().dim(d));
+    inner *= data.shape().dim(d);
+  }
+  return FloatOrDouble(ctx, data.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, data.dtype(), out_shape));
+    T* po = out->data<T>();
+    std::fill(po, po + out->num_elements(), T(0));
+    const T* pd = data.data<T>();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] < 0) continue;  // TF drops negative ids
+      if (ids[i] >= ns[0]) {
+        return InvalidArgumentError("segment_ids[" + std::to_string(i) + "] = " +
+                                    std::to_string(ids[i]) + " is out of range [0, " +
+                                    std::to_string(ns[0]) + ")");
+      }
+      for (int64_t j = 0; j < inner; ++j) po[ids[i] * inner + j] += pd[i * inner + j];
+    }
+    return Status::OK();
+  });
 }
 
 }  // namespace
 
 void RegisterMathKernels(KernelRegistry* r) {
+  r->RegisterFn("SigmoidGrad", SigmoidGrad);
+  r->RegisterFn("TanhGrad", TanhGrad);
+  r->RegisterFn("ReciprocalGrad", ReciprocalGrad);
+  r->RegisterFn("RsqrtGrad", RsqrtGrad);
+  r->RegisterFn("SqrtGrad", SqrtGrad);
+  r->RegisterFn("UnsortedSegmentSum", UnsortedSegmentSum);
   r->RegisterFn("Add", BinaryFn<Bin::kAdd>);
   r->RegisterFn("AddV2", BinaryFn<Bin::kAdd>);
   r->RegisterFn("Sub", BinaryFn<Bin::kSub>);
@@ -688,12 +603,12 @@ void RegisterMathKernels(KernelRegistry* r) {
   r->RegisterFn("Minimum", BinaryFn<Bin::kMin>);
   r->RegisterFn("Pow", BinaryFn<Bin::kPow>);
   r->RegisterFn("SquaredDifference", BinaryFn<Bin::kSqDiff>);
-  r->Register("Equal", Make<CompareKernel<Cmp::kEq>>());
-  r->Register("NotEqual", Make<CompareKernel<Cmp::kNe>>());
-  r->Register("Less", Make<CompareKernel<Cmp::kLt>>());
-  r->Register("LessEqual", Make<CompareKernel<Cmp::kLe>>());
-  r->Register("Greater", Make<CompareKernel<Cmp::kGt>>());
-  r->Register("GreaterEqual", Make<CompareKernel<Cmp::kGe>>());
+  r->Register("Equal", MakeKernel<CompareKernel<Cmp::kEq>>());
+  r->Register("NotEqual", MakeKernel<CompareKernel<Cmp::kNe>>());
+  r->Register("Less", MakeKernel<CompareKernel<Cmp::kLt>>());
+  r->Register("LessEqual", MakeKernel<CompareKernel<Cmp::kLe>>());
+  r->Register("Greater", MakeKernel<CompareKernel<Cmp::kGt>>());
+  r->Register("GreaterEqual", MakeKernel<CompareKernel<Cmp::kGe>>());
   r->RegisterFn("LogicalAnd", LogicalBinary<true>);
   r->RegisterFn("LogicalOr", LogicalBinary<false>);
   r->RegisterFn("LogicalNot", LogicalNotFn);
@@ -713,14 +628,13 @@ void RegisterMathKernels(KernelRegistry* r) {
   r->RegisterFn("Sigmoid", UnaryFn<Un::kSigmoid>);
   r->RegisterFn("Tanh", UnaryFn<Un::kTanh>);
   r->RegisterFn("AddN", AddNFn);
-  r->Register("MatMul", Make<MatMulKernel>());
-  r->Register("Sum", Make<ReduceKernel<Red::kSum>>());
-  r->Register("Mean", Make<ReduceKernel<Red::kMean>>());
-  r->Register("Max", Make<ReduceKernel<Red::kMax>>());
-  r->Register("Min", Make<ReduceKernel<Red::kMin>>());
-  r->Register("Prod", Make<ReduceKernel<Red::kProd>>());
-  r->Register("ArgMax", Make<ArgKernel<true>>());
-  r->Register("ArgMin", Make<ArgKernel<false>>());
+  r->Register("Sum", MakeKernel<ReduceKernel<Red::kSum>>());
+  r->Register("Mean", MakeKernel<ReduceKernel<Red::kMean>>());
+  r->Register("Max", MakeKernel<ReduceKernel<Red::kMax>>());
+  r->Register("Min", MakeKernel<ReduceKernel<Red::kMin>>());
+  r->Register("Prod", MakeKernel<ReduceKernel<Red::kProd>>());
+  r->Register("ArgMax", MakeKernel<ArgKernel<true>>());
+  r->Register("ArgMin", MakeKernel<ArgKernel<false>>());
 }
 
 }  // namespace ckpt

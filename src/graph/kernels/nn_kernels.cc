@@ -1,5 +1,6 @@
-// Neural-network ops: BiasAdd, activations, softmax family, L2Loss and the fused
-// cross-entropy ops (which also output the backprop, as TF's do).
+// Kernels of the ops of src/graph/ops/nn_ops.cc: BiasAdd, activations, softmax family, L2Loss,
+// the fused cross-entropy ops (which also output the backprop, as TF's do) and the gradient
+// helpers ReluGrad, Relu6Grad, EluGrad, SoftplusGrad and BiasAddGrad.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -23,7 +24,7 @@ Status FloatDispatch(OpKernelContext* ctx, DataType dt, F f) {
 class BiasAddKernel : public OpKernel {
  public:
   explicit BiasAddKernel(const OpKernelConstruction& c) {
-    c.GetAttr("data_format", &format_).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("data_format", &format_));
   }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& v = ctx->input(0);
@@ -245,6 +246,55 @@ Status SparseSoftmaxXentFn(OpKernelContext* ctx) {
   });
 }
 
+// Gradient helpers, (gradients, features or outputs) -> backprops: TF's CPU functors.
+CKPT_SAME_SHAPE_BINARY_KERNEL(ReluGrad, b > T(0) ? a : T(0))
+CKPT_SAME_SHAPE_BINARY_KERNEL(Relu6Grad, (b > T(0) && b < T(6)) ? a : T(0))
+CKPT_SAME_SHAPE_BINARY_KERNEL(EluGrad, b < T(0) ? a * (b + T(1)) : a)
+CKPT_SAME_SHAPE_BINARY_KERNEL(SoftplusGrad, a / (T(1) + std::exp(-b)))
+
+class BiasAddGradKernel : public OpKernel {
+ public:
+  explicit BiasAddGradKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("data_format", &format_));
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& g = ctx->input(0);
+    const int r = g.shape().rank();
+    if (r < 2) {
+      return InvalidArgumentError("BiasAddGrad: input must be at least 2-D, got " +
+                                  g.shape().DebugString());
+    }
+    const int cdim = format_ == "NCHW" ? 1 : r - 1;
+    const int64_t c = g.shape().dim(cdim);
+    int64_t inner = 1;
+    for (int d = cdim + 1; d < r; ++d) inner *= g.shape().dim(d);
+    auto run = [&](auto zero) -> Status {
+      using T = decltype(zero);
+      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, g.dtype(), TensorShape{c}));
+      T* po = out->data<T>();
+      std::fill(po, po + c, T(0));
+      const T* pg = g.data<T>();
+      const int64_t n = g.num_elements();
+      if (inner == 1) {
+        for (int64_t base = 0; base < n; base += c) {
+          for (int64_t j = 0; j < c; ++j) po[j] += pg[base + j];
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) po[(i / inner) % c] += pg[i];
+      }
+      return Status::OK();
+    };
+    switch (g.dtype()) {
+      case DataType::kFloat: return run(float{});
+      case DataType::kDouble: return run(double{});
+      default: return UnimplementedError(DtypeError(ctx, g.dtype()));
+    }
+  }
+
+ private:
+  std::string format_ = "NHWC";
+};
+
 }  // namespace
 
 void RegisterNnKernels(KernelRegistry* r) {
@@ -260,10 +310,11 @@ void RegisterNnKernels(KernelRegistry* r) {
   r->RegisterFn("L2Loss", L2LossFn);
   r->RegisterFn("SoftmaxCrossEntropyWithLogits", SoftmaxXentFn);
   r->RegisterFn("SparseSoftmaxCrossEntropyWithLogits", SparseSoftmaxXentFn);
-}
-
-void RegisterNoOpKernels(KernelRegistry* r) {
-  r->RegisterFn("NoOp", [](OpKernelContext*) { return Status::OK(); });
+  r->RegisterFn("ReluGrad", ReluGrad);
+  r->RegisterFn("Relu6Grad", Relu6Grad);
+  r->RegisterFn("EluGrad", EluGrad);
+  r->RegisterFn("SoftplusGrad", SoftplusGrad);
+  r->Register("BiasAddGrad", MakeKernel<BiasAddGradKernel>());
 }
 
 }  // namespace ckpt

@@ -24,8 +24,8 @@ class RandomKernel : public OpKernel {
  public:
   explicit RandomKernel(const OpKernelConstruction& c) : gen_(0, 0) {
     int64_t seed = 0, seed2 = 0;
-    c.GetAttr("seed", &seed).IgnoreError();
-    c.GetAttr("seed2", &seed2).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("seed", &seed));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("seed2", &seed2));
     if (seed == 0 && seed2 == 0) {
       std::random_device rd;
       seed = (static_cast<int64_t>(rd()) << 32) | rd();
@@ -112,19 +112,12 @@ class RandomKernel : public OpKernel {
   philox::Philox4x32 gen_;
 };
 
-template <typename K>
-KernelFactory Make() {
-  return [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-    return std::unique_ptr<OpKernel>(new K(c));
-  };
-}
-
 }  // namespace
 
 void RegisterRandomKernels(KernelRegistry* r) {
-  r->Register("RandomStandardNormal", Make<RandomKernel<Dist::kNormal>>());
-  r->Register("RandomUniform", Make<RandomKernel<Dist::kUniform>>());
-  r->Register("TruncatedNormal", Make<RandomKernel<Dist::kTruncated>>());
+  r->Register("RandomStandardNormal", MakeKernel<RandomKernel<Dist::kNormal>>());
+  r->Register("RandomUniform", MakeKernel<RandomKernel<Dist::kUniform>>());
+  r->Register("TruncatedNormal", MakeKernel<RandomKernel<Dist::kTruncated>>());
 }
 
 }  // namespace ckpt

@@ -8,10 +8,13 @@ namespace ckpt {
 
 namespace {
 
+// The variable store key of a VariableV2/VarHandleOp node; a failing attr read is recorded in
+// the construction.
 std::string VarKey(const OpKernelConstruction& c) {
   std::string container, shared_name;
-  c.GetAttr("container", &container).IgnoreError();
-  c.GetAttr("shared_name", &shared_name).IgnoreError();
+  Status s = c.GetAttr("container", &container);
+  if (s.ok()) s = c.GetAttr("shared_name", &shared_name);
+  if (!s.ok()) c.CtxFailure(s);
   return VariableStore::KeyFor(container, shared_name, c.name());
 }
 
@@ -35,7 +38,7 @@ class VariableKernel : public OpKernel {
 class VarHandleKernel : public OpKernel {
  public:
   explicit VarHandleKernel(const OpKernelConstruction& c) : key_(VarKey(c)), name_(c.name()) {
-    c.GetAttr("dtype", &dtype_).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("dtype", &dtype_));
   }
   Status Compute(OpKernelContext* ctx) override {
     if (slot_ == nullptr) {
@@ -69,7 +72,7 @@ Status CheckAssignable(const VarSlot* slot, const Tensor& value, bool validate_s
 class AssignKernel : public OpKernel {
  public:
   explicit AssignKernel(const OpKernelConstruction& c) {
-    c.GetAttr("validate_shape", &validate_shape_).IgnoreError();
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("validate_shape", &validate_shape_));
   }
   Status Compute(OpKernelContext* ctx) override {
     VarSlot* slot = ctx->ref_input(0);
@@ -184,13 +187,6 @@ Status AssignUpdateVariable(OpKernelContext* ctx) {
   return AssignUpdateKernel<kAdd>::Update(slot, ctx->input(1));
 }
 
-template <typename K>
-KernelFactory Make() {
-  return [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-    return std::unique_ptr<OpKernel>(new K(c));
-  };
-}
-
 }  // namespace
 
 namespace {
@@ -207,11 +203,11 @@ Status OutputIsInitialized(OpKernelContext* ctx, VarSlot* slot) {
 }  // namespace
 
 void RegisterStateKernels(KernelRegistry* r) {
-  r->Register("VariableV2", Make<VariableKernel>());
-  r->Register("VarHandleOp", Make<VarHandleKernel>());
-  r->Register("Assign", Make<AssignKernel>());
-  r->Register("AssignAdd", Make<AssignUpdateKernel<true>>());
-  r->Register("AssignSub", Make<AssignUpdateKernel<false>>());
+  r->Register("VariableV2", MakeKernel<VariableKernel>());
+  r->Register("VarHandleOp", MakeKernel<VarHandleKernel>());
+  r->Register("Assign", MakeKernel<AssignKernel>());
+  r->Register("AssignAdd", MakeKernel<AssignUpdateKernel<true>>());
+  r->Register("AssignSub", MakeKernel<AssignUpdateKernel<false>>());
   r->RegisterFn("IsVariableInitialized", [](OpKernelContext* ctx) {
     return OutputIsInitialized(ctx, ctx->ref_input(0));
   });

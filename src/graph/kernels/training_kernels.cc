@@ -22,7 +22,8 @@ template <Algo kAlgo, bool kResource>
 class ApplyKernel : public OpKernel {
  public:
   explicit ApplyKernel(const OpKernelConstruction& c) {
-    c.GetAttr("use_nesterov", &nesterov_).IgnoreError();
+    // Only the momentum and Adam updates have use_nesterov.
+    if (c.HasAttr("use_nesterov")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("use_nesterov", &nesterov_));
   }
 
   Status Compute(OpKernelContext* ctx) override {
@@ -158,25 +159,18 @@ class ApplyKernel : public OpKernel {
   bool nesterov_ = false;
 };
 
-template <typename K>
-KernelFactory Make() {
-  return [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-    return std::unique_ptr<OpKernel>(new K(c));
-  };
-}
-
 }  // namespace
 
 void RegisterTrainingKernels(KernelRegistry* r) {
-  r->Register("ApplyGradientDescent", Make<ApplyKernel<Algo::kGradientDescent, false>>());
+  r->Register("ApplyGradientDescent", MakeKernel<ApplyKernel<Algo::kGradientDescent, false>>());
   r->Register("ResourceApplyGradientDescent",
-              Make<ApplyKernel<Algo::kGradientDescent, true>>());
-  r->Register("ApplyMomentum", Make<ApplyKernel<Algo::kMomentum, false>>());
-  r->Register("ResourceApplyMomentum", Make<ApplyKernel<Algo::kMomentum, true>>());
-  r->Register("ApplyAdam", Make<ApplyKernel<Algo::kAdam, false>>());
-  r->Register("ResourceApplyAdam", Make<ApplyKernel<Algo::kAdam, true>>());
-  r->Register("ApplyRMSProp", Make<ApplyKernel<Algo::kRMSProp, false>>());
-  r->Register("ResourceApplyRMSProp", Make<ApplyKernel<Algo::kRMSProp, true>>());
+              MakeKernel<ApplyKernel<Algo::kGradientDescent, true>>());
+  r->Register("ApplyMomentum", MakeKernel<ApplyKernel<Algo::kMomentum, false>>());
+  r->Register("ResourceApplyMomentum", MakeKernel<ApplyKernel<Algo::kMomentum, true>>());
+  r->Register("ApplyAdam", MakeKernel<ApplyKernel<Algo::kAdam, false>>());
+  r->Register("ResourceApplyAdam", MakeKernel<ApplyKernel<Algo::kAdam, true>>());
+  r->Register("ApplyRMSProp", MakeKernel<ApplyKernel<Algo::kRMSProp, false>>());
+  r->Register("ResourceApplyRMSProp", MakeKernel<ApplyKernel<Algo::kRMSProp, true>>());
 }
 
 }  // namespace ckpt

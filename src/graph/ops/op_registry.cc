@@ -20,7 +20,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterNnOps(r);
   RegisterStateOps(r);
   RegisterRandomOps(r);
-  RegisterNoOps(r);
+  RegisterControlFlowOps(r);
   RegisterTrainingOps(r);
   RegisterIoOps(r);
   RegisterConvOps(r);
@@ -110,31 +110,41 @@ const OpRegistry& OpRegistry::Global() {
   return *registry;
 }
 
-void OpRegistry::RegisterText(std::string_view text_op_def) {
-  tensorflow::OpDef def;
-  // The tables are code: a bad entry is a build defect, reported loudly at startup.
-  if (!google::protobuf::TextFormat::ParseFromString(std::string(text_op_def), &def)) {
-    std::fprintf(stderr, "ckpt: bad OpDef text in an op table: %.*s\n",
-                 static_cast<int>(text_op_def.size()), text_op_def.data());
-    std::abort();
-  }
-  Status s = Register(std::move(def));
-  if (!s.ok()) {
-    std::fprintf(stderr, "ckpt: %s\n", s.ToString().c_str());
-    std::abort();
+void OpRegistry::Register(std::span<const OpEntry> table) {
+  for (const OpEntry& entry : table) {
+    tensorflow::OpDef def;
+    // The tables are code: a bad entry is a build defect, reported loudly at startup.
+    if (!google::protobuf::TextFormat::ParseFromString(entry.op_def, &def)) {
+      std::fprintf(stderr, "ckpt: bad OpDef text in an op table: %s\n", entry.op_def);
+      std::abort();
+    }
+    Status s = Register(std::move(def), entry.shape_fn);
+    if (!s.ok()) {
+      std::fprintf(stderr, "ckpt: %s\n", s.ToString().c_str());
+      std::abort();
+    }
   }
 }
 
-Status OpRegistry::Register(tensorflow::OpDef def) {
+Status OpRegistry::Register(tensorflow::OpDef def, ShapeFn shape_fn) {
   std::string name = def.name();
+  if (shape_fn == nullptr) {
+    return InvalidArgumentError("op '" + name + "' is registered without a shape function "
+                                "(declare shape_fn::Unknown when none is inferred)");
+  }
   if (ops_.count(name)) return AlreadyExistsError("op '" + name + "' is already registered");
-  ops_.emplace(std::move(name), std::move(def));
+  ops_.emplace(std::move(name), Registered{std::move(def), shape_fn});
   return Status::OK();
 }
 
 const tensorflow::OpDef* OpRegistry::Find(std::string_view op) const {
   auto it = ops_.find(op);
-  return it == ops_.end() ? nullptr : &it->second;
+  return it == ops_.end() ? nullptr : &it->second.def;
+}
+
+ShapeFn OpRegistry::FindShapeFn(std::string_view op) const {
+  auto it = ops_.find(op);
+  return it == ops_.end() ? nullptr : it->second.shape_fn;
 }
 
 StatusOr<const tensorflow::OpDef*> OpRegistry::Lookup(std::string_view op) const {

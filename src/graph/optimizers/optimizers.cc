@@ -7,7 +7,6 @@
 #include "ckpt/graph/gradients.h"
 #include "ckpt/graph/ops.h"
 #include "graph/gradients/grad_util.h"
-#include "graph/graph_impl.h"
 
 namespace ckpt {
 namespace {
@@ -62,17 +61,10 @@ Output FilledValue(Graph& g, double value, DataType dtype, const PartialShape& s
 
 // Sets `attr` on every node created since `first_index` (used to colocate a block of nodes).
 void SetAttrOnNewNodes(Graph& g, int first_index, const std::string& attr, const AttrValue& v) {
+  if (!v.is<std::vector<std::string>>()) return;
   auto names = g.node_names();
   for (int i = first_index; i < static_cast<int>(names.size()); ++i) {
-    auto* rep = g.rep();
-    auto it = rep->index.find(names[i]);
-    if (it == rep->index.end()) continue;
-    auto& def = *rep->def.mutable_node(it->second);
-    if (v.is<std::vector<std::string>>()) {
-      auto& a = (*def.mutable_attr())[attr];
-      a.mutable_list()->clear_s();
-      for (const auto& s : v.get<std::vector<std::string>>()) a.mutable_list()->add_s(s);
-    }
+    g.SetAttr(Operation(names[i]), attr, v);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -175,6 +176,121 @@ TEST(CliBinaryTest, RunsSubcommands) {
   EXPECT_EQ(dump.out, "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE int64 []: 2605\n");
 }
 
+// A fresh directory under the test temp dir.
+std::string TempDir(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/" + name + "_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void WriteBundle(const std::string& prefix, const std::vector<std::pair<std::string, Tensor>>& ts) {
+  auto w = BundleWriter::Create(Env::Default(), prefix);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (const auto& [k, t] : ts) ASSERT_TRUE((*w)->Add(k, t).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+}
+
+TEST(CliTest, DumpJsonKeepsBinaryStringsAsBase64) {
+  std::string dir = TempDir("cli_b64");
+  WriteBundle(dir + "/m", {{"s", Tensor::FromStrings({"héllo", std::string("\xff\x00\x01", 3),
+                                                      std::string("\xed\xa0\x80", 3)}, {3})}});
+  std::ostringstream js;
+  DumpOptions o;
+  o.json = true;
+  ASSERT_TRUE(RunDump(Env::Default(), dir + "/m", o, js).ok());
+  auto v = nlohmann::json::parse(js.str())["tensors"][0]["values"];
+  EXPECT_EQ(v[0], "héllo");
+  EXPECT_EQ(v[1], nlohmann::json({{"base64", "/wAB"}}));
+  EXPECT_EQ(v[2], nlohmann::json({{"base64", "7aCA"}}));  // an encoded surrogate is not UTF-8
+  std::filesystem::remove_all(dir);
+}
+
+// One way to JSON for dump, run and graph: nested lists following the shape, shortest
+// round-trip digits (0.1f is 0.1, not 0.10000000149011612), and strings without loss.
+TEST(CliTest, JsonOfTensorsIsNestedShortestAndLossless) {
+  EXPECT_EQ(JsonTensor(Tensor::FromVector<float>({0.1f, 1.f, -2.5f, NAN}, {2, 2})).dump(),
+            R"([[0.1,1],[-2.5,"nan"]])");
+  EXPECT_EQ(JsonTensor(Tensor::Scalar<int64_t>(-7)).dump(), "-7");
+  Tensor s = Tensor::FromStrings({"a\"b\n", std::string("\xff", 1), "é"}, {3});
+  EXPECT_EQ(JsonTensor(s).dump(), R"(["a\"b\n",{"base64":"/w=="},"é"])");
+  // Text output shows a string as the same lossless JSON.
+  EXPECT_EQ(FormatValue(s, 0), R"("a\"b\n")");
+  EXPECT_EQ(FormatValue(s, 1), R"({"base64":"/w=="})");
+  EXPECT_EQ(FormatValue(s, 2), "\"é\"");
+  // A name that is not UTF-8 still prints as valid JSON (U+FFFD).
+  std::ostringstream out;
+  PrintJson(out, {{"name", std::string("x\xff")}});
+  EXPECT_EQ(out.str(), "{\n  \"name\": \"x\xef\xbf\xbd\"\n}\n");
+}
+
+TEST(CliTest, ConvertAndDiff) {
+  std::string dir = TempDir("cli_convert");
+  Tensor k = Tensor::FromVector<float>({1, 2, 3, 4}, {2, 2});
+  WriteBundle(dir + "/a", {{"dense/kernel", k}, {"step", Tensor::Scalar<int64_t>(5)}});
+  ConvertCommandOptions c;
+  c.input = dir + "/a";
+  c.output = dir + "/a.safetensors";
+  c.quiet = true;
+  std::ostringstream quiet;
+  ASSERT_TRUE(RunConvert(Env::Default(), c, quiet).ok());
+  EXPECT_EQ(quiet.str(), "");
+  // The converted file is identical: exit 0.
+  DiffOptions d;
+  d.a = dir + "/a";
+  d.b = dir + "/a.safetensors";
+  std::ostringstream same;
+  auto r = RunDiff(Env::Default(), d, same);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(*r) << same.str();
+  EXPECT_THAT(same.str(), HasSubstr("# 2 tensors compared, 0 only in A, 0 only in B, 0 changed"));
+
+  // B: kernel off by 0.5 at one element, step renamed, a new tensor.
+  WriteBundle(dir + "/b", {{"dense/kernel", Tensor::FromVector<float>({1, 2, 3.5f, 4}, {2, 2})},
+                           {"global_step", Tensor::Scalar<int64_t>(5)},
+                           {"extra", Tensor::Scalar<float>(1)}});
+  d.b = dir + "/b";
+  d.json = true;
+  std::ostringstream js;
+  r = RunDiff(Env::Default(), d, js);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r);
+  auto j = nlohmann::json::parse(js.str());
+  EXPECT_EQ(j["missing"], nlohmann::json::array({"step"}));
+  EXPECT_EQ(j["extra"], nlohmann::json::array({"extra", "global_step"}));
+  ASSERT_EQ(j["changed"].size(), 1u);
+  EXPECT_EQ(j["changed"][0]["max_abs_diff"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["changed"][0]["max_rel_diff"].get<double>(), 0.5 / 3.5);
+  EXPECT_EQ(j["changed"][0]["mismatched"], 1);
+
+  // Same keys; values within --atol pass, beyond fail; a shape change always fails.
+  WriteBundle(dir + "/c", {{"dense/kernel", Tensor::FromVector<float>({1, 2, 3.5f, 4}, {2, 2})},
+                           {"step", Tensor::Scalar<int64_t>(5)}});
+  CmdResult within = RunBinary("diff --atol 0.5 " + dir + "/a " + dir + "/c");
+  EXPECT_EQ(within.exit_code, 0) << within.out;
+  CmdResult beyond = RunBinary("diff --atol 0.4 " + dir + "/a " + dir + "/c");
+  EXPECT_EQ(beyond.exit_code, 1) << beyond.out;
+  EXPECT_THAT(beyond.out, HasSubstr("~ dense/kernel max abs diff 0.5"));
+  WriteBundle(dir + "/s", {{"dense/kernel", Tensor::FromVector<float>({1, 2, 3, 4}, {4})},
+                           {"step", Tensor::Scalar<int64_t>(5)}});
+  CmdResult shape = RunBinary("diff --atol 100 " + dir + "/a " + dir + "/s");
+  EXPECT_EQ(shape.exit_code, 1);
+  EXPECT_THAT(shape.out, HasSubstr("~ dense/kernel shape: [2,2] -> [4]"));
+  EXPECT_EQ(RunBinary("diff " + dir + "/a " + dir + "/nope").exit_code, 2);
+
+  // The binary: --only and --rename, then npz and back.
+  CmdResult conv = RunBinary("convert " + dir + "/a " + dir + "/k.npz --only kernel --rename "
+                             "'^dense/(.*)=layer.$1'");
+  EXPECT_EQ(conv.exit_code, 0) << conv.out;
+  EXPECT_THAT(conv.out, HasSubstr("converted 1 tensors, 16 bytes"));
+  CmdResult ls = RunBinary("ls " + dir + "/k.npz");
+  EXPECT_THAT(ls.out, HasSubstr("layer.kernel  float32  [2,2]  16"));
+  CmdResult bad = RunBinary("convert " + dir + "/a " + dir + "/x.npz --rename nonsense");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.out, HasSubstr("is not REGEX=REPLACEMENT"));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace ckpt::cli
 
@@ -240,6 +356,30 @@ TEST(CliTest, DirectoryListsEveryCheckpointAndVerifiesThemAll) {
   EXPECT_THAT(bad.str(), HasSubstr("FAILED"));
   CmdResult r = RunBinary("verify " + dir);
   EXPECT_EQ(r.exit_code, 1) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+// `ls --json` of a checkpoint directory whose checkpoint names are not UTF-8: the listing used
+// to be invalid JSON (raw bytes), and re-parsing it aborted the tool.
+TEST(CliTest, LsJsonOfDirectoryWithNonUtf8Names) {
+  std::string dir = ::testing::TempDir() + "/cli_odd_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  {
+    CheckpointManagerOptions opts;
+    opts.checkpoint_name = "m\xff";
+    auto mgr = CheckpointManager::Open(Env::Default(), dir, opts);
+    ASSERT_TRUE(mgr.ok()) << mgr.status().ToString();
+    ASSERT_TRUE((*mgr)->Save(5, {{"w", Tensor::FromVector<float>({1, 2}, {2})}}).ok());
+  }
+  std::ostringstream js;
+  LsOptions o;
+  o.json = true;
+  ASSERT_TRUE(RunLs(Env::Default(), dir, o, js).ok());
+  auto j = nlohmann::json::parse(js.str());
+  ASSERT_EQ(j["checkpoints"].size(), 1u);
+  EXPECT_EQ(j["checkpoints"][0]["prefix"], dir + "/m\xef\xbf\xbd-5");
+  EXPECT_EQ(j["checkpoints"][0]["step"], 5);
+  EXPECT_EQ(j["latest"]["tensors"][0]["name"], "w");
   std::filesystem::remove_all(dir);
 }
 
