@@ -151,29 +151,29 @@ TEST(GraphAttrs, DefaultsAreFilledAndTypesInferred) {
 // for the same node.
 TEST(GraphShapes, ShapeFunctionsOfTheRegistry) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, testing::PS({-1, 3}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({-1, 3}), "x");
   Output full = ops::Const(g, 1.0, DataType::kFloat, TensorShape{4, 3}, "full");
   // TF's PlaceholderWithDefault shape fn returns the shape attr, not the default's shape.
-  Output pwd = ops::PlaceholderWithDefault(g, full, testing::PS({-1, 3}), "pwd");
-  EXPECT_EQ(g.OutputShape(pwd), testing::PS({-1, 3}));
+  Output pwd = ops::PlaceholderWithDefault(g, full, testutil::PS({-1, 3}), "pwd");
+  EXPECT_EQ(g.OutputShape(pwd), testutil::PS({-1, 3}));
   // Broadcasting takes the known dim against an unknown one.
-  EXPECT_EQ(g.OutputShape(ops::Add(g, x, full)), testing::PS({4, 3}));
+  EXPECT_EQ(g.OutputShape(ops::Add(g, x, full)), testutil::PS({4, 3}));
   // Gradient helpers: the shape of their first input (ReluGrad) / the channel dim.
   Operation rg = g.AddNode("ReluGrad", "rg", std::vector<Output>{full, full});
-  EXPECT_EQ(g.OutputShape(rg.output(0)), testing::PS({4, 3}));
+  EXPECT_EQ(g.OutputShape(rg.output(0)), testutil::PS({4, 3}));
   Operation bg = g.AddNode("BiasAddGrad", "bg", std::vector<Output>{x});
-  EXPECT_EQ(g.OutputShape(bg.output(0)), testing::PS({3}));
+  EXPECT_EQ(g.OutputShape(bg.output(0)), testutil::PS({3}));
   ASSERT_TRUE(g.status().ok()) << g.status().ToString();
 }
 
 TEST(GraphAttrs, SetAttrReinfersTheNodesShapes) {
   Graph g;
-  Output a = ops::Placeholder(g, DataType::kFloat, testing::PS({2, 3}), "a");
+  Output a = ops::Placeholder(g, DataType::kFloat, testutil::PS({2, 3}), "a");
   Output r = ops::Reshape(g, a, ops::Const(g, Tensor::FromVector<int32_t>({3, 2}, TensorShape{2})));
-  EXPECT_EQ(g.OutputShape(r), testing::PS({3, 2}));
+  EXPECT_EQ(g.OutputShape(r), testutil::PS({3, 2}));
   g.SetAttr(Operation("a"), "shape", PartialShape(std::vector<int64_t>{6}));
-  EXPECT_EQ(g.OutputShape(a), testing::PS({6}));
-  EXPECT_EQ(g.GetAttr("a", "shape")->get<PartialShape>(), testing::PS({6}));
+  EXPECT_EQ(g.OutputShape(a), testutil::PS({6}));
+  EXPECT_EQ(g.GetAttr("a", "shape")->get<PartialShape>(), testutil::PS({6}));
   ASSERT_TRUE(g.status().ok());
   g.SetAttr(Operation("nope"), "shape", PartialShape());
   EXPECT_EQ(g.status().code(), StatusCode::kNotFound);

@@ -67,7 +67,9 @@ TEST(CliTest, LsOnTensorFlowCheckpoint) {
       EXPECT_EQ(t["bytes"], 28000);
       found = true;
     }
-    if (t["name"] == "global_step") EXPECT_EQ(t["dtype"], "int64");
+    if (t["name"] == "global_step") {
+      EXPECT_EQ(t["dtype"], "int64");
+    }
   }
   EXPECT_TRUE(found);
 }
