@@ -32,8 +32,8 @@ std::vector<DataType> OutputTypes(const OpKernelConstruction& c) {
 }
 
 // Instantiates the function of attr `attr` (index `i` of a list(func) attr when i >= 0).
-StatusOr<std::unique_ptr<FunctionBody>> Function(const OpKernelConstruction& c, const char* attr,
-                                                 int i) {
+Status Function(const OpKernelConstruction& c, const char* attr, int i,
+                std::unique_ptr<FunctionBody>* out) {
   auto it = c.def().attr().find(attr);
   if (it == c.def().attr().end()) {
     return InvalidArgumentError("node " + c.name() + ": missing attr '" + attr + "'");
@@ -43,8 +43,10 @@ StatusOr<std::unique_ptr<FunctionBody>> Function(const OpKernelConstruction& c, 
                                    "): no function library to instantiate its '" + attr +
                                    "' from");
   }
-  return FunctionBody::Instantiate(*c.library(),
-                                   i < 0 ? it->second.func() : it->second.list().func(i), c);
+  CKPT_ASSIGN_OR_RETURN(*out, FunctionBody::Instantiate(
+                                  *c.library(),
+                                  i < 0 ? it->second.func() : it->second.list().func(i), c));
+  return Status::OK();
 }
 
 // Checks `body` (of attr `attr`) takes `args` and returns `rets`.
@@ -62,12 +64,12 @@ Status CheckSignature(const OpKernelConstruction& c, const char* attr, const Fun
   return Status::OK();
 }
 
-StatusOr<std::unique_ptr<FunctionBody>> Body(const OpKernelConstruction& c, const char* attr,
-                                             int i, const std::vector<DataType>& args,
-                                             const std::vector<DataType>& rets) {
-  CKPT_ASSIGN_OR_RETURN(auto body, Function(c, attr, i));
-  CKPT_RETURN_IF_ERROR(CheckSignature(c, attr, *body, args, rets));
-  return body;
+// Function() of a branch or body whose signature must be (args) -> rets.
+Status Body(const OpKernelConstruction& c, const char* attr, int i,
+            const std::vector<DataType>& args, const std::vector<DataType>& rets,
+            std::unique_ptr<FunctionBody>* out) {
+  CKPT_RETURN_IF_ERROR(Function(c, attr, i, out));
+  return CheckSignature(c, attr, **out, args, rets);
 }
 
 std::vector<TensorValue> Inputs(OpKernelContext* ctx, int first) {
@@ -112,12 +114,10 @@ StatusOr<bool> Truth(const Tensor& t, const std::string& node) {
 
 class IfKernel : public OpKernel {
  public:
-  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
-    auto k = std::unique_ptr<IfKernel>(new IfKernel());
+  explicit IfKernel(const OpKernelConstruction& c) {
     const auto args = InputTypes(c, 1), rets = OutputTypes(c);
-    CKPT_ASSIGN_OR_RETURN(k->then_, Body(c, "then_branch", -1, args, rets));
-    CKPT_ASSIGN_OR_RETURN(k->else_, Body(c, "else_branch", -1, args, rets));
-    return std::unique_ptr<OpKernel>(std::move(k));
+    CKPT_OP_REQUIRES_OK(c, Body(c, "then_branch", -1, args, rets, &then_));
+    CKPT_OP_REQUIRES_OK(c, Body(c, "else_branch", -1, args, rets, &else_));
   }
   Status Compute(OpKernelContext* ctx) override {
     CKPT_ASSIGN_OR_RETURN(bool cond, Truth(ctx->input(0), ctx->name()));
@@ -133,17 +133,17 @@ class IfKernel : public OpKernel {
 // Case: branches[index]; an index outside [0, N) runs the last branch, as TF does.
 class CaseKernel : public OpKernel {
  public:
-  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
-    auto k = std::unique_ptr<CaseKernel>(new CaseKernel());
+  explicit CaseKernel(const OpKernelConstruction& c) {
     const auto args = InputTypes(c, 1), rets = OutputTypes(c);
     auto it = c.def().attr().find("branches");
     const int n = it == c.def().attr().end() ? 0 : it->second.list().func_size();
-    if (n == 0) return InvalidArgumentError("node " + c.name() + ": Case without branches");
-    for (int i = 0; i < n; ++i) {
-      CKPT_ASSIGN_OR_RETURN(auto b, Body(c, "branches", i, args, rets));
-      k->branches_.push_back(std::move(b));
+    if (n == 0) {
+      CKPT_OP_REQUIRES_OK(c, InvalidArgumentError("node " + c.name() + ": Case without branches"));
     }
-    return std::unique_ptr<OpKernel>(std::move(k));
+    branches_.resize(n);
+    for (int i = 0; i < n; ++i) {
+      CKPT_OP_REQUIRES_OK(c, Body(c, "branches", i, args, rets, &branches_[i]));
+    }
   }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& index = ctx->input(0);
@@ -167,16 +167,14 @@ class CaseKernel : public OpKernel {
 // variable's dtype (checked when the kernel is built).
 class WhileKernel : public OpKernel {
  public:
-  static StatusOr<std::unique_ptr<OpKernel>> Create(const OpKernelConstruction& c) {
-    auto k = std::unique_ptr<WhileKernel>(new WhileKernel());
+  explicit WhileKernel(const OpKernelConstruction& c) {
     const auto vars = InputTypes(c, 0);
     // The cond returns one value of any dtype TF can take the truth of.
-    CKPT_ASSIGN_OR_RETURN(k->cond_, Function(c, "cond", -1));
-    std::vector<DataType> pred = k->cond_->ret_types();
+    CKPT_OP_REQUIRES_OK(c, Function(c, "cond", -1, &cond_));
+    std::vector<DataType> pred = cond_->ret_types();
     if (pred.size() != 1) pred = {DataType::kBool};
-    CKPT_RETURN_IF_ERROR(CheckSignature(c, "cond", *k->cond_, vars, pred));
-    CKPT_ASSIGN_OR_RETURN(k->body_, Body(c, "body", -1, vars, vars));
-    return std::unique_ptr<OpKernel>(std::move(k));
+    CKPT_OP_REQUIRES_OK(c, CheckSignature(c, "cond", *cond_, vars, pred));
+    CKPT_OP_REQUIRES_OK(c, Body(c, "body", -1, vars, vars, &body_));
   }
   Status Compute(OpKernelContext* ctx) override {
     std::vector<TensorValue> vars = Inputs(ctx, 0);
@@ -197,12 +195,12 @@ class WhileKernel : public OpKernel {
 }  // namespace
 
 void RegisterFunctionalKernels(KernelRegistry* r) {
-  r->Register("If", IfKernel::Create);
-  r->Register("StatelessIf", IfKernel::Create);
-  r->Register("Case", CaseKernel::Create);
-  r->Register("StatelessCase", CaseKernel::Create);
-  r->Register("While", WhileKernel::Create);
-  r->Register("StatelessWhile", WhileKernel::Create);
+  r->Register("If", MakeKernel<IfKernel>());
+  r->Register("StatelessIf", MakeKernel<IfKernel>());
+  r->Register("Case", MakeKernel<CaseKernel>());
+  r->Register("StatelessCase", MakeKernel<CaseKernel>());
+  r->Register("While", MakeKernel<WhileKernel>());
+  r->Register("StatelessWhile", MakeKernel<WhileKernel>());
 }
 
 }  // namespace ckpt

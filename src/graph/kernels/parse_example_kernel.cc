@@ -151,9 +151,9 @@ bool ParseExampleProto(const std::string& bytes, std::map<std::string, FeatureVa
 
 class ParseExampleKernel : public OpKernel {
  public:
-  ParseExampleKernel(bool v2, int ndense, std::vector<DataType> tdense,
-                     std::vector<PartialShape> shapes)
-      : v2_(v2), ndense_(ndense), tdense_(std::move(tdense)), shapes_(std::move(shapes)) {}
+  explicit ParseExampleKernel(const OpKernelConstruction& c) : v2_(c.op() == "ParseExampleV2") {
+    CKPT_OP_REQUIRES_OK(c, ReadAttrs(c));
+  }
 
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& serialized = ctx->input(0);
@@ -239,22 +239,15 @@ class ParseExampleKernel : public OpKernel {
   }
 
  private:
-  bool v2_;
-  int ndense_;
-  std::vector<DataType> tdense_;
-  std::vector<PartialShape> shapes_;
-};
-
-}  // namespace
-
-void RegisterParseExampleKernel(KernelRegistry* r) {
-  auto factory = [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-    const bool v2 = c.op() == "ParseExampleV2";
+  // The attrs of ParseExample (Nsparse, Ndense) or ParseExampleV2 (num_sparse; Ndense is the
+  // length of Tdense; no ragged keys), and Tdense/dense_shapes of the dense features.
+  Status ReadAttrs(const OpKernelConstruction& c) {
     int64_t nsparse = 0, ndense = 0;
-    CKPT_RETURN_IF_ERROR(c.GetAttr(v2 ? "num_sparse" : "Nsparse", &nsparse));
-    std::vector<DataType> tdense;
+    std::vector<DataType>& tdense = tdense_;
+    std::vector<PartialShape>& shapes = shapes_;
+    CKPT_RETURN_IF_ERROR(c.GetAttr(v2_ ? "num_sparse" : "Nsparse", &nsparse));
     CKPT_RETURN_IF_ERROR(c.GetAttr("Tdense", &tdense));
-    if (v2) {
+    if (v2_) {
       ndense = static_cast<int64_t>(tdense.size());
       std::vector<DataType> ragged;
       CKPT_RETURN_IF_ERROR(c.GetAttr("ragged_value_types", &ragged));
@@ -270,7 +263,6 @@ void RegisterParseExampleKernel(KernelRegistry* r) {
                                 " with sparse keys is not supported");
     }
     // dense_shapes: list(shape) read from the NodeDef.
-    std::vector<PartialShape> shapes;
     auto it = c.def().attr().find("dense_shapes");
     if (it == c.def().attr().end()) {
       return InvalidArgumentError("node " + c.name() + ": missing attr dense_shapes");
@@ -289,11 +281,21 @@ void RegisterParseExampleKernel(KernelRegistry* r) {
         return InvalidArgumentError("node " + c.name() + ": unsupported dense dtype");
       }
     }
-    return std::unique_ptr<OpKernel>(new ParseExampleKernel(v2, static_cast<int>(ndense),
-                                                            std::move(tdense), std::move(shapes)));
-  };
-  r->Register("ParseExample", factory);
-  r->Register("ParseExampleV2", factory);
+    ndense_ = static_cast<int>(ndense);
+    return Status::OK();
+  }
+
+  bool v2_;
+  int ndense_ = 0;
+  std::vector<DataType> tdense_;
+  std::vector<PartialShape> shapes_;
+};
+
+}  // namespace
+
+void RegisterParseExampleKernel(KernelRegistry* r) {
+  r->Register("ParseExample", MakeKernel<ParseExampleKernel>());
+  r->Register("ParseExampleV2", MakeKernel<ParseExampleKernel>());
 }
 
 }  // namespace ckpt

@@ -19,9 +19,9 @@ Status DisableCopyOnRead(OpKernelContext* ctx) {
 
 class ResourceGatherKernel : public OpKernel {
  public:
-  ResourceGatherKernel(const OpKernelConstruction& c, Status* s) {
-    *s = c.GetAttr("batch_dims", &batch_dims_);
-    if (s->ok()) *s = c.GetAttr("dtype", &dtype_);
+  explicit ResourceGatherKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("batch_dims", &batch_dims_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("dtype", &dtype_));
   }
   Status Compute(OpKernelContext* ctx) override {
     VarSlot* slot = ctx->resource_input(0);
@@ -53,13 +53,7 @@ class ResourceGatherKernel : public OpKernel {
 
 void RegisterResourceVariableKernels(KernelRegistry* r) {
   r->RegisterFn("DisableCopyOnRead", DisableCopyOnRead);
-  r->Register("ResourceGather",
-              [](const OpKernelConstruction& c) -> StatusOr<std::unique_ptr<OpKernel>> {
-                Status s;
-                auto k = std::make_unique<ResourceGatherKernel>(c, &s);
-                if (!s.ok()) return s.WithContext("node " + c.name());
-                return std::unique_ptr<OpKernel>(std::move(k));
-              });
+  r->Register("ResourceGather", MakeKernel<ResourceGatherKernel>());
 }
 
 }  // namespace ckpt
