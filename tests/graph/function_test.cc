@@ -312,6 +312,64 @@ TEST(Functions, ControlFlowRunsBranchesAndLoops) {
   }
 }
 
+// The shape functions of the TF2 ops, as TF's: While keeps its loop variables' shapes, If and
+// Case take output_shapes, ResourceGather is indices + the variable's trailing dims, and
+// ParseExampleV2's dense output is the batch followed by the feature's dense shape.
+constexpr char kShapeGraph[] = R"pb(
+  node { name: "i" op: "Placeholder" attr { key: "dtype" value { type: DT_INT32 } }
+         attr { key: "shape" value { shape {} } } }
+  node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+         attr { key: "shape" value { shape { dim { size: -1 } dim { size: 4 } } } } }
+  node { name: "p" op: "Placeholder" attr { key: "dtype" value { type: DT_BOOL } } }
+  node {
+    name: "loop" op: "StatelessWhile" input: "i" input: "x"
+    attr { key: "T" value { list { type: DT_INT32 type: DT_FLOAT } } }
+    attr { key: "cond" value { func { name: "Less10" } } }
+    attr { key: "body" value { func { name: "Step" } } }
+  }
+  node {
+    name: "if" op: "StatelessIf" input: "p" input: "x"
+    attr { key: "Tcond" value { type: DT_BOOL } }
+    attr { key: "Tin" value { list { type: DT_FLOAT } } }
+    attr { key: "Tout" value { list { type: DT_FLOAT } } }
+    attr { key: "then_branch" value { func { name: "DoubleF" } } }
+    attr { key: "else_branch" value { func { name: "Negate" } } }
+    attr { key: "output_shapes" value { list { shape { dim { size: 2 } dim { size: 4 } } } } }
+  }
+  node { name: "v" op: "VarHandleOp" attr { key: "dtype" value { type: DT_FLOAT } }
+         attr { key: "shape" value { shape { dim { size: 5 } dim { size: 3 } } } } }
+  node { name: "idx" op: "Placeholder" attr { key: "dtype" value { type: DT_INT64 } }
+         attr { key: "shape" value { shape { dim { size: 2 } dim { size: 6 } } } } }
+  node { name: "gather" op: "ResourceGather" input: "v" input: "idx"
+         attr { key: "dtype" value { type: DT_FLOAT } }
+         attr { key: "Tindices" value { type: DT_INT64 } } }
+  node { name: "ser" op: "Placeholder" attr { key: "dtype" value { type: DT_STRING } }
+         attr { key: "shape" value { shape { dim { size: -1 } } } } }
+  node { name: "keys" op: "Placeholder" attr { key: "dtype" value { type: DT_STRING } } }
+  node { name: "dflt" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+  node {
+    name: "parse" op: "ParseExampleV2"
+    input: "ser" input: "keys" input: "keys" input: "keys" input: "keys" input: "dflt"
+    attr { key: "Tdense" value { list { type: DT_FLOAT } } }
+    attr { key: "num_sparse" value { i: 0 } }
+    attr { key: "sparse_types" value { list {} } }
+    attr { key: "ragged_value_types" value { list {} } }
+    attr { key: "ragged_split_types" value { list {} } }
+    attr { key: "dense_shapes" value { list { shape { dim { size: 3 } } } } }
+  }
+)pb";
+
+TEST(Functions, ShapeFunctionsOfTheTf2Ops) {
+  auto g = Graph::FromGraphDef(
+      MakeGraph({kDouble, kLess10, kStep, kNegate, kDoubleF}, kShapeGraph).SerializeAsString());
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->OutputShape({"loop", 0}).DebugString(), "[]");
+  EXPECT_EQ(g->OutputShape({"loop", 1}).DebugString(), "[?,4]");
+  EXPECT_EQ(g->OutputShape({"if", 0}).DebugString(), "[2,4]");
+  EXPECT_EQ(g->OutputShape({"gather", 0}).DebugString(), "[2,6,3]");
+  EXPECT_EQ(g->OutputShape({"parse", 0}).DebugString(), "[?,3]");
+}
+
 TEST(Functions, ControlFlowErrorsAtLoad) {
   // The loop body returns (int32, int32) for loop variables (int32, float).
   auto def = MakeGraph({kDouble, kLess10, kStep, kNegate, kDoubleF}, kFlowGraph);
