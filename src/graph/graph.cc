@@ -11,6 +11,7 @@
 #include <set>
 
 #include "graph/attr_value.h"
+#include "graph/function_library.h"
 #include "graph/shape_fn.h"
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
@@ -154,6 +155,8 @@ StatusOr<Graph> Graph::FromGraphDef(std::string_view serialized) {
     return DataLossError("cannot parse GraphDef (" + std::to_string(serialized.size()) +
                          " bytes)");
   }
+  // TF2 graphs call functions of their library: inline them (the session runs plain graphs).
+  CKPT_RETURN_IF_ERROR(InlineFunctionCalls(&def));
   Graph g;
   if (def.has_versions()) *g.rep_->def.mutable_versions() = def.versions();
   if (def.has_library()) *g.rep_->def.mutable_library() = def.library();

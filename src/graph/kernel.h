@@ -37,6 +37,9 @@
 namespace Eigen {
 struct ThreadPoolDevice;
 }
+namespace tensorflow {
+class FunctionDefLibrary;
+}
 
 namespace ckpt {
 
@@ -86,11 +89,13 @@ struct TensorValue {
 // attrs) are read under HasAttr().
 class OpKernelConstruction {
  public:
+  // `library` (nullable, borrowed): the graph's functions, for kernels that call them.
   OpKernelConstruction(const tensorflow::NodeDef& def, std::vector<int32_t> input_types,
                        std::vector<int32_t> output_types, Env* env,
-                       const Eigen::ThreadPoolDevice* device)
+                       const Eigen::ThreadPoolDevice* device,
+                       const tensorflow::FunctionDefLibrary* library = nullptr)
       : def_(def), input_types_(std::move(input_types)),
-        output_types_(std::move(output_types)), env_(env), device_(device) {}
+        output_types_(std::move(output_types)), env_(env), device_(device), library_(library) {}
 
   const tensorflow::NodeDef& def() const { return def_; }
   const std::string& name() const { return def_.name(); }
@@ -119,6 +124,9 @@ class OpKernelConstruction {
 
   Env* env() const { return env_; }
   const Eigen::ThreadPoolDevice* eigen_device() const { return device_; }
+  // The graph's function library (If/While/Case bodies); nullptr when the kernel was built
+  // without one.
+  const tensorflow::FunctionDefLibrary* library() const { return library_; }
 
   // Records `s` as the construction's failure unless one is already recorded. Constructors
   // take the construction by const reference; the status is the one mutable part.
@@ -135,6 +143,7 @@ class OpKernelConstruction {
   std::vector<int32_t> output_types_;
   Env* env_;
   const Eigen::ThreadPoolDevice* device_;
+  const tensorflow::FunctionDefLibrary* library_;
 };
 
 // In a kernel constructor: evaluates EXPR (a Status); on error records it in the construction
@@ -249,6 +258,8 @@ void RegisterConvKernels(KernelRegistry* r);       // Conv2D
 void RegisterPoolingKernels(KernelRegistry* r);    // MaxPool, AvgPool
 void RegisterBatchNormKernels(KernelRegistry* r);  // FusedBatchNorm, V2, V3
 void RegisterStatelessRandomKernels(KernelRegistry* r);  // Philox stateless random
+void RegisterResourceVariableKernels(KernelRegistry* r);  // DisableCopyOnRead, ResourceGather
+void RegisterFunctionalKernels(KernelRegistry* r);  // If, Case, While (+ Stateless forms)
 void RegisterTrainingKernels(KernelRegistry* r);  // training_kernels.cc
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);

@@ -71,6 +71,8 @@ void RegisterConvOps(OpRegistry* r);       // Conv2D
 void RegisterPoolingOps(OpRegistry* r);    // MaxPool, AvgPool
 void RegisterBatchNormOps(OpRegistry* r);  // FusedBatchNorm, V2, V3
 void RegisterStatelessRandomOps(OpRegistry* r);  // StatelessRandomGetKeyCounter, ...UniformV2
+void RegisterResourceVariableOps(OpRegistry* r);  // DisableCopyOnRead, ResourceGather
+void RegisterFunctionalOps(OpRegistry* r);  // If, Case, While (+ Stateless forms)
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
 // that has no default.

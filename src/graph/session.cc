@@ -115,8 +115,8 @@ Status Session::Impl::EnsureKernel(NodeState& n) {
     return UnimplementedError("no CPU kernel for op " + n.def->op() + " (node " +
                               Quote(n.def->name()) + ")");
   }
-  n.construction = std::make_unique<OpKernelConstruction>(*n.def, n.input_types,
-                                                          n.output_types, env, device.get());
+  n.construction = std::make_unique<OpKernelConstruction>(
+      *n.def, n.input_types, n.output_types, env, device.get(), &GraphImpl::Get(*graph).def.library());
   auto k = (*factory)(*n.construction);
   Status s = k.ok() ? n.construction->status() : k.status();
   if (!s.ok()) return s.WithContext("node " + n.def->name() + " (" + n.def->op() + ")");

@@ -143,10 +143,18 @@ std::string Scoped(const std::string& scope, const std::string& name) {
 
 std::vector<std::string> UnsupportedOps(const tensorflow::GraphDef& def) {
   std::set<std::string> bad;
-  for (const auto& node : def.node()) {
-    if (FindOpDef(node.op()) == nullptr || !HasKernel(node.op())) {
-      bad.insert(node.op());
-    }
+  // Function calls are inlined at import (graph/function_library.h): what must run is the
+  // ops of the graph and of every function body.
+  std::set<std::string, std::less<>> functions;
+  for (const auto& f : def.library().function()) functions.insert(f.signature().name());
+  auto check = [&](const tensorflow::NodeDef& node) {
+    const std::string& op = node.op();
+    if (op == "PartitionedCall" || op == "StatefulPartitionedCall" || functions.count(op)) return;
+    if (FindOpDef(op) == nullptr || !HasKernel(op)) bad.insert(op);
+  };
+  for (const auto& node : def.node()) check(node);
+  for (const auto& f : def.library().function()) {
+    for (const auto& node : f.node_def()) check(node);
   }
   return {bad.begin(), bad.end()};
 }
@@ -334,8 +342,6 @@ StatusOr<ImportedMetaGraph> ImportMetaGraphProto(tensorflow::MetaGraphDef mg,
   if (!scope.empty() && scope.back() != '/') scope += '/';
 
   tensorflow::GraphDef* gd = mg.mutable_graph_def();
-  // Functions are only called by ops this runtime does not support (rejected above).
-  gd->clear_library();
   for (auto& node : *gd->mutable_node()) {
     if (options.clear_devices) node.clear_device();
     // The pre-1.0 "Variable" op is VariableV2 with the same interface (TF runs both with one

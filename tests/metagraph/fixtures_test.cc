@@ -52,8 +52,10 @@ const std::vector<GraphFixture>& Fixtures() {
        "export-00000-of-00001", {}, true},
       {"tf1_estimator_ckpt_tfx", "model.ckpt-1000.meta", false, "model.ckpt-1000",
        "model.ckpt-1000.index", {}},
-      {"tf2_savedmodel_half_plus_two", "saved_model.pb", true, "", "", {}},
-      {"tf2_savedmodel_stale_shards", "saved_model.pb", true, "", "", {}},
+      {"tf2_savedmodel_half_plus_two", "saved_model.pb", true, "variables/variables",
+       "variables/variables.index", {}, true},
+      {"tf2_savedmodel_stale_shards", "saved_model.pb", true, "variables/variables",
+       "variables/variables.index", {}, true},
   };
   return *f;
 }
@@ -196,8 +198,8 @@ TEST_P(FixtureGraphs, ImportsRestoresOrNamesEveryUnsupportedOp) {
   }
   if (!f.must_run) {
     ASSERT_FALSE(info->unsupported_ops.empty());
-    // Graphs calling functions (TF2 SavedModels, Estimator input pipelines) or V1 save ops:
-    // one error at import naming every unsupported op.
+    // Graphs with ops this runtime lacks (Estimator input pipelines) or V1 save ops: one
+    // error at import naming every unsupported op.
     ASSERT_FALSE(imported.ok());
     EXPECT_EQ(imported.status().code(), StatusCode::kUnimplemented);
     for (const auto& op : info->unsupported_ops) {
@@ -221,8 +223,16 @@ TEST_P(FixtureGraphs, ImportsRestoresOrNamesEveryUnsupportedOp) {
   ASSERT_TRUE(expected_all.ok());
   auto floats = ExpectedFloats((*expected_all)[f.ckpt_key]);
   ASSERT_FALSE(floats.empty());
+  // Object-based checkpoints (TF2) key variables by object path; the object graph gives the
+  // variable's name, which is its VarHandleOp's node name.
+  std::map<std::string, std::string> node_of_key;
+  const json& objects = (*expected_all)[f.ckpt_key]["object_graph"];
+  if (objects.is_object()) {
+    for (const auto& a : objects["attributes"]) node_of_key[a["checkpoint_key"]] = a["full_name"];
+  }
   int checked = 0;
-  for (const auto& [key, values] : floats) {
+  for (const auto& [ckpt_key, values] : floats) {
+    const std::string key = node_of_key.count(ckpt_key) ? node_of_key[ckpt_key] : ckpt_key;
     if (!imported->graph->HasNode(key)) continue;
     auto v = (*sess)->GetVariable(key);
     ASSERT_TRUE(v.ok()) << key << ": " << v.status().ToString();
@@ -315,6 +325,44 @@ TEST(FixtureSavedModel, HalfPlusTwoSignaturesRunByKey) {
                                 {{"inputs", Tensor::FromStrings({"\xff\xff"}, {1})}});
   EXPECT_FALSE(bad.ok());
   EXPECT_FALSE((*m)->RunSignature("no_such_signature", {}).ok());
+}
+
+// The TF2 half_plus_two (TF 2.14, tf.saved_model.save): every signature is a
+// StatefulPartitionedCall of a library function, the variables are restored by the traced
+// restore function and the init op assigns the asset path. Values are TF's (a = 0.5, b = 2,
+// c = 3).
+TEST(FixtureSavedModel, Tf2HalfPlusTwoSignaturesRunByKey) {
+  const std::string dir = FixtureRoot() + "/tf2_savedmodel_half_plus_two";
+  if (!Env::Default()->IsDirectory(dir)) GTEST_SKIP() << "fixtures not found at " << dir;
+  auto m = LoadSavedModel(Env::Default(), dir);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)->checkpoint_prefix, dir + "/variables/variables");
+  EXPECT_EQ((*m)->signatures.size(), 7u);  // 6 + __saved_model_init_op
+  // The init op ran with the asset's absolute path fed.
+  auto asset = (*m)->session->GetVariable("Variable");
+  ASSERT_TRUE(asset.ok()) << asset.status().ToString();
+  EXPECT_EQ(asset->strings()[0], dir + "/assets/foo.txt");
+  auto y = (*m)->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({3.0f}, {1})}});
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  EXPECT_FLOAT_EQ(y->at("y").data<float>()[0], 3.5f);  // 0.5 x + 2
+  auto y3 = (*m)->RunSignature("regress_x2_to_y3",
+                               {{"inputs", Tensor::FromVector<float>({3.0f}, {1})}});
+  ASSERT_TRUE(y3.ok()) << y3.status().ToString();
+  EXPECT_FLOAT_EQ(y3->at("outputs").data<float>()[0], 4.5f);  // 0.5 x + 3
+  // classify / regress on serialized tf.Examples (ParseExampleV2).
+  auto examples = Tensor::FromStrings({FloatExample("x", 10.0f), FloatExample("x", 0.0f)}, {2});
+  for (const char* key : {"regress_x_to_y", "classify_x_to_y"}) {
+    auto r = (*m)->RunSignature(key, {{"inputs", examples}});
+    ASSERT_TRUE(r.ok()) << key << ": " << r.status().ToString();
+    const Tensor& out = r->begin()->second;
+    ASSERT_EQ(out.shape(), TensorShape({2, 1})) << key;
+    EXPECT_FLOAT_EQ(out.data<float>()[0], 7.0f) << key;
+    EXPECT_FLOAT_EQ(out.data<float>()[1], 2.0f) << key;
+  }
+  auto r2 = (*m)->RunSignature("regress_x_to_y2", {{"inputs", examples}});
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_FLOAT_EQ(r2->at("outputs").data<float>()[0], 8.0f);  // 0.5 x + 3
+  EXPECT_FLOAT_EQ(r2->at("outputs").data<float>()[1], 3.0f);
 }
 
 // The TF-built sharded Saver subgraph of half_plus_two (StringJoin "_temp/part",

@@ -33,6 +33,8 @@ const GradRegistry& GradRegistry::Global() {
     RegisterTrainingGradients(r);
     RegisterControlFlowGradients(r);
     RegisterIoGradients(r);
+    RegisterFunctionalGradients(r);
+    RegisterResourceVariableGradients(r);
     return r;
   }();
   return *registry;

@@ -66,6 +66,8 @@ void RegisterStatelessRandomGradients(GradRegistry* r);
 void RegisterTrainingGradients(GradRegistry* r);
 void RegisterControlFlowGradients(GradRegistry* r);
 void RegisterIoGradients(GradRegistry* r);
+void RegisterFunctionalGradients(GradRegistry* r);
+void RegisterResourceVariableGradients(GradRegistry* r);
 
 // The gradient function of ops that run for inference only (convolution, pooling, batch
 // normalization: their backward kernels, Conv2DBackpropInput/Filter, MaxPoolGrad,

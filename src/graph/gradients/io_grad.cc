@@ -25,7 +25,8 @@ void RegisterIoGradients(GradRegistry* r) {
   r->Register("DynamicStitch", DynamicStitchGrad);
   for (const char* op : {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices",
                          "Restore", "RestoreSlice", "ShardedFilename", "ShardedFilespec",
-                         "StringJoin", "StaticRegexFullMatch", "ParseExample", "Variable"}) {
+                         "StringJoin", "StaticRegexFullMatch", "ParseExample", "ParseExampleV2",
+                         "Variable"}) {
     r->NoGradient(op);
   }
 }

@@ -580,7 +580,6 @@ class GatherKernel : public OpKernel {
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& params = ctx->input(0);
     const Tensor& indices = ctx->input(1);
-    CKPT_RETURN_IF_ERROR(RequirePod(params, "Gather"));
     if (batch_dims_ != 0) return UnimplementedError("GatherV2 with batch_dims != 0");
     int64_t axis_v = 0;
     if (v2_) {
@@ -588,38 +587,7 @@ class GatherKernel : public OpKernel {
       if (a.size() != 1) return InvalidArgumentError("axis must be a scalar");
       axis_v = a[0];
     }
-    const int r = params.shape().rank();
-    if (r == 0) return InvalidArgumentError("params must be at least 1 dimensional");
-    CKPT_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_v, r, "Gather axis"));
-    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> idx, ReadIndexVector(indices, "indices"));
-    const int64_t limit = params.shape().dim(axis);
-    int64_t outer = 1, inner = 1;
-    for (int d = 0; d < axis; ++d) outer *= params.shape().dim(d);
-    for (int d = axis + 1; d < r; ++d) inner *= params.shape().dim(d);
-    std::vector<int64_t> out_dims(params.shape().dims().begin(),
-                                  params.shape().dims().begin() + axis);
-    for (int64_t d : indices.shape().dims()) out_dims.push_back(d);
-    for (int d = axis + 1; d < r; ++d) out_dims.push_back(params.shape().dim(d));
-    CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(out_dims));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, params.dtype(), shape));
-    const size_t es = DataTypeSize(params.dtype());
-    const auto* src = static_cast<const uint8_t*>(params.raw_data());
-    auto* dst = static_cast<uint8_t*>(out->raw_data());
-    const int64_t n = static_cast<int64_t>(idx.size());
-    for (int64_t i = 0; i < n; ++i) {
-      if (idx[i] < 0 || idx[i] >= limit) {
-        return InvalidArgumentError("indices[" + std::to_string(i) + "] = " +
-                                    std::to_string(idx[i]) + " is not in [0, " +
-                                    std::to_string(limit) + ")");
-      }
-    }
-    for (int64_t o = 0; o < outer; ++o) {
-      for (int64_t i = 0; i < n; ++i) {
-        std::memcpy(dst + ((o * n + i) * inner) * es, src + ((o * limit + idx[i]) * inner) * es,
-                    inner * es);
-      }
-    }
-    return Status::OK();
+    return GatherAlongAxis(ctx, params, indices, axis_v);
   }
 
  private:

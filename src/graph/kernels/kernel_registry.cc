@@ -20,6 +20,8 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterPoolingKernels(r);
   RegisterBatchNormKernels(r);
   RegisterStatelessRandomKernels(r);
+  RegisterResourceVariableKernels(r);
+  RegisterFunctionalKernels(r);
   RegisterTrainingKernels(r);
   RegisterIoKernels(r);
 }

@@ -1,6 +1,7 @@
 #include "graph/kernels/kernel_util.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace ckpt {
 
@@ -59,6 +60,46 @@ StatusOr<int> NormalizeAxis(int64_t axis, int rank, std::string_view what) {
                                 " is out of range for a tensor of rank " + std::to_string(rank));
   }
   return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+Status GatherAlongAxis(OpKernelContext* ctx, const Tensor& params, const Tensor& indices,
+                       int64_t axis_v) {
+  if (!DataTypeIsPod(params.dtype())) {
+    return UnimplementedError(ctx->info().op() + " does not support dtype " +
+                              std::string(DataTypeName(params.dtype())));
+  }
+  const int r = params.shape().rank();
+  if (r == 0) return InvalidArgumentError("params must be at least 1 dimensional");
+  CKPT_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_v, r, "Gather axis"));
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> idx, ReadIndexVector(indices, "indices"));
+  const int64_t limit = params.shape().dim(axis);
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= params.shape().dim(d);
+  for (int d = axis + 1; d < r; ++d) inner *= params.shape().dim(d);
+  std::vector<int64_t> out_dims(params.shape().dims().begin(),
+                                params.shape().dims().begin() + axis);
+  for (int64_t d : indices.shape().dims()) out_dims.push_back(d);
+  for (int d = axis + 1; d < r; ++d) out_dims.push_back(params.shape().dim(d));
+  CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(out_dims));
+  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, params.dtype(), shape));
+  const size_t es = DataTypeSize(params.dtype());
+  const auto* src = static_cast<const uint8_t*>(params.raw_data());
+  auto* dst = static_cast<uint8_t*>(out->raw_data());
+  const int64_t n = static_cast<int64_t>(idx.size());
+  for (int64_t i = 0; i < n; ++i) {
+    if (idx[i] < 0 || idx[i] >= limit) {
+      return InvalidArgumentError("indices[" + std::to_string(i) + "] = " +
+                                  std::to_string(idx[i]) + " is not in [0, " +
+                                  std::to_string(limit) + ")");
+    }
+  }
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < n; ++i) {
+      std::memcpy(dst + ((o * n + i) * inner) * es, src + ((o * limit + idx[i]) * inner) * es,
+                  inner * es);
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace ckpt

@@ -166,4 +166,10 @@ Status FloatOrDouble(OpKernelContext* ctx, DataType dt, F f) {
 // Normalizes `axis` in [-rank, rank) to [0, rank). InvalidArgument otherwise.
 StatusOr<int> NormalizeAxis(int64_t axis, int rank, std::string_view what);
 
+// Output 0 of ctx = params gathered at `indices` along `axis` (tf.gather with batch_dims 0):
+// the shape is params.shape[:axis] + indices.shape + params.shape[axis+1:]. InvalidArgument for
+// an index outside [0, params.shape[axis]) or a bad axis; Unimplemented for string params.
+Status GatherAlongAxis(OpKernelContext* ctx, const Tensor& params, const Tensor& indices,
+                       int64_t axis);
+
 }  // namespace ckpt

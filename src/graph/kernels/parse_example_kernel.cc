@@ -1,4 +1,4 @@
-// ParseExample (dense features): decodes serialized tf.Example protos, as the classify /
+// ParseExample and ParseExampleV2 (dense features): decodes serialized tf.Example protos, as the classify /
 // regress signatures of TF1 SavedModels do. The tf.Example wire format is read directly:
 //   Example  { Features features = 1; }
 //   Features { map<string, Feature> feature = 1; }   (entries: key = 1, value = 2)
@@ -151,8 +151,9 @@ bool ParseExampleProto(const std::string& bytes, std::map<std::string, FeatureVa
 
 class ParseExampleKernel : public OpKernel {
  public:
-  ParseExampleKernel(int ndense, std::vector<DataType> tdense, std::vector<PartialShape> shapes)
-      : ndense_(ndense), tdense_(std::move(tdense)), shapes_(std::move(shapes)) {}
+  explicit ParseExampleKernel(const OpKernelConstruction& c) : v2_(c.op() == "ParseExampleV2") {
+    CKPT_OP_REQUIRES_OK(c, ReadAttrs(c));
+  }
 
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& serialized = ctx->input(0);
@@ -161,9 +162,19 @@ class ParseExampleKernel : public OpKernel {
                                   ": serialized must be a string vector");
     }
     const int64_t batch = serialized.num_elements();
-    // Inputs: serialized, names, dense_keys x Ndense, dense_defaults x Ndense.
+    // ParseExample inputs: serialized, names, dense_keys x Ndense, dense_defaults x Ndense.
+    // ParseExampleV2: serialized, names, sparse_keys, dense_keys (a vector), ragged_keys,
+    // dense_defaults x Tdense.
     std::vector<std::string> keys;
-    for (int k = 0; k < ndense_; ++k) {
+    if (v2_) {
+      const Tensor& dense_keys = ctx->input(3);
+      if (dense_keys.dtype() != DataType::kString || dense_keys.num_elements() != ndense_) {
+        return InvalidArgumentError("node " + ctx->name() + ": dense_keys must hold " +
+                                    std::to_string(ndense_) + " strings");
+      }
+      keys.assign(dense_keys.strings(), dense_keys.strings() + ndense_);
+    }
+    for (int k = 0; k < ndense_ && !v2_; ++k) {
       const Tensor& key = ctx->input(2 + k);
       if (key.dtype() != DataType::kString || key.num_elements() != 1) {
         return InvalidArgumentError("node " + ctx->name() + ": dense_keys must be scalars");
@@ -188,7 +199,7 @@ class ParseExampleKernel : public OpKernel {
         shape.AddDim(d);
         per *= d;
       }
-      const Tensor& def = ctx->input(2 + ndense_ + k);
+      const Tensor& def = ctx->input(v2_ ? 5 + k : 2 + ndense_ + k);
       CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(k, tdense_[k], shape));
       const int want_kind = tdense_[k] == DataType::kString ? 1
                             : tdense_[k] == DataType::kFloat ? 2 : 3;
@@ -228,27 +239,30 @@ class ParseExampleKernel : public OpKernel {
   }
 
  private:
-  int ndense_;
-  std::vector<DataType> tdense_;
-  std::vector<PartialShape> shapes_;
-};
-
-}  // namespace
-
-void RegisterParseExampleKernel(KernelRegistry* r) {
-  r->Register("ParseExample", [](const OpKernelConstruction& c)
-                                  -> StatusOr<std::unique_ptr<OpKernel>> {
+  // The attrs of ParseExample (Nsparse, Ndense) or ParseExampleV2 (num_sparse; Ndense is the
+  // length of Tdense; no ragged keys), and Tdense/dense_shapes of the dense features.
+  Status ReadAttrs(const OpKernelConstruction& c) {
     int64_t nsparse = 0, ndense = 0;
-    CKPT_RETURN_IF_ERROR(c.GetAttr("Nsparse", &nsparse));
-    CKPT_RETURN_IF_ERROR(c.GetAttr("Ndense", &ndense));
-    if (nsparse != 0) {
-      return UnimplementedError("node " + c.name() + ": ParseExample with sparse keys is not "
-                                "supported");
-    }
-    std::vector<DataType> tdense;
+    std::vector<DataType>& tdense = tdense_;
+    std::vector<PartialShape>& shapes = shapes_;
+    CKPT_RETURN_IF_ERROR(c.GetAttr(v2_ ? "num_sparse" : "Nsparse", &nsparse));
     CKPT_RETURN_IF_ERROR(c.GetAttr("Tdense", &tdense));
+    if (v2_) {
+      ndense = static_cast<int64_t>(tdense.size());
+      std::vector<DataType> ragged;
+      CKPT_RETURN_IF_ERROR(c.GetAttr("ragged_value_types", &ragged));
+      if (!ragged.empty()) {
+        return UnimplementedError("node " + c.name() + ": " + c.op() +
+                                  " with ragged keys is not supported");
+      }
+    } else {
+      CKPT_RETURN_IF_ERROR(c.GetAttr("Ndense", &ndense));
+    }
+    if (nsparse != 0) {
+      return UnimplementedError("node " + c.name() + ": " + c.op() +
+                                " with sparse keys is not supported");
+    }
     // dense_shapes: list(shape) read from the NodeDef.
-    std::vector<PartialShape> shapes;
     auto it = c.def().attr().find("dense_shapes");
     if (it == c.def().attr().end()) {
       return InvalidArgumentError("node " + c.name() + ": missing attr dense_shapes");
@@ -267,9 +281,21 @@ void RegisterParseExampleKernel(KernelRegistry* r) {
         return InvalidArgumentError("node " + c.name() + ": unsupported dense dtype");
       }
     }
-    return std::unique_ptr<OpKernel>(
-        new ParseExampleKernel(static_cast<int>(ndense), std::move(tdense), std::move(shapes)));
-  });
+    ndense_ = static_cast<int>(ndense);
+    return Status::OK();
+  }
+
+  bool v2_;
+  int ndense_ = 0;
+  std::vector<DataType> tdense_;
+  std::vector<PartialShape> shapes_;
+};
+
+}  // namespace
+
+void RegisterParseExampleKernel(KernelRegistry* r) {
+  r->Register("ParseExample", MakeKernel<ParseExampleKernel>());
+  r->Register("ParseExampleV2", MakeKernel<ParseExampleKernel>());
 }
 
 }  // namespace ckpt

@@ -27,6 +27,8 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterPoolingOps(r);
   RegisterBatchNormOps(r);
   RegisterStatelessRandomOps(r);
+  RegisterResourceVariableOps(r);
+  RegisterFunctionalOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
@@ -215,7 +217,8 @@ Status ValidateAttrs(const tensorflow::NodeDef& node, const tensorflow::OpDef& o
                   : v->has_list()
                       ? std::max({v->list().s_size(), v->list().i_size(), v->list().f_size(),
                                   v->list().b_size(), v->list().type_size(),
-                                  v->list().shape_size(), v->list().tensor_size()})
+                                  v->list().shape_size(), v->list().tensor_size(),
+                                  v->list().func_size()})
                       : 0;
       if (n < attr.minimum()) {
         return InvalidArgumentError(NodeLabel(node) + ": attr '" + attr.name() + "' is " +

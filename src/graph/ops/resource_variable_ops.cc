@@ -1,0 +1,42 @@
+// resource_variable op definitions: the resource-variable ops TF2 functions use beyond the
+// basic ones of state_ops.cc (TF 2.21's OpDefs with descriptions stripped; regenerate a line
+// with print_op_defs.py).
+#include "graph/op_registry.h"
+#include "graph/tensor_proto.h"
+
+namespace ckpt {
+
+namespace {
+
+// TF's ResourceGather shape function: indices' shape followed by the variable's dims after
+// batch_dims + 1. The variable's shape is the shape attr of the VarHandleOp read (TF reads the
+// handle's shape data); unknown when the handle comes from elsewhere (a function argument).
+void ResourceGatherShape(ShapeContext& c) {
+  const tensorflow::NodeDef* h = c.input_node(0);
+  if (h == nullptr || h->op() != "VarHandleOp") return;
+  auto a = h->attr().find("shape");
+  if (a == h->attr().end()) return;
+  auto params = PartialShapeFromProto(a->second.shape());
+  const PartialShape indices = c.input(1);
+  if (!params.ok() || !params->known_rank() || !indices.known_rank()) return;
+  const tensorflow::AttrValue* bd = c.attr("batch_dims");
+  const int64_t batch_dims = bd == nullptr ? 0 : bd->i();
+  if (batch_dims < 0 || batch_dims + 1 > params->rank()) return;  // the kernel reports it
+  std::vector<int64_t> dims = indices.dims();
+  dims.insert(dims.end(), params->dims().begin() + batch_dims + 1, params->dims().end());
+  c.set_output(0, PartialShape(std::move(dims)));
+}
+
+}  // namespace
+
+void RegisterResourceVariableOps(OpRegistry* r) {
+  static const OpEntry kOps[] = {
+    {shape_fn::NoOutputs,
+     R"pb(name: "DisableCopyOnRead" input_arg { name: "resource" type: DT_RESOURCE } is_stateful: true)pb"},
+    {ResourceGatherShape,
+     R"pb(name: "ResourceGather" input_arg { name: "resource" type: DT_RESOURCE } input_arg { name: "indices" type_attr: "Tindices" } output_arg { name: "output" type_attr: "dtype" } attr { name: "batch_dims" type: "int" default_value { i: 0 } } attr { name: "validate_indices" type: "bool" default_value { b: true } } attr { name: "dtype" type: "type" } attr { name: "Tindices" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } is_stateful: true)pb"},
+  };
+  r->Register(kOps);
+}
+
+}  // namespace ckpt
