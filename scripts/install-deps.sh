@@ -15,7 +15,12 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config
       zlib1g-dev libeigen3-dev libdnnl-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
 # A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.
-command -v python3 >/dev/null || PKGS+=(python3 python3-pip)
+command -v python3 >/dev/null || PKGS+=(python3 python3-pip python3-venv)
+# The Python package's install test makes a virtualenv: Debian's python3 needs python3-venv.
+if [ "$(command -v python3 || true)" = /usr/bin/python3 ] &&
+   ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+  PKGS+=(python3-venv)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
