@@ -8,8 +8,8 @@
 // adding up to about `--size-mib` MiB (default 1024). Every measurement runs in a fresh child
 // process (this program re-executed with --child MODE), so its peak RSS (VmHWM) is its own.
 // Each is repeated `--reps` times (default 3; rounds of all modes, interleaved); the median
-// is reported, or the fastest run with --best (wall and CPU time picked independently). sync(2) runs before
-// each measurement so none inherits another's dirty pages.
+// is reported, or the fastest run with --best (wall and CPU time picked independently). sync(2)
+// runs before each measurement so none inherits another's dirty pages.
 //
 // Wall-clock time gives the GB/s figures; the process CPU time of the same region is shown too
 // (less sensitive to other load on a shared machine; it excludes time blocked on the disk).
@@ -87,13 +87,16 @@ std::vector<VarSpec> Layout(const Config& c) {
   static constexpr int64_t kCols[] = {64, 128, 256, 512, 1024};
   std::vector<VarSpec> out;
   for (int i = 0; i < c.vars; ++i) {
-    const int64_t elems = std::max<int64_t>(64, static_cast<int64_t>(total_elems * weights[i] / sum));
+    const int64_t elems =
+        std::max<int64_t>(64, static_cast<int64_t>(total_elems * weights[i] / sum));
     int64_t cols = kCols[SplitMix(&rng) % 5];
     while (cols > 64 && elems / cols < 1) cols /= 2;
     VarSpec v;
     char name[64];
     std::snprintf(name, sizeof(name), "model/layer_%03d/%s", i / 3,
-                  i % 3 == 0 ? "kernel" : i % 3 == 1 ? "bias" : "kernel/Adam");
+                  i % 3 == 0   ? "kernel"
+                  : i % 3 == 1 ? "bias"
+                               : "kernel/Adam");
     v.name = name;
     v.cols = cols;
     v.rows = std::max<int64_t>(1, elems / cols);
@@ -148,8 +151,7 @@ double CpuNow() {
 }
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 [[noreturn]] void Die(const std::string& what) {
@@ -177,8 +179,7 @@ void Report(const Clock& start, int64_t bytes, int64_t base_kib) {
   const double seconds = Now() - start.wall;
   const double cpu = CpuNow() - start.cpu;
   std::printf("RESULT %.6f %.6f %lld %lld %lld\n", seconds, cpu, static_cast<long long>(bytes),
-              static_cast<long long>(ReadStatusKib("VmHWM:")),
-              static_cast<long long>(base_kib));
+              static_cast<long long>(ReadStatusKib("VmHWM:")), static_cast<long long>(base_kib));
 }
 
 void ChildSave(const Config& c, bool sync) {
@@ -316,8 +317,8 @@ Result RunChild(const std::string& self, const Config& c, const std::string& mod
     ::close(pipe_fd[0]);
     ::close(pipe_fd[1]);
     const std::string size = std::to_string(c.size_mib), vars = std::to_string(c.vars);
-    const char* argv[] = {self.c_str(), "--child", mode.c_str(), "--dir", c.dir.c_str(),
-                          "--size-mib", size.c_str(), "--vars", vars.c_str(), nullptr};
+    const char* argv[] = {self.c_str(), "--child",    mode.c_str(), "--dir",      c.dir.c_str(),
+                          "--size-mib", size.c_str(), "--vars",     vars.c_str(), nullptr};
     ::execv(self.c_str(), const_cast<char* const*>(argv));
     std::_Exit(127);
   }
@@ -334,8 +335,8 @@ Result RunChild(const std::string& self, const Config& c, const std::string& mod
   long long bytes = 0, hwm = 0, base = 0;
   const size_t pos = out.find("RESULT ");
   if (pos == std::string::npos ||
-      std::sscanf(out.c_str() + pos, "RESULT %lf %lf %lld %lld %lld", &r.seconds,
-                  &r.cpu_seconds, &bytes, &hwm, &base) != 5) {
+      std::sscanf(out.c_str() + pos, "RESULT %lf %lf %lld %lld %lld", &r.seconds, &r.cpu_seconds,
+                  &bytes, &hwm, &base) != 5) {
     Die("child " + mode + " printed no result");
   }
   r.bytes = bytes;
@@ -389,17 +390,26 @@ int Main(int argc, char** argv) {
       if (i + 1 >= argc) Die("missing value after " + std::string(a));
       return argv[++i];
     };
-    if (a == "--dir") c.dir = next();
-    else if (a == "--size-mib") c.size_mib = std::atoll(next().c_str());
-    else if (a == "--vars") c.vars = std::atoi(next().c_str());
-    else if (a == "--reps") c.reps = std::atoi(next().c_str());
-    else if (a == "--json") c.json_path = next();
-    else if (a == "--child") child = next();
-    else if (a == "--print-layout") print_layout = true;
-    else if (a == "--best") c.best = true;
-    else Die("unknown argument " + std::string(a) +
-             "\nusage: bundle_bench [--dir DIR] [--size-mib N] [--vars N] [--reps N] "
-             "[--json FILE] [--best] [--print-layout]");
+    if (a == "--dir")
+      c.dir = next();
+    else if (a == "--size-mib")
+      c.size_mib = std::atoll(next().c_str());
+    else if (a == "--vars")
+      c.vars = std::atoi(next().c_str());
+    else if (a == "--reps")
+      c.reps = std::atoi(next().c_str());
+    else if (a == "--json")
+      c.json_path = next();
+    else if (a == "--child")
+      child = next();
+    else if (a == "--print-layout")
+      print_layout = true;
+    else if (a == "--best")
+      c.best = true;
+    else
+      Die("unknown argument " + std::string(a) +
+          "\nusage: bundle_bench [--dir DIR] [--size-mib N] [--vars N] [--reps N] "
+          "[--json FILE] [--best] [--print-layout]");
   }
   if (c.size_mib < 1 || c.vars < 1 || c.reps < 1) Die("sizes must be positive");
 
@@ -413,16 +423,26 @@ int Main(int argc, char** argv) {
     std::printf("]\n");
     return 0;
   }
-  if (child == "save") ChildSave(c, true);
-  else if (child == "save_nosync") ChildSave(c, false);
-  else if (child == "restore") ChildRestore(c, false);
-  else if (child == "restore_into") ChildRestore(c, true);
-  else if (child == "raw_write") ChildRawWrite(c, true);
-  else if (child == "raw_write_nosync") ChildRawWrite(c, false);
-  else if (child == "raw_read") ChildRawRead(c, false);
-  else if (child == "raw_read_zeroed") ChildRawRead(c, true);
-  else if (child == "crc32c") ChildCrc();
-  else if (!child.empty()) Die("unknown child mode " + child);
+  if (child == "save")
+    ChildSave(c, true);
+  else if (child == "save_nosync")
+    ChildSave(c, false);
+  else if (child == "restore")
+    ChildRestore(c, false);
+  else if (child == "restore_into")
+    ChildRestore(c, true);
+  else if (child == "raw_write")
+    ChildRawWrite(c, true);
+  else if (child == "raw_write_nosync")
+    ChildRawWrite(c, false);
+  else if (child == "raw_read")
+    ChildRawRead(c, false);
+  else if (child == "raw_read_zeroed")
+    ChildRawRead(c, true);
+  else if (child == "crc32c")
+    ChildCrc();
+  else if (!child.empty())
+    Die("unknown child mode " + child);
   if (!child.empty()) return 0;
 
   Check(ckpt::Env::Default()->RecursivelyCreateDir(c.dir), "create dir");
@@ -434,11 +454,12 @@ int Main(int argc, char** argv) {
   resolved[len] = '\0';
 
   const auto layout = Layout(c);
-  std::fprintf(stderr, "bundle_bench: %d float32 variables, %.1f MiB, dir %s, %d reps\n",
-               c.vars, TotalBytes(layout) / 1048576.0, c.dir.c_str(), c.reps);
+  std::fprintf(stderr, "bundle_bench: %d float32 variables, %.1f MiB, dir %s, %d reps\n", c.vars,
+               TotalBytes(layout) / 1048576.0, c.dir.c_str(), c.reps);
   // Order: each read follows the write of its file (warm page cache for both reads).
-  const char* modes[] = {"save_nosync", "save", "restore", "restore_into", "raw_write_nosync",
-                         "raw_write", "raw_read", "raw_read_zeroed", "crc32c"};
+  const char* modes[] = {
+      "save_nosync", "save",     "restore",         "restore_into", "raw_write_nosync",
+      "raw_write",   "raw_read", "raw_read_zeroed", "crc32c"};
   // Repetitions are interleaved (every mode once per round) so that each mode sees the same
   // mix of conditions on a shared machine.
   constexpr size_t kNumModes = sizeof(modes) / sizeof(modes[0]);
@@ -455,23 +476,24 @@ int Main(int argc, char** argv) {
   for (size_t m = 0; m < kNumModes; ++m) results.emplace_back(modes[m], Summarize(runs[m], c.best));
   const int64_t ckpt_bytes = FileBytes(c);
 
-  std::printf("%-17s %9s %8s %9s %8s %12s %14s\n", "measurement", "seconds", "GB/s",
-              "cpu s", "cpu GB/s", "peak RSS MiB", "RSS/ckpt size");
+  std::printf("%-17s %9s %8s %9s %8s %12s %14s\n", "measurement", "seconds", "GB/s", "cpu s",
+              "cpu GB/s", "peak RSS MiB", "RSS/ckpt size");
   for (const auto& [mode, r] : results) {
     std::printf("%-17s %9.3f %8.2f %9.3f %8.2f %12.1f %14.3f\n", mode.c_str(), r.seconds,
                 r.bytes / r.seconds / 1e9, r.cpu_seconds, r.bytes / r.cpu_seconds / 1e9,
                 r.hwm_kib / 1024.0, r.hwm_kib * 1024.0 / ckpt_bytes);
   }
-  std::printf("checkpoint files: %lld bytes (%.1f MiB); page cache warm for reads; "
-              "GB = 1e9 bytes\n",
-              static_cast<long long>(ckpt_bytes), ckpt_bytes / 1048576.0);
+  std::printf(
+      "checkpoint files: %lld bytes (%.1f MiB); page cache warm for reads; "
+      "GB = 1e9 bytes\n",
+      static_cast<long long>(ckpt_bytes), ckpt_bytes / 1048576.0);
 
   if (!c.json_path.empty()) {
-    std::string json = "{\"ckpt_bytes\": " + std::to_string(ckpt_bytes) +
-                       ", \"tensor_bytes\": " + std::to_string(TotalBytes(layout)) +
-                       ", \"crc32c_hardware\": " +
-                       (ckpt::crc32c::HardwareAccelerated() ? "true" : "false") +
-                       ", \"results\": {";
+    std::string json =
+        "{\"ckpt_bytes\": " + std::to_string(ckpt_bytes) +
+        ", \"tensor_bytes\": " + std::to_string(TotalBytes(layout)) +
+        ", \"crc32c_hardware\": " + (ckpt::crc32c::HardwareAccelerated() ? "true" : "false") +
+        ", \"results\": {";
     bool first = true;
     for (const auto& [mode, r] : results) {
       char buf[512];

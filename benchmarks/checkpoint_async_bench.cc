@@ -41,11 +41,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--gib") gib = std::atof(next().c_str());
-    else if (a == "--tensors") num_tensors = std::atoi(next().c_str());
-    else if (a == "--rounds") rounds = std::atoi(next().c_str());
-    else if (a == "--dir") dir = next();
-    else if (a == "--nosync") sync = false;
+    if (a == "--gib")
+      gib = std::atof(next().c_str());
+    else if (a == "--tensors")
+      num_tensors = std::atoi(next().c_str());
+    else if (a == "--rounds")
+      rounds = std::atoi(next().c_str());
+    else if (a == "--dir")
+      dir = next();
+    else if (a == "--nosync")
+      sync = false;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -63,7 +68,8 @@ int main(int argc, char** argv) {
   for (int t = 0; t < num_tensors; ++t) {
     Tensor x(DataType::kFloat, {per});
     auto f = x.flat<float>();
-    for (int64_t i = 0; i < per; ++i) f[i] = static_cast<float>((i * 2654435761u + t) % 1000) * 0.001f;
+    for (int64_t i = 0; i < per; ++i)
+      f[i] = static_cast<float>((i * 2654435761u + t) % 1000) * 0.001f;
     vars.emplace_back("layer_" + std::to_string(t) + "/kernel", x);
   }
   const double bytes = static_cast<double>(per) * num_tensors * sizeof(float);
@@ -111,12 +117,13 @@ int main(int argc, char** argv) {
   }
   // Steady state: rounds after the first (whose async save allocates its buffers).
   double ratio = Median(stalls) / Median(sync_times);
-  std::printf("steady state (median of rounds 1..%d): sync save %.3f s (%.0f MiB/s), async "
-              "stall %.4f s (%.0f MiB/s copied) = %.1f%% of sync (median per-round ratio "
-              "%.1f%%; target <= 10%%): %s\n",
-              std::max(rounds - 1, 1), Median(sync_times), bytes / (1 << 20) / Median(sync_times),
-              Median(stalls), bytes / (1 << 20) / Median(stalls), 100 * ratio,
-              100 * Median(ratios), ratio <= 0.10 ? "MET" : "NOT MET");
+  std::printf(
+      "steady state (median of rounds 1..%d): sync save %.3f s (%.0f MiB/s), async "
+      "stall %.4f s (%.0f MiB/s copied) = %.1f%% of sync (median per-round ratio "
+      "%.1f%%; target <= 10%%): %s\n",
+      std::max(rounds - 1, 1), Median(sync_times), bytes / (1 << 20) / Median(sync_times),
+      Median(stalls), bytes / (1 << 20) / Median(stalls), 100 * ratio, 100 * Median(ratios),
+      ratio <= 0.10 ? "MET" : "NOT MET");
   m->reset();
   if (own_dir) std::filesystem::remove_all(dir);
   return 0;

@@ -5,8 +5,8 @@
 //
 // Writes a TF checkpoint of `--vars` float32 tensors (default 16) adding up to `--size-mib` MiB
 // (default 1024) into DIR (default /tmp/ckpt_convert_bench), then runs both, `--reps` times
-// (default 3) in alternating order, each after sync(2), and reports the fastest of each (GB = 1e9 bytes; page
-// cache warm for reads):
+// (default 3) in alternating order, each after sync(2), and reports the fastest of each (GB = 1e9
+// bytes; page cache warm for reads):
 //   raw_copy  read(2) of the checkpoint's data file in 64 MiB chunks into one reused buffer and
 //             write(2) to a new file + fsync: the least any converter must do
 //   convert   ConvertTensorFile(TF -> .safetensors): index parse, every tensor read and its
@@ -65,12 +65,17 @@ int main(int argc, char** argv) {
   int64_t size_mib = 1024, vars = 16, reps = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--size-mib") size_mib = std::atoll(argv[i + 1]);
-    else if (a == "--vars") vars = std::atoll(argv[i + 1]);
-    else if (a == "--reps") reps = std::atoll(argv[i + 1]);
+    if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--size-mib")
+      size_mib = std::atoll(argv[i + 1]);
+    else if (a == "--vars")
+      vars = std::atoll(argv[i + 1]);
+    else if (a == "--reps")
+      reps = std::atoll(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: convert_bench [--dir DIR] [--size-mib N] [--vars N] [--reps N]\n");
+      std::fprintf(stderr,
+                   "usage: convert_bench [--dir DIR] [--size-mib N] [--vars N] [--reps N]\n");
       return 2;
     }
   }
@@ -100,7 +105,8 @@ int main(int argc, char** argv) {
       sync();
       if ((which + r) % 2 == 0) {
         double raw = RawCopy(data, dir + "/raw_copy");
-        if (raw < 0) return Fail(ckpt::InternalError(std::string("raw copy: ") + std::strerror(errno)));
+        if (raw < 0)
+          return Fail(ckpt::InternalError(std::string("raw copy: ") + std::strerror(errno)));
         best_raw = std::min(best_raw, raw);
         env->DeleteFile(dir + "/raw_copy").IgnoreError();
       } else {

@@ -82,8 +82,8 @@ SeedTimes SeedLoop(const std::string& dir, bool sync) {
   Output y = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}));
   ops::Variable a = ops::MakeVariable(g, ops::RandomNormal(g, {1}, 10.0));
   Output out = ops::Add(g, x, a.value());
-  Output loss = ops::SigmoidCrossEntropyWithLogits(g, ops::ExpandDims(g, y, 0),
-                                                   ops::ExpandDims(g, out, 0));
+  Output loss =
+      ops::SigmoidCrossEntropyWithLogits(g, ops::ExpandDims(g, y, 0), ops::ExpandDims(g, out, 0));
   g.AddToCollection("predict_op", ops::Round(g, ops::Sigmoid(g, out)).name());
   GradientDescentOptimizer opt(0.05);
   auto train = opt.Minimize(g, loss);
@@ -127,7 +127,8 @@ SeedTimes SeedLoop(const std::string& dir, bool sync) {
 double Classifier(int steps) {
   Graph g;
   g.set_seed(0);
-  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{-1, 784}), "x");
+  Output x =
+      ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{-1, 784}), "x");
   Output y = ops::Placeholder(g, DataType::kInt64, PartialShape(std::vector<int64_t>{-1}), "y");
   Output h = x;
   int64_t in = 784;
@@ -172,7 +173,8 @@ double Classifier(int steps) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] == '-') {
-    std::fprintf(stderr, "usage: %s [WORK_DIR (default /tmp/ckpt_train_bench)] [CLASSIFIER_STEPS]\n",
+    std::fprintf(stderr,
+                 "usage: %s [WORK_DIR (default /tmp/ckpt_train_bench)] [CLASSIFIER_STEPS]\n",
                  argv[0]);
     return 2;
   }
@@ -195,11 +197,12 @@ int main(int argc, char** argv) {
   const SeedTimes tf_like = best_of(false, "nosync");
   const double fsync_ms = FsyncMillis(dir);
   const double cls = steps > 0 ? Classifier(steps) : 0.0;
-  std::printf("{\"seed_loop_seconds\": %.6f, \"seed_step_us\": %.3f, \"seed_save_ms\": %.3f, "
-              "\"seed_loop_seconds_no_fsync\": %.6f, \"seed_save_ms_no_fsync\": %.3f, "
-              "\"seed_step_us_no_fsync\": %.3f, \"fsync_ms\": %.3f, "
-              "\"classifier_steps_per_second_batch64\": %.2f}\n",
-              durable.total, durable.steps / 1400 * 1e6, durable.saves / 7 * 1e3, tf_like.total,
-              tf_like.saves / 7 * 1e3, tf_like.steps / 1400 * 1e6, fsync_ms, cls);
+  std::printf(
+      "{\"seed_loop_seconds\": %.6f, \"seed_step_us\": %.3f, \"seed_save_ms\": %.3f, "
+      "\"seed_loop_seconds_no_fsync\": %.6f, \"seed_save_ms_no_fsync\": %.3f, "
+      "\"seed_step_us_no_fsync\": %.3f, \"fsync_ms\": %.3f, "
+      "\"classifier_steps_per_second_batch64\": %.2f}\n",
+      durable.total, durable.steps / 1400 * 1e6, durable.saves / 7 * 1e3, tf_like.total,
+      tf_like.saves / 7 * 1e3, tf_like.steps / 1400 * 1e6, fsync_ms, cls);
   return 0;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing ckpt needs on a Debian/Ubuntu machine: the C++ toolchain
-# and libraries from Debian's packages and, with --python, what the Python package and the
-# tests need from PyPI (requirements-test.txt: TensorFlow (CPU), numpy, ml_dtypes, pytest,
-# safetensors, and scikit-build-core + nanobind to build the package; scripts/install-python.sh
-# then builds and installs it). Safe to run repeatedly: it installs only what is missing.
+# and libraries from Debian's packages (with clang and its sanitizer and libFuzzer runtimes for
+# the sanitizer and fuzzing builds, and clang-format for the style check) and, with --python,
+# what the Python package and the tests need from PyPI (requirements-test.txt: TensorFlow
+# (CPU), numpy, ml_dtypes, pytest, safetensors, and scikit-build-core + nanobind to build the
+# package; scripts/install-python.sh then builds and installs it). Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,8 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 PKGS=(build-essential cmake ninja-build ccache pkg-config
       libleveldb-dev libsnappy-dev libprotobuf-dev protobuf-compiler
       zlib1g-dev libeigen3-dev libdnnl-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-      libgtest-dev libgmock-dev libbenchmark-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev
+      clang clang-format libclang-rt-14-dev libfuzzer-14-dev)
 # A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.
 command -v python3 >/dev/null || PKGS+=(python3 python3-pip python3-venv)
 # The Python package's install test makes a virtualenv: Debian's python3 needs python3-venv.

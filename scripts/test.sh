@@ -9,6 +9,8 @@ ROOT=$(pwd)
 scripts/install-deps.sh --python || exit 1
 
 fail=0
+echo "== C++ style (clang-format 14, .clang-format)"
+scripts/format.sh --check || fail=1
 echo "== build (Release)"
 scripts/build.sh || exit 1
 echo "== C++ tests"

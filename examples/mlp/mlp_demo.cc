@@ -55,8 +55,7 @@ Status Build(Model* m) {
   for (int l = 0; l < 3; ++l) {
     ops::VariableOptions vo;
     vo.name = "dense" + std::to_string(l) + "/kernel";
-    ops::Variable w = ops::MakeVariable(
-        g, ops::TruncatedNormal(g, {in, widths[l]}, 0.0, 0.5), vo);
+    ops::Variable w = ops::MakeVariable(g, ops::TruncatedNormal(g, {in, widths[l]}, 0.0, 0.5), vo);
     vo.name = "dense" + std::to_string(l) + "/bias";
     ops::Variable b = ops::MakeVariable(g, ops::Zeros(g, {widths[l]}), vo);
     h = ops::Add(g, ops::MatMul(g, h, w.value()), b.value());
@@ -93,12 +92,11 @@ Status Loop(Model& m, Session& sess, const std::string& dir, int64_t until) {
     ++step;
     if (step % 100 == 0) {
       Batch(1000000 + step, &x, &y);  // held-out batch
-      CKPT_ASSIGN_OR_RETURN(auto r, sess.Run({{m.x.name(), x}, {m.y.name(), y}},
-                                             {m.loss.name(), m.accuracy.name()}));
+      CKPT_ASSIGN_OR_RETURN(
+          auto r, sess.Run({{m.x.name(), x}, {m.y.name(), y}}, {m.loss.name(), m.accuracy.name()}));
       CKPT_ASSIGN_OR_RETURN(std::string path, m.saver->Save(sess, dir + "/model", step));
-      std::printf("step %lld: loss %.4f, accuracy %.2f, saved %s\n",
-                  static_cast<long long>(step), r[0].data<float>()[0], r[1].data<float>()[0],
-                  path.c_str());
+      std::printf("step %lld: loss %.4f, accuracy %.2f, saved %s\n", static_cast<long long>(step),
+                  r[0].data<float>()[0], r[1].data<float>()[0], path.c_str());
     }
   }
   return Status::OK();

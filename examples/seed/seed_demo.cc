@@ -129,8 +129,7 @@ Status TrainLoop(SeedModel& m, Session& sess, const Data& d, int first, int last
     if ((i + 1) % 200 == 0) {
       CKPT_ASSIGN_OR_RETURN(auto av, sess.Run({}, {m.a.name()}));
       CKPT_ASSIGN_OR_RETURN(auto lv, sess.Run(feed, {m.loss.name()}));
-      std::printf("Step #%d A = %s\nLoss = %s\n", i + 1, Vec(av[0]).c_str(),
-                  Vec(lv[0]).c_str());
+      std::printf("Step #%d A = %s\nLoss = %s\n", i + 1, Vec(av[0]).c_str(), Vec(lv[0]).c_str());
       if (summary != nullptr) {
         CKPT_RETURN_IF_ERROR(summary->AddScalar("loss", lv[0].data<float>()[0], i));
         CKPT_ASSIGN_OR_RETURN(std::string path,
@@ -169,8 +168,8 @@ int Resume(const std::string& prefix, int steps) {
   const int done = dash == std::string::npos ? 0 : std::atoi(prefix.c_str() + dash + 1) + 1;
   auto av = (*sess)->Run({}, {m.a.name()});
   if (!av.ok()) return Fail(av.status());
-  std::printf("restored %s: A = %s, continuing at step %d\n", prefix.c_str(),
-              Vec((*av)[0]).c_str(), done + 1);
+  std::printf("restored %s: A = %s, continuing at step %d\n", prefix.c_str(), Vec((*av)[0]).c_str(),
+              done + 1);
   s = TrainLoop(m, **sess, MakeData(), done, steps, "");
   return s.ok() ? 0 : Fail(s);
 }
@@ -248,8 +247,8 @@ int WarmStart(const std::string& prefix) {
   if (!s.ok()) return Fail(s);
   auto av = (*sess)->Run({}, {a.value().name(), b.value().name()});
   if (!av.ok()) return Fail(av.status());
-  std::printf("warm start from %s: A_warm = %s (from 'Variable'), B = %s (fresh)\n",
-              prefix.c_str(), Vec((*av)[0]).c_str(), Vec((*av)[1]).c_str());
+  std::printf("warm start from %s: A_warm = %s (from 'Variable'), B = %s (fresh)\n", prefix.c_str(),
+              Vec((*av)[0]).c_str(), Vec((*av)[1]).c_str());
   const Data d = MakeData();
   for (int i = 0; i < 400; ++i) {
     const int k = d.order[i];
@@ -260,8 +259,8 @@ int WarmStart(const std::string& prefix) {
   }
   av = (*sess)->Run({}, {a.value().name(), b.value().name()});
   if (!av.ok()) return Fail(av.status());
-  std::printf("after 400 steps of the new loss: A_warm = %s, B = %s\n",
-              Vec((*av)[0]).c_str(), Vec((*av)[1]).c_str());
+  std::printf("after 400 steps of the new loss: A_warm = %s, B = %s\n", Vec((*av)[0]).c_str(),
+              Vec((*av)[1]).c_str());
   return 0;
 }
 

@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
   // x = graph.get_tensor_by_name('input:0')
   auto input = graph.GetTensorByName("input:0");
   if (!input.ok()) return fail(input.status());
-  auto out = (*sess)->Run({{input->name(), Tensor::FromVector<float>({x}, TensorShape{1})}},
-                          {coll[0]});
+  auto out =
+      (*sess)->Run({{input->name(), Tensor::FromVector<float>({x}, TensorShape{1})}}, {coll[0]});
   if (!out.ok()) return fail(out.status());
   std::printf("predict_op = %s, input = %s\n", coll[0].c_str(), input->name().c_str());
   std::printf("sess.run(predict_op, {x: [%g]}) = [%g.]\n", x, (*out)[0].data<float>()[0]);

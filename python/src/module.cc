@@ -96,9 +96,8 @@ nb::tuple TensorToPy(Tensor t) {
     return nb::make_tuple(dtype, shape, values);
   }
   if (!DataTypeIsPod(t.dtype())) {
-    throw StatusError(UnimplementedError("tensors of dtype " +
-                                         std::string(DataTypeName(t.dtype())) +
-                                         " have no NumPy equivalent"));
+    throw StatusError(UnimplementedError(
+        "tensors of dtype " + std::string(DataTypeName(t.dtype())) + " have no NumPy equivalent"));
   }
   // Borrowed results (a session echoing a fed buffer) or buffers shared with a graph
   // constant or variable are copied, so the NumPy array is the only owner of what it holds.
@@ -239,9 +238,8 @@ NamedTensors TensorsFromPy(const std::vector<PyTensor>& in) {
   return out;
 }
 
-void SaveBundle(const std::string& prefix,
-                const std::vector<PyTensor>& tensors,
-                bool sync, int alignment) {
+void SaveBundle(const std::string& prefix, const std::vector<PyTensor>& tensors, bool sync,
+                int alignment) {
   NamedTensors named = TensorsFromPy(tensors);
   nb::gil_scoped_release release;
   BundleWriterOptions options;
@@ -282,9 +280,8 @@ class Manager {
   }
   // Saves synchronously (returns the prefix) or, with `background`, copies the tensors and saves
   // them in the background (returns None; errors come from the next save or wait()).
-  std::optional<std::string> save(
-      int64_t step, const std::vector<PyTensor>& tensors,
-      const std::map<std::string, double>& metrics, bool background) {
+  std::optional<std::string> save(int64_t step, const std::vector<PyTensor>& tensors,
+                                  const std::map<std::string, double>& metrics, bool background) {
     NamedTensors named = TensorsFromPy(tensors);
     CheckpointManager& m = get();
     SaveOptions options;
@@ -413,8 +410,8 @@ class Model {
     }
     return d;
   }
-  nb::list run(const std::vector<PyTensor>& feeds,
-               const std::vector<std::string>& fetches, const std::vector<std::string>& targets) {
+  nb::list run(const std::vector<PyTensor>& feeds, const std::vector<std::string>& fetches,
+               const std::vector<std::string>& targets) {
     Session::FeedList feed_list;
     for (const auto& [name, dtype, shape, data] : feeds) {
       feed_list.emplace_back(resolve(name), TensorFromPy(dtype, shape, data));
@@ -463,14 +460,18 @@ NB_MODULE(_ckpt, m) {
       PyErr_SetString(cls.ptr(), e.message.c_str());
     }
   });
-  m.def("_register_error_classes", [](nb::dict classes) {
-    ErrorClasses().clear();
-    for (auto [k, v] : classes) ErrorClasses()[k] = v;
-  }, "classes"_a, "Maps Status codes (int) to exception classes.");
+  m.def(
+      "_register_error_classes",
+      [](nb::dict classes) {
+        ErrorClasses().clear();
+        for (auto [k, v] : classes) ErrorClasses()[k] = v;
+      },
+      "classes"_a, "Maps Status codes (int) to exception classes.");
 
-  m.def("dtype_name", [](int value) {
-    return std::string(ckpt::DataTypeName(static_cast<ckpt::DataType>(value)));
-  }, "value"_a, "TensorFlow's Python name of a DataType enum value.");
+  m.def(
+      "dtype_name",
+      [](int value) { return std::string(ckpt::DataTypeName(static_cast<ckpt::DataType>(value))); },
+      "value"_a, "TensorFlow's Python name of a DataType enum value.");
   m.def("resolve_checkpoint_path", &Resolve, "path"_a,
         "PATH as the CLI takes it (prefix, checkpoint directory, SavedModel) -> prefix.");
   m.def("latest_checkpoint", &LatestCheckpointOf, "checkpoint_dir"_a, "latest_filename"_a,

@@ -183,13 +183,14 @@ Status VerifyCheckpointDir(Env* env, const std::string& dir, std::ostream& out, 
   for (const auto& e : entries) {
     Status s = VerifyOne(env, e.prefix);
     if (!s.ok())
-      first.Update(DataLossError("checkpoint " + e.prefix + " failed verification: " +
-                                 s.ToString()));
+      first.Update(
+          DataLossError("checkpoint " + e.prefix + " failed verification: " + s.ToString()));
     if (json) {
-      list.push_back({{"prefix", e.prefix},
-                      {"step", e.step},
-                      {"ok", s.ok()},
-                      {"error", s.ok() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.ToString())}});
+      list.push_back(
+          {{"prefix", e.prefix},
+           {"step", e.step},
+           {"ok", s.ok()},
+           {"error", s.ok() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.ToString())}});
     } else {
       out << path::Basename(e.prefix) << "\t" << (s.ok() ? std::string("ok") : s.ToString())
           << "\n";
@@ -232,7 +233,9 @@ StatusOr<std::string> LatestVerifiedCheckpoint(Env* env, const std::string& dir,
 
 CheckpointPin::CheckpointPin(Env* env, std::string prefix, std::string pin_path,
                              std::unique_ptr<FileLock> lock)
-    : env_(env), prefix_(std::move(prefix)), pin_path_(std::move(pin_path)),
+    : env_(env),
+      prefix_(std::move(prefix)),
+      pin_path_(std::move(pin_path)),
       lock_(std::move(lock)) {}
 
 CheckpointPin::~CheckpointPin() {

@@ -40,8 +40,8 @@ void ParallelCopy(void* dst, const void* src, size_t n) {
 
 // The arguments of a save, checked before anything is written.
 Status CheckSaveRequest(int64_t step, const NamedTensors& tensors, const SaveOptions& options) {
-  if (step < 0) return InvalidArgumentError("checkpoint step must be >= 0, got " +
-                                            std::to_string(step));
+  if (step < 0)
+    return InvalidArgumentError("checkpoint step must be >= 0, got " + std::to_string(step));
   for (const auto& [k, v] : options.metrics)
     if (!internal::ValidMetricName(k))
       return InvalidArgumentError("bad metric name '" + k + "' (non-empty, no whitespace)");
@@ -55,8 +55,7 @@ Status CheckSaveRequest(int64_t step, const NamedTensors& tensors, const SaveOpt
   std::set<std::string_view> names;
   for (const auto& [k, t] : tensors) {
     if (k.empty()) return InvalidArgumentError("cannot save a tensor with an empty name");
-    if (!names.insert(k).second)
-      return InvalidArgumentError("tensor name " + k + " given twice");
+    if (!names.insert(k).second) return InvalidArgumentError("tensor name " + k + " given twice");
   }
   return Status::OK();
 }
@@ -87,17 +86,16 @@ StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Open(
                                 options.best_metric + "')");
   if (!(options.keep_checkpoint_every_n_hours >= 0))
     return InvalidArgumentError("checkpoint manager: keep_checkpoint_every_n_hours must be >= 0");
-  CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(dir).WithContext(
-      "creating checkpoint directory " + dir));
+  CKPT_RETURN_IF_ERROR(
+      env->RecursivelyCreateDir(dir).WithContext("creating checkpoint directory " + dir));
   std::unique_ptr<CheckpointManager> m(new CheckpointManager(env, dir, options));
   if (options.lock_directory) {
     std::string lock_path = path::Join(dir, options.state_filename + ".lock");
     auto lock = env->LockFile(lock_path);
     if (!lock.ok())
-      return FailedPreconditionError(
-          "checkpoint directory " + dir +
-          " is in use by another CheckpointManager (lock file " + lock_path +
-          "): " + std::string(lock.status().message()));
+      return FailedPreconditionError("checkpoint directory " + dir +
+                                     " is in use by another CheckpointManager (lock file " +
+                                     lock_path + "): " + std::string(lock.status().message()));
     m->lock_ = std::move(lock).value();
   }
   CKPT_RETURN_IF_ERROR(m->Recover());
@@ -151,8 +149,8 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
   auto cleanup = [&] {
     if (overwrite) return;
     if (env_->FileExists(prefix + ".index")) env_->DeleteFile(prefix + ".index").IgnoreError();
-    for (const auto& d : internal::DataFilesOf(internal::ListDir(env_, dir_),
-                                               path::Basename(prefix)))
+    for (const auto& d :
+         internal::DataFilesOf(internal::ListDir(env_, dir_), path::Basename(prefix)))
       env_->DeleteFile(path::Join(dir_, d)).IgnoreError();
     for (const auto& f : written) env_->DeleteFile(f).IgnoreError();
   };
@@ -176,8 +174,8 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
       mf.best_metric = options_.best_metric;
       mf.best_max = options_.best_mode == MetricMode::kMax;
     }
-    Status s = env_->AtomicWriteStringToFile(metrics_file, internal::SerializeMetrics(mf),
-                                             FileSync());
+    Status s =
+        env_->AtomicWriteStringToFile(metrics_file, internal::SerializeMetrics(mf), FileSync());
     if (!s.ok()) {
       cleanup();
       return s.WithContext("writing " + metrics_file);
@@ -268,8 +266,9 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
         continue;
       }
       size_t bytes = t.TotalBytes();
-      std::shared_ptr<void> buf(std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64)),
-                                [](void* p) { std::free(p); });
+      std::shared_ptr<void> buf(
+          std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64)),
+          [](void* p) { std::free(p); });
       if (!buf)
         return ResourceExhaustedError("out of memory for the snapshot of tensor " + k + " (" +
                                       std::to_string(bytes) + " bytes)");

@@ -45,8 +45,8 @@ Status CheckpointManager::FinishInterruptedWrites(const std::vector<std::string>
   return Status::OK();
 }
 
-void CheckpointManager::LoadStateEntriesLocked(const CheckpointState& st, double now,
-                                               bool* rewrite, int64_t* max_state_step) {
+void CheckpointManager::LoadStateEntriesLocked(const CheckpointState& st, double now, bool* rewrite,
+                                               int64_t* max_state_step) {
   const std::string& name = options_.checkpoint_name;
   if (st.last_preserved_timestamp != 0) last_preserved_timestamp_ = st.last_preserved_timestamp;
   std::vector<std::string> paths = st.all_model_checkpoint_paths;
@@ -62,8 +62,7 @@ void CheckpointManager::LoadStateEntriesLocked(const CheckpointState& st, double
     std::string p = paths[i];
     std::string here = path::Normalize(path::Join(dir_, path::Basename(p)));
     std::string np = path::Normalize(p);
-    if (np == here || (path::IsAbsolute(np) && !path::IsAbsolute(here) &&
-                       np.size() > here.size() &&
+    if (np == here || (path::IsAbsolute(np) && !path::IsAbsolute(here) && np.size() > here.size() &&
                        np.compare(np.size() - here.size() - 1, here.size() + 1, "/" + here) == 0))
       p = path::Join(dir_, path::Basename(p));
     if (internal::ParseStep(path::Basename(p), name))

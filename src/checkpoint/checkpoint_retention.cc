@@ -137,8 +137,8 @@ StatusOr<std::string> CheckpointManager::CommitSave(const std::string& prefix, i
       // The failure may have come after the rename (syncing the directory): then the new
       // state is what readers see, and the checkpoint must stay.
       auto on_disk = GetCheckpointState(env_, dir_, options_.state_filename);
-      bool committed = on_disk.ok() && on_disk->has_value() &&
-                       (*on_disk)->model_checkpoint_path == prefix;
+      bool committed =
+          on_disk.ok() && on_disk->has_value() && (*on_disk)->model_checkpoint_path == prefix;
       if (!committed) {
         managed_ = std::move(old_managed);
         last_preserved_timestamp_ = old_preserved;

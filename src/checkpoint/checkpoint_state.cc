@@ -178,8 +178,8 @@ class Parser {
   StatusOr<std::string> Identifier() {
     SkipSpace();
     size_t start = pos_;
-    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
-                                s_[pos_] == '_'))
+    while (pos_ < s_.size() &&
+           (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
       ++pos_;
     if (start == pos_) return Error("expected a field name");
     return std::string(s_.substr(start, pos_ - start));
@@ -217,10 +217,12 @@ class Parser {
           case '?': out.push_back('?'); break;
           case 'x': {
             int v = 0, n = 0;
-            while (n < 2 && pos_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[pos_]))) {
+            while (n < 2 && pos_ < s_.size() &&
+                   std::isxdigit(static_cast<unsigned char>(s_[pos_]))) {
               char h = s_[pos_++];
-              v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
-                                                                        : (std::tolower(h) - 'a' + 10));
+              v = v * 16 + (std::isdigit(static_cast<unsigned char>(h))
+                                ? h - '0'
+                                : (std::tolower(h) - 'a' + 10));
               ++n;
             }
             if (n == 0) return Error("bad \\x escape");
@@ -255,7 +257,8 @@ class Parser {
     std::string tok(s_.substr(start, pos_ - start));
     if (tok.empty()) return Error("expected a number");
     std::string lower;
-    for (char c : tok) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : tok)
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     bool neg = !lower.empty() && lower[0] == '-';
     std::string body = neg ? lower.substr(1) : lower;
     if (body == "inf" || body == "infinity") return neg ? -INFINITY : INFINITY;
@@ -291,7 +294,8 @@ StatusOr<CheckpointState> ParseCheckpointState(std::string_view text) {
     bool is_double =
         name == "all_model_checkpoint_timestamps" || name == "last_preserved_timestamp";
     if (!is_string && !is_double) return p.Error("unknown field '" + name + "'");
-    bool repeated = name == "all_model_checkpoint_paths" || name == "all_model_checkpoint_timestamps";
+    bool repeated =
+        name == "all_model_checkpoint_paths" || name == "all_model_checkpoint_timestamps";
     auto one = [&]() -> Status {
       if (is_string) {
         CKPT_ASSIGN_OR_RETURN(std::string v, p.String());
@@ -385,7 +389,8 @@ StatusOr<std::optional<CheckpointState>> GetCheckpointState(Env* env, const std:
                          std::to_string(state.all_model_checkpoint_timestamps.size()) +
                          " timestamps for " +
                          std::to_string(state.all_model_checkpoint_paths.size()) + " paths");
-  state.model_checkpoint_path = Relocate(env, dir, JoinIfRelative(dir, state.model_checkpoint_path));
+  state.model_checkpoint_path =
+      Relocate(env, dir, JoinIfRelative(dir, state.model_checkpoint_path));
   for (auto& p : state.all_model_checkpoint_paths) p = Relocate(env, dir, JoinIfRelative(dir, p));
   return std::optional<CheckpointState>(std::move(state));
 }
@@ -437,9 +442,8 @@ Status WriteCheckpointState(Env* env, const std::string& dir, const CheckpointSt
                                 "' conflicts with path used for checkpoint state");
   out.model_checkpoint_path = convert(out.model_checkpoint_path);
   for (auto& p : out.all_model_checkpoint_paths) p = convert(p);
-  Status s = env->AtomicWriteStringToFile(
-      file, SerializeCheckpointState(out),
-      sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone);
+  Status s = env->AtomicWriteStringToFile(file, SerializeCheckpointState(out),
+                                          sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone);
   return s.WithContext("writing checkpoint state " + file);
 }
 

@@ -28,8 +28,7 @@ StatusOr<std::unique_ptr<PreemptionWatcher>> PreemptionWatcher::Install(
     return InvalidArgumentError("preemption watcher: between 1 and 8 signals are required");
   for (int s : signals)
     if (s <= 0 || s >= NSIG || s == SIGKILL || s == SIGSTOP)
-      return InvalidArgumentError("preemption watcher: cannot handle signal " +
-                                  std::to_string(s));
+      return InvalidArgumentError("preemption watcher: cannot handle signal " + std::to_string(s));
   bool expected = false;
   if (!g_installed.compare_exchange_strong(expected, true))
     return FailedPreconditionError("a preemption watcher is already installed");

@@ -30,8 +30,8 @@ struct Plan {
 }  // namespace
 
 std::string RestoreReport::ToString() const {
-  std::string out = "restore from " + prefix + ": " + std::to_string(restored.size()) +
-                    " variable(s) restorable";
+  std::string out =
+      "restore from " + prefix + ": " + std::to_string(restored.size()) + " variable(s) restorable";
   if (!missing.empty()) out += "\n  missing in checkpoint: " + JoinList(missing);
   for (const auto& m : mismatched)
     out += "\n  mismatch: variable " + m.variable + " (key " + m.key + ") expects " + m.expected +
@@ -43,8 +43,8 @@ std::string RestoreReport::ToString() const {
 }
 
 Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
-                             std::span<const RestoreTarget> targets,
-                             const RestoreOptions& options, RestoreReport* report_out) {
+                             std::span<const RestoreTarget> targets, const RestoreOptions& options,
+                             RestoreReport* report_out) {
   RestoreReport local;
   RestoreReport& report = report_out ? *report_out : local;
   report = RestoreReport();
@@ -107,9 +107,8 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
       size_t best_len = 0;
       for (const auto& [old_scope, new_scope] : options.scope_map) {
         if (new_scope.empty() || new_scope.back() != '/') continue;
-        bool match = new_scope == "/" ||
-                     (t.name.size() > new_scope.size() && t.name.compare(0, new_scope.size(),
-                                                                          new_scope) == 0);
+        bool match = new_scope == "/" || (t.name.size() > new_scope.size() &&
+                                          t.name.compare(0, new_scope.size(), new_scope) == 0);
         if (!match || new_scope.size() < best_len) continue;
         std::string rest = new_scope == "/" ? t.name : t.name.substr(new_scope.size());
         key = (old_scope == "/" ? "" : old_scope) + rest;
@@ -142,9 +141,8 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
       shape = v1_vars.at(*key)->shape;
     }
     if (dtype != t.tensor->dtype() || !(shape == t.tensor->shape())) {
-      report.mismatched.push_back(RestoreMismatch{t.name, *key,
-                                                  Describe(t.tensor->dtype(), t.tensor->shape()),
-                                                  Describe(dtype, shape)});
+      report.mismatched.push_back(RestoreMismatch{
+          t.name, *key, Describe(t.tensor->dtype(), t.tensor->shape()), Describe(dtype, shape)});
       continue;
     }
     plan.reads.emplace_back(i, *key);
@@ -158,11 +156,12 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
   if (!report.errors.empty() || !report.mismatched.empty())
     return InvalidArgumentError("restoring from checkpoint " + prefix +
                                 " failed due to a mismatch between the variables and the "
-                                "checkpoint: " + report.ToString());
+                                "checkpoint: " +
+                                report.ToString());
   if (missing_fatal)
-    return NotFoundError("restoring from checkpoint " + prefix +
-                         " failed: variables missing from the checkpoint: " +
-                         JoinList(report.missing));
+    return NotFoundError(
+        "restoring from checkpoint " + prefix +
+        " failed: variables missing from the checkpoint: " + JoinList(report.missing));
 
   for (const auto& [i, key] : plan.reads) {
     Tensor* out = targets[i].tensor;

@@ -31,8 +31,8 @@ void AppendTfRecord(std::string_view data, std::string* out) {
   PutFixed(out, crc32c::Mask(crc32c::Value(data)), 4);
 }
 
-StatusOr<std::unique_ptr<SummaryWriter>> SummaryWriter::Create(Env* env, const std::string& logdir,
-                                                               const SummaryWriterOptions& options) {
+StatusOr<std::unique_ptr<SummaryWriter>> SummaryWriter::Create(
+    Env* env, const std::string& logdir, const SummaryWriterOptions& options) {
   CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(logdir));
   // TF: events.out.tfevents.<time>.<host>.<pid>.<counter><suffix>; the counter keeps two
   // writers of one process apart.
@@ -55,7 +55,8 @@ StatusOr<std::unique_ptr<SummaryWriter>> SummaryWriter::Create(Env* env, const s
 
 SummaryWriter::~SummaryWriter() { Close().IgnoreError(); }
 
-Status SummaryWriter::AddScalar(std::string_view tag, double value, int64_t step, double wall_time) {
+Status SummaryWriter::AddScalar(std::string_view tag, double value, int64_t step,
+                                double wall_time) {
   return AddScalars({{std::string(tag), value}}, step, wall_time);
 }
 

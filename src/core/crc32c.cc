@@ -49,9 +49,8 @@ uint32_t ExtendSoftware(uint32_t crc, const unsigned char* p, size_t n) {
     uint64_t w;
     std::memcpy(&w, p, 8);
     w ^= c;
-    c = t[7][w & 0xff] ^ t[6][(w >> 8) & 0xff] ^ t[5][(w >> 16) & 0xff] ^
-        t[4][(w >> 24) & 0xff] ^ t[3][(w >> 32) & 0xff] ^ t[2][(w >> 40) & 0xff] ^
-        t[1][(w >> 48) & 0xff] ^ t[0][w >> 56];
+    c = t[7][w & 0xff] ^ t[6][(w >> 8) & 0xff] ^ t[5][(w >> 16) & 0xff] ^ t[4][(w >> 24) & 0xff] ^
+        t[3][(w >> 32) & 0xff] ^ t[2][(w >> 40) & 0xff] ^ t[1][(w >> 48) & 0xff] ^ t[0][w >> 56];
     p += 8;
     n -= 8;
   }
@@ -134,7 +133,7 @@ inline uint64_t Load64(const unsigned char* p) {
 
 template <size_t kBlock>
 __attribute__((target("sse4.2"))) inline void ThreeWay(const ShiftTable& shift, uint64_t* c0,
-                                                        const unsigned char** next, size_t* n) {
+                                                       const unsigned char** next, size_t* n) {
   uint64_t crc0 = *c0;
   const unsigned char* p = *next;
   while (*n >= 3 * kBlock) {

@@ -32,8 +32,7 @@ Status Env::WriteStringToFile(const std::string& p, std::string_view data, bool 
   return file->Close();
 }
 
-Status Env::AtomicWriteStringToFile(const std::string& p, std::string_view data,
-                                    SyncMode sync) {
+Status Env::AtomicWriteStringToFile(const std::string& p, std::string_view data, SyncMode sync) {
   std::string tmp = p + ".tmp" + std::to_string(TempNameRandom());
   Status s = WriteStringToFile(tmp, data, /*sync=*/sync != SyncMode::kNone);
   if (s.ok()) s = RenameFile(tmp, p);

@@ -20,28 +20,21 @@ Status PosixError(const std::string& context, int err) {
   std::string msg = context + ": " + std::strerror(err);
   switch (err) {
     case ENOENT:
-    case ENOTDIR:
-      return NotFoundError(msg);
+    case ENOTDIR: return NotFoundError(msg);
     case EACCES:
     case EPERM:
-    case EROFS:
-      return PermissionDeniedError(msg);
-    case EEXIST:
-      return AlreadyExistsError(msg);
+    case EROFS: return PermissionDeniedError(msg);
+    case EEXIST: return AlreadyExistsError(msg);
     case ENOSPC:
     case EDQUOT:
     case ENOMEM:
     case EMFILE:
-    case ENFILE:
-      return ResourceExhaustedError(msg);
-    case EWOULDBLOCK:
-      return UnavailableError(msg);
+    case ENFILE: return ResourceExhaustedError(msg);
+    case EWOULDBLOCK: return UnavailableError(msg);
     case EISDIR:
     case EINVAL:
-    case ENAMETOOLONG:
-      return InvalidArgumentError(msg);
-    default:
-      return UnknownError(msg);
+    case ENAMETOOLONG: return InvalidArgumentError(msg);
+    default: return UnknownError(msg);
   }
 }
 

@@ -18,8 +18,7 @@ struct MemFile {
 };
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 class MemRandomAccessFile final : public RandomAccessFile {

@@ -50,12 +50,20 @@ Status Status::WithContext(std::string_view context) const {
 Status CancelledError(std::string_view m) { return Status(StatusCode::kCancelled, m); }
 Status UnknownError(std::string_view m) { return Status(StatusCode::kUnknown, m); }
 Status InvalidArgumentError(std::string_view m) { return Status(StatusCode::kInvalidArgument, m); }
-Status DeadlineExceededError(std::string_view m) { return Status(StatusCode::kDeadlineExceeded, m); }
+Status DeadlineExceededError(std::string_view m) {
+  return Status(StatusCode::kDeadlineExceeded, m);
+}
 Status NotFoundError(std::string_view m) { return Status(StatusCode::kNotFound, m); }
 Status AlreadyExistsError(std::string_view m) { return Status(StatusCode::kAlreadyExists, m); }
-Status PermissionDeniedError(std::string_view m) { return Status(StatusCode::kPermissionDenied, m); }
-Status ResourceExhaustedError(std::string_view m) { return Status(StatusCode::kResourceExhausted, m); }
-Status FailedPreconditionError(std::string_view m) { return Status(StatusCode::kFailedPrecondition, m); }
+Status PermissionDeniedError(std::string_view m) {
+  return Status(StatusCode::kPermissionDenied, m);
+}
+Status ResourceExhaustedError(std::string_view m) {
+  return Status(StatusCode::kResourceExhausted, m);
+}
+Status FailedPreconditionError(std::string_view m) {
+  return Status(StatusCode::kFailedPrecondition, m);
+}
 Status AbortedError(std::string_view m) { return Status(StatusCode::kAborted, m); }
 Status OutOfRangeError(std::string_view m) { return Status(StatusCode::kOutOfRange, m); }
 Status UnimplementedError(std::string_view m) { return Status(StatusCode::kUnimplemented, m); }

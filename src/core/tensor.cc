@@ -87,8 +87,8 @@ StatusOr<Tensor> Tensor::AllocateUninitialized(DataType dtype, const TensorShape
   return AllocateImpl(dtype, shape, /*zero_fill=*/false);
 }
 
-StatusOr<Tensor> Tensor::AllocateReusing(Tensor* spare, DataType dtype,
-                                         const TensorShape& shape, bool zero_fill) {
+StatusOr<Tensor> Tensor::AllocateReusing(Tensor* spare, DataType dtype, const TensorShape& shape,
+                                         bool zero_fill) {
   size_t bytes = 0;
   if (spare != nullptr && spare->RefCountIsOne() && spare->buf_->num_strings < 0 &&
       DataTypeIsPod(dtype) && CheckedBytes(dtype, shape, &bytes) &&
@@ -215,10 +215,10 @@ void AppendValue(const Tensor& t, int64_t i, std::string* out) {
     case DataType::kFloat: std::snprintf(buf, sizeof buf, "%g", t.data<float>()[i]); break;
     case DataType::kDouble: std::snprintf(buf, sizeof buf, "%g", t.data<double>()[i]); break;
     case DataType::kInt32: std::snprintf(buf, sizeof buf, "%d", t.data<int32_t>()[i]); break;
-    case DataType::kInt64:
-      std::snprintf(buf, sizeof buf, "%" PRId64, t.data<int64_t>()[i]);
+    case DataType::kInt64: std::snprintf(buf, sizeof buf, "%" PRId64, t.data<int64_t>()[i]); break;
+    case DataType::kBool:
+      std::snprintf(buf, sizeof buf, "%s", t.data<bool>()[i] ? "true" : "false");
       break;
-    case DataType::kBool: std::snprintf(buf, sizeof buf, "%s", t.data<bool>()[i] ? "true" : "false"); break;
     case DataType::kUInt8: std::snprintf(buf, sizeof buf, "%u", t.data<uint8_t>()[i]); break;
     case DataType::kInt8: std::snprintf(buf, sizeof buf, "%d", t.data<int8_t>()[i]); break;
     case DataType::kInt16: std::snprintf(buf, sizeof buf, "%d", t.data<int16_t>()[i]); break;
@@ -227,9 +227,7 @@ void AppendValue(const Tensor& t, int64_t i, std::string* out) {
     case DataType::kUInt64:
       std::snprintf(buf, sizeof buf, "%" PRIu64, t.data<uint64_t>()[i]);
       break;
-    case DataType::kString:
-      out->append("\"").append(t.strings()[i]).append("\"");
-      return;
+    case DataType::kString: out->append("\"").append(t.strings()[i]).append("\""); return;
     default: {
       size_t es = DataTypeSize(t.dtype());
       std::string hex = "0x";

@@ -18,17 +18,29 @@ constexpr int64_t kMaxExpandedBytes = int64_t{1} << 30;
 
 bool UsesTensorContent(DataType dt) {
   switch (dt) {
-    case DataType::kFloat: case DataType::kDouble: case DataType::kInt32:
-    case DataType::kUInt8: case DataType::kInt16: case DataType::kInt8:
-    case DataType::kInt64: case DataType::kQInt8: case DataType::kQUInt8:
-    case DataType::kQInt16: case DataType::kQUInt16: case DataType::kQInt32:
-    case DataType::kBFloat16: case DataType::kHalf: case DataType::kUInt32:
-    case DataType::kUInt64: case DataType::kFloat8E5M2: case DataType::kFloat8E4M3FN:
-    case DataType::kFloat8E4M3FNUZ: case DataType::kFloat8E4M3B11FNUZ:
-    case DataType::kFloat8E5M2FNUZ: case DataType::kFloat4E2M1FN:
-      return true;
-    default:
-      return false;
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kInt32:
+    case DataType::kUInt8:
+    case DataType::kInt16:
+    case DataType::kInt8:
+    case DataType::kInt64:
+    case DataType::kQInt8:
+    case DataType::kQUInt8:
+    case DataType::kQInt16:
+    case DataType::kQUInt16:
+    case DataType::kQInt32:
+    case DataType::kBFloat16:
+    case DataType::kHalf:
+    case DataType::kUInt32:
+    case DataType::kUInt64:
+    case DataType::kFloat8E5M2:
+    case DataType::kFloat8E4M3FN:
+    case DataType::kFloat8E4M3FNUZ:
+    case DataType::kFloat8E4M3B11FNUZ:
+    case DataType::kFloat8E5M2FNUZ:
+    case DataType::kFloat4E2M1FN: return true;
+    default: return false;
   }
 }
 
@@ -57,7 +69,8 @@ std::string TypedValueFieldName(DataType dt) {
   switch (dt) {
     case DataType::kFloat: return "float";
     case DataType::kDouble: return "double";
-    case DataType::kHalf: case DataType::kBFloat16: return "half";
+    case DataType::kHalf:
+    case DataType::kBFloat16: return "half";
     case DataType::kInt64: return "int64";
     case DataType::kUInt32: return "uint32";
     case DataType::kUInt64: return "uint64";
@@ -126,25 +139,24 @@ StatusOr<PartialShape> PartialShapeFromProto(const tensorflow::TensorShapeProto&
   return PartialShape(std::move(dims));
 }
 
-void AppendTensorValues(const Tensor& t, int64_t begin, int64_t end,
-                        tensorflow::TensorProto* p) {
+void AppendTensorValues(const Tensor& t, int64_t begin, int64_t end, tensorflow::TensorProto* p) {
   const void* base = t.raw_data();
   for (int64_t i = begin; i < end; ++i) {
     switch (t.dtype()) {
       case DataType::kFloat: p->add_float_val(static_cast<const float*>(base)[i]); break;
       case DataType::kDouble: p->add_double_val(static_cast<const double*>(base)[i]); break;
-      case DataType::kInt32: case DataType::kQInt32:
-        p->add_int_val(static_cast<const int32_t*>(base)[i]); break;
-      case DataType::kInt16: case DataType::kQInt16:
-        p->add_int_val(static_cast<const int16_t*>(base)[i]); break;
-      case DataType::kInt8: case DataType::kQInt8:
-        p->add_int_val(static_cast<const int8_t*>(base)[i]); break;
-      case DataType::kUInt8: case DataType::kQUInt8:
-        p->add_int_val(static_cast<const uint8_t*>(base)[i]); break;
-      case DataType::kUInt16: case DataType::kQUInt16:
-        p->add_int_val(static_cast<const uint16_t*>(base)[i]); break;
-      case DataType::kHalf: case DataType::kBFloat16:
-        p->add_half_val(static_cast<const uint16_t*>(base)[i]); break;
+      case DataType::kInt32:
+      case DataType::kQInt32: p->add_int_val(static_cast<const int32_t*>(base)[i]); break;
+      case DataType::kInt16:
+      case DataType::kQInt16: p->add_int_val(static_cast<const int16_t*>(base)[i]); break;
+      case DataType::kInt8:
+      case DataType::kQInt8: p->add_int_val(static_cast<const int8_t*>(base)[i]); break;
+      case DataType::kUInt8:
+      case DataType::kQUInt8: p->add_int_val(static_cast<const uint8_t*>(base)[i]); break;
+      case DataType::kUInt16:
+      case DataType::kQUInt16: p->add_int_val(static_cast<const uint16_t*>(base)[i]); break;
+      case DataType::kHalf:
+      case DataType::kBFloat16: p->add_half_val(static_cast<const uint16_t*>(base)[i]); break;
       case DataType::kInt64: p->add_int64_val(static_cast<const int64_t*>(base)[i]); break;
       case DataType::kUInt32: p->add_uint32_val(static_cast<const uint32_t*>(base)[i]); break;
       case DataType::kUInt64: p->add_uint64_val(static_cast<const uint64_t*>(base)[i]); break;
@@ -174,16 +186,15 @@ int64_t TypedValueCount(const tensorflow::TensorProto& p, DataType dtype) {
   switch (dtype) {
     case DataType::kFloat: return p.float_val_size();
     case DataType::kDouble: return p.double_val_size();
-    case DataType::kHalf: case DataType::kBFloat16: return p.half_val_size();
+    case DataType::kHalf:
+    case DataType::kBFloat16: return p.half_val_size();
     case DataType::kInt64: return p.int64_val_size();
     case DataType::kUInt32: return p.uint32_val_size();
     case DataType::kUInt64: return p.uint64_val_size();
     case DataType::kBool: return p.bool_val_size();
     case DataType::kString: return p.string_val_size();
-    case DataType::kComplex64:
-      return p.scomplex_val_size() % 2 ? -1 : p.scomplex_val_size() / 2;
-    case DataType::kComplex128:
-      return p.dcomplex_val_size() % 2 ? -1 : p.dcomplex_val_size() / 2;
+    case DataType::kComplex64: return p.scomplex_val_size() % 2 ? -1 : p.scomplex_val_size() / 2;
+    case DataType::kComplex128: return p.dcomplex_val_size() % 2 ? -1 : p.dcomplex_val_size() / 2;
     default:  // the int_val kinds, and 1-byte float8/int4 kinds as raw bytes
       return p.int_val_size();
   }
@@ -194,12 +205,16 @@ void CopyTypedValues(const tensorflow::TensorProto& p, int64_t n, Tensor* out) {
   switch (out->dtype()) {
     case DataType::kFloat: CastCopy<float>(p.float_val(), n, dst); break;
     case DataType::kDouble: CastCopy<double>(p.double_val(), n, dst); break;
-    case DataType::kInt32: case DataType::kQInt32: CastCopy<int32_t>(p.int_val(), n, dst); break;
-    case DataType::kInt16: case DataType::kQInt16: CastCopy<int16_t>(p.int_val(), n, dst); break;
-    case DataType::kInt8: case DataType::kQInt8: CastCopy<int8_t>(p.int_val(), n, dst); break;
-    case DataType::kUInt16: case DataType::kQUInt16:
-      CastCopy<uint16_t>(p.int_val(), n, dst); break;
-    case DataType::kHalf: case DataType::kBFloat16: CastCopy<uint16_t>(p.half_val(), n, dst); break;
+    case DataType::kInt32:
+    case DataType::kQInt32: CastCopy<int32_t>(p.int_val(), n, dst); break;
+    case DataType::kInt16:
+    case DataType::kQInt16: CastCopy<int16_t>(p.int_val(), n, dst); break;
+    case DataType::kInt8:
+    case DataType::kQInt8: CastCopy<int8_t>(p.int_val(), n, dst); break;
+    case DataType::kUInt16:
+    case DataType::kQUInt16: CastCopy<uint16_t>(p.int_val(), n, dst); break;
+    case DataType::kHalf:
+    case DataType::kBFloat16: CastCopy<uint16_t>(p.half_val(), n, dst); break;
     case DataType::kInt64: CastCopy<int64_t>(p.int64_val(), n, dst); break;
     case DataType::kUInt32: CastCopy<uint32_t>(p.uint32_val(), n, dst); break;
     case DataType::kUInt64: CastCopy<uint64_t>(p.uint64_val(), n, dst); break;
@@ -249,8 +264,7 @@ StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
   }
   CKPT_ASSIGN_OR_RETURN(PartialShape ps, PartialShapeFromProto(proto.tensor_shape()));
   if (!ps.IsFullyDefined()) {
-    return InvalidArgumentError("tensor proto shape " + ps.DebugString() +
-                                " is not fully defined");
+    return InvalidArgumentError("tensor proto shape " + ps.DebugString() + " is not fully defined");
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(ps.dims()));
   const int64_t n = shape.num_elements();
@@ -280,8 +294,8 @@ StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
   const bool complex = dt == DataType::kComplex64 || dt == DataType::kComplex128;
   if (count < 0 || count > n) {
     if (complex) {
-      const int components = dt == DataType::kComplex64 ? proto.scomplex_val_size()
-                                                         : proto.dcomplex_val_size();
+      const int components =
+          dt == DataType::kComplex64 ? proto.scomplex_val_size() : proto.dcomplex_val_size();
       return InvalidArgumentError("tensor proto has " + std::to_string(components) +
                                   " complex components for " + std::to_string(n) + " elements");
     }

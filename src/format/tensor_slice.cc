@@ -20,7 +20,8 @@ StatusOr<TensorSlice> TensorSlice::Parse(std::string_view spec) {
   size_t pos = 0;
   while (true) {
     size_t colon = spec.find(':', pos);
-    std::string_view item = spec.substr(pos, colon == std::string_view::npos ? spec.npos : colon - pos);
+    std::string_view item =
+        spec.substr(pos, colon == std::string_view::npos ? spec.npos : colon - pos);
     Extent e;
     if (item == "-") {
       e.length = kFullExtent;
@@ -29,8 +30,8 @@ StatusOr<TensorSlice> TensorSlice::Parse(std::string_view spec) {
       if (comma == std::string_view::npos || !ParseInt64(item.substr(0, comma), &e.start) ||
           !ParseInt64(item.substr(comma + 1), &e.length) || e.start < 0 || e.length < 0 ||
           e.start > std::numeric_limits<int64_t>::max() - e.length) {
-        return InvalidArgumentError("invalid tensor slice extent '" + std::string(item) +
-                                    "' in '" + std::string(spec) + "'");
+        return InvalidArgumentError("invalid tensor slice extent '" + std::string(item) + "' in '" +
+                                    std::string(spec) + "'");
       }
     }
     extents.push_back(e);
@@ -50,8 +51,8 @@ bool TensorSlice::IsFull() const {
 StatusOr<TensorShape> TensorSlice::SliceShape(const TensorShape& full_shape) const {
   if (rank() != full_shape.rank()) {
     return InvalidArgumentError("slice " + ToString() + " has rank " + std::to_string(rank()) +
-                                " but the tensor shape " + full_shape.DebugString() +
-                                " has rank " + std::to_string(full_shape.rank()));
+                                " but the tensor shape " + full_shape.DebugString() + " has rank " +
+                                std::to_string(full_shape.rank()));
   }
   TensorShape shape;
   for (int d = 0; d < rank(); ++d) {

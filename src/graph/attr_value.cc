@@ -100,8 +100,7 @@ StatusOr<AttrValue> AttrValueFromProto(const tensorflow::AttrValue& proto,
       }
       return AttrValue(std::vector<int64_t>(l.i().begin(), l.i().end()));
     }
-    default:
-      return AttrValue();
+    default: return AttrValue();
   }
 }
 

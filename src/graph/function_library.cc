@@ -97,8 +97,7 @@ Status Inliner::CheckCallGraph(const tensorflow::GraphDef& graph) const {
       for (const auto* f : funcs) {
         if (Find(f->name()) == nullptr) {
           return NotFoundError(Where(node, in_fn) + ": attr '" + attr + "' names function " +
-                               Quote(f->name()) +
-                               ", which is not in the graph's function library");
+                               Quote(f->name()) + ", which is not in the graph's function library");
         }
       }
     }
@@ -148,9 +147,9 @@ Status Inliner::CheckCallGraph(const tensorflow::GraphDef& graph) const {
             on = on || p == callee;
             if (on) cycle += p + " -> ";
           }
-          return InvalidArgumentError("function " + Quote(callee) +
-                                      " is recursive (" + cycle + callee + ", through " +
-                                      Where(node, name) + "): recursive functions cannot be "
+          return InvalidArgumentError("function " + Quote(callee) + " is recursive (" + cycle +
+                                      callee + ", through " + Where(node, name) +
+                                      "): recursive functions cannot be "
                                       "inlined and are not supported");
         }
         if (s == 0) CKPT_RETURN_IF_ERROR(visit(*Find(callee)));
@@ -200,8 +199,7 @@ StatusOr<int> Inliner::ArgType(const tensorflow::OpDef::ArgDef& arg, const AttrM
   if (it == bind.end() || it->second.value_case() != tensorflow::AttrValue::kType) {
     return InvalidArgumentError(Where(call, "") + " calls function " +
                                 Quote(fn.signature().name()) + " without binding its type attr " +
-                                Quote(arg.type_attr()) + " (argument " + Quote(arg.name()) +
-                                ")");
+                                Quote(arg.type_attr()) + " (argument " + Quote(arg.name()) + ")");
   }
   return static_cast<int>(it->second.type());
 }
@@ -270,9 +268,8 @@ Status Inliner::Expand(const NodeDef& call, const FunctionDef& fn, std::vector<N
   }
   const auto& sig = fn.signature();
   if (static_cast<int>(data_inputs.size()) != sig.input_arg_size()) {
-    return InvalidArgumentError(Where(call, "") + " passes " +
-                                std::to_string(data_inputs.size()) + " inputs to function " +
-                                Quote(fname) + ", which takes " +
+    return InvalidArgumentError(Where(call, "") + " passes " + std::to_string(data_inputs.size()) +
+                                " inputs to function " + Quote(fname) + ", which takes " +
                                 std::to_string(sig.input_arg_size()));
   }
   std::vector<int> in_types, out_types;
@@ -294,9 +291,8 @@ Status Inliner::Expand(const NodeDef& call, const FunctionDef& fn, std::vector<N
       const std::vector<int>& want = attr[1] == 'i' ? in_types : out_types;
       if (declared != want) {
         return InvalidArgumentError(Where(call, "") + " declares " + attr + " " +
-                                    TypeList(declared) + " but function " + Quote(fname) +
-                                    " has " + (attr[1] == 'i' ? "inputs " : "outputs ") +
-                                    TypeList(want));
+                                    TypeList(declared) + " but function " + Quote(fname) + " has " +
+                                    (attr[1] == 'i' ? "inputs " : "outputs ") + TypeList(want));
       }
     }
   }
@@ -313,7 +309,9 @@ Status Inliner::Expand(const NodeDef& call, const FunctionDef& fn, std::vector<N
     for (auto& [k, v] : *bound.mutable_attr()) {
       CKPT_RETURN_IF_ERROR(Substitute(&v, bind, node, fname));
     }
-    CKPT_ASSIGN_OR_RETURN(layouts[node.name()], OutputLayout(IsCallOp(bound.op()) ? nullptr : Find(bound.op()), bound, fname));
+    CKPT_ASSIGN_OR_RETURN(
+        layouts[node.name()],
+        OutputLayout(IsCallOp(bound.op()) ? nullptr : Find(bound.op()), bound, fname));
   }
   // Body input string -> graph input string.
   auto map_input = [&](const std::string& in, const NodeDef& consumer) -> StatusOr<std::string> {

@@ -129,9 +129,9 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
       return UnimplementedError(where + ": no CPU kernel for op " + nd.op() + " (node " +
                                 nd.name() + ")");
     }
-    node.construction = std::make_unique<OpKernelConstruction>(
-        nd, std::move(in_types), std::move(out_types), caller.env(), caller.eigen_device(),
-        &g.library());
+    node.construction =
+        std::make_unique<OpKernelConstruction>(nd, std::move(in_types), std::move(out_types),
+                                               caller.env(), caller.eigen_device(), &g.library());
     auto k = (*factory)(*node.construction);
     Status ks = k.ok() ? node.construction->status() : k.status();
     if (!ks.ok()) return ks.WithContext(where + ", node " + nd.name() + " (" + nd.op() + ")");
@@ -175,9 +175,10 @@ StatusOr<std::vector<TensorValue>> FunctionBody::Run(OpKernelContext* ctx,
     }
     for (int o = 0; o < node.num_outputs; ++o) {
       const int32_t want = node.output_types[o];
-      const bool ok = BaseType(want) == DataType::kResource
-                          ? outputs[o].resource != nullptr
-                          : outputs[o].tensor.valid() && outputs[o].tensor.dtype() == BaseType(want);
+      const bool ok =
+          BaseType(want) == DataType::kResource
+              ? outputs[o].resource != nullptr
+              : outputs[o].tensor.valid() && outputs[o].tensor.dtype() == BaseType(want);
       if (!ok) {
         return InternalError("function " + name_ + ", node " + node.def->name() + " output " +
                              std::to_string(o) + " was not set to a " +

@@ -12,9 +12,9 @@
 
 #include "graph/attr_value.h"
 #include "graph/function_library.h"
-#include "graph/shape_fn.h"
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
+#include "graph/shape_fn.h"
 
 namespace ckpt {
 
@@ -65,8 +65,7 @@ StatusOr<Output> Output::Parse(std::string_view tensor_name) {
   std::string_view idx = tensor_name.substr(colon + 1);
   int index = 0;
   auto [p, ec] = std::from_chars(idx.data(), idx.data() + idx.size(), index);
-  if (idx.empty() || ec != std::errc() || p != idx.data() + idx.size() || index < 0 ||
-      colon == 0) {
+  if (idx.empty() || ec != std::errc() || p != idx.data() + idx.size() || index < 0 || colon == 0) {
     return InvalidArgumentError("invalid tensor name " + Quote(tensor_name) +
                                 ": expected 'node:index'");
   }
@@ -84,8 +83,7 @@ StatusOr<InputRef> ParseInputString(std::string_view input) {
   std::string_view idx = input.substr(colon + 1);
   int index = 0;
   auto [p, ec] = std::from_chars(idx.data(), idx.data() + idx.size(), index);
-  if (idx.empty() || ec != std::errc() || p != idx.data() + idx.size() || index < 0 ||
-      colon == 0) {
+  if (idx.empty() || ec != std::errc() || p != idx.data() + idx.size() || index < 0 || colon == 0) {
     return InvalidArgumentError("invalid input string " + Quote(input));
   }
   return InputRef{input.substr(0, colon), index};
@@ -126,7 +124,8 @@ void Graph::SetAttr(const Operation& node, std::string_view attr, const AttrValu
   tensorflow::AttrValue proto;
   Status s = AttrValueToProto(value, &proto);
   if (s.ok()) s = SetAttrProto(*this, node.name, attr, std::move(proto));
-  if (!s.ok()) RecordError(s.WithContext("setting attr " + Quote(attr) + " of " + Quote(node.name)));
+  if (!s.ok())
+    RecordError(s.WithContext("setting attr " + Quote(attr) + " of " + Quote(node.name)));
 }
 
 uint64_t Graph::version() const { return rep_->version; }
@@ -152,8 +151,7 @@ StatusOr<Graph> Graph::FromGraphDef(std::string_view serialized) {
   tensorflow::GraphDef def;
   if (serialized.size() > static_cast<size_t>(INT_MAX) ||
       !def.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
-    return DataLossError("cannot parse GraphDef (" + std::to_string(serialized.size()) +
-                         " bytes)");
+    return DataLossError("cannot parse GraphDef (" + std::to_string(serialized.size()) + " bytes)");
   }
   // TF2 graphs call functions of their library: inline them (the session runs plain graphs).
   CKPT_RETURN_IF_ERROR(InlineFunctionCalls(&def));
@@ -177,8 +175,8 @@ void Graph::RecordError(const Status& s) {
 // ---- naming --------------------------------------------------------------------------------
 
 std::string Graph::UniqueName(std::string_view name, bool mark_as_used) {
-  std::string full = rep_->name_stack.empty() ? std::string(name)
-                                              : rep_->name_stack + "/" + std::string(name);
+  std::string full =
+      rep_->name_stack.empty() ? std::string(name) : rep_->name_stack + "/" + std::string(name);
   std::string key = Lower(full);
   auto& used = rep_->names_in_use;
   auto it = used.find(key);
@@ -286,18 +284,17 @@ Status CheckInputs(const GraphImpl::Rep& rep, const tensorflow::NodeDef& node,
     if (ref.index >= static_cast<int>(outs.size())) {
       return InvalidArgumentError("node " + Quote(node.name()) + ": input " + Quote(in) +
                                   " names output " + std::to_string(ref.index) + " but " +
-                                  std::string(ref.node) + " has " +
-                                  std::to_string(outs.size()) + " outputs");
+                                  std::string(ref.node) + " has " + std::to_string(outs.size()) +
+                                  " outputs");
     }
     if (data_inputs < static_cast<int>(input_types.size())) {
       int32_t want = input_types[data_inputs];
       int32_t have = outs[ref.index];
       bool ok = IsRefType(want) ? have == want : BaseType(have) == BaseType(want);
       if (!ok) {
-        return InvalidArgumentError(
-            "node " + Quote(node.name()) + " (" + node.op() + "): input " +
-            std::to_string(data_inputs) + " (" + in + ") is " + TypeName(have) + ", expected " +
-            TypeName(want));
+        return InvalidArgumentError("node " + Quote(node.name()) + " (" + node.op() + "): input " +
+                                    std::to_string(data_inputs) + " (" + in + ") is " +
+                                    TypeName(have) + ", expected " + TypeName(want));
       }
     }
     ++data_inputs;
@@ -349,9 +346,8 @@ Status ValidateGraph(const Graph& g) {
   return Status::OK();
 }
 
-Operation Graph::AddNode(std::string_view op, std::string_view name,
-                         std::span<const Output> inputs, AttrMap attrs,
-                         std::span<const Operation> control_inputs) {
+Operation Graph::AddNode(std::string_view op, std::string_view name, std::span<const Output> inputs,
+                         AttrMap attrs, std::span<const Operation> control_inputs) {
   ++rep_->version;
   if (!rep_->status.ok()) return Operation();
   std::string node_name(name);
@@ -369,8 +365,8 @@ Operation Graph::AddNode(std::string_view op, std::string_view name,
       return Operation();
     }
     if (OutputType(in) == DataType::kInvalid) {
-      RecordError(NotFoundError("node " + Quote(node_name) + " (" + std::string(op) +
-                                "): input " + Quote(in.name()) + " does not exist"));
+      RecordError(NotFoundError("node " + Quote(node_name) + " (" + std::string(op) + "): input " +
+                                Quote(in.name()) + " does not exist"));
       return Operation();
     }
   }
@@ -405,9 +401,9 @@ Operation Graph::AddNode(std::string_view op, std::string_view name,
         return Operation();
       }
       if (count < 0 || pos + count > n_inputs) {
-        RecordError(InvalidArgumentError(
-            "node " + Quote(node_name) + " (" + std::string(op) + ") got " +
-            std::to_string(n_inputs) + " inputs, too few for its arguments"));
+        RecordError(InvalidArgumentError("node " + Quote(node_name) + " (" + std::string(op) +
+                                         ") got " + std::to_string(n_inputs) +
+                                         " inputs, too few for its arguments"));
         return Operation();
       }
       if (!arg.number_attr().empty()) {
@@ -518,12 +514,16 @@ StatusOr<Output> Graph::GetTensorByName(std::string_view name) const {
   CKPT_ASSIGN_OR_RETURN(Output out, Output::Parse(name));
   auto it = rep_->index.find(out.node);
   if (it == rep_->index.end()) {
-    return NotFoundError("the name " + Quote(name) + " refers to a tensor which does not "
-                         "exist: the operation " + Quote(out.node) + " is not in the graph");
+    return NotFoundError("the name " + Quote(name) +
+                         " refers to a tensor which does not "
+                         "exist: the operation " +
+                         Quote(out.node) + " is not in the graph");
   }
   if (out.index >= static_cast<int>(rep_->types[it->second].outputs.size())) {
-    return NotFoundError("the name " + Quote(name) + " refers to a tensor which does not "
-                         "exist: the operation " + Quote(out.node) + " has " +
+    return NotFoundError("the name " + Quote(name) +
+                         " refers to a tensor which does not "
+                         "exist: the operation " +
+                         Quote(out.node) + " has " +
                          std::to_string(rep_->types[it->second].outputs.size()) + " outputs");
   }
   return out;

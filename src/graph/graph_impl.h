@@ -34,13 +34,13 @@ struct Graph::Rep {
   std::vector<std::vector<PartialShape>> shapes;
   // tf.Graph._names_in_use (lower-cased keys).
   std::unordered_map<std::string, int> names_in_use;
-  std::string name_stack;                  // current scope, no trailing slash
-  std::vector<std::string> control_deps;   // active tf.control_dependencies node names
+  std::string name_stack;                 // current scope, no trailing slash
+  std::vector<std::string> control_deps;  // active tf.control_dependencies node names
   std::map<std::string, std::vector<std::string>, std::less<>> collections;
   std::map<std::string, VariableInfo, std::less<>> variables;
-  Status status;                           // sticky first error
-  int64_t last_id = 0;                     // tf.Graph._last_id: nodes created so far
-  uint64_t version = 0;                    // Graph::version(): bumped by every modification
+  Status status;         // sticky first error
+  int64_t last_id = 0;   // tf.Graph._last_id: nodes created so far
+  uint64_t version = 0;  // Graph::version(): bumped by every modification
 };
 
 // The one door to a Graph's representation.

@@ -46,9 +46,9 @@ namespace ckpt {
 // A variable's storage (ref variable or resource variable).
 struct VarSlot {
   std::mutex mu;
-  std::string name;   // node name that created it, for error messages
+  std::string name;  // node name that created it, for error messages
   DataType dtype = DataType::kInvalid;
-  Tensor value;       // valid() once initialized
+  Tensor value;  // valid() once initialized
   bool initialized() const { return value.valid(); }
 };
 
@@ -75,9 +75,9 @@ class VariableStore {
 
 // A value on an edge.
 struct TensorValue {
-  Tensor tensor;               // plain value (unset for refs and resources)
-  VarSlot* ref = nullptr;      // ref output of VariableV2
-  VarSlot* resource = nullptr; // DT_RESOURCE handle
+  Tensor tensor;                // plain value (unset for refs and resources)
+  VarSlot* ref = nullptr;       // ref output of VariableV2
+  VarSlot* resource = nullptr;  // DT_RESOURCE handle
 };
 
 // What a kernel sees when it is built.
@@ -94,8 +94,12 @@ class OpKernelConstruction {
                        std::vector<int32_t> output_types, Env* env,
                        const Eigen::ThreadPoolDevice* device,
                        const tensorflow::FunctionDefLibrary* library = nullptr)
-      : def_(def), input_types_(std::move(input_types)),
-        output_types_(std::move(output_types)), env_(env), device_(device), library_(library) {}
+      : def_(def),
+        input_types_(std::move(input_types)),
+        output_types_(std::move(output_types)),
+        env_(env),
+        device_(device),
+        library_(library) {}
 
   const tensorflow::NodeDef& def() const { return def_; }
   const std::string& name() const { return def_.name(); }
@@ -148,13 +152,13 @@ class OpKernelConstruction {
 
 // In a kernel constructor: evaluates EXPR (a Status); on error records it in the construction
 // CTX (see OpKernelConstruction::CtxFailure) and returns from the constructor.
-#define CKPT_OP_REQUIRES_OK(CTX, EXPR)      \
-  do {                                      \
-    ::ckpt::Status _ckpt_s = (EXPR);        \
-    if (!_ckpt_s.ok()) {                    \
-      (CTX).CtxFailure(_ckpt_s);            \
-      return;                               \
-    }                                       \
+#define CKPT_OP_REQUIRES_OK(CTX, EXPR) \
+  do {                                 \
+    ::ckpt::Status _ckpt_s = (EXPR);   \
+    if (!_ckpt_s.ok()) {               \
+      (CTX).CtxFailure(_ckpt_s);       \
+      return;                          \
+    }                                  \
   } while (0)
 
 // What a kernel sees when it runs. Inputs are pointers to the values on the node's input
@@ -166,8 +170,14 @@ class OpKernelContext {
   OpKernelContext(const OpKernelConstruction* info, const TensorValue* const* inputs,
                   int num_inputs, TensorValue* outputs, int num_outputs, VariableStore* vars,
                   int64_t step_id, Tensor* spares = nullptr)
-      : info_(info), inputs_(inputs), outputs_(outputs), spares_(spares),
-        num_inputs_(num_inputs), num_outputs_(num_outputs), vars_(vars), step_id_(step_id) {}
+      : info_(info),
+        inputs_(inputs),
+        outputs_(outputs),
+        spares_(spares),
+        num_inputs_(num_inputs),
+        num_outputs_(num_outputs),
+        vars_(vars),
+        step_id_(step_id) {}
 
   const OpKernelConstruction& info() const { return *info_; }
   const std::string& name() const { return info_->name(); }
@@ -190,8 +200,7 @@ class OpKernelContext {
   StatusOr<Tensor*> allocate_output(int i, DataType dtype, const TensorShape& shape);
   // The same with the elements left unset (strings still empty), for kernels that write every
   // element: it saves a pass over the output's memory.
-  StatusOr<Tensor*> allocate_output_uninitialized(int i, DataType dtype,
-                                                  const TensorShape& shape);
+  StatusOr<Tensor*> allocate_output_uninitialized(int i, DataType dtype, const TensorShape& shape);
 
   VariableStore* variables() const { return vars_; }
   Env* env() const { return info_->env(); }
@@ -253,14 +262,14 @@ void RegisterMatMulKernels(KernelRegistry* r);  // math family: MatMul (matmul_k
 void RegisterNnKernels(KernelRegistry* r);
 void RegisterStateKernels(KernelRegistry* r);
 void RegisterRandomKernels(KernelRegistry* r);
-void RegisterControlFlowKernels(KernelRegistry* r);  // NoOp
-void RegisterConvKernels(KernelRegistry* r);       // Conv2D
-void RegisterPoolingKernels(KernelRegistry* r);    // MaxPool, AvgPool
-void RegisterBatchNormKernels(KernelRegistry* r);  // FusedBatchNorm, V2, V3
-void RegisterStatelessRandomKernels(KernelRegistry* r);  // Philox stateless random
+void RegisterControlFlowKernels(KernelRegistry* r);       // NoOp
+void RegisterConvKernels(KernelRegistry* r);              // Conv2D
+void RegisterPoolingKernels(KernelRegistry* r);           // MaxPool, AvgPool
+void RegisterBatchNormKernels(KernelRegistry* r);         // FusedBatchNorm, V2, V3
+void RegisterStatelessRandomKernels(KernelRegistry* r);   // Philox stateless random
 void RegisterResourceVariableKernels(KernelRegistry* r);  // DisableCopyOnRead, ResourceGather
-void RegisterFunctionalKernels(KernelRegistry* r);  // If, Case, While (+ Stateless forms)
-void RegisterTrainingKernels(KernelRegistry* r);  // training_kernels.cc
+void RegisterFunctionalKernels(KernelRegistry* r);        // If, Case, While (+ Stateless forms)
+void RegisterTrainingKernels(KernelRegistry* r);          // training_kernels.cc
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);
 

@@ -115,8 +115,9 @@ Status Session::Impl::EnsureKernel(NodeState& n) {
     return UnimplementedError("no CPU kernel for op " + n.def->op() + " (node " +
                               Quote(n.def->name()) + ")");
   }
-  n.construction = std::make_unique<OpKernelConstruction>(
-      *n.def, n.input_types, n.output_types, env, device.get(), &GraphImpl::Get(*graph).def.library());
+  n.construction =
+      std::make_unique<OpKernelConstruction>(*n.def, n.input_types, n.output_types, env,
+                                             device.get(), &GraphImpl::Get(*graph).def.library());
   auto k = (*factory)(*n.construction);
   Status s = k.ok() ? n.construction->status() : k.status();
   if (!s.ok()) return s.WithContext("node " + n.def->name() + " (" + n.def->op() + ")");
@@ -128,10 +129,9 @@ Status Session::Impl::EnsureKernel(NodeState& n) {
 Status CheckFeed(const FeedSpec& spec, const Tensor& value) {
   if (!value.valid()) return InvalidArgumentError("feed " + Quote(spec.name) + " is empty");
   if (value.dtype() != spec.dtype) {
-    return InvalidArgumentError("cannot feed value of dtype " +
-                                std::string(DataTypeName(value.dtype())) + " for tensor " +
-                                Quote(spec.name) + " of dtype " +
-                                std::string(DataTypeName(spec.dtype)));
+    return InvalidArgumentError(
+        "cannot feed value of dtype " + std::string(DataTypeName(value.dtype())) + " for tensor " +
+        Quote(spec.name) + " of dtype " + std::string(DataTypeName(spec.dtype)));
   }
   if (spec.check_shape && !spec.shape.IsCompatibleWith(value.shape())) {
     return InvalidArgumentError("cannot feed value of shape " + value.shape().DebugString() +
@@ -146,7 +146,7 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
                                            const std::vector<std::string>& targets) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   CKPT_RETURN_IF_ERROR(impl_->Extend());
-  CKPT_ASSIGN_OR_RETURN(Plan* plan, impl_->GetPlan(feeds, fetches, targets));
+  CKPT_ASSIGN_OR_RETURN(Plan * plan, impl_->GetPlan(feeds, fetches, targets));
   for (size_t i = 0; i < feeds.size(); ++i) {
     CKPT_RETURN_IF_ERROR(CheckFeed(plan->feed_specs[i], feeds[i].second));
   }
@@ -265,7 +265,7 @@ std::vector<SessionVariable> Session::ListVariables() const {
 
 StatusOr<Tensor> Session::GetVariable(std::string_view name) const {
   const tensorflow::NodeDef* def = nullptr;
-  CKPT_ASSIGN_OR_RETURN(VarSlot* slot, impl_->FindVariableSlot(name, false, &def));
+  CKPT_ASSIGN_OR_RETURN(VarSlot * slot, impl_->FindVariableSlot(name, false, &def));
   if (slot == nullptr) {
     return FailedPreconditionError("attempting to use uninitialized value " + def->name());
   }
@@ -278,14 +278,14 @@ StatusOr<Tensor> Session::GetVariable(std::string_view name) const {
 
 Status Session::SetVariable(std::string_view name, const Tensor& value) {
   const tensorflow::NodeDef* def = nullptr;
-  CKPT_ASSIGN_OR_RETURN(VarSlot* slot, impl_->FindVariableSlot(name, true, &def));
+  CKPT_ASSIGN_OR_RETURN(VarSlot * slot, impl_->FindVariableSlot(name, true, &def));
   if (!value.valid()) return InvalidArgumentError("variable " + def->name() + ": empty value");
   auto dt = def->attr().find("dtype");
   if (dt != def->attr().end() && static_cast<DataType>(dt->second.type()) != value.dtype()) {
     return InvalidArgumentError(
         "variable " + def->name() + " has dtype " +
-        std::string(DataTypeName(static_cast<DataType>(dt->second.type()))) +
-        ", cannot assign a " + std::string(DataTypeName(value.dtype())) + " value");
+        std::string(DataTypeName(static_cast<DataType>(dt->second.type()))) + ", cannot assign a " +
+        std::string(DataTypeName(value.dtype())) + " value");
   }
   auto sh = def->attr().find("shape");
   if (sh != def->attr().end()) {
@@ -303,7 +303,7 @@ Status Session::SetVariable(std::string_view name, const Tensor& value) {
 
 StatusOr<bool> Session::IsVariableInitialized(std::string_view name) const {
   const tensorflow::NodeDef* def = nullptr;
-  CKPT_ASSIGN_OR_RETURN(VarSlot* slot, impl_->FindVariableSlot(name, false, &def));
+  CKPT_ASSIGN_OR_RETURN(VarSlot * slot, impl_->FindVariableSlot(name, false, &def));
   if (slot == nullptr) return false;
   std::lock_guard<std::mutex> l(slot->mu);
   return slot->initialized();

@@ -32,9 +32,9 @@ struct NodeState {
 // One node of a plan: where it reads its inputs and writes its outputs.
 struct Step {
   int node = 0;
-  int out_offset = 0;              // first output slot
+  int out_offset = 0;  // first output slot
   int num_inputs = 0;
-  int first_input = 0;             // into Plan::input_ptrs
+  int first_input = 0;  // into Plan::input_ptrs
   // Data inputs that read a ref edge as a value: (input index, source slot). The executor
   // copies the variable's current tensor into Plan::deref_values[deref_offset + k].
   std::vector<std::pair<int, int>> derefs;
@@ -56,10 +56,10 @@ struct Plan {
   std::vector<std::string> feed_names, fetch_names, target_names;  // the signature
   std::vector<Step> steps;
   int num_slots = 0;
-  std::vector<int> feed_slots;     // slot of each feed (in the caller's order)
-  std::vector<int> fetch_slots;    // slot of each fetch
+  std::vector<int> feed_slots;   // slot of each feed (in the caller's order)
+  std::vector<int> fetch_slots;  // slot of each fetch
   std::vector<FeedSpec> feed_specs;
-  std::vector<TensorValue> values;             // num_slots; only folded values between runs
+  std::vector<TensorValue> values;  // num_slots; only folded values between runs
   // Per slot, the buffer the slot held at the end of the last run: the slot's kernel reuses
   // it when nothing else holds it any more (no malloc, no page faults for big outputs).
   std::vector<Tensor> spares;
@@ -71,8 +71,7 @@ struct Plan {
 
   bool Matches(const Session::FeedList& feeds, const std::vector<std::string>& fetches,
                const std::vector<std::string>& targets) const {
-    if (feeds.size() != feed_names.size() || fetches != fetch_names ||
-        targets != target_names) {
+    if (feeds.size() != feed_names.size() || fetches != fetch_names || targets != target_names) {
       return false;
     }
     for (size_t i = 0; i < feeds.size(); ++i) {

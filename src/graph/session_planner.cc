@@ -211,8 +211,8 @@ class Session::Impl::Planner {
       }
       if (!all_folded) continue;
       std::vector<TensorValue> out(ns.output_types.size());
-      OpKernelContext ctx(ns.construction.get(), in.data(), static_cast<int>(in.size()),
-                          out.data(), static_cast<int>(out.size()), &s_.vars, /*step_id=*/0);
+      OpKernelContext ctx(ns.construction.get(), in.data(), static_cast<int>(in.size()), out.data(),
+                          static_cast<int>(out.size()), &s_.vars, /*step_id=*/0);
       // A failing node is left to fail at run time, where its error belongs.
       if (!ns.kernel->Compute(&ctx).ok()) continue;
       bool ok = true;
@@ -329,15 +329,15 @@ class Session::Impl::Planner {
   Session::Impl& s_;
   const GraphImpl::Rep& rep_;
   std::unique_ptr<Plan> plan_;
-  std::map<Edge, int> fed_;                // fed output -> its slot
-  std::vector<Edge> fetch_refs_;           // per fetch
-  std::vector<int> roots_;                 // nodes the fetches and targets need
-  std::vector<int> order_;                 // pruned nodes, in execution order
+  std::map<Edge, int> fed_;                                   // fed output -> its slot
+  std::vector<Edge> fetch_refs_;                              // per fetch
+  std::vector<int> roots_;                                    // nodes the fetches and targets need
+  std::vector<int> order_;                                    // pruned nodes, in execution order
   std::unordered_map<int, std::vector<TensorValue>> folded_;  // node -> its folded outputs
-  std::unordered_map<int, int> offset_;    // node -> first output slot
-  std::unordered_map<int, int> alias_;     // elided Identity -> the slot it passes on
-  std::vector<int> step_nodes_;            // what remains to execute, in order
-  std::vector<int> input_slots_;           // every step's input slots, in order
+  std::unordered_map<int, int> offset_;                       // node -> first output slot
+  std::unordered_map<int, int> alias_;  // elided Identity -> the slot it passes on
+  std::vector<int> step_nodes_;         // what remains to execute, in order
+  std::vector<int> input_slots_;        // every step's input slots, in order
   int num_derefs_ = 0;
 };
 

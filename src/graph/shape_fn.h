@@ -67,8 +67,8 @@ namespace shape_fn {
 void Unknown(ShapeContext& c);
 // The op has no outputs.
 void NoOutputs(ShapeContext& c);
-void Scalar(ShapeContext& c);     // output 0 is a scalar
-void Unchanged(ShapeContext& c);  // output 0 has input 0's shape
+void Scalar(ShapeContext& c);      // output 0 is a scalar
+void Unchanged(ShapeContext& c);   // output 0 has input 0's shape
 void UnchangedN(ShapeContext& c);  // output i has input i's shape
 // Element-wise binary op with NumPy broadcasting of inputs 0 and 1.
 void BroadcastBinary(ShapeContext& c);
@@ -90,7 +90,7 @@ PartialShape MergeShapes(const PartialShape& a, const PartialShape& b);
 }  // namespace shape_fn
 
 // Runs the registered shape function of `node` (inputs already in `rep`).
-std::vector<PartialShape> InferOutputShapes(const GraphImpl::Rep& rep, const tensorflow::NodeDef& node,
-                                            int num_outputs);
+std::vector<PartialShape> InferOutputShapes(const GraphImpl::Rep& rep,
+                                            const tensorflow::NodeDef& node, int num_outputs);
 
 }  // namespace ckpt

@@ -148,8 +148,8 @@ PartialShape MergeShapes(const PartialShape& a, const PartialShape& b) {
 
 }  // namespace shape_fn
 
-std::vector<PartialShape> InferOutputShapes(const GraphImpl::Rep& rep, const tensorflow::NodeDef& node,
-                                            int num_outputs) {
+std::vector<PartialShape> InferOutputShapes(const GraphImpl::Rep& rep,
+                                            const tensorflow::NodeDef& node, int num_outputs) {
   ShapeContext c(rep, node, num_outputs);
   if (ShapeFn fn = OpRegistry::Global().FindShapeFn(node.op())) fn(c);
   return c.TakeOutputs();

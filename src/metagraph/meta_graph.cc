@@ -10,11 +10,11 @@
 
 #include "ckpt/format/tensor_proto.h"
 #include "ckpt/graph/graph_def.h"
+#include "metagraph/meta_graph_internal.h"
 #include "tensorflow/core/framework/graph.pb.h"
 #include "tensorflow/core/framework/op_def.pb.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tensorflow/core/framework/tensor_shape.pb.h"
-#include "metagraph/meta_graph_internal.h"
 #include "tensorflow/core/framework/variable.pb.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
 #include "tensorflow/core/protobuf/saved_model.pb.h"
@@ -35,8 +35,7 @@ std::string SaverDef::Serialize() const {
 StatusOr<SaverDef> SaverDef::Parse(std::string_view bytes) {
   tensorflow::SaverDef p;
   if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return DataLossError("not a serialized SaverDef (" + std::to_string(bytes.size()) +
-                         " bytes)");
+    return DataLossError("not a serialized SaverDef (" + std::to_string(bytes.size()) + " bytes)");
   }
   return SaverDefFromProto(p);
 }
@@ -72,8 +71,8 @@ namespace {
 // Collections TF stores as bytes_list of VariableDef.
 const std::set<std::string, std::less<>>& VariableCollections() {
   static const auto* keys = new std::set<std::string, std::less<>>{
-      "variables",        "trainable_variables",       "local_variables",
-      "model_variables",  "moving_average_variables",  "global_step",
+      "variables",        "trainable_variables",          "local_variables",
+      "model_variables",  "moving_average_variables",     "global_step",
       "metric_variables", "trainable_resource_variables", "concatenated_variables"};
   return *keys;
 }
@@ -110,8 +109,8 @@ Signature SignatureFromProto(const tensorflow::SignatureDef& p, const std::strin
     } else {
       t.name = info.name().empty() ? "" : scope + info.name();
     }
-    t.dtype = IsValidDataType(info.dtype()) ? static_cast<DataType>(info.dtype())
-                                            : DataType::kInvalid;
+    t.dtype =
+        IsValidDataType(info.dtype()) ? static_cast<DataType>(info.dtype()) : DataType::kInvalid;
     if (info.has_tensor_shape()) {
       auto shape = PartialShapeFromProto(info.tensor_shape());
       if (shape.ok()) t.shape = *shape;
@@ -190,8 +189,8 @@ StatusOr<std::string> ExportMetaGraph(const Graph& graph, const SaverDef* saver_
 
   if (saver_def != nullptr) SaverDefToProto(*saver_def, mg.mutable_saver_def());
 
-  std::vector<std::string> keys = options.collection_list.empty() ? graph.collection_keys()
-                                                                  : options.collection_list;
+  std::vector<std::string> keys =
+      options.collection_list.empty() ? graph.collection_keys() : options.collection_list;
   for (const auto& key : keys) {
     const auto& values = graph.GetCollection(key);
     if (values.empty()) continue;
@@ -298,8 +297,7 @@ StatusOr<MetaGraphInfo> InspectMetaGraphProto(const tensorflow::MetaGraphDef& mg
       case tensorflow::CollectionDef::kAnyList:
         for (const auto& a : col.any_list().value()) out.push_back("<Any: " + a.type_url() + ">");
         break;
-      default:
-        break;
+      default: break;
     }
   }
   for (const auto& [key, sig] : mg.signature_def()) {
@@ -385,8 +383,7 @@ StatusOr<ImportedMetaGraph> ImportMetaGraphProto(tensorflow::MetaGraphDef mg,
           for (const auto& b : col.bytes_list().value()) {
             tensorflow::VariableDef vd;
             if (!vd.ParseFromString(b) || vd.variable_name().empty()) {
-              return InvalidArgumentError("collection '" + key +
-                                          "' holds a malformed VariableDef");
+              return InvalidArgumentError("collection '" + key + "' holds a malformed VariableDef");
             }
             VariableInfo v;
             v.variable_name = Scoped(scope, vd.variable_name());
@@ -411,9 +408,7 @@ StatusOr<ImportedMetaGraph> ImportMetaGraphProto(tensorflow::MetaGraphDef mg,
         }
         break;
       }
-      default:
-        out.raw_collections[key] = col.SerializeAsString();
-        break;
+      default: out.raw_collections[key] = col.SerializeAsString(); break;
     }
   }
   // TF1 graphs list variables in "trainable_variables" without a "variables" entry only in

@@ -36,8 +36,11 @@ std::string TensorName(const std::string& input) {
 }  // namespace
 
 Saver::Saver(const Graph* graph, SaverDef def, Env* env, int max_to_keep, float keep_hours)
-    : graph_(graph), def_(std::move(def)), env_(env != nullptr ? env : Env::Default()),
-      max_to_keep_(max_to_keep), keep_hours_(keep_hours) {}
+    : graph_(graph),
+      def_(std::move(def)),
+      env_(env != nullptr ? env : Env::Default()),
+      max_to_keep_(max_to_keep),
+      keep_hours_(keep_hours) {}
 
 Saver::~Saver() = default;
 
@@ -127,9 +130,9 @@ StatusOr<std::unique_ptr<Saver>> Saver::Create(Graph& g, const SaverOptions& opt
       Output slc = ops::Const(g, Tensor::FromStrings(slices, n_shape), "shape_and_slices");
       std::vector<Output> inputs = {filename_tensor, names, slc};
       inputs.insert(inputs.end(), values.begin(), values.end());
-      save_op = g.AddNode("SaveV2", s.scope_name(), inputs,
-                          {{"dtypes", AttrValue(dtypes)},
-                           {"_has_manual_control_dependencies", AttrValue(true)}});
+      save_op = g.AddNode(
+          "SaveV2", s.scope_name(), inputs,
+          {{"dtypes", AttrValue(dtypes)}, {"_has_manual_control_dependencies", AttrValue(true)}});
     }
     Operation control = g.AddNode(
         "Identity", g.UniqueName("control_dependency"), std::vector<Output>{filename_tensor},
@@ -141,9 +144,9 @@ StatusOr<std::unique_ptr<Saver>> Saver::Create(Graph& g, const SaverOptions& opt
       Graph::NameScope s(g, "RestoreV2");
       Output names = ops::Const(g, Tensor::FromStrings(keys, n_shape), "tensor_names");
       Output slc = ops::Const(g, Tensor::FromStrings(slices, n_shape), "shape_and_slices");
-      restore = g.AddNode("RestoreV2", s.scope_name(),
-                          std::vector<Output>{filename_tensor, names, slc},
-                          {{"dtypes", AttrValue(dtypes)}});
+      restore =
+          g.AddNode("RestoreV2", s.scope_name(), std::vector<Output>{filename_tensor, names, slc},
+                    {{"dtypes", AttrValue(dtypes)}});
     }
     std::vector<Operation> assigns;
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -151,20 +154,19 @@ StatusOr<std::unique_ptr<Saver>> Saver::Create(Graph& g, const SaverOptions& opt
       Output var = *g.GetTensorByName(v->variable_name);
       Output restored = restore.output(static_cast<int>(i));
       if (v->is_resource) {
-        Operation ident = g.AddNode("Identity", g.UniqueName("Identity"),
-                                    std::vector<Output>{restored});
-        assigns.push_back(g.AddNode(
-            "AssignVariableOp", g.UniqueName("AssignVariableOp"),
-            std::vector<Output>{var, ident.output(0)},
-            {{"dtype", AttrValue(dtypes[i])},
-             {"_has_manual_control_dependencies", AttrValue(true)}}));
+        Operation ident =
+            g.AddNode("Identity", g.UniqueName("Identity"), std::vector<Output>{restored});
+        assigns.push_back(g.AddNode("AssignVariableOp", g.UniqueName("AssignVariableOp"),
+                                    std::vector<Output>{var, ident.output(0)},
+                                    {{"dtype", AttrValue(dtypes[i])},
+                                     {"_has_manual_control_dependencies", AttrValue(true)}}));
       } else {
-        assigns.push_back(g.AddNode(
-            "Assign", g.UniqueName("Assign"), std::vector<Output>{var, restored},
-            {{"use_locking", AttrValue(true)},
-             {"validate_shape", AttrValue(true)},
-             {"_class", AttrValue(std::vector<std::string>{"loc:@" + var.node})},
-             {"_has_manual_control_dependencies", AttrValue(true)}}));
+        assigns.push_back(
+            g.AddNode("Assign", g.UniqueName("Assign"), std::vector<Output>{var, restored},
+                      {{"use_locking", AttrValue(true)},
+                       {"validate_shape", AttrValue(true)},
+                       {"_class", AttrValue(std::vector<std::string>{"loc:@" + var.node})},
+                       {"_has_manual_control_dependencies", AttrValue(true)}}));
       }
     }
     Operation restore_all = ops::Group(g, assigns, "restore_all");
@@ -181,8 +183,7 @@ StatusOr<std::unique_ptr<Saver>> Saver::Create(Graph& g, const SaverOptions& opt
                                           options.keep_checkpoint_every_n_hours));
 }
 
-StatusOr<std::unique_ptr<Saver>> Saver::FromSaverDef(const Graph& graph, SaverDef def,
-                                                     Env* env) {
+StatusOr<std::unique_ptr<Saver>> Saver::FromSaverDef(const Graph& graph, SaverDef def, Env* env) {
   if (!graph.GetTensorByName(def.filename_tensor_name).ok()) {
     return InvalidArgumentError("SaverDef filename tensor '" + def.filename_tensor_name +
                                 "' is not in the graph");
@@ -196,8 +197,8 @@ StatusOr<std::unique_ptr<Saver>> Saver::FromSaverDef(const Graph& graph, SaverDe
   return std::unique_ptr<Saver>(new Saver(&graph, std::move(def), env, keep, hours));
 }
 
-Status Saver::OpenManager(const std::string& dir, const std::string& name,
-                          const std::string& state, bool sync) {
+Status Saver::OpenManager(const std::string& dir, const std::string& name, const std::string& state,
+                          bool sync) {
   const std::string key = dir + "\n" + name + "\n" + state + "\n" + (sync ? "1" : "0");
   if (manager_ != nullptr && manager_key_ == key) return Status::OK();
   manager_.reset();
@@ -317,8 +318,7 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
   }
   if (options.write_meta_graph) {
     CKPT_RETURN_IF_ERROR(env_->AtomicWriteStringToFile(
-        path + ".meta", meta,
-        options.sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone));
+        path + ".meta", meta, options.sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone));
   }
   if (options.write_state) {
     CKPT_ASSIGN_OR_RETURN(auto state, GetCheckpointState(env_, dir, options.latest_filename));
@@ -334,8 +334,8 @@ StatusOr<std::string> Saver::Save(Session& session, const std::string& prefix,
       all.erase(all.begin(), all.end() - max_to_keep_);
     }
     st.model_checkpoint_path = path;
-    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename,
-                                              options.sync));
+    CKPT_RETURN_IF_ERROR(
+        WriteCheckpointState(env_, dir, st, true, options.latest_filename, options.sync));
   }
   last_checkpoints_.erase(std::remove(last_checkpoints_.begin(), last_checkpoints_.end(), path),
                           last_checkpoints_.end());
@@ -376,8 +376,8 @@ StatusOr<std::string> Saver::SaveV1(Session& session, const std::string& prefix,
       all.erase(all.begin(), all.end() - max_to_keep_);
     }
     st.model_checkpoint_path = written;
-    CKPT_RETURN_IF_ERROR(WriteCheckpointState(env_, dir, st, true, options.latest_filename,
-                                              options.sync));
+    CKPT_RETURN_IF_ERROR(
+        WriteCheckpointState(env_, dir, st, true, options.latest_filename, options.sync));
   }
   last_checkpoints_.push_back(written);
   return written;

@@ -36,8 +36,8 @@ class Parser {
                                 std::to_string(pos_) + ": " + what);
   }
   void Skip() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' ||
-                                s_[pos_] == '\r')) {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -287,8 +287,8 @@ StatusOr<Tensor> ParseTensorJson(std::string_view text, DataType dtype, const Pa
       return InvalidArgumentError("cannot parse a value of dtype " +
                                   std::string(DataTypeName(dtype)));
   }
-  if (!s.ok()) return InvalidArgumentError("value '" + std::string(text) + "': " +
-                                           std::string(s.message()));
+  if (!s.ok())
+    return InvalidArgumentError("value '" + std::string(text) + "': " + std::string(s.message()));
   return t;
 }
 
@@ -315,8 +315,8 @@ std::string TensorToJson(const Tensor& t) {
       Nest(t.shape(), 0, &index, &out, [&](int64_t i) { AppendString(&out, t.strings()[i]); });
       break;
     default:
-      AppendString(&out, "<" + std::string(DataTypeName(t.dtype())) + " " +
-                             t.shape().DebugString() + ">");
+      AppendString(
+          &out, "<" + std::string(DataTypeName(t.dtype())) + " " + t.shape().DebugString() + ">");
   }
   return out;
 }

@@ -210,11 +210,12 @@ TEST_F(ManagerTest, StateWithoutTimestampsStaysManagedAcrossReloads) {
     for (auto& [k, t] : Vars(s)) ASSERT_TRUE((*w)->Add(k, t).ok());
     ASSERT_TRUE((*w)->Finish().ok());
   }
-  ASSERT_TRUE(env()->WriteStringToFile("/run/checkpoint",
-                                       "model_checkpoint_path: \"/run/model.ckpt-3\"\n"
-                                       "all_model_checkpoint_paths: \"/run/model.ckpt-1\"\n"
-                                       "all_model_checkpoint_paths: \"/run/model.ckpt-2\"\n"
-                                       "all_model_checkpoint_paths: \"/run/model.ckpt-3\"\n")
+  ASSERT_TRUE(env()
+                  ->WriteStringToFile("/run/checkpoint",
+                                      "model_checkpoint_path: \"/run/model.ckpt-3\"\n"
+                                      "all_model_checkpoint_paths: \"/run/model.ckpt-1\"\n"
+                                      "all_model_checkpoint_paths: \"/run/model.ckpt-2\"\n"
+                                      "all_model_checkpoint_paths: \"/run/model.ckpt-3\"\n")
                   .ok());
   CheckpointManagerOptions o;
   o.max_to_keep = 4;
@@ -368,8 +369,8 @@ TEST_F(ManagerTest, RestoreSubsetNameMapScopeMapAndDryRun) {
   Tensor k(DataType::kFloat, {4}), b(DataType::kFloat, {2});
   std::vector<RestoreTarget> t = {{"new/dense/kernel", &k}, {"new/dense/bias", &b}};
   RestoreReport report;
-  ASSERT_TRUE(RestoreFromCheckpoint(env(), *prefix, t, {.scope_map = {{"old/", "new/"}}}, &report)
-                  .ok())
+  ASSERT_TRUE(
+      RestoreFromCheckpoint(env(), *prefix, t, {.scope_map = {{"old/", "new/"}}}, &report).ok())
       << report.ToString();
   EXPECT_TRUE(k.Equals(FloatTensor(4, 1)));
   EXPECT_TRUE(b.Equals(FloatTensor(2, 7)));
@@ -381,9 +382,9 @@ TEST_F(ManagerTest, RestoreSubsetNameMapScopeMapAndDryRun) {
   ASSERT_TRUE(borrowed.ok());
   Tensor other(DataType::kFloat, {4});
   std::vector<RestoreTarget> t2 = {{"my_extra", &*borrowed}, {"not_restored", &other}};
-  ASSERT_TRUE(RestoreFromCheckpoint(env(), *prefix, t2, {.name_map = {{"old/extra", "my_extra"}}},
-                                    &report)
-                  .ok());
+  ASSERT_TRUE(
+      RestoreFromCheckpoint(env(), *prefix, t2, {.name_map = {{"old/extra", "my_extra"}}}, &report)
+          .ok());
   EXPECT_THAT(buf, ElementsAre(0.0f, 0.5f, 1.0f));
   EXPECT_THAT(report.skipped, ElementsAre("not_restored"));
 
@@ -597,10 +598,13 @@ TEST_F(ManagerTest, RelocatedDirectoryKeepsWorking) {
 
   // An old state file with absolute paths of the former location.
   ASSERT_TRUE(Env::Default()
-                  ->WriteStringToFile(b + "/checkpoint",
-                                      "model_checkpoint_path: \"" + a + "/model.ckpt-2\"\n"
-                                      "all_model_checkpoint_paths: \"" + a + "/model.ckpt-1\"\n"
-                                      "all_model_checkpoint_paths: \"" + a + "/model.ckpt-2\"\n")
+                  ->WriteStringToFile(b + "/checkpoint", "model_checkpoint_path: \"" + a +
+                                                             "/model.ckpt-2\"\n"
+                                                             "all_model_checkpoint_paths: \"" +
+                                                             a +
+                                                             "/model.ckpt-1\"\n"
+                                                             "all_model_checkpoint_paths: \"" +
+                                                             a + "/model.ckpt-2\"\n")
                   .ok());
   auto m = CheckpointManager::Open(Env::Default(), b, {.max_to_keep = 2});
   ASSERT_TRUE(m.ok());
@@ -660,7 +664,9 @@ TEST_F(ManagerTest, ListAndVerifyDirectory) {
 // bytes, bytes that are not UTF-8 (replaced by U+FFFD) and NaN metrics (null).
 TEST_F(ManagerTest, ListDirectoryJsonEscapesOddNamesAndMetrics) {
   CheckpointManagerOptions o;
-  o.checkpoint_name = "a\"b\x01" "c\xff";
+  o.checkpoint_name =
+      "a\"b\x01"
+      "c\xff";
   auto m = Open(o);
   SaveOptions so;
   so.metrics = {{"loss", std::nan("")}, {"acc", 0.25}};
@@ -669,7 +675,9 @@ TEST_F(ManagerTest, ListDirectoryJsonEscapesOddNamesAndMetrics) {
   ASSERT_TRUE(ListCheckpointDir(env(), "/run", out, /*json=*/true).ok());
   auto list = nlohmann::json::parse(out.str());  // throws on invalid JSON
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0]["prefix"], "/run/a\"b\x01" "c\xef\xbf\xbd-7");
+  EXPECT_EQ(list[0]["prefix"],
+            "/run/a\"b\x01"
+            "c\xef\xbf\xbd-7");
   EXPECT_TRUE(list[0]["metrics"]["loss"].is_null());
   EXPECT_EQ(list[0]["metrics"]["acc"], 0.25);
 }
@@ -702,8 +710,8 @@ TEST_F(ManagerTest, IteratorYieldsNewCheckpointsAndTimesOut) {
 }
 
 TEST_F(ManagerTest, RejectsBadOptionsAndTensors) {
-  EXPECT_TRUE(IsInvalidArgument(
-      CheckpointManager::Open(env(), "/r", {.checkpoint_name = "a/b"}).status()));
+  EXPECT_TRUE(
+      IsInvalidArgument(CheckpointManager::Open(env(), "/r", {.checkpoint_name = "a/b"}).status()));
   EXPECT_TRUE(IsInvalidArgument(CheckpointManager::Open(env(), "/r", {.keep_best = 2}).status()));
   auto m = Open();
   NamedTensors dup = {{"a", FloatTensor(1, 0)}, {"a", FloatTensor(1, 0)}};

@@ -115,10 +115,10 @@ TEST(CheckpointState, ParsesTolerantly) {
 }
 
 TEST(CheckpointState, RejectsBadText) {
-  for (const char* bad : {"model_checkpoint_path \"x\"", "model_checkpoint_path: x",
-                          "unknown_field: 1", "model_checkpoint_path: \"unterminated",
-                          "all_model_checkpoint_timestamps: abc",
-                          "all_model_checkpoint_paths: [\"a\"", "model_checkpoint_path: \"\\q\""}) {
+  for (const char* bad :
+       {"model_checkpoint_path \"x\"", "model_checkpoint_path: x", "unknown_field: 1",
+        "model_checkpoint_path: \"unterminated", "all_model_checkpoint_timestamps: abc",
+        "all_model_checkpoint_paths: [\"a\"", "model_checkpoint_path: \"\\q\""}) {
     auto s = ParseCheckpointState(bad);
     EXPECT_FALSE(s.ok()) << bad;
     EXPECT_TRUE(IsDataLoss(s.status())) << bad << ": " << s.status().ToString();
@@ -144,9 +144,12 @@ TEST(CheckpointState, HostileTextNeverCrashesAndRoundTrips) {
     for (int e = 0; e < edits; ++e) {
       size_t pos = rng() % (t.size() + 1);
       switch (rng() % 3) {
-        case 0: if (pos < t.size()) t.erase(pos, 1 + rng() % 8); break;
+        case 0:
+          if (pos < t.size()) t.erase(pos, 1 + rng() % 8);
+          break;
         case 1: t.insert(pos, 1, alphabet[rng() % (sizeof(alphabet) - 1)]); break;
-        default: if (pos < t.size()) t[pos] = alphabet[rng() % (sizeof(alphabet) - 1)];
+        default:
+          if (pos < t.size()) t[pos] = alphabet[rng() % (sizeof(alphabet) - 1)];
       }
     }
     auto s = ParseCheckpointState(t);
@@ -162,7 +165,8 @@ TEST(CheckpointState, HostileTextNeverCrashesAndRoundTrips) {
     ASSERT_EQ(again->all_model_checkpoint_timestamps.size(),
               s->all_model_checkpoint_timestamps.size());
     for (size_t k = 0; k < s->all_model_checkpoint_timestamps.size(); ++k) {
-      double a = s->all_model_checkpoint_timestamps[k], b = again->all_model_checkpoint_timestamps[k];
+      double a = s->all_model_checkpoint_timestamps[k],
+             b = again->all_model_checkpoint_timestamps[k];
       EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b))) << a << " vs " << b;
     }
   }

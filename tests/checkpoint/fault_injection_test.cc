@@ -106,7 +106,8 @@ void RunFaultSweep(bool disk_full) {
     }
     SCOPED_TRACE("fault at site " + std::to_string(site) + ": " + failed_site);
     if (getenv("CKPT_FAULT_LOG")) {
-      for (int i = 0; i < fault.sites; ++i) fprintf(stderr, "  %d %s\n", i + 1, fault.log[i].c_str());
+      for (int i = 0; i < fault.sites; ++i)
+        fprintf(stderr, "  %d %s\n", i + 1, fault.log[i].c_str());
     }
     // The error reaches the caller.
     ASSERT_FALSE(saved.ok());

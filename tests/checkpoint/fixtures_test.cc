@@ -27,8 +27,8 @@ nlohmann::json Expected(const std::string& name) {
   return nlohmann::json::parse(in);
 }
 
-#define REQUIRE_FIXTURE(name)                                                       \
-  if (!std::filesystem::exists(FixtureDir(name)))                                   \
+#define REQUIRE_FIXTURE(name)                     \
+  if (!std::filesystem::exists(FixtureDir(name))) \
   GTEST_SKIP() << "fixture " << FixtureDir(name) << " absent (no ../shared checkout)"
 
 TEST(TfFixtures, StateFileOfTf1SaverV2) {

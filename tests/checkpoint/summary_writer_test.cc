@@ -1,5 +1,6 @@
 // SummaryWriter's event files, read back record by record (framing, CRCs, Event protos), and
-// CheckpointManagerOptions::summary_dir. TensorBoard's own reader: tests/python/test_tensorboard.py.
+// CheckpointManagerOptions::summary_dir. TensorBoard's own reader:
+// tests/python/test_tensorboard.py.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -31,8 +31,8 @@ ckpt::Status Run(const std::string& dir) {
     return ckpt::InternalError("values read back differ: " + w2.DebugString());
   }
   CKPT_RETURN_IF_ERROR(reader->VerifyAll());
-  std::printf("ok: %s (%zu tensors, %s, crc32c %s)\n", prefix.c_str(),
-              reader->variables().size(), std::string(reader->format()).c_str(),
+  std::printf("ok: %s (%zu tensors, %s, crc32c %s)\n", prefix.c_str(), reader->variables().size(),
+              std::string(reader->format()).c_str(),
               ckpt::crc32c::HardwareAccelerated() ? "hardware" : "software");
   return ckpt::Status();
 }

@@ -154,8 +154,8 @@ TEST(Crc32cTest, HardwareMatchesPortableAtEverySizeAndAlignment) {
   std::mt19937 rng(42);
   std::vector<unsigned char> data(100000);
   for (auto& c : data) c = static_cast<unsigned char>(rng());
-  for (size_t n : {0, 1, 7, 8, 9, 255, 256, 767, 768, 769, 8191, 24575, 24576, 24577, 30000,
-                   99990}) {
+  for (size_t n :
+       {0, 1, 7, 8, 9, 255, 256, 767, 768, 769, 8191, 24575, 24576, 24577, 30000, 99990}) {
     for (size_t off = 0; off < 9; ++off) {
       uint32_t hw = crc32c::Value(data.data() + off, n);
       uint32_t sw = crc32c::ExtendPortableForTesting(0, data.data() + off, n);

@@ -51,8 +51,7 @@ TEST(FilePattern, MatchingFilesListsSortedMatches) {
   EXPECT_TRUE(MatchingFiles(env.get(), "/d/missing")->empty());
   EXPECT_TRUE(MatchingFiles(env.get(), "/nowhere/ckpt-*")->empty());
   // Only the file name may be a pattern.
-  EXPECT_EQ(MatchingFiles(env.get(), "/d/s*/ckpt-1").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(MatchingFiles(env.get(), "/d/s*/ckpt-1").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

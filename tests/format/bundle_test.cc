@@ -303,15 +303,16 @@ TEST_F(BundleTest, PartitionedTensors) {
 }
 
 TEST_F(BundleTest, SliceKeysAndOrderedCode) {
-  EXPECT_EQ(bundle::EncodeTensorNameSlice("a", TensorSlice()), std::string("\x00\x61\x00\x01\x00", 5));
+  EXPECT_EQ(bundle::EncodeTensorNameSlice("a", TensorSlice()),
+            std::string("\x00\x61\x00\x01\x00", 5));
   auto s = TensorSlice::Parse("0,5:-");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(bundle::EncodeTensorNameSlice("w", *s),
             std::string("\x00\x77\x00\x01\x01\x02\x80\x85\x80\x7f", 10));
-  for (int64_t v : {int64_t{0}, int64_t{5}, int64_t{-1}, int64_t{-64}, int64_t{63}, int64_t{64},
-                    int64_t{100}, int64_t{-100}, int64_t{8191}, int64_t{8192}, int64_t{1} << 40,
-                    -(int64_t{1} << 40), (int64_t{1} << 62) - 1, int64_t{1} << 62,
-                    INT64_MAX, INT64_MIN}) {
+  for (int64_t v :
+       {int64_t{0}, int64_t{5}, int64_t{-1}, int64_t{-64}, int64_t{63}, int64_t{64}, int64_t{100},
+        int64_t{-100}, int64_t{8191}, int64_t{8192}, int64_t{1} << 40, -(int64_t{1} << 40),
+        (int64_t{1} << 62) - 1, int64_t{1} << 62, INT64_MAX, INT64_MIN}) {
     std::string enc;
     bundle::ordered_code::WriteSignedNumIncreasing(&enc, v);
     std::string_view view = enc;
@@ -330,7 +331,8 @@ TEST_F(BundleTest, SliceKeysAndOrderedCode) {
   EXPECT_LT(a, b);
   std::string name;
   TensorSlice back;
-  std::string key = bundle::EncodeTensorNameSlice(std::string("x\0y\xff", 4), *TensorSlice::Parse("2,3:-:0,1"));
+  std::string key =
+      bundle::EncodeTensorNameSlice(std::string("x\0y\xff", 4), *TensorSlice::Parse("2,3:-:0,1"));
   ASSERT_TRUE(bundle::DecodeTensorNameSlice(key, &name, &back).ok());
   EXPECT_EQ(name, std::string("x\0y\xff", 4));
   EXPECT_EQ(back.ToString(), "2,3:-:0,1");
@@ -367,7 +369,8 @@ TEST_F(BundleTest, MergeBundles) {
     ASSERT_TRUE((*w)->Add("k" + std::to_string(i), Tensor::Scalar<int32_t>(i * 10)).ok());
     if (i < 2) {
       auto sl = TensorSlice::Parse(std::to_string(i) + ",1");
-      ASSERT_TRUE((*w)->AddSlice("part", {2}, *sl, Tensor::FromVector<float>({i + 0.5f}, {1})).ok());
+      ASSERT_TRUE(
+          (*w)->AddSlice("part", {2}, *sl, Tensor::FromVector<float>({i + 0.5f}, {1})).ok());
     }
     ASSERT_TRUE((*w)->Finish().ok());
   }

@@ -50,9 +50,9 @@ class ConvertTest : public ::testing::Test {
 };
 
 const std::vector<DataType> kSafetensorsTypes = {
-    DataType::kBool,   DataType::kUInt8,     DataType::kInt8,  DataType::kUInt16,
-    DataType::kInt16,  DataType::kHalf,      DataType::kBFloat16, DataType::kUInt32,
-    DataType::kInt32,  DataType::kFloat,     DataType::kUInt64, DataType::kInt64,
+    DataType::kBool,   DataType::kUInt8,     DataType::kInt8,       DataType::kUInt16,
+    DataType::kInt16,  DataType::kHalf,      DataType::kBFloat16,   DataType::kUInt32,
+    DataType::kInt32,  DataType::kFloat,     DataType::kUInt64,     DataType::kInt64,
     DataType::kDouble, DataType::kComplex64, DataType::kFloat8E5M2, DataType::kFloat8E4M3FN};
 
 TEST_F(ConvertTest, TfToSafetensorsToTfIsBitExactForEveryDtype) {
@@ -113,10 +113,10 @@ TEST_F(ConvertTest, SafetensorsMetadataIsKept) {
 TEST_F(ConvertTest, NpzRoundTripKeepsEveryNumpyDtype) {
   std::vector<std::pair<std::string, Tensor>> ts;
   int seed = 0;
-  for (DataType d : {DataType::kBool, DataType::kUInt8, DataType::kInt8, DataType::kUInt16,
-                     DataType::kInt16, DataType::kHalf, DataType::kUInt32, DataType::kInt32,
-                     DataType::kFloat, DataType::kUInt64, DataType::kInt64, DataType::kDouble,
-                     DataType::kComplex64, DataType::kComplex128}) {
+  for (DataType d :
+       {DataType::kBool, DataType::kUInt8, DataType::kInt8, DataType::kUInt16, DataType::kInt16,
+        DataType::kHalf, DataType::kUInt32, DataType::kInt32, DataType::kFloat, DataType::kUInt64,
+        DataType::kInt64, DataType::kDouble, DataType::kComplex64, DataType::kComplex128}) {
     ts.emplace_back("layer/" + std::string(DataTypeName(d)), Pattern(d, {2, 3, 4}, ++seed));
   }
   ts.emplace_back("scalar", Pattern(DataType::kDouble, {}, 3));
@@ -182,7 +182,8 @@ TEST_F(ConvertTest, DtypesAFormatCannotHoldNameTheTensor) {
   o.only = "words";
   auto s = ConvertTensorFile(env(), "/in/m", "/o.safetensors", o);
   EXPECT_TRUE(IsInvalidArgument(s.status()));
-  EXPECT_THAT(s.status().ToString(), HasSubstr("tensor words: safetensors cannot hold dtype string"));
+  EXPECT_THAT(s.status().ToString(),
+              HasSubstr("tensor words: safetensors cannot hold dtype string"));
   o.only = "bf";
   s = ConvertTensorFile(env(), "/in/m", "/o.npz", o);
   EXPECT_THAT(s.status().ToString(), HasSubstr("tensor bf: npz cannot hold dtype bfloat16"));
@@ -195,7 +196,8 @@ TEST_F(ConvertTest, DtypesAFormatCannotHoldNameTheTensor) {
 }
 
 TEST_F(ConvertTest, CorruptSafetensorsAreDataLossNamingTheFile) {
-  WriteTf("/in/m", {{"a", Pattern(DataType::kFloat, {4}, 1)}, {"b", Pattern(DataType::kInt32, {2}, 2)}});
+  WriteTf("/in/m",
+          {{"a", Pattern(DataType::kFloat, {4}, 1)}, {"b", Pattern(DataType::kInt32, {2}, 2)}});
   ASSERT_TRUE(ConvertTensorFile(env(), "/in/m", "/g.safetensors").ok());
   const std::string good = testutil::ReadAll(env(), "/g.safetensors");
   auto open = [&](const std::string& bytes) {

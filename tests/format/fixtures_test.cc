@@ -20,9 +20,9 @@ using nlohmann::json;
 
 std::string FixturesDir() { return std::string(CKPT_SOURCE_DIR) + "/../shared/fixtures/tf"; }
 
-#define SKIP_WITHOUT_FIXTURES()                                                         \
-  if (!std::filesystem::is_directory(FixturesDir()))                                    \
-  GTEST_SKIP() << "TensorFlow fixtures not found at " << FixturesDir()                  \
+#define SKIP_WITHOUT_FIXTURES()                                        \
+  if (!std::filesystem::is_directory(FixturesDir()))                   \
+  GTEST_SKIP() << "TensorFlow fixtures not found at " << FixturesDir() \
                << " (they live beside the repository, in ../shared/fixtures/tf)"
 
 std::vector<std::string> FixtureNames() {
@@ -57,7 +57,9 @@ double ValueAt(const Tensor& t, int64_t i) {
   }
 }
 
-uint32_t ParseHex32(const std::string& s) { return static_cast<uint32_t>(std::stoul(s, nullptr, 16)); }
+uint32_t ParseHex32(const std::string& s) {
+  return static_cast<uint32_t>(std::stoul(s, nullptr, 16));
+}
 
 int CheckedBundles = 0;
 
@@ -197,9 +199,9 @@ TEST(FixturesTest, V1CheckpointsReadAsExpected) {
   struct Case {
     std::string fixture, prefix, file;
   };
-  for (const Case& c : {Case{"v1_sharded_session_bundle", "export-?????-of-00001",
-                             "export-00000-of-00001"},
-                        Case{"v1_plain_bad_half_plus_two", "export", "export"}}) {
+  for (const Case& c :
+       {Case{"v1_sharded_session_bundle", "export-?????-of-00001", "export-00000-of-00001"},
+        Case{"v1_plain_bad_half_plus_two", "export", "export"}}) {
     SCOPED_TRACE(c.fixture);
     json exp = LoadExpected(c.fixture)[c.file];
     auto reader = OpenCheckpoint(Env::Default(), FixturesDir() + "/" + c.fixture + "/" + c.prefix);

@@ -37,9 +37,11 @@ void WriteSample(Env* env, const std::string& prefix) {
   for (const auto& [k, t] : SampleTensors()) ASSERT_TRUE((*w)->Add(k, t).ok());
   // A partitioned tensor too.
   ASSERT_TRUE((*w)->AddSlice("e_part", {4}, *TensorSlice::Parse("0,2"),
-                             Tensor::FromVector<int32_t>({1, 2}, {2})).ok());
+                             Tensor::FromVector<int32_t>({1, 2}, {2}))
+                  .ok());
   ASSERT_TRUE((*w)->AddSlice("e_part", {4}, *TensorSlice::Parse("2,2"),
-                             Tensor::FromVector<int32_t>({3, 4}, {2})).ok());
+                             Tensor::FromVector<int32_t>({3, 4}, {2}))
+                  .ok());
   ASSERT_TRUE((*w)->Finish().ok());
 }
 
@@ -146,7 +148,8 @@ TEST_F(HostileTest, FlipEveryIndexByteBehindValidChecksums) {
       for (auto [start, end] : blocks) {
         if (i >= start && i <= end) {  // contents or the type byte
           std::string crc;
-          bundle::PutFixed32(&crc, crc32c::Mask(crc32c::Value(bytes.data() + start, end - start + 1)));
+          bundle::PutFixed32(&crc,
+                             crc32c::Mask(crc32c::Value(bytes.data() + start, end - start + 1)));
           bytes.replace(end + 1, 4, crc);
         }
       }
@@ -246,7 +249,8 @@ class CraftedTest : public ::testing::Test {
     ASSERT_TRUE((*file)->Close().ok());
     ASSERT_TRUE(env_->WriteStringToFile("/c/m.data-00000-of-00001", data).ok());
   }
-  void WriteEntry(const tensorflow::BundleEntryProto& e, const std::string& data = std::string(64, '\0')) {
+  void WriteEntry(const tensorflow::BundleEntryProto& e,
+                  const std::string& data = std::string(64, '\0')) {
     Write(Header(), {{"k", e.SerializeAsString()}}, data);
   }
   // Status of opening and reading key "k".
@@ -407,9 +411,9 @@ TEST_F(CraftedTest, BadPartitions) {
   // Slices present but not covering the tensor.
   std::string data(8, '\0');
   auto part = Entry(1, {2}, 0, 8, crc32c::Mask(crc32c::Value(data.data(), 8)));
-  Write(Header(), {{bundle::EncodeTensorNameSlice("k", *TensorSlice::Parse("0,2")),
-                    part.SerializeAsString()},
-                   {"k", full.SerializeAsString()}},
+  Write(Header(),
+        {{bundle::EncodeTensorNameSlice("k", *TensorSlice::Parse("0,2")), part.SerializeAsString()},
+         {"k", full.SerializeAsString()}},
         data);
   ExpectError(OpenAndRead(), StatusCode::kDataLoss, "sufficient slices");
 }

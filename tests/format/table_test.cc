@@ -94,7 +94,10 @@ TEST(TableTest, EmptyTable) {
   auto r = OpenTable(env.get(), "/e");
   ASSERT_TRUE(r);
   int n = 0;
-  ASSERT_TRUE(r->ForEach([&](std::string_view, std::string_view) { ++n; return Status(); }).ok());
+  ASSERT_TRUE(r->ForEach([&](std::string_view, std::string_view) {
+                 ++n;
+                 return Status();
+               }).ok());
   EXPECT_EQ(n, 0);
 }
 

@@ -293,8 +293,8 @@ TEST(Functions, ControlFlowRunsBranchesAndLoops) {
   auto I32 = [](int32_t v) { return Tensor::Scalar<int32_t>(v); };
   auto r = (*s)->Run({{"i:0", I32(7)}, {"x:0", F({1.5f}, {1})}}, {"loop:0", "loop:1"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_THAT(Values<int32_t>((*r)[0]), ElementsAre(10));  // 3 iterations
-  EXPECT_THAT(Values<float>((*r)[1]), ElementsAre(12));    // 1.5 * 2^3
+  EXPECT_THAT(Values<int32_t>((*r)[0]), ElementsAre(10));                  // 3 iterations
+  EXPECT_THAT(Values<float>((*r)[1]), ElementsAre(12));                    // 1.5 * 2^3
   r = (*s)->Run({{"i:0", I32(12)}, {"x:0", F({1.5f}, {1})}}, {"loop:1"});  // no iteration
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(1.5));
@@ -304,8 +304,8 @@ TEST(Functions, ControlFlowRunsBranchesAndLoops) {
     EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(p ? 6 : -3));
   }
   // Case: branch k; an index out of range runs the last branch, as in TF.
-  for (auto [k, want] : {std::pair(0, -3.0f), std::pair(1, 6.0f), std::pair(7, 6.0f),
-                         std::pair(-1, 6.0f)}) {
+  for (auto [k, want] :
+       {std::pair(0, -3.0f), std::pair(1, 6.0f), std::pair(7, 6.0f), std::pair(-1, 6.0f)}) {
     r = (*s)->Run({{"k:0", I32(k)}, {"x:0", F({3}, {1})}}, {"case:0"});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(want)) << "k = " << k;

@@ -16,8 +16,8 @@
 namespace ckpt::testutil {
 
 struct GradientCheckInput {
-  Output x;        // a Placeholder (float or double)
-  Tensor value;    // the point at which to differentiate
+  Output x;      // a Placeholder (float or double)
+  Tensor value;  // the point at which to differentiate
 };
 
 // Max |symbolic - numeric| over all Jacobian entries of y with respect to every input, at the
@@ -26,8 +26,7 @@ struct GradientCheckInput {
 // Returns a negative number and sets *error when the graph cannot be built or run.
 inline double ComputeGradientError(Graph& g, const std::vector<GradientCheckInput>& xs,
                                    const Output& y, std::string* error,
-                                   const Session::FeedList& extra_feeds = {},
-                                   double delta = 1e-5) {
+                                   const Session::FeedList& extra_feeds = {}, double delta = 1e-5) {
   const DataType ydt = g.OutputType(y);
   Output gy_in = ops::Placeholder(g, ydt, PartialShape(), "grad_y_check");
   // Gradient functions may take control dependencies on the incoming gradient; an Identity

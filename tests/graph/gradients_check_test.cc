@@ -27,21 +27,20 @@ const std::set<std::string>& CheckedOps() {
   static const std::set<std::string> s = {
       "Neg", "Square", "Sqrt", "Rsqrt", "Exp", "Log", "Log1p", "Abs", "Sign", "Reciprocal",
       "Sigmoid", "Tanh", "Relu", "Relu6", "Elu", "Softplus", "Softmax", "LogSoftmax", "L2Loss",
-      "Identity", "Snapshot", "PlaceholderWithDefault", "Cast", "AddN", "IdentityN", "AddV2",
-      "Add", "Sub", "Mul", "RealDiv", "Div", "DivNoNan", "Maximum", "Minimum", "Pow",
-      "SquaredDifference", "FloorMod", "MatMul", "Sum", "Mean", "Max", "Min", "Prod", "BiasAdd",
-      "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select",
-      "SelectV2", "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack",
-      "Unpack", "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice",
-      "StridedSlice", "Gather", "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch",
+      "Identity", "Snapshot", "PlaceholderWithDefault", "Cast", "AddN", "IdentityN", "AddV2", "Add",
+      "Sub", "Mul", "RealDiv", "Div", "DivNoNan", "Maximum", "Minimum", "Pow", "SquaredDifference",
+      "FloorMod", "MatMul", "Sum", "Mean", "Max", "Min", "Prod", "BiasAdd",
+      "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select", "SelectV2",
+      "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack", "Unpack",
+      "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice", "StridedSlice", "Gather",
+      "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch",
       // Inference-only: their gradient fails clearly (GradientCheck.InferenceOnlyOpsFail).
       "Conv2D", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"};
   return s;
 }
 
 void ExpectGradientOk(const std::string& op, Graph& g, const std::vector<GradientCheckInput>& xs,
-                      const Output& y, double tol = 1e-7,
-                      const Session::FeedList& extra = {}) {
+                      const Output& y, double tol = 1e-7, const Session::FeedList& extra = {}) {
   EXPECT_TRUE(CheckedOps().count(op)) << op;
   ASSERT_TRUE(g.status().ok()) << op << ": " << g.status().ToString();
   std::string err;
@@ -81,7 +80,9 @@ TEST(GradientCheck, UnaryOps) {
       {"L2Loss", [](Graph& g, Output x) { return ops::L2Loss(g, x); }, -1.1, 0.37},
       {"Identity", [](Graph& g, Output x) { return ops::Identity(g, x); }, -1.1, 0.37},
       {"Snapshot",
-       [](Graph& g, Output x) { return Output(g.AddNode("Snapshot", "snap", std::vector<Output>{x}).name); },
+       [](Graph& g, Output x) {
+         return Output(g.AddNode("Snapshot", "snap", std::vector<Output>{x}).name);
+       },
        -1.1, 0.37},
       {"PlaceholderWithDefault",
        [](Graph& g, Output x) {
@@ -93,9 +94,16 @@ TEST(GradientCheck, UnaryOps) {
          return ops::Cast(g, ops::Cast(g, x, DataType::kFloat), DataType::kDouble);
        },
        -1.1, 0.37},
-      {"AddN", [](Graph& g, Output x) { return ops::AddN(g, {x, x, ops::Square(g, x)}); },
+      {"AddN",
+       [](Graph& g, Output x) {
+         return ops::AddN(g, {x, x, ops::Square(g, x)});
+       },
        -1.1, 0.37},
-      {"IdentityN", [](Graph& g, Output x) { return ops::IdentityN(g, {x, x})[1]; }, -1.1, 0.37},
+      {"IdentityN",
+       [](Graph& g, Output x) {
+         return ops::IdentityN(g, {x, x})[1];
+       },
+       -1.1, 0.37},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.op);
@@ -147,8 +155,7 @@ TEST(GradientCheck, BroadcastingBinaryOps) {
       Output b = DoublePlaceholder(g, s.b, "b", s.known);
       Output y = c.second(g, a, b);
       // Positive, well separated values keep Pow/Div/FloorMod/Max smooth.
-      ExpectGradientOk(c.first, g,
-                       {{a, Seq(s.a, 1.3, 0.41)}, {b, Seq(s.b, 0.7, 0.23)}}, y, 1e-7);
+      ExpectGradientOk(c.first, g, {{a, Seq(s.a, 1.3, 0.41)}, {b, Seq(s.b, 0.7, 0.23)}}, y, 1e-7);
     }
   }
 }
@@ -170,15 +177,16 @@ TEST(GradientCheck, Reductions) {
   for (const char* op : {"Sum", "Mean", "Max", "Min", "Prod"}) {
     for (bool keep : {false, true}) {
       for (bool known : {true, false}) {
-        for (std::vector<int> axes : {std::vector<int>{1}, std::vector<int>{0, 1},
-                                      std::vector<int>{-1}}) {
+        for (std::vector<int> axes :
+             {std::vector<int>{1}, std::vector<int>{0, 1}, std::vector<int>{-1}}) {
           SCOPED_TRACE(std::string(op) + (keep ? " keep" : "") + (known ? "" : " dynamic") +
                        " axes " + std::to_string(axes.size()));
           Graph g;
           Output x = DoublePlaceholder(g, {2, 3}, "x", known);
           Output y;
           std::vector<int32_t> ax(axes.begin(), axes.end());
-          Output axis = ops::Const(g, Tensor::FromVector<int32_t>(ax, TensorShape{(int64_t)ax.size()}));
+          Output axis =
+              ops::Const(g, Tensor::FromVector<int32_t>(ax, TensorShape{(int64_t)ax.size()}));
           y = ops::Reduce(g, op, x, axis, keep, op);
           ExpectGradientOk(op, g, {{x, Seq({2, 3}, 0.5, 0.37)}}, y);
         }
@@ -201,11 +209,11 @@ TEST(GradientCheck, NnOps) {
     Output l = DoublePlaceholder(g, {2, 3}, "l");
     Output y = ops::SoftmaxCrossEntropyWithLogitsOp(g, f, l);
     // Labels are distributions (rows sum to 1), as the op's backprop assumes.
-    ExpectGradientOk("SoftmaxCrossEntropyWithLogits", g,
-                     {{f, Seq({2, 3}, -1, 0.3)},
-                      {l, Tensor::FromVector<double>({0.2, 0.3, 0.5, 0.6, 0.1, 0.3},
-                                                     TensorShape{2, 3})}},
-                     y);
+    ExpectGradientOk(
+        "SoftmaxCrossEntropyWithLogits", g,
+        {{f, Seq({2, 3}, -1, 0.3)},
+         {l, Tensor::FromVector<double>({0.2, 0.3, 0.5, 0.6, 0.1, 0.3}, TensorShape{2, 3})}},
+        y);
   }
   {
     Graph g;
@@ -221,7 +229,9 @@ TEST(GradientCheck, Selects) {
     Graph g;
     Output a = DoublePlaceholder(g, {2, 3}, "a");
     Output b = DoublePlaceholder(g, {2, 3}, "b");
-    Output c = ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false, true, false, false, true}, TensorShape{2, 3}));
+    Output c =
+        ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false, true, false, false, true},
+                                         TensorShape{2, 3}));
     ExpectGradientOk("Select", g, {{a, Seq({2, 3}, -1, 0.3)}, {b, Seq({2, 3}, 2, 0.1)}},
                      ops::Select(g, c, a, b));
   }
@@ -229,7 +239,8 @@ TEST(GradientCheck, Selects) {
     Graph g;
     Output a = DoublePlaceholder(g, {2, 3}, "a");
     Output b = DoublePlaceholder(g, {3}, "b");
-    Output c = ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false, true}, TensorShape{3}));
+    Output c =
+        ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false, true}, TensorShape{3}));
     ExpectGradientOk("SelectV2", g, {{a, Seq({2, 3}, -1, 0.3)}, {b, Seq({3}, 2, 0.1)}},
                      ops::SelectV2(g, c, a, b));
   }
@@ -256,17 +267,20 @@ TEST(GradientCheck, ArrayOps) {
   one("Squeeze", [](Graph& g, Output x) { return ops::Squeeze(g, x); }, {2, 1, 3});
   one("Reshape",
       [](Graph& g, Output x) {
-        return ops::Reshape(g, x, ops::Const(g, Tensor::FromVector<int32_t>({3, -1}, TensorShape{2})));
+        return ops::Reshape(g, x,
+                            ops::Const(g, Tensor::FromVector<int32_t>({3, -1}, TensorShape{2})));
       },
       {2, 3});
-  one("Reshape",
+  one(
+      "Reshape",
       [](Graph& g, Output x) {
         return ops::Reshape(g, x, ops::Const(g, Tensor::FromVector<int32_t>({6}, TensorShape{1})));
       },
       {2, 3}, false);
   one("Transpose",
       [](Graph& g, Output x) {
-        return ops::Transpose(g, x, ops::Const(g, Tensor::FromVector<int32_t>({2, 0, 1}, TensorShape{3})));
+        return ops::Transpose(
+            g, x, ops::Const(g, Tensor::FromVector<int32_t>({2, 0, 1}, TensorShape{3})));
       },
       {2, 3, 2});
   one("Tile",
@@ -274,10 +288,12 @@ TEST(GradientCheck, ArrayOps) {
         return ops::Tile(g, x, ops::Const(g, Tensor::FromVector<int32_t>({2, 3}, TensorShape{2})));
       },
       {2, 3});
-  one("ConcatV2", [](Graph& g, Output x) { return ops::Concat(g, {x, ops::Square(g, x)}, 1); },
+  one("ConcatV2",
+      [](Graph& g, Output x) {
+        return ops::Concat(g, {x, ops::Square(g, x)}, 1);
+      },
       {2, 3});
-  one("Pack", [](Graph& g, Output x) { return ops::Pack(g, {x, ops::Square(g, x)}, 1); },
-      {2, 3});
+  one("Pack", [](Graph& g, Output x) { return ops::Pack(g, {x, ops::Square(g, x)}, 1); }, {2, 3});
   one("Unpack",
       [](Graph& g, Output x) {
         Operation u = g.AddNode("Unpack", "unstack", std::vector<Output>{x},
@@ -287,15 +303,20 @@ TEST(GradientCheck, ArrayOps) {
       {2, 3});
   one("BroadcastTo",
       [](Graph& g, Output x) {
-        return Output(g.AddNode("BroadcastTo", "bt",
-                                std::vector<Output>{x, ops::Const(g, Tensor::FromVector<int32_t>({2, 2, 3}, TensorShape{3}))})
-                          .name);
+        return Output(
+            g.AddNode("BroadcastTo", "bt",
+                      std::vector<Output>{
+                          x, ops::Const(g, Tensor::FromVector<int32_t>({2, 2, 3}, TensorShape{3}))})
+                .name);
       },
       {2, 1, 3});
   auto ints = [](Graph& g, std::vector<int32_t> v) {
     return ops::Const(g, Tensor::FromVector<int32_t>(v, TensorShape{(int64_t)v.size()}));
   };
-  one("Slice", [&](Graph& g, Output x) { return ops::Slice(g, x, ints(g, {1, 0, 1}), ints(g, {1, 2, -1})); },
+  one("Slice",
+      [&](Graph& g, Output x) {
+        return ops::Slice(g, x, ints(g, {1, 0, 1}), ints(g, {1, 2, -1}));
+      },
       {3, 2, 4});
   one("StridedSlice",
       [&](Graph& g, Output x) {
@@ -311,23 +332,30 @@ TEST(GradientCheck, ArrayOps) {
       },
       {3, 2, 4});
   one("GatherV2",
-      [&](Graph& g, Output x) { return ops::Gather(g, x, ints(g, {2, 0, 2, 1})); }, {3, 2});
+      [&](Graph& g, Output x) {
+        return ops::Gather(g, x, ints(g, {2, 0, 2, 1}));
+      },
+      {3, 2});
   one("Gather",
       [&](Graph& g, Output x) {
-        return Output(g.AddNode("Gather", "gather", std::vector<Output>{x, ints(g, {1, 1, 0})}).name);
+        return Output(
+            g.AddNode("Gather", "gather", std::vector<Output>{x, ints(g, {1, 1, 0})}).name);
       },
       {3, 2});
   one("Pad",
       [&](Graph& g, Output x) {
-        return Output(g.AddNode("Pad", "pad",
-                                std::vector<Output>{x, ops::Const(g, Tensor::FromVector<int32_t>({1, 0, 2, 1}, TensorShape{2, 2}))})
-                          .name);
+        return Output(
+            g.AddNode("Pad", "pad",
+                      std::vector<Output>{x, ops::Const(g, Tensor::FromVector<int32_t>(
+                                                               {1, 0, 2, 1}, TensorShape{2, 2}))})
+                .name);
       },
       {2, 3});
   one("UnsortedSegmentSum",
       [&](Graph& g, Output x) {
         return Output(g.AddNode("UnsortedSegmentSum", "uss",
-                                std::vector<Output>{x, ints(g, {1, 0, 1}), ops::Const(g, Tensor::Scalar<int32_t>(3))})
+                                std::vector<Output>{x, ints(g, {1, 0, 1}),
+                                                    ops::Const(g, Tensor::Scalar<int32_t>(3))})
                           .name);
       },
       {3, 2});
@@ -369,8 +397,10 @@ TEST(GradientCheck, PreventGradientFailsWithItsMessage) {
 
 TEST(GradientCheck, InferenceOnlyOpsFail) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1, 4, 4, 1}), "x");
-  Output w = ops::Const(g, Tensor::FromVector<float>(std::vector<float>(4, 0.5f), {2, 2, 1, 1}), "w");
+  Output x =
+      ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1, 4, 4, 1}), "x");
+  Output w =
+      ops::Const(g, Tensor::FromVector<float>(std::vector<float>(4, 0.5f), {2, 2, 1, 1}), "w");
   AttrMap attrs;
   attrs["strides"] = std::vector<int64_t>{1, 1, 1, 1};
   attrs["padding"] = std::string("VALID");

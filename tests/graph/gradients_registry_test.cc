@@ -86,32 +86,43 @@ TEST(Gradients, SeedModelNodeNamesMatchTensorFlow) {
   Output y = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}));
   ops::Variable a = ops::MakeVariable(g, ops::RandomNormal(g, {1}, 10.0));
   Output out = ops::Add(g, x, a.value());
-  Output loss = ops::SigmoidCrossEntropyWithLogits(g, ops::ExpandDims(g, y, 0),
-                                                   ops::ExpandDims(g, out, 0));
+  Output loss =
+      ops::SigmoidCrossEntropyWithLogits(g, ops::ExpandDims(g, y, 0), ops::ExpandDims(g, out, 0));
   GradientDescentOptimizer opt(0.05);
   auto train = opt.Minimize(g, loss);
   ASSERT_TRUE(train.ok()) << train.status().ToString();
   EXPECT_EQ(train->name, "GradientDescent");
   const std::vector<std::string> expected = {
-      "gradients/Shape", "gradients/grad_ys_0/Const", "gradients/grad_ys_0",
+      "gradients/Shape",
+      "gradients/grad_ys_0/Const",
+      "gradients/grad_ys_0",
       "gradients/logistic_loss_grad/tuple/group_deps",
       "gradients/logistic_loss_grad/tuple/control_dependency",
       "gradients/logistic_loss_grad/tuple/control_dependency_1",
-      "gradients/logistic_loss/sub_grad/Neg", "gradients/logistic_loss/sub_grad/tuple/group_deps",
-      "gradients/logistic_loss/Log1p_grad/add/x", "gradients/logistic_loss/Log1p_grad/add",
-      "gradients/logistic_loss/Log1p_grad/Reciprocal", "gradients/logistic_loss/Log1p_grad/mul",
-      "gradients/logistic_loss/Select_grad/zeros_like", "gradients/logistic_loss/mul_grad/Mul",
-      "gradients/logistic_loss/mul_grad/Mul_1", "gradients/logistic_loss/Exp_grad/mul",
-      "gradients/logistic_loss/Neg_grad/Neg", "gradients/AddN",
-      "gradients/ExpandDims_grad/Shape", "gradients/ExpandDims_grad/Reshape",
-      "gradients/Add_grad/tuple/control_dependency_1", "GradientDescent/learning_rate",
-      "GradientDescent/update_Variable/ApplyGradientDescent", "GradientDescent"};
+      "gradients/logistic_loss/sub_grad/Neg",
+      "gradients/logistic_loss/sub_grad/tuple/group_deps",
+      "gradients/logistic_loss/Log1p_grad/add/x",
+      "gradients/logistic_loss/Log1p_grad/add",
+      "gradients/logistic_loss/Log1p_grad/Reciprocal",
+      "gradients/logistic_loss/Log1p_grad/mul",
+      "gradients/logistic_loss/Select_grad/zeros_like",
+      "gradients/logistic_loss/mul_grad/Mul",
+      "gradients/logistic_loss/mul_grad/Mul_1",
+      "gradients/logistic_loss/Exp_grad/mul",
+      "gradients/logistic_loss/Neg_grad/Neg",
+      "gradients/AddN",
+      "gradients/ExpandDims_grad/Shape",
+      "gradients/ExpandDims_grad/Reshape",
+      "gradients/Add_grad/tuple/control_dependency_1",
+      "GradientDescent/learning_rate",
+      "GradientDescent/update_Variable/ApplyGradientDescent",
+      "GradientDescent"};
   for (const auto& n : expected) EXPECT_TRUE(g.HasNode(n)) << n;
   auto info = g.GetNode("GradientDescent/update_Variable/ApplyGradientDescent");
   ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->inputs, (std::vector<std::string>{
-                              "Variable", "GradientDescent/learning_rate",
-                              "gradients/Add_grad/tuple/control_dependency_1"}));
+  EXPECT_EQ(info->inputs,
+            (std::vector<std::string>{"Variable", "GradientDescent/learning_rate",
+                                      "gradients/Add_grad/tuple/control_dependency_1"}));
   auto addn = g.GetNode("gradients/AddN");
   ASSERT_TRUE(addn.ok());
   EXPECT_EQ(addn->inputs.size(), 4u);

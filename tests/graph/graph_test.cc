@@ -262,15 +262,13 @@ TEST(GraphDef, ImportFillsDefaultsAndValidates) {
   EXPECT_FALSE(g->GetAttr("x", "shape")->get<PartialShape>().known_rank());
 
   def.mutable_node(1)->set_input(0, "missing");
-  EXPECT_EQ(Graph::FromGraphDef(def.SerializeAsString()).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(Graph::FromGraphDef(def.SerializeAsString()).status().code(), StatusCode::kNotFound);
   def.mutable_node(1)->set_input(0, "x:3");
   EXPECT_EQ(Graph::FromGraphDef(def.SerializeAsString()).status().code(),
             StatusCode::kInvalidArgument);
   def.mutable_node(1)->set_input(0, "y");
   def.mutable_node(1)->set_op("Frobnicate");
-  EXPECT_EQ(Graph::FromGraphDef(def.SerializeAsString()).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(Graph::FromGraphDef(def.SerializeAsString()).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(Graph::FromGraphDef("\xff\xff garbage").status().code(), StatusCode::kDataLoss);
   // A cycle is accepted by the importer but rejected when run.
   tensorflow::GraphDef cyc;
@@ -305,7 +303,8 @@ TEST(GraphVariables, MakeVariableRegistersInfoAndCollections) {
   Graph g;
   Output init = ops::TruncatedNormal(g, TensorShape{3, 4}, 0.0, 0.1, DataType::kFloat, 1);
   ops::Variable w = ops::MakeVariable(g, init, {.name = "W"});
-  ops::Variable b = ops::MakeVariable(g, ops::Zeros(g, TensorShape{4}), {.name = "b", .trainable = false});
+  ops::Variable b =
+      ops::MakeVariable(g, ops::Zeros(g, TensorShape{4}), {.name = "b", .trainable = false});
   CKPT_ASSERT_OK(g.status());
   EXPECT_EQ(w.variable.name(), "W:0");
   EXPECT_EQ(w.initializer.name, "W/Assign");

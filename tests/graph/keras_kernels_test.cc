@@ -55,8 +55,8 @@ TEST(KerasKernelsTest, Conv2DValidAndSame) {
   auto same = RunOp("Conv2D", {x, f}, ConvAttrs("SAME"));
   ASSERT_TRUE(same.ok()) << same.status().ToString();
   EXPECT_EQ(same->shape(), (TensorShape{1, 3, 3, 1}));
-  EXPECT_THAT(Values(*same), ElementsAreArray({12.f, 16.f, 9.f, 24.f, 28.f, 15.f, 15.f, 17.f,
-                                               9.f}));
+  EXPECT_THAT(Values(*same),
+              ElementsAreArray({12.f, 16.f, 9.f, 24.f, 28.f, 15.f, 15.f, 17.f, 9.f}));
   // Stride 2, SAME: ceil(3/2) = 2 outputs per dimension.
   auto strided = RunOp("Conv2D", {x, f}, ConvAttrs("SAME", {1, 2, 2, 1}));
   ASSERT_TRUE(strided.ok()) << strided.status().ToString();
@@ -86,19 +86,17 @@ TEST(KerasKernelsTest, Conv2DDilation) {
 
 TEST(KerasKernelsTest, Conv2DErrors) {
   Tensor x = F(std::vector<float>(9, 1.f), {1, 3, 3, 1});
-  auto depth = RunOp("Conv2D", {x, F(std::vector<float>(8, 1.f), {2, 2, 2, 1})},
-                     ConvAttrs("VALID"));
+  auto depth =
+      RunOp("Conv2D", {x, F(std::vector<float>(8, 1.f), {2, 2, 2, 1})}, ConvAttrs("VALID"));
   ASSERT_FALSE(depth.ok());
   EXPECT_THAT(depth.status().message(), HasSubstr("depth"));
-  auto big = RunOp("Conv2D", {x, F(std::vector<float>(16, 1.f), {4, 4, 1, 1})},
-                   ConvAttrs("VALID"));
+  auto big = RunOp("Conv2D", {x, F(std::vector<float>(16, 1.f), {4, 4, 1, 1})}, ConvAttrs("VALID"));
   ASSERT_FALSE(big.ok());
   EXPECT_THAT(big.status().message(), HasSubstr("larger than the input"));
   auto rank = RunOp("Conv2D", {F({1, 2, 3}, {3}), F({1}, {1, 1, 1, 1})}, ConvAttrs("VALID"));
   ASSERT_FALSE(rank.ok());
   EXPECT_THAT(rank.status().message(), HasSubstr("4-dimensional"));
-  auto batch_stride = RunOp("Conv2D", {x, F({1}, {1, 1, 1, 1})},
-                            ConvAttrs("VALID", {2, 1, 1, 1}));
+  auto batch_stride = RunOp("Conv2D", {x, F({1}, {1, 1, 1, 1})}, ConvAttrs("VALID", {2, 1, 1, 1}));
   ASSERT_FALSE(batch_stride.ok());
   EXPECT_THAT(batch_stride.status().message(), HasSubstr("strides"));
   AttrMap nchw = ConvAttrs("VALID");
@@ -172,9 +170,9 @@ TEST(KerasKernelsTest, FusedBatchNormV3Training) {
   auto y = RunOp("FusedBatchNormV3", in, attrs);
   ASSERT_TRUE(y.ok()) << y.status().ToString();
   const float s = 1.f / std::sqrt(1.25f);
-  EXPECT_THAT(Values(*y), testing::Pointwise(testing::FloatNear(1e-6f),
-                                             std::vector<float>{-1.5f * s, -0.5f * s, 0.5f * s,
-                                                                1.5f * s}));
+  EXPECT_THAT(Values(*y),
+              testing::Pointwise(testing::FloatNear(1e-6f),
+                                 std::vector<float>{-1.5f * s, -0.5f * s, 0.5f * s, 1.5f * s}));
   auto bv = RunOp("FusedBatchNormV3", in, attrs, 2);
   ASSERT_TRUE(bv.ok()) << bv.status().ToString();
   EXPECT_NEAR(bv->data<float>()[0], 5.f / 3.f, 1e-6);
@@ -188,14 +186,12 @@ TEST(KerasKernelsTest, FusedBatchNormErrors) {
   Tensor x = F({1, 2, 3, 4}, {1, 1, 2, 2});
   AttrMap attrs{{"is_training", false}, {"U", DataType::kFloat}};
   auto wrong = RunOp("FusedBatchNormV3",
-                     {x, F({1, 1, 1}, {3}), F({0, 0}, {2}), F({0, 0}, {2}), F({1, 1}, {2})},
-                     attrs);
+                     {x, F({1, 1, 1}, {3}), F({0, 0}, {2}), F({0, 0}, {2}), F({1, 1}, {2})}, attrs);
   ASSERT_FALSE(wrong.ok());
   EXPECT_THAT(wrong.status().message(), HasSubstr("scale"));
-  auto rank = RunOp("FusedBatchNormV3",
-                    {F({1, 2}, {1, 2}), F({1, 1}, {2}), F({0, 0}, {2}), F({0, 0}, {2}),
-                     F({1, 1}, {2})},
-                    attrs);
+  auto rank = RunOp(
+      "FusedBatchNormV3",
+      {F({1, 2}, {1, 2}), F({1, 1}, {2}), F({0, 0}, {2}), F({0, 0}, {2}), F({1, 1}, {2})}, attrs);
   ASSERT_FALSE(rank.ok());
   EXPECT_THAT(rank.status().message(), HasSubstr("4 or 5-dimensional"));
 }

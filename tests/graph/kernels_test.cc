@@ -64,7 +64,8 @@ TEST(MathKernels, BroadcastColumnTimesRowAndScalars) {
   Output row = ops::Const(g, F({10, 20, 30}, {1, 3}));
   Output outer = ops::Add(g, col, row);
   Output scalar_left = ops::Sub(g, 10.0f, row);
-  Output rank3 = ops::Mul(g, ops::Const(g, F({1, 2, 3, 4}, {2, 1, 2})), ops::Const(g, F({1, 10, 100}, {3, 1})));
+  Output rank3 = ops::Mul(g, ops::Const(g, F({1, 2, 3, 4}, {2, 1, 2})),
+                          ops::Const(g, F({1, 10, 100}, {3, 1})));
   Tensor t = Eval(g, outer);
   EXPECT_EQ(t.shape(), TensorShape({2, 3}));
   EXPECT_THAT(Values<float>(t), ElementsAre(11, 21, 31, 12, 22, 32));
@@ -124,11 +125,16 @@ TEST(MathKernels, Unary) {
   EXPECT_THAT(v(ops::Sqrt(g, p)), ElementsAre(0.5f, 1, 2));
   EXPECT_THAT(v(ops::Rsqrt(g, p)), ElementsAre(2, 1, 0.5f));
   EXPECT_THAT(v(ops::Reciprocal(g, p)), ElementsAre(4, 1, 0.25f));
-  EXPECT_THAT(v(ops::Exp(g, p)), Pointwise(FloatNear(1e-5), {std::exp(0.25f), std::exp(1.0f), std::exp(4.0f)}));
-  EXPECT_THAT(v(ops::Log(g, p)), Pointwise(FloatNear(1e-6), {std::log(0.25f), 0.0f, std::log(4.0f)}));
-  EXPECT_THAT(v(ops::Log1p(g, p)), Pointwise(FloatNear(1e-6), {std::log1p(0.25f), std::log1p(1.0f), std::log1p(4.0f)}));
-  EXPECT_THAT(v(ops::Sigmoid(g, ops::Const(g, F({0, 2}, {2})))), Pointwise(FloatNear(1e-6), {0.5f, 1 / (1 + std::exp(-2.0f))}));
-  EXPECT_THAT(v(ops::Tanh(g, ops::Const(g, F({0, 1}, {2})))), Pointwise(FloatNear(1e-6), {0.0f, std::tanh(1.0f)}));
+  EXPECT_THAT(v(ops::Exp(g, p)),
+              Pointwise(FloatNear(1e-5), {std::exp(0.25f), std::exp(1.0f), std::exp(4.0f)}));
+  EXPECT_THAT(v(ops::Log(g, p)),
+              Pointwise(FloatNear(1e-6), {std::log(0.25f), 0.0f, std::log(4.0f)}));
+  EXPECT_THAT(v(ops::Log1p(g, p)),
+              Pointwise(FloatNear(1e-6), {std::log1p(0.25f), std::log1p(1.0f), std::log1p(4.0f)}));
+  EXPECT_THAT(v(ops::Sigmoid(g, ops::Const(g, F({0, 2}, {2})))),
+              Pointwise(FloatNear(1e-6), {0.5f, 1 / (1 + std::exp(-2.0f))}));
+  EXPECT_THAT(v(ops::Tanh(g, ops::Const(g, F({0, 1}, {2})))),
+              Pointwise(FloatNear(1e-6), {0.0f, std::tanh(1.0f)}));
   Output ints = ops::Const(g, I({-3, 0, 5}, {3}));
   EXPECT_THAT(Values<int32_t>(RunOne(g, ops::Abs(g, ints))), ElementsAre(3, 0, 5));
   EXPECT_THAT(Values<int32_t>(RunOne(g, ops::Sign(g, ints))), ElementsAre(-1, 0, 1));
@@ -178,9 +184,11 @@ TEST(MathKernels, MatMulTransposes) {
   EXPECT_EQ(ata.shape(), TensorShape({3, 3}));
   EXPECT_THAT(Values<float>(ata), ElementsAre(17, 22, 27, 22, 29, 36, 27, 36, 45));
   // a · a^T
-  EXPECT_THAT(Values<float>(RunOne(g, ops::MatMul(g, a, a, false, true))), ElementsAre(14, 32, 32, 77));
+  EXPECT_THAT(Values<float>(RunOne(g, ops::MatMul(g, a, a, false, true))),
+              ElementsAre(14, 32, 32, 77));
   // b^T · a^T = (a b)^T
-  EXPECT_THAT(Values<float>(RunOne(g, ops::MatMul(g, b, a, true, true))), ElementsAre(4, 10, 5, 11));
+  EXPECT_THAT(Values<float>(RunOne(g, ops::MatMul(g, b, a, true, true))),
+              ElementsAre(4, 10, 5, 11));
   Output ai = ops::Const(g, I({1, 2, 3, 4}, {2, 2}));
   EXPECT_THAT(Values<int32_t>(RunOne(g, ops::MatMul(g, ai, ai))), ElementsAre(7, 10, 15, 22));
   Output ad = ops::Const(g, D({1, 2, 3, 4}, {2, 2}));
@@ -280,7 +288,8 @@ TEST(MathKernels, ArgMaxArgMin) {
   Output x = ops::Const(g, F({1, 9, 3, 7, 5, 6}, {2, 3}));
   EXPECT_THAT(Values<int64_t>(RunOne(g, ops::ArgMax(g, x, 1))), ElementsAre(1, 0));
   EXPECT_THAT(Values<int64_t>(RunOne(g, ops::ArgMax(g, x, 0))), ElementsAre(1, 0, 1));
-  EXPECT_THAT(Values<int32_t>(RunOne(g, ops::ArgMin(g, x, 1, DataType::kInt32))), ElementsAre(0, 1));
+  EXPECT_THAT(Values<int32_t>(RunOne(g, ops::ArgMin(g, x, 1, DataType::kInt32))),
+              ElementsAre(0, 1));
   EXPECT_THAT(Values<int64_t>(RunOne(g, ops::ArgMin(g, x, -1))), ElementsAre(0, 1));
 }
 
@@ -294,11 +303,15 @@ TEST(NnKernels, BiasAddAndActivations) {
   EXPECT_THAT(v(ops::BiasAdd(g, x, b)), ElementsAre(0, 2, 5, -6, 10, 6));
   EXPECT_THAT(v(ops::Relu(g, x)), ElementsAre(0, 0, 2, 0, 8, 3));
   EXPECT_THAT(v(ops::Relu6(g, x)), ElementsAre(0, 0, 2, 0, 6, 3));
-  EXPECT_THAT(v(ops::Elu(g, x)), Pointwise(FloatNear(1e-6), {std::expm1(-1.0f), 0.0f, 2.0f, std::expm1(-7.0f), 8.0f, 3.0f}));
+  EXPECT_THAT(v(ops::Elu(g, x)), Pointwise(FloatNear(1e-6), {std::expm1(-1.0f), 0.0f, 2.0f,
+                                                             std::expm1(-7.0f), 8.0f, 3.0f}));
   EXPECT_THAT(v(ops::Softplus(g, x)),
-              Pointwise(FloatNear(1e-5), {std::log1p(std::exp(-1.0f)), std::log(2.0f), 2 + std::log1p(std::exp(-2.0f)),
-                                          std::log1p(std::exp(-7.0f)), 8 + std::log1p(std::exp(-8.0f)), 3 + std::log1p(std::exp(-3.0f))}));
-  EXPECT_EQ(RunStatus(g, ops::BiasAdd(g, x, ops::Const(g, F({1, 2}, {2})))).code(), StatusCode::kInvalidArgument);
+              Pointwise(FloatNear(1e-5),
+                        {std::log1p(std::exp(-1.0f)), std::log(2.0f),
+                         2 + std::log1p(std::exp(-2.0f)), std::log1p(std::exp(-7.0f)),
+                         8 + std::log1p(std::exp(-8.0f)), 3 + std::log1p(std::exp(-3.0f))}));
+  EXPECT_EQ(RunStatus(g, ops::BiasAdd(g, x, ops::Const(g, F({1, 2}, {2})))).code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(NnKernels, SoftmaxFamily) {
@@ -356,7 +369,8 @@ TEST(ArrayKernels, ReshapeExpandSqueezeShape) {
   Tensor r = RunOne(g, ops::Reshape(g, x, ops::Const(g, I({3, -1}, {2}))));
   EXPECT_EQ(r.shape(), TensorShape({3, 2}));
   EXPECT_THAT(Values<float>(r), ElementsAre(1, 2, 3, 4, 5, 6));
-  EXPECT_EQ(RunStatus(g, ops::Reshape(g, x, ops::Const(g, I({4, -1}, {2})))).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus(g, ops::Reshape(g, x, ops::Const(g, I({4, -1}, {2})))).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(RunOne(g, ops::ExpandDims(g, x, 0)).shape(), TensorShape({1, 2, 3}));
   EXPECT_EQ(RunOne(g, ops::ExpandDims(g, x, -1)).shape(), TensorShape({2, 3, 1}));
   Output e = ops::Reshape(g, x, ops::Const(g, I({1, 2, 1, 3}, {4})));
@@ -416,17 +430,21 @@ TEST(ArrayKernels, ConcatPackTranspose) {
   Output c3 = ops::Const(g, F({0, 1, 2, 3, 4, 5, 6, 7}, {2, 2, 2}));
   EXPECT_THAT(Values<float>(RunOne(g, ops::Transpose(g, c3, ops::Const(g, I({2, 0, 1}, {3}))))),
               ElementsAre(0, 2, 4, 6, 1, 3, 5, 7));
-  EXPECT_EQ(RunStatus(g, ops::Transpose(g, m, ops::Const(g, I({0, 0}, {2})))).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus(g, ops::Transpose(g, m, ops::Const(g, I({0, 0}, {2})))).code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(ArrayKernels, SliceAndStridedSlice) {
   Graph g;
   Output m = ops::Const(g, F({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3}));
-  Tensor s = RunOne(g, ops::Slice(g, m, ops::Const(g, I({1, 0}, {2})), ops::Const(g, I({-1, 2}, {2}))));
+  Tensor s =
+      RunOne(g, ops::Slice(g, m, ops::Const(g, I({1, 0}, {2})), ops::Const(g, I({-1, 2}, {2}))));
   EXPECT_EQ(s.shape(), TensorShape({2, 2}));
   EXPECT_THAT(Values<float>(s), ElementsAre(4, 5, 7, 8));
-  EXPECT_EQ(RunStatus(g, ops::Slice(g, m, ops::Const(g, I({2, 0}, {2})), ops::Const(g, I({2, 1}, {2})))).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      RunStatus(g, ops::Slice(g, m, ops::Const(g, I({2, 0}, {2})), ops::Const(g, I({2, 1}, {2}))))
+          .code(),
+      StatusCode::kInvalidArgument);
   auto ss = [&](std::vector<int32_t> b, std::vector<int32_t> e, std::vector<int32_t> st,
                 ops::StridedSliceMasks masks) {
     const int64_t n = static_cast<int64_t>(b.size());
@@ -463,7 +481,9 @@ TEST(ArrayKernels, GatherOneHotRange) {
   EXPECT_THAT(Values<float>(r), ElementsAre(5, 6, 1, 2, 5, 6));
   Tensor r1 = RunOne(g, ops::Gather(g, p, ops::Const(g, L({1}, {1})), 1));
   EXPECT_THAT(Values<float>(r1), ElementsAre(2, 4, 6));
-  Output legacy = g.AddNode("Gather", "legacy_gather", std::vector<Output>{p, ops::Const(g, I({1}, {1}))}).output();
+  Output legacy =
+      g.AddNode("Gather", "legacy_gather", std::vector<Output>{p, ops::Const(g, I({1}, {1}))})
+          .output();
   EXPECT_THAT(Values<float>(RunOne(g, legacy)), ElementsAre(3, 4));
   Status bad = RunStatus(g, ops::Gather(g, p, ops::Const(g, I({3}, {1}))));
   EXPECT_THAT(std::string(bad.message()), HasSubstr("indices[0] = 3 is not in [0, 3)"));
@@ -481,16 +501,22 @@ TEST(ArrayKernels, CastAndSelect) {
   Graph g;
   Output x = ops::Const(g, F({-1.7f, 0, 2.5f}, {3}));
   EXPECT_THAT(Values<int32_t>(RunOne(g, ops::Cast(g, x, DataType::kInt32))), ElementsAre(-1, 0, 2));
-  EXPECT_THAT(Values<bool>(RunOne(g, ops::Cast(g, x, DataType::kBool))), ElementsAre(true, false, true));
-  EXPECT_THAT(Values<double>(RunOne(g, ops::Cast(g, ops::Const(g, L({3}, {1})), DataType::kDouble))), ElementsAre(3.0));
+  EXPECT_THAT(Values<bool>(RunOne(g, ops::Cast(g, x, DataType::kBool))),
+              ElementsAre(true, false, true));
+  EXPECT_THAT(
+      Values<double>(RunOne(g, ops::Cast(g, ops::Const(g, L({3}, {1})), DataType::kDouble))),
+      ElementsAre(3.0));
   Output c = ops::Greater(g, x, 0.0f);
-  EXPECT_THAT(Values<float>(RunOne(g, ops::Select(g, c, x, ops::Neg(g, x)))), ElementsAre(1.7f, 0, 2.5f));
+  EXPECT_THAT(Values<float>(RunOne(g, ops::Select(g, c, x, ops::Neg(g, x)))),
+              ElementsAre(1.7f, 0, 2.5f));
   // Select with a vector condition picks rows.
   Output m = ops::Const(g, F({1, 2, 3, 4}, {2, 2}));
   Output rows = ops::Const(g, Tensor::FromVector(std::vector<bool>{false, true}, TensorShape{2}));
-  EXPECT_THAT(Values<float>(RunOne(g, ops::Select(g, rows, m, ops::Neg(g, m)))), ElementsAre(-1, -2, 3, 4));
+  EXPECT_THAT(Values<float>(RunOne(g, ops::Select(g, rows, m, ops::Neg(g, m)))),
+              ElementsAre(-1, -2, 3, 4));
   // SelectV2 broadcasts all three.
-  Output cond = ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false}, TensorShape{1, 2}));
+  Output cond =
+      ops::Const(g, Tensor::FromVector(std::vector<bool>{true, false}, TensorShape{1, 2}));
   Tensor sv = RunOne(g, ops::SelectV2(g, cond, m, 0.0f));
   EXPECT_THAT(Values<float>(sv), ElementsAre(1, 0, 3, 0));
 }
@@ -514,10 +540,10 @@ TEST(IoKernels, StringJoinAndRegexFullMatchReadTheirAttrs) {
   Graph g;
   Output a = ops::Const(g, Tensor::StringScalar("a"), "a");
   Output b = ops::Const(g, Tensor::StringScalar("b"), "b");
-  Operation join = g.AddNode("StringJoin", "join", std::vector<Output>{a, b},
-                             {{"separator", AttrValue("-")}});
-  Output paths = ops::Const(g, Tensor::FromStrings({"s3://bucket/x", "/tmp/x"}, TensorShape{2}),
-                            "paths");
+  Operation join =
+      g.AddNode("StringJoin", "join", std::vector<Output>{a, b}, {{"separator", AttrValue("-")}});
+  Output paths =
+      ops::Const(g, Tensor::FromStrings({"s3://bucket/x", "/tmp/x"}, TensorShape{2}), "paths");
   Operation match = g.AddNode("StaticRegexFullMatch", "match", std::vector<Output>{paths},
                               {{"pattern", AttrValue("^s3://.*")}});
   Operation bad = g.AddNode("StaticRegexFullMatch", "bad", std::vector<Output>{paths},

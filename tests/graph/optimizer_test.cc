@@ -64,8 +64,8 @@ std::vector<double> Values(Session& s, const std::string& var) {
   return v;
 }
 
-using Reference = std::function<void(std::vector<double>& w, const std::vector<double>& g,
-                                     int step)>;
+using Reference =
+    std::function<void(std::vector<double>& w, const std::vector<double>& g, int step)>;
 
 void CheckTwoSteps(Optimizer& opt, bool resource, Reference ref) {
   const std::vector<double> w0 = {0.5, -1.0, 2.0};
@@ -114,10 +114,8 @@ TEST(Optimizers, AdamFormula) {
   for (bool resource : {false, true}) {
     AdamOptimizer opt(0.01);
     std::vector<double> m(3, 0.0), v(3, 0.0);
-    CheckTwoSteps(opt, resource, [&](std::vector<double>& w, const std::vector<double>& g,
-                                     int t) {
-      const double lr_t =
-          0.01 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+    CheckTwoSteps(opt, resource, [&](std::vector<double>& w, const std::vector<double>& g, int t) {
+      const double lr_t = 0.01 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
       for (int i = 0; i < 3; ++i) {
         m[i] += (g[i] - m[i]) * (1 - 0.9);
         v[i] += (g[i] * g[i] - v[i]) * (1 - 0.999);
@@ -249,8 +247,8 @@ TEST(Optimizers, ApplyKernelRejectsShapeMismatch) {
   ops::Variable w = ops::MakeVariable(g, ops::Zeros(g, {3}), vo);
   Output lr = ops::Const(g, 0.1, DataType::kFloat);
   Output grad = ops::Placeholder(g, DataType::kFloat, PartialShape(), "grad");
-  Operation apply = g.AddNode("ApplyGradientDescent", "apply",
-                              std::vector<Output>{w.variable, lr, grad});
+  Operation apply =
+      g.AddNode("ApplyGradientDescent", "apply", std::vector<Output>{w.variable, lr, grad});
   ASSERT_TRUE(g.status().ok()) << g.status().ToString();
   auto sess = Session::Create(&g);
   ASSERT_TRUE(sess.ok());

@@ -95,7 +95,8 @@ TEST(Session, FeedChecks) {
   auto ok = (*s)->Run({{"x:0", F({1, 2, 3, 4, 5, 6}, {2, 3})}}, {y.name()});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_THAT(Values<float>((*ok)[0]), ElementsAre(-1, -2, -3, -4, -5, -6));
-  EXPECT_EQ((*s)->Run({{"nope:0", F({1}, {1})}}, {y.name()}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*s)->Run({{"nope:0", F({1}, {1})}}, {y.name()}).status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ((*s)->Run({{"x:1", F({1}, {1})}}, {y.name()}).status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*s)->Run({}, {"ghost:0"}).status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*s)->Run({}, {}, {"ghost"}).status().code(), StatusCode::kNotFound);
@@ -111,7 +112,8 @@ TEST(Session, UninitializedVariableError) {
   ASSERT_TRUE(s.ok());
   auto r = (*s)->Run({}, {y.name()});
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("attempting to use uninitialized value W"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("attempting to use uninitialized value W"));
   EXPECT_EQ((*s)->GetVariable("W").status().code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(*(*s)->IsVariableInitialized("W"));
   CKPT_ASSERT_OK((*s)->Run({}, {}, {w.initializer.name}).status());
@@ -124,7 +126,8 @@ TEST(Session, UninitializedVariableError) {
 TEST(Session, VariableAccessForSavers) {
   Graph g;
   ops::Variable w = ops::MakeVariable(g, F({1, 2}, {2}), {.name = "W"});
-  ops::Variable r = ops::MakeVariable(g, Tensor::Scalar<double>(3), {.name = "R", .use_resource = true});
+  ops::Variable r =
+      ops::MakeVariable(g, Tensor::Scalar<double>(3), {.name = "R", .use_resource = true});
   Output sum = ops::Sum(g, w.value(), std::vector<int>{0});
   Output rv = ops::ReadValue(g, r);
   auto s = Session::Create(&g);

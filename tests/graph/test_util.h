@@ -15,10 +15,10 @@
 
 namespace ckpt::testutil {
 
-#define CKPT_ASSERT_OK(expr)                             \
-  do {                                                   \
-    ::ckpt::Status _s = (expr);                          \
-    ASSERT_TRUE(_s.ok()) << _s.ToString();               \
+#define CKPT_ASSERT_OK(expr)               \
+  do {                                     \
+    ::ckpt::Status _s = (expr);            \
+    ASSERT_TRUE(_s.ok()) << _s.ToString(); \
   } while (0)
 
 template <typename T>

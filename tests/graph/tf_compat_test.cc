@@ -47,8 +47,8 @@ class TfGraphs : public ::testing::Test {
     }
     const std::string tmp = *dir_ + ".tmp" + std::to_string(::getpid());
     fs::create_directories(tmp);
-    const std::string cmd = "python3 -c 'import tensorflow' >/dev/null 2>&1 && python3 " +
-                            script + " " + tmp + " >" + tmp + "/log.txt 2>&1";
+    const std::string cmd = "python3 -c 'import tensorflow' >/dev/null 2>&1 && python3 " + script +
+                            " " + tmp + " >" + tmp + "/log.txt 2>&1";
     ok_ = std::system(cmd.c_str()) == 0;
     if (ok_) {
       std::ofstream(tmp + "/done") << "ok\n";
@@ -88,12 +88,16 @@ class TfGraphs : public ::testing::Test {
     for (int i = 0; i < theirs.node_size(); ++i) {
       // TF 2.21 also writes NodeDef.experimental_type (full-type info, field 7) for a few ops
       // such as Shape; our protos do not model it and TF re-derives it on import.
-      theirs.mutable_node(i)->GetReflection()->MutableUnknownFields(theirs.mutable_node(i))->Clear();
+      theirs.mutable_node(i)
+          ->GetReflection()
+          ->MutableUnknownFields(theirs.mutable_node(i))
+          ->Clear();
       std::string diff;
       google::protobuf::util::MessageDifferencer d;
       d.ReportDifferencesToString(&diff);
       EXPECT_TRUE(d.Compare(mine.node(i), theirs.node(i)))
-          << model << " node " << theirs.node(i).name() << ":\n" << diff;
+          << model << " node " << theirs.node(i).name() << ":\n"
+          << diff;
     }
   }
 
@@ -141,10 +145,14 @@ class TfGraphs : public ::testing::Test {
     std::vector<int64_t> dims = v["shape"].get<std::vector<int64_t>>();
     TensorShape shape = TensorShape::FromDims(dims).value();
     const std::string dt = v["dtype"];
-    if (dt == "float32") return Tensor::FromVector<float>(v["values"].get<std::vector<float>>(), shape);
-    if (dt == "float64") return Tensor::FromVector<double>(v["values"].get<std::vector<double>>(), shape);
-    if (dt == "int32") return Tensor::FromVector<int32_t>(v["values"].get<std::vector<int32_t>>(), shape);
-    if (dt == "int64") return Tensor::FromVector<int64_t>(v["values"].get<std::vector<int64_t>>(), shape);
+    if (dt == "float32")
+      return Tensor::FromVector<float>(v["values"].get<std::vector<float>>(), shape);
+    if (dt == "float64")
+      return Tensor::FromVector<double>(v["values"].get<std::vector<double>>(), shape);
+    if (dt == "int32")
+      return Tensor::FromVector<int32_t>(v["values"].get<std::vector<int32_t>>(), shape);
+    if (dt == "int64")
+      return Tensor::FromVector<int64_t>(v["values"].get<std::vector<int64_t>>(), shape);
     if (dt == "bool") return Tensor::FromVector(v["values"].get<std::vector<bool>>(), shape);
     ADD_FAILURE() << "dtype " << dt;
     return Tensor();
@@ -232,8 +240,8 @@ TEST_F(TfGraphs, SeedModelNodeDefsMatchTf) {
 TEST_F(TfGraphs, ResourceVariablesNodeDefsMatchTf) {
   Graph g;
   Output x = ops::Placeholder(g, DataType::kFloat, PS({-1, 2}), "x");
-  ops::Variable w = ops::MakeVariable(g, ops::Ones(g, TensorShape{2, 2}),
-                                      {.name = "W", .use_resource = true});
+  ops::Variable w =
+      ops::MakeVariable(g, ops::Ones(g, TensorShape{2, 2}), {.name = "W", .use_resource = true});
   ops::MakeVariable(g, 2.0f, {.name = "v", .use_resource = true});
   {
     Graph::NameScope scope(g, "MatMul");
@@ -308,10 +316,12 @@ TEST_F(TfGraphs, TfRunsOurGraph) {
   Output labels = ops::Placeholder(g, DataType::kInt64, testutil::PS({-1}), "labels");
   ops::Variable w = ops::MakeVariable(
       g, ops::TruncatedNormal(g, TensorShape{3, 4}, 0.0, 0.5, DataType::kFloat, 1), {.name = "w"});
-  ops::Variable b = ops::MakeVariable(g, ops::RandomUniform(g, TensorShape{4}, -1, 1, DataType::kFloat, 2),
-                                      {.name = "b", .use_resource = true});
+  ops::Variable b =
+      ops::MakeVariable(g, ops::RandomUniform(g, TensorShape{4}, -1, 1, DataType::kFloat, 2),
+                        {.name = "b", .use_resource = true});
   Output logits = ops::Add(g, ops::MatMul(g, x, w.value()), ops::ReadValue(g, b), "logits");
-  Output loss = ops::Mean(g, ops::SparseSoftmaxCrossEntropyWithLogits(g, labels, logits), {}, false, "loss");
+  Output loss =
+      ops::Mean(g, ops::SparseSoftmaxCrossEntropyWithLogits(g, labels, logits), {}, false, "loss");
   Output probs = ops::Softmax(g, logits, "probs");
   Operation init = ops::GlobalVariablesInitializer(g);
   CKPT_ASSERT_OK(g.status());
@@ -340,7 +350,8 @@ TEST_F(TfGraphs, TfRunsOurGraph) {
       "with g.as_default(): tf.graph_util.import_graph_def(gd, name='')\n"
       "with tf1.Session(graph=g) as s:\n"
       "  s.run('init')\n"
-      "  l, p = s.run(['loss:0', 'probs:0'], {'x:0': np.array([[1, 2, 3], [-1, 0.5, 2]], np.float32),\n"
+      "  l, p = s.run(['loss:0', 'probs:0'], {'x:0': np.array([[1, 2, 3], [-1, 0.5, 2]], "
+      "np.float32),\n"
       "                                        'labels:0': np.array([3, 1], np.int64)})\n"
       "json.dump({'loss': float(l), 'probs': p.flatten().tolist()}, open(sys.argv[2], 'w'))\n";
   {

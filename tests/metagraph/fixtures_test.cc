@@ -29,10 +29,10 @@ std::string FixtureRoot() { return std::string(CKPT_SOURCE_DIR) + "/../shared/fi
 
 struct GraphFixture {
   std::string dir;
-  std::string graph_file;    // relative to dir
+  std::string graph_file;  // relative to dir
   bool saved_model = false;
-  std::string prefix;        // checkpoint prefix relative to dir ("" = none)
-  std::string ckpt_key;      // EXPECTED.json entry of the checkpoint
+  std::string prefix;    // checkpoint prefix relative to dir ("" = none)
+  std::string ckpt_key;  // EXPECTED.json entry of the checkpoint
   // Exactly the ops expected to be unsupported (checked when `known_unsupported`).
   std::set<std::string> unsupported;
   // true: the graph must import, restore and run; false: `unsupported` (or, when empty, the
@@ -43,26 +43,54 @@ struct GraphFixture {
 const std::vector<GraphFixture>& Fixtures() {
   static const auto* f = new std::vector<GraphFixture>{
       {"tf1_saver_v2_regression", "model.meta", false, "model", "model.index", {}, true},
-      {"tf1_savedmodel_rust_regression", "saved_model.pb", true, "variables/variables",
-       "variables/variables.index", {}, true},
-      {"tf1_savedmodel_half_plus_two", "saved_model.pb", true, "variables/variables",
-       "variables/variables.index", {}, true},
+      {"tf1_savedmodel_rust_regression",
+       "saved_model.pb",
+       true,
+       "variables/variables",
+       "variables/variables.index",
+       {},
+       true},
+      {"tf1_savedmodel_half_plus_two",
+       "saved_model.pb",
+       true,
+       "variables/variables",
+       "variables/variables.index",
+       {},
+       true},
       {"v1_plain_bad_half_plus_two", "export.meta", false, "export", "export", {}, true},
-      {"v1_sharded_session_bundle", "export.meta", false, "export-?????-of-00001",
-       "export-00000-of-00001", {}, true},
-      {"tf1_estimator_ckpt_tfx", "model.ckpt-1000.meta", false, "model.ckpt-1000",
-       "model.ckpt-1000.index", {}},
-      {"tf2_savedmodel_half_plus_two", "saved_model.pb", true, "variables/variables",
-       "variables/variables.index", {}, true},
-      {"tf2_savedmodel_stale_shards", "saved_model.pb", true, "variables/variables",
-       "variables/variables.index", {}, true},
+      {"v1_sharded_session_bundle",
+       "export.meta",
+       false,
+       "export-?????-of-00001",
+       "export-00000-of-00001",
+       {},
+       true},
+      {"tf1_estimator_ckpt_tfx",
+       "model.ckpt-1000.meta",
+       false,
+       "model.ckpt-1000",
+       "model.ckpt-1000.index",
+       {}},
+      {"tf2_savedmodel_half_plus_two",
+       "saved_model.pb",
+       true,
+       "variables/variables",
+       "variables/variables.index",
+       {},
+       true},
+      {"tf2_savedmodel_stale_shards",
+       "saved_model.pb",
+       true,
+       "variables/variables",
+       "variables/variables.index",
+       {},
+       true},
   };
   return *f;
 }
 
 StatusOr<json> LoadExpected(const std::string& dir) {
-  CKPT_ASSIGN_OR_RETURN(std::string text,
-                        Env::Default()->ReadFileToString(dir + "/EXPECTED.json"));
+  CKPT_ASSIGN_OR_RETURN(std::string text, Env::Default()->ReadFileToString(dir + "/EXPECTED.json"));
   return json::parse(text);
 }
 
@@ -206,8 +234,7 @@ TEST_P(FixtureGraphs, ImportsRestoresOrNamesEveryUnsupportedOp) {
       EXPECT_THAT(std::string(imported.status().message()), HasSubstr(op));
     }
     if (!f.unsupported.empty()) {
-      EXPECT_EQ(std::set<std::string>(info->unsupported_ops.begin(),
-                                      info->unsupported_ops.end()),
+      EXPECT_EQ(std::set<std::string>(info->unsupported_ops.begin(), info->unsupported_ops.end()),
                 f.unsupported);
     }
     return;
@@ -295,9 +322,9 @@ std::string FloatExample(const std::string& key, float v) {
   };
   std::string packed(4, '\0');
   std::memcpy(packed.data(), &v, 4);
-  std::string feature = ld(2, ld(1, packed));             // Feature.float_list.value (packed)
-  std::string entry = ld(1, key) + ld(2, feature);          // map entry
-  return ld(1, ld(1, entry));                               // Example.features.feature
+  std::string feature = ld(2, ld(1, packed));       // Feature.float_list.value (packed)
+  std::string entry = ld(1, key) + ld(2, feature);  // map entry
+  return ld(1, ld(1, entry));                       // Example.features.feature
 }
 
 TEST(FixtureSavedModel, HalfPlusTwoSignaturesRunByKey) {
@@ -321,8 +348,8 @@ TEST(FixtureSavedModel, HalfPlusTwoSignaturesRunByKey) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_FLOAT_EQ(r->at("outputs").data<float>()[0], 7.0f);
   EXPECT_FLOAT_EQ(r->at("outputs").data<float>()[1], 2.0f);
-  auto bad = (*m)->RunSignature("regress_x_to_y",
-                                {{"inputs", Tensor::FromStrings({"\xff\xff"}, {1})}});
+  auto bad =
+      (*m)->RunSignature("regress_x_to_y", {{"inputs", Tensor::FromStrings({"\xff\xff"}, {1})}});
   EXPECT_FALSE(bad.ok());
   EXPECT_FALSE((*m)->RunSignature("no_such_signature", {}).ok());
 }
@@ -345,8 +372,8 @@ TEST(FixtureSavedModel, Tf2HalfPlusTwoSignaturesRunByKey) {
   auto y = (*m)->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({3.0f}, {1})}});
   ASSERT_TRUE(y.ok()) << y.status().ToString();
   EXPECT_FLOAT_EQ(y->at("y").data<float>()[0], 3.5f);  // 0.5 x + 2
-  auto y3 = (*m)->RunSignature("regress_x2_to_y3",
-                               {{"inputs", Tensor::FromVector<float>({3.0f}, {1})}});
+  auto y3 =
+      (*m)->RunSignature("regress_x2_to_y3", {{"inputs", Tensor::FromVector<float>({3.0f}, {1})}});
   ASSERT_TRUE(y3.ok()) << y3.status().ToString();
   EXPECT_FLOAT_EQ(y3->at("outputs").data<float>()[0], 4.5f);  // 0.5 x + 3
   // classify / regress on serialized tf.Examples (ParseExampleV2).
@@ -391,8 +418,7 @@ TEST(FixtureSavedModel, HalfPlusTwoShardedSaveOpRuns) {
   // Step 2: MergeV2Checkpoints into the prefix (deleting the temp directory).
   auto got = (*m)->session->Run(
       {{def.filename_tensor_name, Tensor::StringScalar(prefix)},
-       {"save/MergeV2Checkpoints/checkpoint_prefixes:0",
-        Tensor::FromStrings({shard_name}, {1})}},
+       {"save/MergeV2Checkpoints/checkpoint_prefixes:0", Tensor::FromStrings({shard_name}, {1})}},
       {}, {"save/MergeV2Checkpoints"});
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(Env::Default()->FileExists(prefix + ".index"));

@@ -85,8 +85,7 @@ TEST(ImportMetaGraph, RoundTripRestoresCollectionsVariablesAndRuns) {
   auto predict = ig.GetTensorByName(ig.GetCollection("predict_op")[0]);
   ASSERT_TRUE(predict.ok());
   for (float x : {0.0f, 0.9f, 1.1f, 3.0f}) {
-    auto y = (*isess)->Run({{"input:0", Tensor::FromVector<float>({x}, {1})}},
-                           {predict->name()});
+    auto y = (*isess)->Run({{"input:0", Tensor::FromVector<float>({x}, {1})}}, {predict->name()});
     ASSERT_TRUE(y.ok()) << y.status().ToString();
     EXPECT_FLOAT_EQ((*y)[0].data<float>()[0], x - 1.0f > 0 ? 1.0f : 0.0f) << x;
   }
@@ -130,8 +129,7 @@ TEST(ImportMetaGraph, EveryUnsupportedOpInOneError) {
   auto imported = ImportMetaGraphFromBytes(mg.SerializeAsString());
   ASSERT_FALSE(imported.ok());
   EXPECT_EQ(imported.status().code(), StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(imported.status().message()),
-              HasSubstr("3 ops that cannot run here"));
+  EXPECT_THAT(std::string(imported.status().message()), HasSubstr("3 ops that cannot run here"));
   EXPECT_THAT(std::string(imported.status().message()),
               HasSubstr("AnotherOne, FancyNewOp, LookupTableFindV2"));
   auto info = InspectMetaGraph(mg.SerializeAsString());

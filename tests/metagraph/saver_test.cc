@@ -44,12 +44,14 @@ TEST(SaverGraph, SeedRefVariablesMatchTensorFlowNodes) {
       {"save/Const", "PlaceholderWithDefault", {"save/filename"}},
       {"save/SaveV2/tensor_names", "Const", {}},
       {"save/SaveV2/shape_and_slices", "Const", {}},
-      {"save/SaveV2", "SaveV2",
+      {"save/SaveV2",
+       "SaveV2",
        {"save/Const", "save/SaveV2/tensor_names", "save/SaveV2/shape_and_slices", "Variable"}},
       {"save/control_dependency", "Identity", {"save/Const", "^save/SaveV2"}},
       {"save/RestoreV2/tensor_names", "Const", {}},
       {"save/RestoreV2/shape_and_slices", "Const", {}},
-      {"save/RestoreV2", "RestoreV2",
+      {"save/RestoreV2",
+       "RestoreV2",
        {"save/Const", "save/RestoreV2/tensor_names", "save/RestoreV2/shape_and_slices"}},
       {"save/Assign", "Assign", {"Variable", "save/RestoreV2"}},
       {"save/restore_all", "NoOp", {"^save/Assign"}},
@@ -139,8 +141,10 @@ TEST_P(SaverRoundTrip, SaveRestoreWithStepsRetentionAndMeta) {
   const std::string prefix = dir + "/checkpoint_model";
   Env* env = Env::Default();
   for (int step = 199; step <= 1399; step += 200) {
-    ASSERT_TRUE((*sess)->SetVariable("Variable", Tensor::FromVector<float>(
-                                                     {static_cast<float>(step)}, {1})).ok());
+    ASSERT_TRUE(
+        (*sess)
+            ->SetVariable("Variable", Tensor::FromVector<float>({static_cast<float>(step)}, {1}))
+            .ok());
     auto path = (*saver)->Save(**sess, prefix, step);
     ASSERT_TRUE(path.ok()) << path.status().ToString();
     EXPECT_EQ(*path, prefix + "-" + std::to_string(step));
@@ -173,8 +177,8 @@ TEST_P(SaverRoundTrip, SaveRestoreWithStepsRetentionAndMeta) {
   ASSERT_TRUE(v.ok());
   EXPECT_FLOAT_EQ(v->data<float>()[0], 999.0f);
   // predict = round(sigmoid(x + 999)) = 1 for x = -998.5 ... and 0 for x = -1010.
-  auto y = (*sess)->Run({{"input:0", Tensor::FromVector<float>({-1010.0f}, {1})}},
-                        {m.predict.name()});
+  auto y =
+      (*sess)->Run({{"input:0", Tensor::FromVector<float>({-1010.0f}, {1})}}, {m.predict.name()});
   ASSERT_TRUE(y.ok()) << y.status().ToString();
   EXPECT_FLOAT_EQ((*y)[0].data<float>()[0], 0.0f);
 

@@ -25,14 +25,23 @@ namespace ckpt::testutil {
 
 class FaultEnv : public EnvWrapper {
  public:
-  enum class Op { kNewWritable = 0, kAppend, kFlush, kSync, kClose, kRename, kSyncDir, kDelete, kCreateDir };
+  enum class Op {
+    kNewWritable = 0,
+    kAppend,
+    kFlush,
+    kSync,
+    kClose,
+    kRename,
+    kSyncDir,
+    kDelete,
+    kCreateDir
+  };
   // The kinds a writer of new files goes through (what FailNth sweeps in writer tests).
   static constexpr int kNumOps = 7;
-  static constexpr std::array<Op, kNumOps> kAllOps = {Op::kNewWritable, Op::kAppend, Op::kFlush,
-                                                      Op::kSync,        Op::kClose,  Op::kRename,
-                                                      Op::kSyncDir};
+  static constexpr std::array<Op, kNumOps> kAllOps = {
+      Op::kNewWritable, Op::kAppend, Op::kFlush, Op::kSync, Op::kClose, Op::kRename, Op::kSyncDir};
   static const char* OpName(Op op) {
-    static const char* kNames[] = {"new_writable", "append", "flush",  "sync",  "close",
+    static const char* kNames[] = {"new_writable", "append",   "flush",  "sync", "close",
                                    "rename",       "sync_dir", "delete", "mkdir"};
     return kNames[static_cast<int>(op)];
   }

@@ -60,9 +60,8 @@ StatusOr<json> Predict(LoadedModel& m, const std::vector<float>& xs) {
   CKPT_ASSIGN_OR_RETURN(std::string fetch, m.ResolveTensorName("predict_op"));
   json preds = json::array();
   for (float x : xs) {
-    CKPT_ASSIGN_OR_RETURN(auto out,
-                          m.session->Run({{"input:0", Tensor::FromVector<float>({x}, {1})}},
-                                         {fetch}));
+    CKPT_ASSIGN_OR_RETURN(
+        auto out, m.session->Run({{"input:0", Tensor::FromVector<float>({x}, {1})}}, {fetch}));
     preds.push_back(TensorJson(out[0]));
   }
   return preds;
@@ -94,8 +93,7 @@ int CmdBuildTrainSave(int argc, char** argv) {
   const int every = std::stoi(argv[6]);
 
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}),
-                              "input");
+  Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}), "input");
   Output y = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}));
   Output init_value = ops::RandomNormal(g, TensorShape({1}), 10.0);
   ops::VariableOptions vo;
@@ -113,9 +111,9 @@ int CmdBuildTrainSave(int argc, char** argv) {
     Graph::NameScope scope(g, "GradientDescent");
     Output grad = ops::Sub(g, ops::Sigmoid(g, my_output), y, "grad");
     Output step = ops::Mul(g, grad, lr, "step");
-    Operation update = resource ? ops::AssignSubVariableOp(g, a.variable, step, "update_A")
-                                : Operation(ops::AssignSub(g, a.variable, step, false,
-                                                           "update_A").node);
+    Operation update = resource
+                           ? ops::AssignSubVariableOp(g, a.variable, step, "update_A")
+                           : Operation(ops::AssignSub(g, a.variable, step, false, "update_A").node);
     train = ops::Group(g, {update}, scope.scope_name());
   }
   g.AddToCollection(kTrainOp, train.name);
@@ -145,8 +143,7 @@ int CmdBuildTrainSave(int argc, char** argv) {
   if (!av.ok()) return Fail(av.status());
   json preds = json::array();
   for (float xv : {-3.0f, -1.0f, 0.0f, 1.0f, 2.4f, 5.0f}) {
-    auto out = (*sess)->Run({{"input:0", Tensor::FromVector<float>({xv}, {1})}},
-                            {predict.name()});
+    auto out = (*sess)->Run({{"input:0", Tensor::FromVector<float>({xv}, {1})}}, {predict.name()});
     if (!out.ok()) return Fail(out.status());
     preds.push_back(TensorJson((*out)[0]));
   }
@@ -242,8 +239,11 @@ int CmdBench(int argc, char** argv) {
   double mean = 0;
   for (double v : us) mean += v;
   mean /= us.size();
-  std::cout << json{{"median_us", us[us.size() / 2]}, {"mean_us", mean},
-                    {"p90_us", us[us.size() * 9 / 10]}, {"iters", iters}, {"last", last}}
+  std::cout << json{{"median_us", us[us.size() / 2]},
+                    {"mean_us", mean},
+                    {"p90_us", us[us.size() * 9 / 10]},
+                    {"iters", iters},
+                    {"last", last}}
                    .dump()
             << "\n";
   return 0;

@@ -178,8 +178,7 @@ StatusOr<Tensor> MakeTensor(const json& obj, DataType dtype, const TensorShape& 
   CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
   if (bytes.size() != t.TotalBytes()) {
     return ckpt::InvalidArgumentError("entry " + name + ": " + std::to_string(bytes.size()) +
-                                      " bytes of data, expected " +
-                                      std::to_string(t.TotalBytes()));
+                                      " bytes of data, expected " + std::to_string(t.TotalBytes()));
   }
   if (!bytes.empty()) std::memcpy(t.raw_data(), bytes.data(), bytes.size());
   return t;

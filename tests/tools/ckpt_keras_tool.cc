@@ -116,8 +116,8 @@ StatusOr<std::vector<std::string>> Restore(ckpt::Env* env, ckpt::Session* sessio
   std::vector<std::string> restored;
   for (const ckpt::SessionVariable& v : session->ListVariables()) {
     if (!reader->Contains(v.name)) {
-      return ckpt::NotFoundError("variable '" + v.name + "' (" + v.op +
-                                 ") is not in checkpoint " + prefix);
+      return ckpt::NotFoundError("variable '" + v.name + "' (" + v.op + ") is not in checkpoint " +
+                                 prefix);
     }
     CKPT_ASSIGN_OR_RETURN(Tensor value, reader->Lookup(v.name));
     CKPT_RETURN_IF_ERROR(session->SetVariable(v.name, value));
@@ -142,8 +142,7 @@ Status Main(const std::string& spec_path) {
   result["restored"] = json::array();
   if (spec.contains("checkpoint")) {
     const std::string prefix = spec["checkpoint"].get<std::string>();
-    const std::string how =
-        spec.value("restore", FormatOf(spec) == "meta" ? "saver" : "reader");
+    const std::string how = spec.value("restore", FormatOf(spec) == "meta" ? "saver" : "reader");
     if (how == "saver") {
       if (loaded.saver == nullptr) {
         return ckpt::InvalidArgumentError(spec.at("graph").get<std::string>() +
@@ -192,8 +191,8 @@ Status Main(const std::string& spec_path) {
     if (!out_dir.empty()) {
       const std::string file = out_dir + "/" + FileSafe(fetches[i]) + ".bin";
       CKPT_RETURN_IF_ERROR(env->WriteStringToFile(
-          file, std::string_view(static_cast<const char*>(outs[i].raw_data()),
-                                 outs[i].TotalBytes())));
+          file,
+          std::string_view(static_cast<const char*>(outs[i].raw_data()), outs[i].TotalBytes())));
       o["file"] = file;
     }
     result["outputs"].push_back(o);

@@ -9,9 +9,10 @@
 //   ckpt_manager_tool check DIR [--size N]               recovery + full consistency check
 //   ckpt_manager_tool preempt DIR [--size N] [--every K] save when SIGTERM/SIGINT arrives
 //   ckpt_manager_tool evaluate DIR [--timeout S] [--hold_ms N] [--size N]
-//   ckpt_manager_tool state-serialize  < {"model":..,"paths":[..],"timestamps":[..],"last_preserved":x}
-//   ckpt_manager_tool state-read DIR | ls DIR [--json] | verify DIR [--json] | latest DIR
-//   ckpt_manager_tool hold-lock DIR SECONDS             hold a manager open (two-trainer test)
+//   ckpt_manager_tool state-serialize  <
+//   {"model":..,"paths":[..],"timestamps":[..],"last_preserved":x} ckpt_manager_tool state-read DIR
+//   | ls DIR [--json] | verify DIR [--json] | latest DIR ckpt_manager_tool hold-lock DIR SECONDS
+//   hold a manager open (two-trainer test)
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -62,8 +63,8 @@ Args Parse(int argc, char** argv) {
 }
 
 int Fail(const Status& s) {
-  json j = {{"ok", false}, {"code", std::string(StatusCodeName(s.code()))},
-            {"error", s.ToString()}};
+  json j = {
+      {"ok", false}, {"code", std::string(StatusCodeName(s.code()))}, {"error", s.ToString()}};
   std::cout << j.dump() << std::endl;
   return 1;
 }
@@ -73,7 +74,8 @@ int Fail(const Status& s) {
 NamedTensors MakeVars(int64_t step, int64_t size) {
   Tensor w(DataType::kFloat, {size});
   auto f = w.flat<float>();
-  for (int64_t i = 0; i < size; ++i) f[i] = static_cast<float>(step) + 0.5f * static_cast<float>(i % 1000);
+  for (int64_t i = 0; i < size; ++i)
+    f[i] = static_cast<float>(step) + 0.5f * static_cast<float>(i % 1000);
   Tensor b = Tensor::FromVector(std::vector<float>{-1.0f * step, 2.0f, 3.0f}, TensorShape{3});
   return {{"w", w}, {"b", b}, {"global_step", Tensor::Scalar<int64_t>(step)}};
 }
@@ -90,7 +92,8 @@ Status CheckCheckpointValues(const std::string& prefix, int64_t size, int64_t* s
   int64_t step = g.data<int64_t>()[0];
   std::string expect_suffix = "-" + std::to_string(step);
   if (prefix.size() < expect_suffix.size() ||
-      prefix.compare(prefix.size() - expect_suffix.size(), expect_suffix.size(), expect_suffix) != 0)
+      prefix.compare(prefix.size() - expect_suffix.size(), expect_suffix.size(), expect_suffix) !=
+          0)
     return DataLossError(prefix + " holds global_step " + std::to_string(step));
   NamedTensors expect = MakeVars(step, size);
   if (!w.Equals(expect[0].second) || !b.Equals(expect[1].second))
@@ -124,7 +127,9 @@ CheckpointManagerOptions ManagerOptions(const Args& a) {
 json ManagerJson(const CheckpointManager& m) {
   json list = json::array();
   for (const auto& c : m.checkpoints()) {
-    list.push_back({{"prefix", c.prefix}, {"step", c.step}, {"timestamp", c.timestamp},
+    list.push_back({{"prefix", c.prefix},
+                    {"step", c.step},
+                    {"timestamp", c.timestamp},
                     {"metrics", c.metrics}});
   }
   json j = {{"ok", true}, {"checkpoints", list}, {"last_step", m.last_step()}};
@@ -313,9 +318,9 @@ int CmdPreempt(const Args& a) {
     auto saved = (*m)->SaveIfPreempted(**watcher, step, vars);
     if (!saved.ok()) return Fail(saved.status());
     if (*saved) {
-      std::cout << json({{"event", "preempted"}, {"step", step}, {"signal", (*watcher)->signal()}})
-                       .dump()
-                << std::endl;
+      std::cout
+          << json({{"event", "preempted"}, {"step", step}, {"signal", (*watcher)->signal()}}).dump()
+          << std::endl;
       return 0;
     }
     if (step % every == 0) {
@@ -401,9 +406,9 @@ int main(int argc, char** argv) {
   if (cmd == "state-serialize") return CmdStateSerialize();
   if (cmd == "state-read") return CmdStateRead(a);
   if (cmd == "ls" || cmd == "verify") {
-    Status s = cmd == "ls" ? ListCheckpointDir(Env::Default(), a.pos.at(0), std::cout, a.Has("json"))
-                           : VerifyCheckpointDir(Env::Default(), a.pos.at(0), std::cout,
-                                                 a.Has("json"));
+    Status s = cmd == "ls"
+                   ? ListCheckpointDir(Env::Default(), a.pos.at(0), std::cout, a.Has("json"))
+                   : VerifyCheckpointDir(Env::Default(), a.pos.at(0), std::cout, a.Has("json"));
     if (!s.ok()) {
       std::cerr << s.ToString() << "\n";
       return 1;

@@ -50,9 +50,7 @@ std::unique_ptr<ckpt::Optimizer> MakeOptimizer(const std::string& name) {
 
 // The value of `v` read inside the scope of the op about to be built (Python reads resource
 // variables inside the consuming op's name scope: "Add/ReadVariableOp").
-Output ReadIn(Graph& g, const ckpt::ops::Variable& v) {
-  return ckpt::ops::ReadValue(g, v);
-}
+Output ReadIn(Graph& g, const ckpt::ops::Variable& v) { return ckpt::ops::ReadValue(g, v); }
 
 struct Model {
   Output loss;
@@ -66,7 +64,8 @@ ckpt::StatusOr<Model> Build(Graph& g, const std::string& model, const std::strin
   ckpt::ops::VariableOptions vo;
   vo.use_resource = resource;
   if (model == "seed") {
-    Output x = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}), "input");
+    Output x =
+        ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}), "input");
     Output y = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}));
     auto a = ops::MakeVariable(g, ops::RandomNormal(g, {1}, 10.0), vo);
     Output out;

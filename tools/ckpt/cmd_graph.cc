@@ -146,8 +146,9 @@ Status RunGraph(Env* env, std::string_view path_in, bool json, std::ostream& out
 
 void AddGraphCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "graph", "Describe a meta graph or SavedModel: ops, collections, saver, signatures, and "
-               "ops that cannot run here");
+      "graph",
+      "Describe a meta graph or SavedModel: ops, collections, saver, signatures, and "
+      "ops that cannot run here");
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("PATH", *path,
@@ -155,9 +156,8 @@ void AddGraphCommand(CLI::App& app, int* exit_code) {
                   "SavedModel directory")
       ->required();
   cmd->add_flag("--json", *json, "Print JSON");
-  cmd->callback([=]() {
-    *exit_code = ReportStatus(RunGraph(Env::Default(), *path, *json, std::cout));
-  });
+  cmd->callback(
+      [=]() { *exit_code = ReportStatus(RunGraph(Env::Default(), *path, *json, std::cout)); });
 }
 
 }  // namespace ckpt::cli

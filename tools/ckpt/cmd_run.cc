@@ -41,8 +41,7 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
     CKPT_ASSIGN_OR_RETURN(auto outputs, model->RunSignature(options.signature, inputs));
     for (const auto& [key, t] : outputs) {
       if (!options.fetches.empty() &&
-          std::find(options.fetches.begin(), options.fetches.end(), key) ==
-              options.fetches.end()) {
+          std::find(options.fetches.begin(), options.fetches.end(), key) == options.fetches.end()) {
         continue;
       }
       results.emplace_back(key, JsonTensor(t));
@@ -90,8 +89,9 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
 
 void AddRunCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "run", "Run a TensorFlow model: a .meta, a checkpoint prefix or directory (+ .meta), or a "
-             "SavedModel directory");
+      "run",
+      "Run a TensorFlow model: a .meta, a checkpoint prefix or directory (+ .meta), or a "
+      "SavedModel directory");
   auto options = std::make_shared<RunOptions>();
   cmd->add_option("PATH", options->path,
                   "Checkpoint prefix (with PREFIX.meta), .meta file, checkpoint directory "
@@ -107,9 +107,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--signature", options->signature,
                   "SavedModel signature key: --feed/--fetch then name its input/output keys");
   cmd->add_flag("--json", options->json, "Print JSON");
-  cmd->callback([=]() {
-    *exit_code = ReportStatus(RunRun(Env::Default(), *options, std::cout));
-  });
+  cmd->callback([=]() { *exit_code = ReportStatus(RunRun(Env::Default(), *options, std::cout)); });
 }
 
 }  // namespace ckpt::cli

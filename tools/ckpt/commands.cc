@@ -5,11 +5,15 @@
 namespace ckpt::cli {
 
 const std::vector<AddCommandFn>& AllCommands() {
-  static const std::vector<AddCommandFn> kCommands = {AddLsCommand, AddDumpCommand,
-                                                      AddVerifyCommand, AddConvertCommand,
+  static const std::vector<AddCommandFn> kCommands = {AddLsCommand,
+                                                      AddDumpCommand,
+                                                      AddVerifyCommand,
+                                                      AddConvertCommand,
                                                       AddDiffCommand
 #ifdef CKPT_CLI_HAVE_METAGRAPH
-                                                      , AddRunCommand, AddGraphCommand
+                                                      ,
+                                                      AddRunCommand,
+                                                      AddGraphCommand
 #endif
   };
   return kCommands;

@@ -1,8 +1,8 @@
 // `ckpt convert IN OUT [--rename 'REGEX=REPL']... [--only REGEX] [--quiet]`: TF checkpoints,
 // safetensors and .npz into one another (ConvertTensorFile, ckpt/format/convert.h).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <iostream>
@@ -36,8 +36,8 @@ Status RunConvert(Env* env, const ConvertCommandOptions& options, std::ostream& 
     o.renames.push_back(std::move(r));
   }
   std::string input = options.input;
-  TensorFileFormat in = o.input_format == TensorFileFormat::kAuto ? TensorFileFormatFromPath(input)
-                                                                   : o.input_format;
+  TensorFileFormat in =
+      o.input_format == TensorFileFormat::kAuto ? TensorFileFormatFromPath(input) : o.input_format;
   if (in == TensorFileFormat::kTensorFlow) {
     CKPT_ASSIGN_OR_RETURN(input, ResolveCheckpointPath(env, input));
   }

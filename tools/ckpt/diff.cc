@@ -1,8 +1,8 @@
 // `ckpt diff A B [--atol X] [--rtol Y] [--json]`: keys only in A (missing from B) or only in B
 // (extra), dtype and shape changes, and per common tensor the largest absolute and relative
 // difference. Exit status 1 when anything differs beyond the tolerances.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cmath>
 #include <cstring>
@@ -25,13 +25,22 @@ StatusOr<std::unique_ptr<CheckpointReader>> OpenAny(Env* env, const std::string&
 // False for dtypes compared bytewise only (float8, 4-bit, quantized).
 bool Numeric(DataType d) {
   switch (d) {
-    case DataType::kFloat: case DataType::kDouble: case DataType::kHalf: case DataType::kBFloat16:
-    case DataType::kInt8: case DataType::kInt16: case DataType::kInt32: case DataType::kInt64:
-    case DataType::kUInt8: case DataType::kUInt16: case DataType::kUInt32: case DataType::kUInt64:
-    case DataType::kBool: case DataType::kComplex64: case DataType::kComplex128:
-      return true;
-    default:
-      return false;
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kHalf:
+    case DataType::kBFloat16:
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32:
+    case DataType::kInt64:
+    case DataType::kUInt8:
+    case DataType::kUInt16:
+    case DataType::kUInt32:
+    case DataType::kUInt64:
+    case DataType::kBool:
+    case DataType::kComplex64:
+    case DataType::kComplex128: return true;
+    default: return false;
   }
 }
 
@@ -40,15 +49,19 @@ bool Numeric(DataType d) {
 double At(const Tensor& t, int64_t i) {
   const void* p = t.raw_data();
   switch (t.dtype()) {
-    case DataType::kFloat: case DataType::kComplex64: return static_cast<const float*>(p)[i];
-    case DataType::kDouble: case DataType::kComplex128: return static_cast<const double*>(p)[i];
+    case DataType::kFloat:
+    case DataType::kComplex64: return static_cast<const float*>(p)[i];
+    case DataType::kDouble:
+    case DataType::kComplex128: return static_cast<const double*>(p)[i];
     // FormatValue's shortest round-trip text is exact for these 16-bit floats.
-    case DataType::kHalf: case DataType::kBFloat16: return std::strtod(FormatValue(t, i).c_str(), nullptr);
+    case DataType::kHalf:
+    case DataType::kBFloat16: return std::strtod(FormatValue(t, i).c_str(), nullptr);
     case DataType::kInt8: return static_cast<const int8_t*>(p)[i];
     case DataType::kInt16: return static_cast<const int16_t*>(p)[i];
     case DataType::kInt32: return static_cast<const int32_t*>(p)[i];
     case DataType::kInt64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DataType::kUInt8: case DataType::kBool: return static_cast<const uint8_t*>(p)[i];
+    case DataType::kUInt8:
+    case DataType::kBool: return static_cast<const uint8_t*>(p)[i];
     case DataType::kUInt16: return static_cast<const uint16_t*>(p)[i];
     case DataType::kUInt32: return static_cast<const uint32_t*>(p)[i];
     case DataType::kUInt64: return static_cast<double>(static_cast<const uint64_t*>(p)[i]);
@@ -92,7 +105,7 @@ TensorDiff CompareValues(const std::string& name, const Tensor& a, const Tensor&
   for (int64_t i = 0; i < n; ++i) {
     const double x = At(a, i), y = At(b, i);
     if (std::isnan(x) && std::isnan(y)) continue;
-    if (x == y) continue;  // includes equal infinities
+    if (x == y) continue;                 // includes equal infinities
     const double abs = std::fabs(x - y);  // inf or nan when one side is non-finite
     const double rel = y != 0 ? abs / std::fabs(y) : INFINITY;
     if (!(abs <= d.max_abs)) d.max_abs = std::isnan(abs) ? INFINITY : abs;
@@ -145,8 +158,8 @@ StatusOr<bool> RunDiff(Env* env, const DiffOptions& options, std::ostream& out) 
   for (const auto& d : diffs) differ |= d.change != "values" || d.mismatched > 0;
 
   if (options.json) {
-    nlohmann::json j = {{"a", options.a}, {"b", options.b}, {"missing", missing},
-                        {"extra", extra}, {"compared", compared}, {"differ", differ},
+    nlohmann::json j = {{"a", options.a},       {"b", options.b},       {"missing", missing},
+                        {"extra", extra},       {"compared", compared}, {"differ", differ},
                         {"atol", options.atol}, {"rtol", options.rtol}};
     j["changed"] = nlohmann::json::array();
     for (const auto& d : diffs) {
@@ -171,10 +184,10 @@ StatusOr<bool> RunDiff(Env* env, const DiffOptions& options, std::ostream& out) 
     if (d.change != "values") {
       out << fmt::format("~ {} {}: {} -> {}\n", d.name, d.change, d.a, d.b);
     } else {
-      out << fmt::format("{} {} max abs diff {}, max rel diff {}, {} of {} elements beyond "
-                         "tolerance\n",
-                         d.mismatched ? "~" : "=", d.name, d.max_abs, d.max_rel, d.mismatched,
-                         d.elements);
+      out << fmt::format(
+          "{} {} max abs diff {}, max rel diff {}, {} of {} elements beyond "
+          "tolerance\n",
+          d.mismatched ? "~" : "=", d.name, d.max_abs, d.max_rel, d.mismatched, d.elements);
     }
   }
   out << fmt::format("# {} tensors compared, {} only in A, {} only in B, {} changed: {}\n",

@@ -1,6 +1,6 @@
 // `ckpt dump PATH [--name N] [--json] [--max-values K]`: tensor values.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -60,16 +60,14 @@ void AddDumpCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("dump", "Print the values of a checkpoint's tensors");
   auto path = std::make_shared<std::string>();
   auto options = std::make_shared<DumpOptions>();
-  cmd->add_option("PATH", *path,
-                  "Checkpoint prefix, SavedModel directory or checkpoint directory")
+  cmd->add_option("PATH", *path, "Checkpoint prefix, SavedModel directory or checkpoint directory")
       ->required();
   cmd->add_option("--name,-n", options->name, "Only this tensor");
   cmd->add_flag("--json", options->json, "Print JSON");
   cmd->add_option("--max-values", options->max_values,
                   "Print at most this many values per tensor (default: all)");
-  cmd->callback([=]() {
-    *exit_code = ReportStatus(RunDump(Env::Default(), *path, *options, std::cout));
-  });
+  cmd->callback(
+      [=]() { *exit_code = ReportStatus(RunDump(Env::Default(), *path, *options, std::cout)); });
 }
 
 }  // namespace ckpt::cli

@@ -117,18 +117,14 @@ std::string FormatValue(const Tensor& t, int64_t i) {
     case DataType::kInt8:
     case DataType::kQInt8:
     case DataType::kInt4:
-    case DataType::kInt2:
-      return fmt::format("{}", static_cast<const int8_t*>(p)[i]);
+    case DataType::kInt2: return fmt::format("{}", static_cast<const int8_t*>(p)[i]);
     case DataType::kInt16:
-    case DataType::kQInt16:
-      return fmt::format("{}", static_cast<const int16_t*>(p)[i]);
+    case DataType::kQInt16: return fmt::format("{}", static_cast<const int16_t*>(p)[i]);
     case DataType::kInt32:
-    case DataType::kQInt32:
-      return fmt::format("{}", static_cast<const int32_t*>(p)[i]);
+    case DataType::kQInt32: return fmt::format("{}", static_cast<const int32_t*>(p)[i]);
     case DataType::kInt64: return fmt::format("{}", static_cast<const int64_t*>(p)[i]);
     case DataType::kUInt16:
-    case DataType::kQUInt16:
-      return fmt::format("{}", static_cast<const uint16_t*>(p)[i]);
+    case DataType::kQUInt16: return fmt::format("{}", static_cast<const uint16_t*>(p)[i]);
     case DataType::kUInt32: return fmt::format("{}", static_cast<const uint32_t*>(p)[i]);
     case DataType::kUInt64: return fmt::format("{}", static_cast<const uint64_t*>(p)[i]);
     case DataType::kBool: return static_cast<const uint8_t*>(p)[i] ? "true" : "false";

@@ -1,6 +1,6 @@
 // `ckpt ls PATH [--json]`: name, dtype, shape and bytes of every tensor.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -77,16 +77,15 @@ Status RunLs(Env* env, std::string_view path, const LsOptions& options, std::ost
 }
 
 void AddLsCommand(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("ls", "List the tensors of a checkpoint: name, dtype, shape, bytes");
+  auto* cmd =
+      app.add_subcommand("ls", "List the tensors of a checkpoint: name, dtype, shape, bytes");
   auto path = std::make_shared<std::string>();
   auto options = std::make_shared<LsOptions>();
-  cmd->add_option("PATH", *path,
-                  "Checkpoint prefix, SavedModel directory or checkpoint directory")
+  cmd->add_option("PATH", *path, "Checkpoint prefix, SavedModel directory or checkpoint directory")
       ->required();
   cmd->add_flag("--json", options->json, "Print JSON");
-  cmd->callback([=]() {
-    *exit_code = ReportStatus(RunLs(Env::Default(), *path, *options, std::cout));
-  });
+  cmd->callback(
+      [=]() { *exit_code = ReportStatus(RunLs(Env::Default(), *path, *options, std::cout)); });
 }
 
 }  // namespace ckpt::cli

@@ -27,9 +27,8 @@ StatusOr<std::string> ResolveCheckpointPath(Env* env, std::string_view path_in) 
 #if CKPT_CLI_HAVE_CHECKPOINT_STATE
   auto latest = LatestCheckpoint(env, p);
   if (!latest.ok()) {
-    return Status(latest.status().code(),
-                  "no checkpoint found in directory " + p + ": " +
-                      std::string(latest.status().message()));
+    return Status(latest.status().code(), "no checkpoint found in directory " + p + ": " +
+                                              std::string(latest.status().message()));
   }
   return *latest;
 #else

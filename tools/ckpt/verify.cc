@@ -1,6 +1,6 @@
 // `ckpt verify PATH`: every checksum and size; non-zero exit on any problem.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "ckpt/format/checkpoint_reader.h"
 #include "commands.h"
@@ -14,8 +14,8 @@ Status RunVerify(Env* env, std::string_view path, std::ostream& out) {
 #if CKPT_CLI_HAVE_CHECKPOINT_STATE
   if (IsCheckpointDirectory(env, path)) {
     Status s = VerifyCheckpointDir(env, std::string(path), out);
-    out << (s.ok() ? "OK: every checkpoint in " : "FAILED: ") << (s.ok() ? std::string(path) : s.ToString())
-        << "\n";
+    out << (s.ok() ? "OK: every checkpoint in " : "FAILED: ")
+        << (s.ok() ? std::string(path) : s.ToString()) << "\n";
     return s;
   }
 #endif
@@ -45,8 +45,7 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "verify", "Check every checksum and size of a checkpoint; exits non-zero on any problem");
   auto path = std::make_shared<std::string>();
-  cmd->add_option("PATH", *path,
-                  "Checkpoint prefix, SavedModel directory or checkpoint directory")
+  cmd->add_option("PATH", *path, "Checkpoint prefix, SavedModel directory or checkpoint directory")
       ->required();
   cmd->callback([=]() {
     Status s = RunVerify(Env::Default(), *path, std::cout);

@@ -37,15 +37,15 @@ namespace ckpt {
 
 // One checkpoint of a directory, as found by ScanCheckpointDir.
 struct CheckpointDirEntry {
-  std::string prefix;     // full path prefix
-  int64_t step = -1;      // from "<name>-<step>"; -1 when the name has no step
-  double timestamp = 0;   // from the state file, else the index file's mtime (seconds)
+  std::string prefix;       // full path prefix
+  int64_t step = -1;        // from "<name>-<step>"; -1 when the name has no step
+  double timestamp = 0;     // from the state file, else the index file's mtime (seconds)
   uint64_t size_bytes = 0;  // sum of the index and data files (and V1 files)
   std::map<std::string, double> metrics;  // from `PREFIX.metrics`, if any
-  bool in_state = false;  // listed in the state file
-  bool latest = false;    // the state file's model_checkpoint_path
-  bool best = false;      // best by the metric the manager keeps (see CheckpointManagerOptions)
-  std::string format;     // "V2" or "V1"
+  bool in_state = false;                  // listed in the state file
+  bool latest = false;                    // the state file's model_checkpoint_path
+  bool best = false;   // best by the metric the manager keeps (see CheckpointManagerOptions)
+  std::string format;  // "V2" or "V1"
 };
 
 // Every checkpoint of `dir`: `*.index` bundles plus the state file's entries (V1 included),
@@ -64,8 +64,7 @@ Status ListCheckpointDir(Env* env, const std::string& dir, std::ostream& out, bo
 // line per checkpoint with "ok" or the error (with `json`, an array of objects {prefix, step,
 // ok, error}, written as ListCheckpointDir writes its array). Returns OK when all verify,
 // DataLoss naming the first bad checkpoint otherwise (NotFound when `dir` is absent).
-Status VerifyCheckpointDir(Env* env, const std::string& dir, std::ostream& out,
-                           bool json = false);
+Status VerifyCheckpointDir(Env* env, const std::string& dir, std::ostream& out, bool json = false);
 
 struct LatestVerifiedOptions {
   // Check every checksum (VerifyAll) rather than just opening the index. Default: false.
@@ -93,8 +92,7 @@ class CheckpointPin {
   const std::string& pin_path() const { return pin_path_; }
 
  private:
-  CheckpointPin(Env* env, std::string prefix, std::string pin_path,
-                std::unique_ptr<FileLock> lock);
+  CheckpointPin(Env* env, std::string prefix, std::string pin_path, std::unique_ptr<FileLock> lock);
   Env* env_;
   std::string prefix_;
   std::string pin_path_;

@@ -242,23 +242,25 @@ class CheckpointManager {
   CheckpointManagerOptions options_;
   std::unique_ptr<FileLock> lock_;
 
-  std::mutex save_mu_;  // serializes saves (held across a whole save)
+  std::mutex save_mu_;     // serializes saves (held across a whole save)
   mutable std::mutex mu_;  // guards the members below
   std::vector<ManagedCheckpoint> managed_ CKPT_GUARDED_BY(mu_);
   double last_preserved_timestamp_ CKPT_GUARDED_BY(mu_) = 0;
   int64_t last_step_ CKPT_GUARDED_BY(mu_) = -1;
   std::vector<std::string> pending_delete_ CKPT_GUARDED_BY(mu_);
-  std::unique_ptr<SummaryWriter> summary_ CKPT_GUARDED_BY(save_mu_);  // options_.summary_dir's writer
+  std::unique_ptr<SummaryWriter> summary_
+      CKPT_GUARDED_BY(save_mu_);  // options_.summary_dir's writer
 
   std::mutex submit_mu_;  // serializes SaveAsync calls
   std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
   std::jthread worker_ CKPT_GUARDED_BY(async_mu_);
   Status async_error_ CKPT_GUARDED_BY(async_mu_);
   struct Snapshot {
-    NamedTensors tensors;                       // POD tensors borrow from `buffers`
+    NamedTensors tensors;  // POD tensors borrow from `buffers`
     std::vector<std::shared_ptr<void>> buffers;
   };
-  Snapshot snapshot_pool_ CKPT_GUARDED_BY(async_mu_);  // buffers of the last async save, reused when shapes match
+  Snapshot snapshot_pool_
+      CKPT_GUARDED_BY(async_mu_);  // buffers of the last async save, reused when shapes match
 };
 
 }  // namespace ckpt

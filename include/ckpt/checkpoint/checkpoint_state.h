@@ -22,8 +22,8 @@ inline constexpr std::string_view kCheckpointStateFilename = "checkpoint";
 
 struct CheckpointState {
   std::string model_checkpoint_path;
-  std::vector<std::string> all_model_checkpoint_paths;    // oldest first
-  std::vector<double> all_model_checkpoint_timestamps;    // seconds since epoch; may be empty
+  std::vector<std::string> all_model_checkpoint_paths;  // oldest first
+  std::vector<double> all_model_checkpoint_timestamps;  // seconds since epoch; may be empty
   double last_preserved_timestamp = 0;
 };
 
@@ -52,8 +52,7 @@ StatusOr<std::optional<CheckpointState>> GetCheckpointState(
 // timestamps that do not match the paths; the Env's error (with the file name) otherwise.
 Status WriteCheckpointState(Env* env, const std::string& dir, const CheckpointState& state,
                             bool relative_paths = true,
-                            std::string_view filename = kCheckpointStateFilename,
-                            bool sync = true);
+                            std::string_view filename = kCheckpointStateFilename, bool sync = true);
 
 // The latest checkpoint prefix of `dir` whose files exist (`PREFIX.index`, or a V1 file),
 // like tf.train.latest_checkpoint. NotFound when there is no state file or its latest

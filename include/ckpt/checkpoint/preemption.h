@@ -31,8 +31,8 @@ class PreemptionWatcher {
  public:
   // Installs handlers for `signals`. FailedPrecondition if a watcher is already installed;
   // InvalidArgument for an empty or invalid signal list.
-  static StatusOr<std::unique_ptr<PreemptionWatcher>> Install(
-      const std::vector<int>& signals = {SIGTERM, SIGINT});
+  static StatusOr<std::unique_ptr<PreemptionWatcher>> Install(const std::vector<int>& signals = {
+                                                                  SIGTERM, SIGINT});
   // Restores the previous handlers (if the first signal did not already).
   ~PreemptionWatcher();
   PreemptionWatcher(const PreemptionWatcher&) = delete;

@@ -64,13 +64,13 @@ struct RestoreMismatch {
 };
 
 struct RestoreReport {
-  std::string prefix;                         // the checkpoint read
-  std::vector<std::string> restored;          // variables read (or readable, on a dry run)
-  std::vector<std::string> missing;           // "variable (key K)" whose key is absent
-  std::vector<std::string> skipped;           // variables not selected by the maps
-  std::vector<std::string> unused;            // checkpoint keys no variable maps to
-  std::vector<RestoreMismatch> mismatched;    // dtype or shape differs
-  std::vector<std::string> errors;            // other problems (bad maps, null targets)
+  std::string prefix;                       // the checkpoint read
+  std::vector<std::string> restored;        // variables read (or readable, on a dry run)
+  std::vector<std::string> missing;         // "variable (key K)" whose key is absent
+  std::vector<std::string> skipped;         // variables not selected by the maps
+  std::vector<std::string> unused;          // checkpoint keys no variable maps to
+  std::vector<RestoreMismatch> mismatched;  // dtype or shape differs
+  std::vector<std::string> errors;          // other problems (bad maps, null targets)
   // No missing, mismatched or errors (unused and skipped keys are not problems).
   bool ok() const { return missing.empty() && mismatched.empty() && errors.empty(); }
   // Multi-line human-readable summary of every problem.

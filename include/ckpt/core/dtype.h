@@ -47,7 +47,7 @@ enum class DataType : int32_t {
   kUInt2 = 32,
   kFloat4E2M1FN = 33,
 };
-inline constexpr int kNumDataTypes = 34;  // 0 .. 33
+inline constexpr int kNumDataTypes = 34;        // 0 .. 33
 inline constexpr int kDataTypeRefOffset = 100;  // DT_FLOAT_REF = 101, ...
 
 // True for every value in [0, 33].
@@ -81,9 +81,9 @@ inline DataType BaseType(int32_t value) {
 // Compile-time mapping from C++ type to DataType.
 template <typename T>
 struct DataTypeOf;
-#define CKPT_DTYPE_OF_(T, DT) \
-  template <>                 \
-  struct DataTypeOf<T> {      \
+#define CKPT_DTYPE_OF_(T, DT)             \
+  template <>                             \
+  struct DataTypeOf<T> {                  \
     static constexpr DataType value = DT; \
   }
 CKPT_DTYPE_OF_(float, DataType::kFloat);

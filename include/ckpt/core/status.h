@@ -108,20 +108,28 @@ class [[nodiscard]] StatusOr {
   }
   StatusOr(const T& value) : v_(value) {}        // NOLINT(implicit)
   StatusOr(T&& value) : v_(std::move(value)) {}  // NOLINT(implicit)
-  template <typename U,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, Status> &&
-                                        !std::is_same_v<std::decay_t<U>, StatusOr<T>> &&
-                                        !std::is_same_v<std::decay_t<U>, T>>>
+  template <typename U, typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                                    !std::is_same_v<std::decay_t<U>, Status> &&
+                                                    !std::is_same_v<std::decay_t<U>, StatusOr<T>> &&
+                                                    !std::is_same_v<std::decay_t<U>, T>>>
   StatusOr(U&& value) : v_(T(std::forward<U>(value))) {}  // NOLINT(implicit)
 
   bool ok() const { return v_.index() == 1; }
   Status status() const { return ok() ? Status() : std::get<0>(v_); }
 
   // REQUIRES: ok().
-  const T& value() const& { assert(ok()); return std::get<1>(v_); }
-  T& value() & { assert(ok()); return std::get<1>(v_); }
-  T&& value() && { assert(ok()); return std::get<1>(std::move(v_)); }
+  const T& value() const& {
+    assert(ok());
+    return std::get<1>(v_);
+  }
+  T& value() & {
+    assert(ok());
+    return std::get<1>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<1>(std::move(v_));
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -138,10 +146,10 @@ class [[nodiscard]] StatusOr {
 #define CKPT_STATUS_CONCAT_(a, b) CKPT_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define CKPT_RETURN_IF_ERROR(expr)                 \
-  do {                                             \
-    ::ckpt::Status _ckpt_status = (expr);          \
-    if (!_ckpt_status.ok()) return _ckpt_status;   \
+#define CKPT_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::ckpt::Status _ckpt_status = (expr);        \
+    if (!_ckpt_status.ok()) return _ckpt_status; \
   } while (0)
 
 // `lhs = value of expr` (a StatusOr), or returns its error.

@@ -96,8 +96,8 @@ class Tensor {
   // `spare` is a POD tensor that owns its buffer alone and the buffer has room: then *spare
   // is left invalid and no memory is allocated. A session uses it to recycle a step's
   // intermediate buffers on the next step.
-  static StatusOr<Tensor> AllocateReusing(Tensor* spare, DataType dtype,
-                                          const TensorShape& shape, bool zero_fill);
+  static StatusOr<Tensor> AllocateReusing(Tensor* spare, DataType dtype, const TensorShape& shape,
+                                          bool zero_fill);
 
   // True when this tensor owns its buffer and no other Tensor shares it.
   bool RefCountIsOne() const {

@@ -5,8 +5,8 @@
 // Thread safety: values; no shared state.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string>

@@ -91,8 +91,8 @@ class BundleWriter {
 // renaming their data files and writing a new index (TF's MergeBundles). Inputs' index files
 // are deleted afterwards. With allow_missing_files, absent inputs are skipped (error if all
 // are absent). InvalidArgument on conflicting keys, endianness or versions.
-Status MergeBundles(Env* env, std::span<const std::string> prefixes,
-                    std::string_view merged_prefix, bool allow_missing_files = false);
+Status MergeBundles(Env* env, std::span<const std::string> prefixes, std::string_view merged_prefix,
+                    bool allow_missing_files = false);
 
 struct BundleReaderOptions {
   // Map data files into memory; Lookup then copies from the mapping, and LookupView can

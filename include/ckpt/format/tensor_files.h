@@ -35,8 +35,8 @@
 namespace ckpt {
 
 enum class TensorFileFormat {
-  kAuto,         // from the path: *.safetensors, *.npz, else a TF checkpoint
-  kTensorFlow,   // a TF checkpoint prefix (V2 bundle; V1 on reading)
+  kAuto,        // from the path: *.safetensors, *.npz, else a TF checkpoint
+  kTensorFlow,  // a TF checkpoint prefix (V2 bundle; V1 on reading)
   kSafetensors,
   kNpz,
 };

@@ -24,7 +24,7 @@ class TensorSlice {
     friend bool operator==(const Extent&, const Extent&) = default;
   };
 
-  TensorSlice() = default;  // rank 0
+  TensorSlice() = default;                            // rank 0
   explicit TensorSlice(int rank) : extents_(rank) {}  // full in every dimension
   explicit TensorSlice(std::vector<Extent> extents) : extents_(std::move(extents)) {}
 

@@ -96,24 +96,23 @@ struct Operation {
 // as std::monostate.
 struct AttrValue {
   using Value = std::variant<std::monostate, std::string, int64_t, float, bool, DataType,
-                             PartialShape, Tensor, std::vector<std::string>,
-                             std::vector<int64_t>, std::vector<float>, std::vector<bool>,
-                             std::vector<DataType>, std::vector<PartialShape>,
-                             std::vector<Tensor>>;
+                             PartialShape, Tensor, std::vector<std::string>, std::vector<int64_t>,
+                             std::vector<float>, std::vector<bool>, std::vector<DataType>,
+                             std::vector<PartialShape>, std::vector<Tensor>>;
   Value value;
 
   AttrValue() = default;
-  AttrValue(const char* s) : value(std::string(s)) {}          // NOLINT(implicit)
-  AttrValue(std::string s) : value(std::move(s)) {}            // NOLINT(implicit)
-  AttrValue(std::string_view s) : value(std::string(s)) {}     // NOLINT(implicit)
-  AttrValue(int v) : value(int64_t{v}) {}                      // NOLINT(implicit)
-  AttrValue(int64_t v) : value(v) {}                           // NOLINT(implicit)
-  AttrValue(float v) : value(v) {}                             // NOLINT(implicit)
-  AttrValue(bool v) : value(v) {}                              // NOLINT(implicit)
-  AttrValue(DataType v) : value(v) {}                          // NOLINT(implicit)
-  AttrValue(PartialShape v) : value(std::move(v)) {}           // NOLINT(implicit)
-  AttrValue(TensorShape v) : value(PartialShape(v)) {}         // NOLINT(implicit)
-  AttrValue(Tensor v) : value(std::move(v)) {}                 // NOLINT(implicit)
+  AttrValue(const char* s) : value(std::string(s)) {}              // NOLINT(implicit)
+  AttrValue(std::string s) : value(std::move(s)) {}                // NOLINT(implicit)
+  AttrValue(std::string_view s) : value(std::string(s)) {}         // NOLINT(implicit)
+  AttrValue(int v) : value(int64_t{v}) {}                          // NOLINT(implicit)
+  AttrValue(int64_t v) : value(v) {}                               // NOLINT(implicit)
+  AttrValue(float v) : value(v) {}                                 // NOLINT(implicit)
+  AttrValue(bool v) : value(v) {}                                  // NOLINT(implicit)
+  AttrValue(DataType v) : value(v) {}                              // NOLINT(implicit)
+  AttrValue(PartialShape v) : value(std::move(v)) {}               // NOLINT(implicit)
+  AttrValue(TensorShape v) : value(PartialShape(v)) {}             // NOLINT(implicit)
+  AttrValue(Tensor v) : value(std::move(v)) {}                     // NOLINT(implicit)
   AttrValue(std::vector<std::string> v) : value(std::move(v)) {}   // NOLINT(implicit)
   AttrValue(std::vector<int64_t> v) : value(std::move(v)) {}       // NOLINT(implicit)
   AttrValue(std::vector<float> v) : value(std::move(v)) {}         // NOLINT(implicit)
@@ -123,10 +122,14 @@ struct AttrValue {
   AttrValue(std::vector<Tensor> v) : value(std::move(v)) {}        // NOLINT(implicit)
 
   template <typename T>
-  bool is() const { return std::holds_alternative<T>(value); }
+  bool is() const {
+    return std::holds_alternative<T>(value);
+  }
   // REQUIRES: is<T>().
   template <typename T>
-  const T& get() const { return std::get<T>(value); }
+  const T& get() const {
+    return std::get<T>(value);
+  }
 };
 
 using AttrMap = std::map<std::string, AttrValue, std::less<>>;

@@ -36,17 +36,16 @@ namespace ckpt {
 // A data input of a builder: a graph Output, or a literal converted to a Const.
 class Input {
  public:
-  Input(Output output) : output_(std::move(output)) {}                    // NOLINT(implicit)
-  Input(const Operation& op) : output_(op.output(0)) {}                   // NOLINT(implicit)
-  Input(Tensor value) : literal_(std::move(value)) {}                     // NOLINT(implicit)
+  Input(Output output) : output_(std::move(output)) {}                // NOLINT(implicit)
+  Input(const Operation& op) : output_(op.output(0)) {}               // NOLINT(implicit)
+  Input(Tensor value) : literal_(std::move(value)) {}                 // NOLINT(implicit)
   Input(float v) : literal_(Tensor::Scalar<float>(v)), number_(v) {}  // NOLINT(implicit)
-  Input(double v)                                                       // NOLINT(implicit)
+  Input(double v)                                                     // NOLINT(implicit)
       : literal_(Tensor::Scalar<float>(static_cast<float>(v))), number_(v) {}
-  Input(int v)                                                          // NOLINT(implicit)
+  Input(int v)  // NOLINT(implicit)
       : literal_(Tensor::Scalar<int32_t>(v)), number_(v), integral_(true) {}
-  Input(int64_t v)                                                      // NOLINT(implicit)
-      : literal_(Tensor::Scalar<int64_t>(v)), number_(static_cast<double>(v)),
-        integral_(true) {}
+  Input(int64_t v)  // NOLINT(implicit)
+      : literal_(Tensor::Scalar<int64_t>(v)), number_(static_cast<double>(v)), integral_(true) {}
 
   bool is_literal() const { return literal_.valid(); }
   const Output& output() const { return output_; }
@@ -141,10 +140,10 @@ struct VariableOptions {
 
 // What tf.compat.v1.Variable(initial_value, ...) created.
 struct Variable {
-  Output variable;       // "W:0" (VariableV2 ref output, or the resource handle)
-  Output initial_value;  // the initial value tensor
-  Operation initializer; // "W/Assign"
-  Output snapshot;       // "W/read:0" (Identity) or "W/Read/ReadVariableOp:0"
+  Output variable;        // "W:0" (VariableV2 ref output, or the resource handle)
+  Output initial_value;   // the initial value tensor
+  Operation initializer;  // "W/Assign"
+  Output snapshot;        // "W/read:0" (Identity) or "W/Read/ReadVariableOp:0"
   DataType dtype = DataType::kInvalid;
   PartialShape shape;
   // The value to use in computations: snapshot for ref variables; for resource variables
@@ -187,19 +186,17 @@ Output RandomNormal(Graph& g, const TensorShape& shape, double mean = 0.0, doubl
                     DataType dtype = DataType::kFloat, std::optional<int64_t> seed = {},
                     std::string_view name = "random_normal");
 // tf.random.truncated_normal(...): TruncatedNormal, Mul, AddV2.
-Output TruncatedNormal(Graph& g, const TensorShape& shape, double mean = 0.0,
-                       double stddev = 1.0, DataType dtype = DataType::kFloat,
-                       std::optional<int64_t> seed = {},
+Output TruncatedNormal(Graph& g, const TensorShape& shape, double mean = 0.0, double stddev = 1.0,
+                       DataType dtype = DataType::kFloat, std::optional<int64_t> seed = {},
                        std::string_view name = "truncated_normal");
 // tf.random.uniform(shape, minval, maxval, dtype, seed, name="random_uniform"): RandomUniform,
 // then (unless minval=0 and maxval=1) Sub/Mul/AddV2 as Python emits.
-Output RandomUniform(Graph& g, const TensorShape& shape, double minval = 0.0,
-                     double maxval = 1.0, DataType dtype = DataType::kFloat,
-                     std::optional<int64_t> seed = {},
+Output RandomUniform(Graph& g, const TensorShape& shape, double minval = 0.0, double maxval = 1.0,
+                     DataType dtype = DataType::kFloat, std::optional<int64_t> seed = {},
                      std::string_view name = "random_uniform");
 // Raw random ops (shape is an int32/int64 tensor).
-Output RandomStandardNormalOp(Graph& g, Input shape, DataType dtype, int64_t seed,
-                              int64_t seed2, std::string_view name = "RandomStandardNormal");
+Output RandomStandardNormalOp(Graph& g, Input shape, DataType dtype, int64_t seed, int64_t seed2,
+                              std::string_view name = "RandomStandardNormal");
 Output RandomUniformOp(Graph& g, Input shape, DataType dtype, int64_t seed, int64_t seed2,
                        std::string_view name = "RandomUniform");
 Output TruncatedNormalOp(Graph& g, Input shape, DataType dtype, int64_t seed, int64_t seed2,
@@ -222,8 +219,7 @@ Output FloorMod(Graph& g, Input x, Input y, std::string_view name = "FloorMod");
 Output Maximum(Graph& g, Input x, Input y, std::string_view name = "Maximum");
 Output Minimum(Graph& g, Input x, Input y, std::string_view name = "Minimum");
 Output Pow(Graph& g, Input x, Input y, std::string_view name = "Pow");
-Output SquaredDifference(Graph& g, Input x, Input y,
-                         std::string_view name = "SquaredDifference");
+Output SquaredDifference(Graph& g, Input x, Input y, std::string_view name = "SquaredDifference");
 Output Neg(Graph& g, Input x, std::string_view name = "Neg");
 Output Square(Graph& g, Input x, std::string_view name = "Square");
 Output Sqrt(Graph& g, Input x, std::string_view name = "Sqrt");
@@ -297,14 +293,14 @@ Output SparseSoftmaxCrossEntropyWithLogits(
 // x's static rank is known (Graph::OutputShape), else as Range(0, Rank(x), 1) in scope "range".
 Output Sum(Graph& g, Input x, std::optional<std::vector<int>> axes = {}, bool keep_dims = false,
            std::string_view name = "Sum");
-Output Mean(Graph& g, Input x, std::optional<std::vector<int>> axes = {},
-            bool keep_dims = false, std::string_view name = "Mean");
+Output Mean(Graph& g, Input x, std::optional<std::vector<int>> axes = {}, bool keep_dims = false,
+            std::string_view name = "Mean");
 Output Max(Graph& g, Input x, std::optional<std::vector<int>> axes = {}, bool keep_dims = false,
            std::string_view name = "Max");
 Output Min(Graph& g, Input x, std::optional<std::vector<int>> axes = {}, bool keep_dims = false,
            std::string_view name = "Min");
-Output Prod(Graph& g, Input x, std::optional<std::vector<int>> axes = {},
-            bool keep_dims = false, std::string_view name = "Prod");
+Output Prod(Graph& g, Input x, std::optional<std::vector<int>> axes = {}, bool keep_dims = false,
+            std::string_view name = "Prod");
 // Raw reduction op with an axis tensor: `op` in {Sum, Mean, Max, Min, Prod}.
 Output Reduce(Graph& g, std::string_view op, Input x, Input axis, bool keep_dims = false,
               std::string_view name = "");
@@ -354,8 +350,7 @@ Output Gather(Graph& g, Input params, Input indices, int axis = 0,
               std::string_view name = "GatherV2");
 // tf.one_hot(indices, depth, on_value=1, off_value=0, axis=-1, dtype, name="one_hot").
 Output OneHot(Graph& g, Input indices, int depth, double on_value = 1.0, double off_value = 0.0,
-              int axis = -1, DataType dtype = DataType::kFloat,
-              std::string_view name = "one_hot");
+              int axis = -1, DataType dtype = DataType::kFloat, std::string_view name = "one_hot");
 // tf.range(start, limit, delta, name="range").
 Output Range(Graph& g, Input start, Input limit, Input delta, std::string_view name = "range");
 

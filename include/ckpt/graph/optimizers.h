@@ -93,8 +93,7 @@ class Optimizer {
   virtual Status CreateSlots(Graph& g, const std::vector<VariableInfo>& vars) = 0;
   virtual Status Prepare(Graph& g) = 0;
   // Called inside scope "<name>/update_<var>/" (colocated with the variable).
-  virtual StatusOr<Operation> ApplyDense(Graph& g, const Output& grad,
-                                         const VariableInfo& var) = 0;
+  virtual StatusOr<Operation> ApplyDense(Graph& g, const Output& grad, const VariableInfo& var) = 0;
   // Called inside scope "<name>/"; returns the op that groups the updates.
   virtual StatusOr<Operation> Finish(Graph& g, const std::vector<Operation>& update_ops,
                                      const std::string& name_scope);

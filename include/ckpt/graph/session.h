@@ -56,10 +56,10 @@ struct SessionOptions {
 
 // One variable of the graph as the session sees it.
 struct SessionVariable {
-  std::string name;        // node name ("W")
-  std::string op;          // "VariableV2" or "VarHandleOp"
+  std::string name;  // node name ("W")
+  std::string op;    // "VariableV2" or "VarHandleOp"
   DataType dtype = DataType::kInvalid;
-  PartialShape shape;      // the node's shape attr
+  PartialShape shape;  // the node's shape attr
   bool initialized = false;
 };
 

@@ -58,7 +58,7 @@ struct SignatureTensor {
 
 // tensorflow.SignatureDef.
 struct Signature {
-  std::string method_name;  // "tensorflow/serving/predict"
+  std::string method_name;                         // "tensorflow/serving/predict"
   std::map<std::string, SignatureTensor> inputs;   // by key
   std::map<std::string, SignatureTensor> outputs;  // by key
 };

@@ -69,8 +69,8 @@ class LoadedModel {
   // Runs signature `key` (SignatureDef inputs fed by key, every output fetched) and returns
   // the outputs by key. NotFound for an unknown key or input key; InvalidArgument when an
   // input of the signature is not fed.
-  StatusOr<std::map<std::string, Tensor>> RunSignature(
-      const std::string& key, const std::map<std::string, Tensor>& inputs);
+  StatusOr<std::map<std::string, Tensor>> RunSignature(const std::string& key,
+                                                       const std::map<std::string, Tensor>& inputs);
 
   // Resolves a fetch/feed name: a tensor name ("x:0"), a node name ("Round" -> "Round:0"
   // for a node with outputs), or a collection name whose first value is used

@@ -150,8 +150,7 @@ class Saver {
   Status OpenManager(const std::string& dir, const std::string& name, const std::string& state,
                      bool sync);
   StatusOr<std::string> SaveV1(Session& session, const std::string& prefix,
-                               std::optional<int64_t> global_step,
-                               const SaveCallOptions& options);
+                               std::optional<int64_t> global_step, const SaveCallOptions& options);
 
   const Graph* graph_;
   SaverDef def_;

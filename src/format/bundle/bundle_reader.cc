@@ -12,21 +12,21 @@
 #include "ckpt/core/thread_annotations.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/tensor_proto.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/byte_swap.h"
 #include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"
 #include "format/bundle/slice_math.h"
 #include "format/bundle/versions.h"
 #include "format/table/table.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace ckpt {
 namespace {
 
 constexpr int kBundleMinProducer = 0;
-constexpr size_t kReadChunk = 8 << 20;   // read (and checksum) large tensors 8 MiB at a time
+constexpr size_t kReadChunk = 8 << 20;  // read (and checksum) large tensors 8 MiB at a time
 constexpr size_t kStringBuffer = 1 << 20;
 
 using bundle::PrintableKey;
@@ -134,8 +134,9 @@ struct BundleReader::Rep {
   mutable std::map<int, std::unique_ptr<RandomAccessFile>> shards CKPT_GUARDED_BY(mu);
 
   const BundleEntryInfo* Find(std::string_view key) const {
-    auto it = std::lower_bound(entries.begin(), entries.end(), key,
-                               [](const BundleEntryInfo& e, std::string_view k) { return std::string_view(e.key) < k; });
+    auto it = std::lower_bound(
+        entries.begin(), entries.end(), key,
+        [](const BundleEntryInfo& e, std::string_view k) { return std::string_view(e.key) < k; });
     if (it == entries.end() || it->key != key) return nullptr;
     return &*it;
   }
@@ -299,7 +300,8 @@ struct BundleReader::Rep {
 
   // Copies into `out` (holding resolved slice `out_slice` of the full tensor) every part of
   // the stored slices of partitioned entry `e` that intersects it.
-  Status ReadPartitioned(const BundleEntryInfo& e, Tensor* out, const TensorSlice& out_slice) const {
+  Status ReadPartitioned(const BundleEntryInfo& e, Tensor* out,
+                         const TensorSlice& out_slice) const {
     if (!DataTypeIsPod(e.dtype)) {
       // A valid file (TF writes such entries), but TF cannot assemble them either.
       return UnimplementedError("partitioned tensor " + PrintableKey(e.key) + " of dtype " +
@@ -323,10 +325,11 @@ struct BundleReader::Rep {
     }
     int64_t wanted = out->num_elements();
     if (covered != wanted) {
-      return DataLossError("checkpoint " + prefix + " does not have sufficient slices for "
-                           "partitioned tensor " + PrintableKey(e.key) + " (covered " +
-                           std::to_string(covered) + " of " + std::to_string(wanted) +
-                           " elements)");
+      return DataLossError("checkpoint " + prefix +
+                           " does not have sufficient slices for "
+                           "partitioned tensor " +
+                           PrintableKey(e.key) + " (covered " + std::to_string(covered) + " of " +
+                           std::to_string(wanted) + " elements)");
     }
     return Status();
   }
@@ -371,8 +374,9 @@ Status BundleReader::Rep::ParseIndex(const table::TableReader& table) {
     }
     e.dtype = static_cast<DataType>(dtype);
     auto shape = ShapeFromProto(proto.shape());
-    if (!shape.ok()) return DataLossError(what + " has an invalid shape: " +
-                                          std::string(shape.status().message()));
+    if (!shape.ok())
+      return DataLossError(what +
+                           " has an invalid shape: " + std::string(shape.status().message()));
     e.shape = *shape;
     if (proto.slices_size() > 0) {
       for (const auto& sp : proto.slices()) {
@@ -409,14 +413,13 @@ Status BundleReader::Rep::ParseIndex(const table::TableReader& table) {
         if (bundle::MulOverflow(n, static_cast<int64_t>(DataTypeSize(e.dtype)), &expected) ||
             expected != e.size) {
           return DataLossError(what + " has invalid size " + std::to_string(e.size) + " for " +
-                               std::string(DataTypeName(e.dtype)) + " " +
-                               e.shape.DebugString());
+                               std::string(DataTypeName(e.dtype)) + " " + e.shape.DebugString());
         }
       } else if (e.dtype == DataType::kString) {
         // One varint byte per element at least, plus the 4-byte length checksum.
         if (e.size < 4 || n > e.size - 4) {
-          return DataLossError(what + " has size " + std::to_string(e.size) +
-                               ", too small for " + std::to_string(n) + " strings");
+          return DataLossError(what + " has size " + std::to_string(e.size) + ", too small for " +
+                               std::to_string(n) + " strings");
         }
       }
     }
@@ -512,11 +515,12 @@ Status BundleReader::LookupInto(std::string_view key, Tensor* out) const {
         "key " + PrintableKey(key) + ": expected " +
         (out ? std::string(DataTypeName(out->dtype())) + " " + out->shape().DebugString()
              : std::string("a tensor")) +
-        " but checkpoint " + rep_->prefix + " stores " + std::string(DataTypeName(e->dtype)) +
-        " " + e->shape.DebugString());
+        " but checkpoint " + rep_->prefix + " stores " + std::string(DataTypeName(e->dtype)) + " " +
+        e->shape.DebugString());
   }
   if (!e->slices.empty()) {
-    return rep_->ReadPartitioned(*e, out, bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape));
+    return rep_->ReadPartitioned(*e, out,
+                                 bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape));
   }
   return rep_->ReadEntry(*e, out);
 }
@@ -540,8 +544,8 @@ StatusOr<Tensor> BundleReader::LookupSlice(std::string_view key, const TensorSli
   }
   CKPT_ASSIGN_OR_RETURN(Tensor full, Lookup(key));
   bundle::CopyRegion(DataTypeSize(e->dtype), full.raw_data(),
-                     bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape),
-                     out.raw_data(), want, want);
+                     bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape), out.raw_data(),
+                     want, want);
   return out;
 }
 

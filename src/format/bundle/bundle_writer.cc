@@ -10,13 +10,13 @@
 #include "ckpt/core/crc32c.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/tensor_proto.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"
 #include "format/bundle/slice_math.h"
 #include "format/bundle/versions.h"
 #include "format/table/table.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace ckpt {
@@ -27,8 +27,8 @@ namespace {
 //   producer 1: version field added (2016-09-14); current. min_consumer stays 0.
 constexpr int kBundleMinProducer = 0;
 
-constexpr size_t kBufferSize = 1 << 20;     // gather small appends up to 1 MiB
-constexpr size_t kChunkSize = 8 << 20;      // large tensors go out in 8 MiB appends
+constexpr size_t kBufferSize = 1 << 20;  // gather small appends up to 1 MiB
+constexpr size_t kChunkSize = 8 << 20;   // large tensors go out in 8 MiB appends
 
 std::string RandomSuffix() { return ".tempstate" + std::to_string(TempNameRandom()); }
 
@@ -67,9 +67,7 @@ Status WriteIndex(Env* env, const std::string& path, const tensorflow::BundleHea
 
 }  // namespace
 
-std::string BundleIndexFilename(std::string_view prefix) {
-  return std::string(prefix) + ".index";
-}
+std::string BundleIndexFilename(std::string_view prefix) { return std::string(prefix) + ".index"; }
 
 std::string BundleDataFilename(std::string_view prefix, int shard_id, int num_shards) {
   char buf[64];
@@ -83,8 +81,8 @@ struct BundleWriter::Rep {
   BundleWriterOptions options;
   std::string data_path, data_tmp, index_path;
   std::unique_ptr<WritableFile> data;
-  std::string buffer;   // bytes not yet appended to `data`
-  uint64_t size = 0;    // logical size of the data file (appended + buffered)
+  std::string buffer;  // bytes not yet appended to `data`
+  uint64_t size = 0;   // logical size of the data file (appended + buffered)
   std::map<std::string, tensorflow::BundleEntryProto> entries;
   Status status;
   bool closed = false;
@@ -134,7 +132,8 @@ struct BundleWriter::Rep {
     const uint64_t start = size;
     uint32_t crc = 0;
     if (DataTypeIsPod(t.dtype())) {
-      CKPT_RETURN_IF_ERROR(WriteLarge(static_cast<const char*>(t.raw_data()), t.TotalBytes(), &crc));
+      CKPT_RETURN_IF_ERROR(
+          WriteLarge(static_cast<const char*>(t.raw_data()), t.TotalBytes(), &crc));
     } else {
       // Strings: varint64 lengths, masked CRC of the fixed-width lengths, then the bytes.
       const int64_t n = t.num_elements();
@@ -167,8 +166,8 @@ struct BundleWriter::Rep {
     entry->set_size(static_cast<int64_t>(size - start));
     entry->set_crc32c(crc32c::Mask(crc));
     if (options.data_alignment > 1) {
-      size_t pad = (options.data_alignment - size % options.data_alignment) %
-                   options.data_alignment;
+      size_t pad =
+          (options.data_alignment - size % options.data_alignment) % options.data_alignment;
       if (pad > 0) {
         std::string zeros(pad, '\0');
         CKPT_RETURN_IF_ERROR(Write(zeros.data(), pad, nullptr));
@@ -188,14 +187,16 @@ struct BundleWriter::Rep {
       return InvalidArgumentError("adding duplicate key '" + bundle::PrintableKey(key) + "' to " +
                                   prefix);
     }
-    if (!tensor.valid() || !(DataTypeIsPod(tensor.dtype()) || tensor.dtype() == DataType::kString)) {
+    if (!tensor.valid() ||
+        !(DataTypeIsPod(tensor.dtype()) || tensor.dtype() == DataType::kString)) {
       return InvalidArgumentError("cannot save key '" + bundle::PrintableKey(key) +
                                   "': unsupported dtype " +
                                   std::string(DataTypeName(tensor.dtype())));
     }
     tensorflow::BundleEntryProto entry;
     Status s = WriteTensor(tensor, &entry);
-    if (!s.ok()) return s.WithContext("writing key '" + bundle::PrintableKey(key) + "' to " + data_path);
+    if (!s.ok())
+      return s.WithContext("writing key '" + bundle::PrintableKey(key) + "' to " + data_path);
     entries.emplace(std::string(key), std::move(entry));
     return Status();
   }
@@ -260,16 +261,16 @@ Status BundleWriter::AddSlice(std::string_view full_key, const TensorShape& full
     return r.status = shape.status().WithContext("adding slice of '" + key_str + "'");
   }
   if (!(*shape == slice_tensor.shape())) {
-    return r.status = InvalidArgumentError(
-               "slice " + slice.ToString() + " of '" + key_str + "' has shape " +
-               shape->DebugString() + " but the tensor has shape " +
-               slice_tensor.shape().DebugString());
+    return r.status = InvalidArgumentError("slice " + slice.ToString() + " of '" + key_str +
+                                           "' has shape " + shape->DebugString() +
+                                           " but the tensor has shape " +
+                                           slice_tensor.shape().DebugString());
   }
   if (slice.CoversAll(full_shape)) return Add(full_key, slice_tensor);
   if (!DataTypeIsPod(slice_tensor.dtype())) {
-    return r.status = InvalidArgumentError("partitioned tensor '" + key_str +
-                                           "' has unsupported dtype " +
-                                           std::string(DataTypeName(slice_tensor.dtype())));
+    return r.status =
+               InvalidArgumentError("partitioned tensor '" + key_str + "' has unsupported dtype " +
+                                    std::string(DataTypeName(slice_tensor.dtype())));
   }
   if (full_key.empty()) return r.status = InvalidArgumentError("bundle key must not be empty");
   auto it = r.entries.find(std::string(full_key));
@@ -278,9 +279,9 @@ Status BundleWriter::AddSlice(std::string_view full_key, const TensorShape& full
     auto old_shape = ShapeFromProto(full.shape());
     if (full.slices_size() == 0 || static_cast<DataType>(full.dtype()) != slice_tensor.dtype() ||
         !old_shape.ok() || !(*old_shape == full_shape)) {
-      return r.status = InvalidArgumentError(
-                 "slice of '" + key_str + "' conflicts with the entry already added for it "
-                 "(dtype, shape or partitioning differ)");
+      return r.status = InvalidArgumentError("slice of '" + key_str +
+                                             "' conflicts with the entry already added for it "
+                                             "(dtype, shape or partitioning differ)");
     }
     for (const auto& p : full.slices()) {
       auto old = bundle::SliceFromProto(p, full_shape);
@@ -314,8 +315,8 @@ Status BundleWriter::Finish() {
       r.data.reset();
       CKPT_RETURN_IF_ERROR(r.env->RenameFile(r.data_tmp, r.data_path));
       r.data_renamed = true;
-      CKPT_RETURN_IF_ERROR(WriteIndex(r.env, r.index_path, MakeHeader(1, false), r.entries,
-                                      r.options.sync));
+      CKPT_RETURN_IF_ERROR(
+          WriteIndex(r.env, r.index_path, MakeHeader(1, false), r.entries, r.options.sync));
       r.index_renamed = true;
       if (r.options.sync) {
         std::string dir = path::Dirname(r.prefix);
@@ -335,8 +336,8 @@ Status BundleWriter::status() const { return rep_->status; }
 
 // ---- MergeBundles --------------------------------------------------------------------------
 
-Status MergeBundles(Env* env, std::span<const std::string> prefixes,
-                    std::string_view merged_prefix, bool allow_missing_files) {
+Status MergeBundles(Env* env, std::span<const std::string> prefixes, std::string_view merged_prefix,
+                    bool allow_missing_files) {
   const std::string merged(merged_prefix);
   std::string dir = path::Dirname(merged);
   if (!dir.empty()) CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(dir));
@@ -372,8 +373,7 @@ Status MergeBundles(Env* env, std::span<const std::string> prefixes,
           return InvalidArgumentError("merging bundles with conflicting endianness: " + prefix);
         } else if (header->version().SerializeAsString() !=
                    first_header->version().SerializeAsString()) {
-          return InvalidArgumentError("merging bundles with different format versions: " +
-                                      prefix);
+          return InvalidArgumentError("merging bundles with different format versions: " + prefix);
         }
         for (int i = 0; i < header->num_shards(); ++i) {
           shard_map[i] = static_cast<int>(data_files.size());

@@ -23,9 +23,15 @@ void ByteSwap(DataType dtype, void* data, size_t num_bytes) {
   if (dtype == DataType::kComplex64 || dtype == DataType::kComplex128) unit /= 2;
   auto* p = static_cast<unsigned char*>(data);
   switch (unit) {
-    case 2: SwapEach<uint16_t>(p, num_bytes, [](uint16_t v) { return __builtin_bswap16(v); }); break;
-    case 4: SwapEach<uint32_t>(p, num_bytes, [](uint32_t v) { return __builtin_bswap32(v); }); break;
-    case 8: SwapEach<uint64_t>(p, num_bytes, [](uint64_t v) { return __builtin_bswap64(v); }); break;
+    case 2:
+      SwapEach<uint16_t>(p, num_bytes, [](uint16_t v) { return __builtin_bswap16(v); });
+      break;
+    case 4:
+      SwapEach<uint32_t>(p, num_bytes, [](uint32_t v) { return __builtin_bswap32(v); });
+      break;
+    case 8:
+      SwapEach<uint64_t>(p, num_bytes, [](uint64_t v) { return __builtin_bswap64(v); });
+      break;
     default: break;
   }
 }

@@ -86,9 +86,9 @@ void WriteSignedNumIncreasing(std::string* dest, int64_t v) {
                          : static_cast<unsigned char>(u >> shift);
   }
   // Header bits for n bytes: n ones then a zero (spilling into the second byte for n >= 8).
-  static const unsigned char kHeader[11][2] = {
-      {0, 0},    {0x80, 0}, {0xc0, 0}, {0xe0, 0},    {0xf0, 0},   {0xf8, 0},
-      {0xfc, 0}, {0xfe, 0}, {0xff, 0}, {0xff, 0x80}, {0xff, 0xc0}};
+  static const unsigned char kHeader[11][2] = {{0, 0},    {0x80, 0},    {0xc0, 0},   {0xe0, 0},
+                                               {0xf0, 0}, {0xf8, 0},    {0xfc, 0},   {0xfe, 0},
+                                               {0xff, 0}, {0xff, 0x80}, {0xff, 0xc0}};
   buf[0] ^= kHeader[n][0];
   buf[1] ^= kHeader[n][1];
   dest->append(reinterpret_cast<const char*>(buf), n);
@@ -119,9 +119,9 @@ bool ReadSignedNumIncreasing(std::string_view* src, int64_t* v) {
   unsigned char buf[10];
   for (int i = 0; i < n; ++i) buf[i] = static_cast<unsigned char>((*src)[i]) ^ xor_mask;
   // Strip header bits (now the leading ones of the positive form).
-  static const unsigned char kHeader[11][2] = {
-      {0, 0},    {0x80, 0}, {0xc0, 0}, {0xe0, 0},    {0xf0, 0},   {0xf8, 0},
-      {0xfc, 0}, {0xfe, 0}, {0xff, 0}, {0xff, 0x80}, {0xff, 0xc0}};
+  static const unsigned char kHeader[11][2] = {{0, 0},    {0x80, 0},    {0xc0, 0},   {0xe0, 0},
+                                               {0xf0, 0}, {0xf8, 0},    {0xfc, 0},   {0xfe, 0},
+                                               {0xff, 0}, {0xff, 0x80}, {0xff, 0xc0}};
   buf[0] ^= kHeader[n][0];
   if (n > 1) buf[1] ^= kHeader[n][1];
   uint64_t x = 0;

@@ -7,10 +7,9 @@ namespace ckpt::bundle {
 Status CheckVersions(const tensorflow::VersionDef& versions, int consumer, int min_producer,
                      std::string_view what) {
   if (versions.producer() < min_producer) {
-    return InvalidArgumentError(std::string(what) + " has producer version " +
-                                std::to_string(versions.producer()) +
-                                ", older than the minimum supported " +
-                                std::to_string(min_producer));
+    return InvalidArgumentError(
+        std::string(what) + " has producer version " + std::to_string(versions.producer()) +
+        ", older than the minimum supported " + std::to_string(min_producer));
   }
   if (versions.min_consumer() > consumer) {
     return InvalidArgumentError(std::string(what) + " requires consumer version >= " +

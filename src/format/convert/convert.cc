@@ -17,7 +17,8 @@ StatusOr<std::pair<std::string, std::string>> ParseRenameRule(std::string_view r
 }
 
 StatusOr<ConvertResult> ConvertTensorFile(Env* env, const std::string& input,
-                                          const std::string& output, const ConvertOptions& options) {
+                                          const std::string& output,
+                                          const ConvertOptions& options) {
   TensorFileFormat in_format = options.input_format == TensorFileFormat::kAuto
                                    ? TensorFileFormatFromPath(input)
                                    : options.input_format;
@@ -64,7 +65,8 @@ StatusOr<ConvertResult> ConvertTensorFile(Env* env, const std::string& input,
     if (only && !std::regex_search(v.name, *only)) continue;
     std::string name = v.name;
     for (const auto& [re, repl] : renames) name = std::regex_replace(name, re, repl);
-    if (name.empty()) return InvalidArgumentError("tensor " + v.name + " is renamed to an empty name");
+    if (name.empty())
+      return InvalidArgumentError("tensor " + v.name + " is renamed to an empty name");
     auto [it, inserted] = renamed_from.emplace(name, v.name);
     if (!inserted) {
       return InvalidArgumentError("tensors " + it->second + " and " + v.name +

@@ -18,10 +18,10 @@ struct NpyType {
   std::string_view descr;
 };
 constexpr NpyType kNpyTypes[] = {
-    {DataType::kBool, "|b1"},   {DataType::kUInt8, "|u1"},     {DataType::kInt8, "|i1"},
-    {DataType::kUInt16, "<u2"}, {DataType::kInt16, "<i2"},     {DataType::kHalf, "<f2"},
-    {DataType::kUInt32, "<u4"}, {DataType::kInt32, "<i4"},     {DataType::kFloat, "<f4"},
-    {DataType::kUInt64, "<u8"}, {DataType::kInt64, "<i8"},     {DataType::kDouble, "<f8"},
+    {DataType::kBool, "|b1"},      {DataType::kUInt8, "|u1"},       {DataType::kInt8, "|i1"},
+    {DataType::kUInt16, "<u2"},    {DataType::kInt16, "<i2"},       {DataType::kHalf, "<f2"},
+    {DataType::kUInt32, "<u4"},    {DataType::kInt32, "<i4"},       {DataType::kFloat, "<f4"},
+    {DataType::kUInt64, "<u8"},    {DataType::kInt64, "<i8"},       {DataType::kDouble, "<f8"},
     {DataType::kComplex64, "<c8"}, {DataType::kComplex128, "<c16"},
 };
 
@@ -90,8 +90,9 @@ class MemberStream {
     }
     out_pos_ += done;
     if (done != n) {
-      return DataLossError(file_.path() + ": member " + m_.name + ".npy: deflate data ends before " +
-                           what + " (" + std::to_string(done) + " of " + std::to_string(n) + " bytes)");
+      return DataLossError(file_.path() + ": member " + m_.name +
+                           ".npy: deflate data ends before " + what + " (" + std::to_string(done) +
+                           " of " + std::to_string(n) + " bytes)");
     }
     return Status();
   }
@@ -209,7 +210,8 @@ class NpzReader final : public internal::EntryTableReader<CheckpointReader, Memb
  public:
   StatusOr<Tensor> Lookup(std::string_view name) const override {
     const Member* m = Find(name);
-    if (m == nullptr) return NotFoundError("tensor " + std::string(name) + " not in " + file_->path());
+    if (m == nullptr)
+      return NotFoundError("tensor " + std::string(name) + " not in " + file_->path());
     CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(m->info.dtype, m->info.shape));
     MemberStream s(*file_, *m);
     std::string skip(m->npy_header, '\0');
@@ -241,11 +243,14 @@ class NpzReader final : public internal::EntryTableReader<CheckpointReader, Memb
   Status Init(Env* env, const std::string& path) {
     CKPT_ASSIGN_OR_RETURN(file_, env->NewRandomAccessFile(path, {.use_mmap = true}));
     const uint64_t size = file_->Size();
-    auto bad = [&](const std::string& why) { return DataLossError(path + ": not a valid npz/zip archive: " + why); };
+    auto bad = [&](const std::string& why) {
+      return DataLossError(path + ": not a valid npz/zip archive: " + why);
+    };
     // End of central directory: the last signature within the final 64 KiB + 22 bytes.
     const uint64_t tail_len = std::min<uint64_t>(size, 65557);
     std::string tail(tail_len, '\0');
-    CKPT_RETURN_IF_ERROR(internal::ReadExact(*file_, size - tail_len, tail_len, tail.data(), "zip trailer"));
+    CKPT_RETURN_IF_ERROR(
+        internal::ReadExact(*file_, size - tail_len, tail_len, tail.data(), "zip trailer"));
     int64_t eocd = -1;
     for (int64_t i = static_cast<int64_t>(tail_len) - 22; i >= 0; --i) {
       if (LoadLE(tail.data() + i, 4) == kEndSig) {
@@ -276,7 +281,8 @@ class NpzReader final : public internal::EntryTableReader<CheckpointReader, Memb
     }
     std::vector<Member> members;
     std::string cd(cd_size, '\0');
-    CKPT_RETURN_IF_ERROR(internal::ReadExact(*file_, cd_offset, cd_size, cd.data(), "central directory"));
+    CKPT_RETURN_IF_ERROR(
+        internal::ReadExact(*file_, cd_offset, cd_size, cd.data(), "central directory"));
     uint64_t pos = 0;
     for (uint64_t i = 0; i < count; ++i) {
       if (cd_size - pos < 46 || LoadLE(cd.data() + pos, 4) != kCentralSig) {
@@ -323,15 +329,18 @@ class NpzReader final : public internal::EntryTableReader<CheckpointReader, Memb
       if (flags & 1) return InvalidArgumentError(path + ": member " + name + " is encrypted");
       if (m.method != 0 && m.method != 8) {
         return InvalidArgumentError(path + ": member " + name + " uses compression method " +
-                                    std::to_string(m.method) + " (only stored and deflate are supported)");
+                                    std::to_string(m.method) +
+                                    " (only stored and deflate are supported)");
       }
-      if (m.method == 0 && m.compressed != m.uncompressed) return bad("stored member " + name + " sizes differ");
+      if (m.method == 0 && m.compressed != m.uncompressed)
+        return bad("stored member " + name + " sizes differ");
       if (m.method == 8 && m.uncompressed / kMaxDeflateRatio > m.compressed + 1) {
         return bad("member " + name + " claims an impossible compression ratio");
       }
       char local[30];
       if (m.local_offset > size - 30) return bad("member " + name + " local header out of range");
-      CKPT_RETURN_IF_ERROR(internal::ReadExact(*file_, m.local_offset, 30, local, "local header of " + name));
+      CKPT_RETURN_IF_ERROR(
+          internal::ReadExact(*file_, m.local_offset, 30, local, "local header of " + name));
       if (LoadLE(local, 4) != kLocalSig) return bad("member " + name + " has no local header");
       m.data_offset = m.local_offset + 30 + LoadLE(local + 26, 2) + LoadLE(local + 28, 2);
       if (m.data_offset > size || m.compressed > size - m.data_offset) {
@@ -382,18 +391,19 @@ class NpzWriter final : public internal::StreamingFileWriter {
     const uint64_t size = npy.size() + data.size();
     const std::string name = e.name + ".npy";
     if (size >= 0xffffffffu || written() >= 0xffffffffu || name.size() > 0xffff) {
-      return UnimplementedError("tensor " + e.name + ": the npz writer does not write zip64 "
+      return UnimplementedError("tensor " + e.name +
+                                ": the npz writer does not write zip64 "
                                 "(members and archives over 4 GiB); write safetensors instead");
     }
     const uint32_t crc = Crc32(Crc32(0, npy), data);
     Central c{name, crc, size, written()};
     std::string local;
     StoreLE(&local, kLocalSig, 4);
-    StoreLE(&local, 20, 2);      // version needed
-    StoreLE(&local, 0x800, 2);   // flags: UTF-8 name
-    StoreLE(&local, 0, 2);       // stored
-    StoreLE(&local, 0, 2);       // time
-    StoreLE(&local, 0x21, 2);    // date 1980-01-01
+    StoreLE(&local, 20, 2);     // version needed
+    StoreLE(&local, 0x800, 2);  // flags: UTF-8 name
+    StoreLE(&local, 0, 2);      // stored
+    StoreLE(&local, 0, 2);      // time
+    StoreLE(&local, 0x21, 2);   // date 1980-01-01
     StoreLE(&local, crc, 4);
     StoreLE(&local, size, 4);
     StoreLE(&local, size, 4);
@@ -410,7 +420,9 @@ class NpzWriter final : public internal::StreamingFileWriter {
   Status WriteTrailer() override {
     const uint64_t cd_offset = written();
     if (central_.size() > 0xfffe || cd_offset >= 0xffffffffu) {
-      return UnimplementedError(path() + ": more than 65534 tensors or 4 GiB need zip64, which the npz writer does not write");
+      return UnimplementedError(
+          path() +
+          ": more than 65534 tensors or 4 GiB need zip64, which the npz writer does not write");
     }
     std::string cd;
     for (const Central& c : central_) {
@@ -478,7 +490,8 @@ StatusOr<std::unique_ptr<TensorFileWriter>> CreateNpzWriter(Env* env, const std:
                             ? " (NumPy has no bfloat16; write safetensors or a TF checkpoint)"
                             : "";
       return InvalidArgumentError("tensor " + e.name + ": npz cannot hold dtype " +
-                                  std::string(DataTypeName(e.dtype)) + why + " (writing " + path + ")");
+                                  std::string(DataTypeName(e.dtype)) + why + " (writing " + path +
+                                  ")");
     }
   }
   auto w = std::make_unique<NpzWriter>(env, path, std::move(entries));

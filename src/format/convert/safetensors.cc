@@ -15,14 +15,22 @@ struct DtypeName {
   std::string_view name;
 };
 constexpr DtypeName kSafetensorsDtypes[] = {
-    {DataType::kBool, "BOOL"},     {DataType::kUInt8, "U8"},
-    {DataType::kInt8, "I8"},       {DataType::kUInt16, "U16"},
-    {DataType::kInt16, "I16"},     {DataType::kHalf, "F16"},
-    {DataType::kBFloat16, "BF16"}, {DataType::kUInt32, "U32"},
-    {DataType::kInt32, "I32"},     {DataType::kFloat, "F32"},
-    {DataType::kUInt64, "U64"},    {DataType::kInt64, "I64"},
-    {DataType::kDouble, "F64"},    {DataType::kComplex64, "C64"},
-    {DataType::kFloat8E5M2, "F8_E5M2"}, {DataType::kFloat8E4M3FN, "F8_E4M3"},
+    {DataType::kBool, "BOOL"},
+    {DataType::kUInt8, "U8"},
+    {DataType::kInt8, "I8"},
+    {DataType::kUInt16, "U16"},
+    {DataType::kInt16, "I16"},
+    {DataType::kHalf, "F16"},
+    {DataType::kBFloat16, "BF16"},
+    {DataType::kUInt32, "U32"},
+    {DataType::kInt32, "I32"},
+    {DataType::kFloat, "F32"},
+    {DataType::kUInt64, "U64"},
+    {DataType::kInt64, "I64"},
+    {DataType::kDouble, "F64"},
+    {DataType::kComplex64, "C64"},
+    {DataType::kFloat8E5M2, "F8_E5M2"},
+    {DataType::kFloat8E4M3FN, "F8_E4M3"},
 };
 
 // The safetensors library refuses headers over 100 MB; so do we (before allocating).
@@ -33,8 +41,7 @@ struct StEntry {
   uint64_t begin = 0, end = 0;  // relative to the data section
 };
 
-class SafetensorsReaderImpl final
-    : public internal::EntryTableReader<SafetensorsReader, StEntry> {
+class SafetensorsReaderImpl final : public internal::EntryTableReader<SafetensorsReader, StEntry> {
  public:
   StatusOr<Tensor> Lookup(std::string_view name) const override {
     const StEntry* e = Find(name);
@@ -56,7 +63,8 @@ class SafetensorsReaderImpl final
     CKPT_ASSIGN_OR_RETURN(file_, env->NewRandomAccessFile(path, {.use_mmap = true}));
     const uint64_t size = file_->Size();
     char len_buf[8];
-    if (size < 8) return DataLossError(path + ": not a safetensors file (" + std::to_string(size) + " bytes)");
+    if (size < 8)
+      return DataLossError(path + ": not a safetensors file (" + std::to_string(size) + " bytes)");
     CKPT_RETURN_IF_ERROR(internal::ReadExact(*file_, 0, 8, len_buf, "header length"));
     const uint64_t n = internal::LoadLE64(len_buf);
     if (n > kMaxHeaderBytes || n > size - 8) {
@@ -94,8 +102,8 @@ class SafetensorsReaderImpl final
       auto off = v.find("data_offsets");
       if (dt == v.end() || !dt->is_string()) return bad("missing string \"dtype\"");
       if (shp == v.end() || !shp->is_array()) return bad("missing array \"shape\"");
-      if (off == v.end() || !off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() ||
-          !(*off)[1].is_number_unsigned()) {
+      if (off == v.end() || !off->is_array() || off->size() != 2 ||
+          !(*off)[0].is_number_unsigned() || !(*off)[1].is_number_unsigned()) {
         return bad("\"data_offsets\" must be two non-negative integers");
       }
       StEntry e;

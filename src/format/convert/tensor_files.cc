@@ -18,9 +18,9 @@ Status ReadExact(const RandomAccessFile& file, uint64_t offset, uint64_t n, char
     std::string_view got;
     CKPT_RETURN_IF_ERROR(file.Read(offset + done, chunk, &got, dst + done));
     if (got.size() != chunk) {
-      return DataLossError(file.path() + ": truncated reading " + what + " (" +
-                           std::to_string(n) + " bytes at offset " + std::to_string(offset) +
-                           ", file has " + std::to_string(file.Size()) + ")");
+      return DataLossError(file.path() + ": truncated reading " + what + " (" + std::to_string(n) +
+                           " bytes at offset " + std::to_string(offset) + ", file has " +
+                           std::to_string(file.Size()) + ")");
     }
     if (got.data() != dst + done) std::memcpy(dst + done, got.data(), chunk);
     done += chunk;
@@ -56,13 +56,15 @@ Status StreamingFileWriter::Append(std::string_view data) {
 }
 
 Status StreamingFileWriter::Add(const Tensor& tensor) {
-  if (finished_ || file_ == nullptr) return FailedPreconditionError("writer of " + path_ + " is closed");
+  if (finished_ || file_ == nullptr)
+    return FailedPreconditionError("writer of " + path_ + " is closed");
   if (next_ >= entries_.size()) {
     return InvalidArgumentError("more tensors than announced (writing " + path_ + ")");
   }
   const TensorFileEntry& e = entries_[next_];
   if (tensor.dtype() != e.dtype || tensor.shape() != e.shape) {
-    return InvalidArgumentError("tensor " + e.name + ": got " + std::string(DataTypeName(tensor.dtype())) +
+    return InvalidArgumentError("tensor " + e.name + ": got " +
+                                std::string(DataTypeName(tensor.dtype())) +
                                 tensor.shape().DebugString() + ", announced " +
                                 std::string(DataTypeName(e.dtype)) + e.shape.DebugString());
   }
@@ -71,7 +73,8 @@ Status StreamingFileWriter::Add(const Tensor& tensor) {
 }
 
 Status StreamingFileWriter::Finish() {
-  if (finished_ || file_ == nullptr) return FailedPreconditionError("writer of " + path_ + " is closed");
+  if (finished_ || file_ == nullptr)
+    return FailedPreconditionError("writer of " + path_ + " is closed");
   if (next_ != entries_.size()) {
     return FailedPreconditionError("only " + std::to_string(next_) + " of " +
                                    std::to_string(entries_.size()) + " tensors added to " + path_);
@@ -148,7 +151,8 @@ StatusOr<std::unique_ptr<TensorFileWriter>> TensorFileWriter::Create(
       std::set<std::string_view> names;
       for (const auto& e : entries) {
         if (!names.insert(e.name).second) {
-          return InvalidArgumentError("duplicate tensor name " + e.name + " (writing " + path + ")");
+          return InvalidArgumentError("duplicate tensor name " + e.name + " (writing " + path +
+                                      ")");
         }
         if (!DataTypeIsPod(e.dtype) && e.dtype != DataType::kString) {
           return InvalidArgumentError("tensor " + e.name + ": a TF checkpoint cannot hold dtype " +
@@ -156,7 +160,8 @@ StatusOr<std::unique_ptr<TensorFileWriter>> TensorFileWriter::Create(
         }
       }
       CKPT_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(env, path));
-      return std::unique_ptr<TensorFileWriter>(new BundleFileWriter(std::move(w), std::move(entries)));
+      return std::unique_ptr<TensorFileWriter>(
+          new BundleFileWriter(std::move(w), std::move(entries)));
     }
   }
 }

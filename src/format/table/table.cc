@@ -152,8 +152,8 @@ Status ValidateLayout(ckpt::RandomAccessFile* file) {
   std::string_view view;
   CKPT_RETURN_IF_ERROR(file->Read(size - kFooterSize, kFooterSize, &view, footer));
   if (view.size() != kFooterSize) return Corrupt(path, "short read of footer");
-  uint64_t magic = DecodeFixed32(view.data() + 40) |
-                   (uint64_t{DecodeFixed32(view.data() + 44)} << 32);
+  uint64_t magic =
+      DecodeFixed32(view.data() + 40) | (uint64_t{DecodeFixed32(view.data() + 44)} << 32);
   if (magic != kTableMagic) return Corrupt(path, "not a table (bad magic number)");
   const char* p = view.data();
   const char* end = view.data() + 40;
@@ -191,7 +191,8 @@ Status ValidateLayout(ckpt::RandomAccessFile* file) {
     const char* v = q;
     q += value_len;
     Handle h;
-    if (!GetVarint64(&v, q, &h.offset) || !GetVarint64(&v, q, &h.size) || !HandleFits(h, data_end)) {
+    if (!GetVarint64(&v, q, &h.offset) || !GetVarint64(&v, q, &h.size) ||
+        !HandleFits(h, data_end)) {
       return Corrupt(path, "data block handle points outside the file");
     }
   }

@@ -66,8 +66,8 @@ class TableReader {
   // Calls `fn(key, value)` for every entry in key order; stops at the first non-OK status
   // from `fn` and returns it. DataLoss on corruption (including keys that are not strictly
   // increasing). The views are valid only during the call.
-  Status ForEach(const std::function<Status(std::string_view key, std::string_view value)>& fn)
-      const;
+  Status ForEach(
+      const std::function<Status(std::string_view key, std::string_view value)>& fn) const;
 
   // The value stored under `key`, std::nullopt if absent.
   StatusOr<std::optional<std::string>> Get(std::string_view key) const;

@@ -9,12 +9,12 @@
 #include "ckpt/core/file_pattern.h"
 #include "ckpt/format/checkpoint_reader.h"
 #include "ckpt/format/tensor_proto.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/slice_key.h"
 #include "format/bundle/slice_math.h"
 #include "format/bundle/versions.h"
 #include "format/table/table.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "tensorflow/core/util/saved_tensor_slice.pb.h"
 
 namespace ckpt {
@@ -35,16 +35,28 @@ struct V1Tensor {
 // The dtypes whose values V1 records carry in a typed TensorProto field.
 bool V1HasValueField(DataType dt) {
   switch (dt) {
-    case DataType::kFloat: case DataType::kDouble: case DataType::kInt32:
-    case DataType::kQInt32: case DataType::kInt16: case DataType::kQInt16:
-    case DataType::kUInt16: case DataType::kQUInt16: case DataType::kInt8:
-    case DataType::kQInt8: case DataType::kUInt8: case DataType::kQUInt8:
-    case DataType::kInt64: case DataType::kUInt32: case DataType::kUInt64:
-    case DataType::kBool: case DataType::kHalf: case DataType::kBFloat16:
-    case DataType::kComplex64: case DataType::kComplex128: case DataType::kString:
-      return true;
-    default:
-      return false;
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kInt32:
+    case DataType::kQInt32:
+    case DataType::kInt16:
+    case DataType::kQInt16:
+    case DataType::kUInt16:
+    case DataType::kQUInt16:
+    case DataType::kInt8:
+    case DataType::kQInt8:
+    case DataType::kUInt8:
+    case DataType::kQUInt8:
+    case DataType::kInt64:
+    case DataType::kUInt32:
+    case DataType::kUInt64:
+    case DataType::kBool:
+    case DataType::kHalf:
+    case DataType::kBFloat16:
+    case DataType::kComplex64:
+    case DataType::kComplex128:
+    case DataType::kString: return true;
+    default: return false;
   }
 }
 
@@ -90,8 +102,8 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
         return DataLossError("V1 checkpoint file " + file + " has no valid metadata entry");
       }
       have_meta = true;
-      CKPT_RETURN_IF_ERROR(bundle::CheckVersions(sts.meta().versions(), kV1Version,
-                                                 kV1MinProducer, "checkpoint file " + file));
+      CKPT_RETURN_IF_ERROR(bundle::CheckVersions(sts.meta().versions(), kV1Version, kV1MinProducer,
+                                                 "checkpoint file " + file));
       for (const auto& t : sts.meta().tensor()) {
         const std::string what = "tensor " + PrintableKey(t.name()) + " in " + file;
         int32_t dt = static_cast<int32_t>(t.type());
@@ -101,8 +113,8 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
         }
         auto shape = ShapeFromProto(t.shape());
         if (!shape.ok()) {
-          return DataLossError(what + " has an invalid shape: " +
-                               std::string(shape.status().message()));
+          return DataLossError(what +
+                               " has an invalid shape: " + std::string(shape.status().message()));
         }
         auto [it, inserted] = tensors_.try_emplace(t.name());
         V1Tensor& v = it->second;
@@ -115,7 +127,8 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
         }
         for (const auto& sp : t.slice()) {
           auto slice = bundle::SliceFromProto(sp, *shape);
-          if (!slice.ok()) return DataLossError(what + ": " + std::string(slice.status().message()));
+          if (!slice.ok())
+            return DataLossError(what + ": " + std::string(slice.status().message()));
           TensorSlice resolved = bundle::ResolveSlice(*slice, *shape);
           for (const TensorSlice& other : v.slices) {
             if (resolved.Intersect(bundle::ResolveSlice(other, *shape), nullptr)) {
@@ -123,7 +136,8 @@ Status V1Reader::AddFile(Env* env, const std::string& file) {
             }
           }
           if (v.info.dtype == DataType::kString && !slice->CoversAll(*shape)) {
-            return UnimplementedError(what + ": partitioned string tensors are not supported (as in TensorFlow)");
+            return UnimplementedError(
+                what + ": partitioned string tensors are not supported (as in TensorFlow)");
           }
           v.slices.push_back(std::move(*slice));
         }
@@ -198,8 +212,8 @@ StatusOr<Tensor> V1Reader::Lookup(std::string_view name) const {
   for (const TensorSlice& slice : t.slices) {
     const std::string key = bundle::EncodeTensorNameSlice(t.info.name, slice);
     auto rec = records_.find(key);
-    const std::string what = "V1 record of " + PrintableKey(name) + " slice \"" +
-                             slice.ToString() + "\"";
+    const std::string what =
+        "V1 record of " + PrintableKey(name) + " slice \"" + slice.ToString() + "\"";
     if (rec == records_.end()) return DataLossError(what + " is missing from " + pattern_);
     tensorflow::SavedTensorSlices sts;
     const std::string& value = rec->second.second;
@@ -209,12 +223,12 @@ StatusOr<Tensor> V1Reader::Lookup(std::string_view name) const {
     CKPT_ASSIGN_OR_RETURN(TensorShape slice_shape, slice.SliceShape(t.info.shape));
     const int64_t count = slice_shape.num_elements();
     if (slice.CoversAll(t.info.shape)) {
-      CKPT_RETURN_IF_ERROR(DecodeValues(what + " in " + rec->second.first, sts.data().data(),
-                                        dtype, count, &out));
+      CKPT_RETURN_IF_ERROR(
+          DecodeValues(what + " in " + rec->second.first, sts.data().data(), dtype, count, &out));
     } else {
       CKPT_ASSIGN_OR_RETURN(Tensor part, Tensor::Allocate(dtype, slice_shape));
-      CKPT_RETURN_IF_ERROR(DecodeValues(what + " in " + rec->second.first, sts.data().data(),
-                                        dtype, count, &part));
+      CKPT_RETURN_IF_ERROR(
+          DecodeValues(what + " in " + rec->second.first, sts.data().data(), dtype, count, &part));
       TensorSlice resolved = bundle::ResolveSlice(slice, t.info.shape);
       bundle::CopyRegion(DataTypeSize(dtype), part.raw_data(), resolved, out.raw_data(), full,
                          resolved);

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "ckpt/format/tensor_proto.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "format/bundle/slice_key.h"
 #include "format/bundle/slice_math.h"
 #include "format/table/table.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "tensorflow/core/util/saved_tensor_slice.pb.h"
 
 namespace ckpt {
@@ -20,12 +20,16 @@ namespace {
 // The dtypes TF's V1 writer stores (in typed TensorProto fields).
 bool V1CanHold(DataType dt) {
   switch (dt) {
-    case DataType::kFloat: case DataType::kDouble: case DataType::kInt32:
-    case DataType::kInt16: case DataType::kInt8: case DataType::kUInt8:
-    case DataType::kInt64: case DataType::kBool: case DataType::kString:
-      return true;
-    default:
-      return false;
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kInt32:
+    case DataType::kInt16:
+    case DataType::kInt8:
+    case DataType::kUInt8:
+    case DataType::kInt64:
+    case DataType::kBool:
+    case DataType::kString: return true;
+    default: return false;
   }
 }
 

@@ -17,8 +17,8 @@ Output Const(Graph& g, const Tensor& value, std::string_view name) {
 Output Const(Graph& g, double v, DataType dtype, const TensorShape& shape, std::string_view name) {
   Tensor scalar = MakeScalar(dtype, v);
   if (!scalar.valid()) {
-    g.RecordError(InvalidArgumentError("Const: unsupported dtype " +
-                                       std::string(DataTypeName(dtype))));
+    g.RecordError(
+        InvalidArgumentError("Const: unsupported dtype " + std::string(DataTypeName(dtype))));
     return Output();
   }
   if (shape.rank() == 0) return ConstNode(g, scalar, name);
@@ -36,7 +36,9 @@ Output PlaceholderWithDefault(Graph& g, Input input, const PartialShape& shape,
                      {{"shape", AttrValue(shape)}}));
 }
 
-Output Identity(Graph& g, Input x, std::string_view name) { return Unary(g, "Identity", std::move(x), name); }
+Output Identity(Graph& g, Input x, std::string_view name) {
+  return Unary(g, "Identity", std::move(x), name);
+}
 
 std::vector<Output> IdentityN(Graph& g, const std::vector<Input>& xs, std::string_view name) {
   Operation op = BuildOp(g, "IdentityN", name, xs);
@@ -98,7 +100,8 @@ Output ExpandDims(Graph& g, Input x, Input axis, std::string_view name) {
 }
 
 Output Squeeze(Graph& g, Input x, std::vector<int64_t> axis, std::string_view name) {
-  return Out(BuildOp(g, "Squeeze", name, {std::move(x)}, {{"squeeze_dims", AttrValue(std::move(axis))}}));
+  return Out(
+      BuildOp(g, "Squeeze", name, {std::move(x)}, {{"squeeze_dims", AttrValue(std::move(axis))}}));
 }
 
 Output Shape(Graph& g, Input x, DataType out_type, std::string_view name) {
@@ -149,7 +152,8 @@ Output Concat(Graph& g, const std::vector<Input>& values, int axis, std::string_
   if (!g.status().ok()) return Output();
   Graph::NameScope scope(g, name);
   const tensorflow::OpDef* def = OpRegistry::Global().Find("ConcatV2");
-  std::vector<Output> vals = ConvertInputs(g, *def, values, {{"N", AttrValue(int64_t(values.size()))}});
+  std::vector<Output> vals =
+      ConvertInputs(g, *def, values, {{"N", AttrValue(int64_t(values.size()))}});
   Output axis_t = ConstNode(g, Tensor::Scalar<int32_t>(axis), "axis");
   vals.push_back(axis_t);
   return Out(g.AddNode("ConcatV2", scope.scope_name(), vals));
@@ -190,7 +194,8 @@ Output Gather(Graph& g, Input params, Input indices, int axis, std::string_view 
   const tensorflow::OpDef* def = OpRegistry::Global().Find("GatherV2");
   std::vector<Output> in = ConvertInputs(g, *def, {std::move(params), std::move(indices)}, {});
   in.push_back(ConstNode(g, Tensor::Scalar<int32_t>(axis), "axis"));
-  return Out(g.AddNode("GatherV2", scope.scope_name(), in, {{"batch_dims", AttrValue(int64_t{0})}}));
+  return Out(
+      g.AddNode("GatherV2", scope.scope_name(), in, {{"batch_dims", AttrValue(int64_t{0})}}));
 }
 
 Output OneHot(Graph& g, Input indices, int depth, double on_value, double off_value, int axis,

@@ -151,9 +151,8 @@ std::vector<Output> ConvertInputs(Graph& g, const tensorflow::OpDef& def,
     if (in.is_number() && dt != value.dtype()) value = MakeScalar(dt, in.number());
     if (!value.valid() || value.dtype() != dt) {
       g.RecordError(InvalidArgumentError(
-          "cannot convert a " + std::string(DataTypeName(in.literal().dtype())) +
-          " literal to " + std::string(DataTypeName(dt)) + " for input " + std::to_string(i) +
-          " of " + def.name()));
+          "cannot convert a " + std::string(DataTypeName(in.literal().dtype())) + " literal to " +
+          std::string(DataTypeName(dt)) + " for input " + std::to_string(i) + " of " + def.name()));
       out.push_back(Output());
       continue;
     }

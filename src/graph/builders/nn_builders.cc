@@ -11,15 +11,31 @@ Output BiasAdd(Graph& g, Input value, Input bias, std::string_view name) {
   return Binary(g, "BiasAdd", std::move(value), std::move(bias), name);
 }
 
-Output Relu(Graph& g, Input x, std::string_view name) { return Unary(g, "Relu", std::move(x), name); }
-Output Relu6(Graph& g, Input x, std::string_view name) { return Unary(g, "Relu6", std::move(x), name); }
+Output Relu(Graph& g, Input x, std::string_view name) {
+  return Unary(g, "Relu", std::move(x), name);
+}
+Output Relu6(Graph& g, Input x, std::string_view name) {
+  return Unary(g, "Relu6", std::move(x), name);
+}
 Output Elu(Graph& g, Input x, std::string_view name) { return Unary(g, "Elu", std::move(x), name); }
-Output Sigmoid(Graph& g, Input x, std::string_view name) { return Unary(g, "Sigmoid", std::move(x), name); }
-Output Tanh(Graph& g, Input x, std::string_view name) { return Unary(g, "Tanh", std::move(x), name); }
-Output Softplus(Graph& g, Input x, std::string_view name) { return Unary(g, "Softplus", std::move(x), name); }
-Output Softmax(Graph& g, Input logits, std::string_view name) { return Unary(g, "Softmax", std::move(logits), name); }
-Output LogSoftmax(Graph& g, Input logits, std::string_view name) { return Unary(g, "LogSoftmax", std::move(logits), name); }
-Output L2Loss(Graph& g, Input t, std::string_view name) { return Unary(g, "L2Loss", std::move(t), name); }
+Output Sigmoid(Graph& g, Input x, std::string_view name) {
+  return Unary(g, "Sigmoid", std::move(x), name);
+}
+Output Tanh(Graph& g, Input x, std::string_view name) {
+  return Unary(g, "Tanh", std::move(x), name);
+}
+Output Softplus(Graph& g, Input x, std::string_view name) {
+  return Unary(g, "Softplus", std::move(x), name);
+}
+Output Softmax(Graph& g, Input logits, std::string_view name) {
+  return Unary(g, "Softmax", std::move(logits), name);
+}
+Output LogSoftmax(Graph& g, Input logits, std::string_view name) {
+  return Unary(g, "LogSoftmax", std::move(logits), name);
+}
+Output L2Loss(Graph& g, Input t, std::string_view name) {
+  return Unary(g, "L2Loss", std::move(t), name);
+}
 
 Output SigmoidCrossEntropyWithLogits(Graph& g, Input labels, Input logits, std::string_view name) {
   if (!g.status().ok()) return Output();
@@ -38,7 +54,8 @@ Output SigmoidCrossEntropyWithLogits(Graph& g, Input labels, Input logits, std::
   return Add(g, sub, log1p, scope.scope_name());
 }
 
-Output SoftmaxCrossEntropyWithLogitsOp(Graph& g, Input features, Input labels, std::string_view name) {
+Output SoftmaxCrossEntropyWithLogitsOp(Graph& g, Input features, Input labels,
+                                       std::string_view name) {
   return Binary(g, "SoftmaxCrossEntropyWithLogits", std::move(features), std::move(labels), name);
 }
 
@@ -80,8 +97,10 @@ Output SoftmaxCrossEntropyWithLogits(Graph& g, Input labels, Input logits, std::
   Output y = labels.is_literal() ? ConstNode(g, labels.literal(), "labels") : labels.output();
   PartialShape zs = g.OutputShape(z);
   if (zs.known_rank() && zs.rank() != 2) {
-    g.RecordError(UnimplementedError("SoftmaxCrossEntropyWithLogits builder supports rank-2 "
-                                     "logits, got " + zs.DebugString()));
+    g.RecordError(
+        UnimplementedError("SoftmaxCrossEntropyWithLogits builder supports rank-2 "
+                           "logits, got " +
+                           zs.DebugString()));
     return Output();
   }
   // Input rank, input shape, then the flattened logits and labels (TF's order of nodes).
@@ -106,9 +125,9 @@ Output SparseSoftmaxCrossEntropyWithLogits(Graph& g, Input labels, Input logits,
   Output z = logits.is_literal() ? ConstNode(g, logits.literal(), "logits") : logits.output();
   Output y = labels.is_literal() ? ConstNode(g, labels.literal(), "labels") : labels.output();
   Shape(g, y, DataType::kInt32, "Shape");
-  Operation op = g.AddNode("SparseSoftmaxCrossEntropyWithLogits",
-                           g.UniqueName("SparseSoftmaxCrossEntropyWithLogits"),
-                           std::vector<Output>{z, y});
+  Operation op =
+      g.AddNode("SparseSoftmaxCrossEntropyWithLogits",
+                g.UniqueName("SparseSoftmaxCrossEntropyWithLogits"), std::vector<Output>{z, y});
   return Out(op, 0);
 }
 

@@ -16,17 +16,16 @@ Output RandomBase(Graph& g, std::string_view op, const TensorShape& shape, doubl
   Output mean_t = ConstNode(g, MakeScalar(dtype, mean), "mean");
   Output stddev_t = ConstNode(g, MakeScalar(dtype, stddev), "stddev");
   auto [s1, s2] = g.GetSeed(seed);
-  Output rnd = Out(g.AddNode(op, g.UniqueName(op), std::vector<Output>{shape_t},
-                             {{"dtype", AttrValue(dtype)},
-                              {"seed", AttrValue(s1)},
-                              {"seed2", AttrValue(s2)}}));
+  Output rnd = Out(
+      g.AddNode(op, g.UniqueName(op), std::vector<Output>{shape_t},
+                {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(s1)}, {"seed2", AttrValue(s2)}}));
   Output mul = Mul(g, rnd, stddev_t, "mul");
   return Add(g, mul, mean_t, scope.scope_name());
 }
 }  // namespace
 
-Output RandomNormal(Graph& g, const TensorShape& shape, double mean, double stddev,
-                    DataType dtype, std::optional<int64_t> seed, std::string_view name) {
+Output RandomNormal(Graph& g, const TensorShape& shape, double mean, double stddev, DataType dtype,
+                    std::optional<int64_t> seed, std::string_view name) {
   return RandomBase(g, "RandomStandardNormal", shape, mean, stddev, dtype, seed, name);
 }
 
@@ -46,11 +45,9 @@ Output RandomUniform(Graph& g, const TensorShape& shape, double minval, double m
     max_t = ConstNode(g, MakeScalar(dtype, maxval), "max");
   }
   auto [s1, s2] = g.GetSeed(seed);
-  Output rnd = Out(g.AddNode("RandomUniform", g.UniqueName("RandomUniform"),
-                             std::vector<Output>{shape_t},
-                             {{"dtype", AttrValue(dtype)},
-                              {"seed", AttrValue(s1)},
-                              {"seed2", AttrValue(s2)}}));
+  Output rnd = Out(
+      g.AddNode("RandomUniform", g.UniqueName("RandomUniform"), std::vector<Output>{shape_t},
+                {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(s1)}, {"seed2", AttrValue(s2)}}));
   if (unit) return rnd;
   Output range = Sub(g, max_t, min_t, "sub");
   Output mul = Mul(g, rnd, range, "mul");
@@ -59,23 +56,23 @@ Output RandomUniform(Graph& g, const TensorShape& shape, double minval, double m
 
 Output RandomStandardNormalOp(Graph& g, Input shape, DataType dtype, int64_t seed, int64_t seed2,
                               std::string_view name) {
-  return Out(BuildOp(g, "RandomStandardNormal", name, {std::move(shape)},
-                     {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(seed)},
-                      {"seed2", AttrValue(seed2)}}));
+  return Out(BuildOp(
+      g, "RandomStandardNormal", name, {std::move(shape)},
+      {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(seed)}, {"seed2", AttrValue(seed2)}}));
 }
 
 Output RandomUniformOp(Graph& g, Input shape, DataType dtype, int64_t seed, int64_t seed2,
                        std::string_view name) {
-  return Out(BuildOp(g, "RandomUniform", name, {std::move(shape)},
-                     {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(seed)},
-                      {"seed2", AttrValue(seed2)}}));
+  return Out(BuildOp(
+      g, "RandomUniform", name, {std::move(shape)},
+      {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(seed)}, {"seed2", AttrValue(seed2)}}));
 }
 
 Output TruncatedNormalOp(Graph& g, Input shape, DataType dtype, int64_t seed, int64_t seed2,
                          std::string_view name) {
-  return Out(BuildOp(g, "TruncatedNormal", name, {std::move(shape)},
-                     {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(seed)},
-                      {"seed2", AttrValue(seed2)}}));
+  return Out(BuildOp(
+      g, "TruncatedNormal", name, {std::move(shape)},
+      {{"dtype", AttrValue(dtype)}, {"seed", AttrValue(seed)}, {"seed2", AttrValue(seed2)}}));
 }
 
 }  // namespace ops

@@ -21,9 +21,9 @@ Output VariableV2(Graph& g, const PartialShape& shape, DataType dtype, std::stri
 
 Output Assign(Graph& g, Output ref, Input value, bool validate_shape, bool use_locking,
               std::string_view name) {
-  return Out(BuildOp(g, "Assign", name, {std::move(ref), std::move(value)},
-                     {{"validate_shape", AttrValue(validate_shape)},
-                      {"use_locking", AttrValue(use_locking)}}));
+  return Out(BuildOp(
+      g, "Assign", name, {std::move(ref), std::move(value)},
+      {{"validate_shape", AttrValue(validate_shape)}, {"use_locking", AttrValue(use_locking)}}));
 }
 
 Output AssignAdd(Graph& g, Output ref, Input value, bool use_locking, std::string_view name) {
@@ -52,8 +52,8 @@ Output VarHandleOp(Graph& g, DataType dtype, const PartialShape& shape, std::str
 }
 
 Output ReadVariableOp(Graph& g, Output resource, DataType dtype, std::string_view name) {
-  return Out(BuildOp(g, "ReadVariableOp", name, {std::move(resource)},
-                     {{"dtype", AttrValue(dtype)}}));
+  return Out(
+      BuildOp(g, "ReadVariableOp", name, {std::move(resource)}, {{"dtype", AttrValue(dtype)}}));
 }
 
 namespace {
@@ -94,7 +94,8 @@ Variable MakeVariable(Graph& g, Input initial_value, const VariableOptions& opti
   if (initial_value.is_literal()) {
     if (options.use_resource) {
       Graph::NameScope init_scope(g, "Initializer");
-      v.initial_value = ConstNode(g, initial_value.literal(), "initial_value", {{"_class", colocate}});
+      v.initial_value =
+          ConstNode(g, initial_value.literal(), "initial_value", {{"_class", colocate}});
     } else {
       v.initial_value = ConstNode(g, initial_value.literal(), "initial_value");
     }
@@ -149,8 +150,7 @@ Variable MakeVariable(Graph& g, Input initial_value, const VariableOptions& opti
     {
       Graph::NameScope s(g, "Read");
       v.snapshot = Out(g.AddNode("ReadVariableOp", g.UniqueName("ReadVariableOp"),
-                                 std::vector<Output>{v.variable},
-                                 {{"dtype", AttrValue(v.dtype)}}));
+                                 std::vector<Output>{v.variable}, {{"dtype", AttrValue(v.dtype)}}));
     }
     info.is_resource = true;
   }

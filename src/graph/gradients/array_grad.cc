@@ -147,8 +147,8 @@ Status ConcatV2Grad(const GradOp& op, const Outs& dy, Outs* dx) {
     return UnimplementedError("gradient of ConcatV2 '" + op.name +
                               "' needs static input shapes and a constant axis");
   }
-  int64_t axis = axis_t->dtype() == DataType::kInt32 ? axis_t->flat<int32_t>()[0]
-                                                     : axis_t->flat<int64_t>()[0];
+  int64_t axis =
+      axis_t->dtype() == DataType::kInt32 ? axis_t->flat<int32_t>()[0] : axis_t->flat<int64_t>()[0];
   const int rank = shapes[0].rank();
   if (axis < 0) axis += rank;
   dx->clear();
@@ -195,8 +195,8 @@ Status StridedSliceGradFn(const GradOp& op, const Outs& dy, Outs* dx) {
   Output shape = idx == DataType::kInt32 ? ShapeOf(g, op.inputs[0], "Shape")
                                          : ops::Shape(g, op.inputs[0], idx);
   AttrMap attrs;
-  for (const char* m : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
-                        "shrink_axis_mask"}) {
+  for (const char* m :
+       {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"}) {
     auto a = g.GetAttr(op.name, m);
     attrs[m] = a.ok() && a->is<int64_t>() ? a->get<int64_t>() : int64_t{0};
   }
@@ -231,8 +231,8 @@ Status GatherGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Output values_shape = ops::Concat(g, {size, tail}, 0);
   Output values = ReshapeTo(g, dy[0], values_shape);
   Output flat_idx = ReshapeTo(g, indices, size);
-  Output first = ops::Slice(g, params_shape, IntVectorConst(g, {0}, "Const"),
-                            IntVectorConst(g, {1}, "Const"));
+  Output first =
+      ops::Slice(g, params_shape, IntVectorConst(g, {0}, "Const"), IntVectorConst(g, {1}, "Const"));
   Output num = ReshapeTo(g, first, IntVectorConst(g, {}, "Const"));
   Output dense = AddOp(g, "UnsortedSegmentSum", "UnsortedSegmentSum", {values, flat_idx, num});
   dx->assign(op.inputs.size(), Output());
@@ -287,9 +287,9 @@ void RegisterArrayGradients(GradRegistry* r) {
   r->Register("Gather", GatherGrad);
   r->Register("GatherV2", GatherGrad);
   r->Register("Pad", PadGrad);
-  for (const char* op : {"Const", "Placeholder", "Shape", "ShapeN", "Rank", "Size", "ZerosLike",
-                         "OnesLike", "StopGradient", "OneHot", "BroadcastGradientArgs",
-                         "StridedSliceGrad"}) {
+  for (const char* op :
+       {"Const", "Placeholder", "Shape", "ShapeN", "Rank", "Size", "ZerosLike", "OnesLike",
+        "StopGradient", "OneHot", "BroadcastGradientArgs", "StridedSliceGrad"}) {
     r->NoGradient(op);
   }
 }

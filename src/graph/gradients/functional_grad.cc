@@ -7,8 +7,7 @@
 namespace ckpt::grad {
 
 void RegisterFunctionalGradients(GradRegistry* r) {
-  for (const char* op :
-       {"If", "StatelessIf", "Case", "StatelessCase", "While", "StatelessWhile"}) {
+  for (const char* op : {"If", "StatelessIf", "Case", "StatelessCase", "While", "StatelessWhile"}) {
     r->NoGradient(op);
   }
 }

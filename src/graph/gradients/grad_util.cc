@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-
 namespace ckpt::grad {
 
 bool GradOp::BoolAttr(std::string_view attr, bool dflt) const {
@@ -75,8 +74,8 @@ std::optional<Tensor> ConstValue(const Graph& g, const Output& t) {
 
 Output IntVectorConst(Graph& g, const std::vector<int64_t>& v, std::string_view name) {
   std::vector<int32_t> vals(v.begin(), v.end());
-  return ops::Const(g, Tensor::FromVector<int32_t>(vals, TensorShape{static_cast<int64_t>(vals.size())}),
-                    name);
+  return ops::Const(
+      g, Tensor::FromVector<int32_t>(vals, TensorShape{static_cast<int64_t>(vals.size())}), name);
 }
 
 Output ShapeOf(Graph& g, const Output& x, std::string_view name) {
@@ -94,8 +93,8 @@ Output ZerosLikeOf(Graph& g, const Output& x, bool optimize, std::string_view na
   return AddOp(g, "ZerosLike", name, {x});
 }
 
-Output ReduceSumAxes(Graph& g, const Output& x, const std::vector<int32_t>& axes,
-                     bool keep_dims, std::string_view name) {
+Output ReduceSumAxes(Graph& g, const Output& x, const std::vector<int32_t>& axes, bool keep_dims,
+                     std::string_view name) {
   Graph::NameScope scope(g, name);
   Output idx = ops::Const(
       g, Tensor::FromVector<int32_t>(axes, TensorShape{static_cast<int64_t>(axes.size())}),

@@ -35,8 +35,8 @@ struct GradOp {
 // Computes the gradients of op's inputs (one entry per data input, invalid = None) from the
 // gradients of its outputs (one per output; invalid = None only for non-float outputs).
 // Runs inside the "<op>_grad" name scope.
-using GradFunc = std::function<Status(const GradOp& op, const std::vector<Output>& dy,
-                                      std::vector<Output>* dx)>;
+using GradFunc =
+    std::function<Status(const GradOp& op, const std::vector<Output>& dy, std::vector<Output>* dx)>;
 
 class GradRegistry {
  public:
@@ -86,11 +86,10 @@ Output ShapeOf(Graph& g, const Output& x, std::string_view name = "Shape");
 Output ZerosLikeOf(Graph& g, const Output& x, bool optimize = true,
                    std::string_view name = "zeros_like");
 // math_ops.reduce_sum(x, axes, keepdims): Sum with Const "<name>/reduction_indices".
-Output ReduceSumAxes(Graph& g, const Output& x, const std::vector<int32_t>& axes,
-                     bool keep_dims, std::string_view name = "Sum");
+Output ReduceSumAxes(Graph& g, const Output& x, const std::vector<int32_t>& axes, bool keep_dims,
+                     std::string_view name = "Sum");
 // array_ops.reshape(x, shape): shape is an Output (Const or computed).
-Output ReshapeTo(Graph& g, const Output& x, const Output& shape,
-                 std::string_view name = "Reshape");
+Output ReshapeTo(Graph& g, const Output& x, const Output& shape, std::string_view name = "Reshape");
 // Const int32 vector named `name`.
 Output IntVectorConst(Graph& g, const std::vector<int64_t>& v, std::string_view name);
 // Sets _has_manual_control_dependencies=true on `node` (TF marks every op used as a control
@@ -103,9 +102,8 @@ Operation GroupOps(Graph& g, std::vector<std::string> ops, std::string_view name
 // control_flow_ops.tuple(tensors): gates every valid tensor on all of them.
 std::vector<Output> Tuple(Graph& g, const std::vector<Output>& tensors);
 // Adds a node with explicit control inputs (none of the graph's active ones are assumed).
-Output AddOp(Graph& g, std::string_view op, std::string_view name,
-             std::vector<Output> inputs, AttrMap attrs = {},
-             std::vector<std::string> control = {}, int index = 0);
+Output AddOp(Graph& g, std::string_view op, std::string_view name, std::vector<Output> inputs,
+             AttrMap attrs = {}, std::vector<std::string> control = {}, int index = 0);
 // Python's unary minus: Neg named "Neg".
 Output Negate(Graph& g, const Output& x);
 

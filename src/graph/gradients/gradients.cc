@@ -85,8 +85,7 @@ StatusOr<std::vector<Output>> Gradients(Graph& g, const std::vector<Output>& ys,
     for (size_t i = 0; i < ys.size(); ++i) {
       if (!grad_ys.empty() && grad_ys[i].valid()) {
         if (g.OutputType(grad_ys[i]) != g.OutputType(ys[i])) {
-          return InvalidArgumentError("Gradients: grad_ys[" + std::to_string(i) +
-                                      "] has dtype " +
+          return InvalidArgumentError("Gradients: grad_ys[" + std::to_string(i) + "] has dtype " +
                                       std::string(DataTypeName(g.OutputType(grad_ys[i]))) +
                                       ", expected " +
                                       std::string(DataTypeName(g.OutputType(ys[i]))));
@@ -194,9 +193,9 @@ StatusOr<std::vector<Output>> Gradients(Graph& g, const std::vector<Output>& ys,
             out_grads[i] = list[0];
           } else {
             std::vector<Output> ins = list;
-            out_grads[i] = grad::AddOp(
-                g, "AddN", "AddN", ins,
-                AttrMap{{"_class", AttrValue(grad::ColocationOf(g, list[0].node))}});
+            out_grads[i] =
+                grad::AddOp(g, "AddN", "AddN", ins,
+                            AttrMap{{"_class", AttrValue(grad::ColocationOf(g, list[0].node))}});
           }
         }
       }
@@ -211,8 +210,8 @@ StatusOr<std::vector<Output>> Gradients(Graph& g, const std::vector<Output>& ys,
         bool known = false;
         fn = grad::GradRegistry::Global().Find(*type, &known);
         if (fn == nullptr && !known) {
-          return NotFoundError("No gradient defined for operation '" + op + "' (op type: " +
-                               *type + ")");
+          return NotFoundError("No gradient defined for operation '" + op + "' (op type: " + *type +
+                               ")");
         }
       }
       const std::vector<Output>& op_inputs = index.inputs[op];

@@ -8,8 +8,7 @@ namespace ckpt::grad {
 
 namespace {
 
-Status DynamicStitchGrad(const GradOp& op, const std::vector<Output>& dy,
-                         std::vector<Output>* dx) {
+Status DynamicStitchGrad(const GradOp& op, const std::vector<Output>& dy, std::vector<Output>* dx) {
   const size_t n = op.inputs.size() / 2;
   dx->assign(op.inputs.size(), Output());
   if (!dy[0].valid()) return Status::OK();
@@ -23,10 +22,10 @@ Status DynamicStitchGrad(const GradOp& op, const std::vector<Output>& dy,
 
 void RegisterIoGradients(GradRegistry* r) {
   r->Register("DynamicStitch", DynamicStitchGrad);
-  for (const char* op : {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices",
-                         "Restore", "RestoreSlice", "ShardedFilename", "ShardedFilespec",
-                         "StringJoin", "StaticRegexFullMatch", "ParseExample", "ParseExampleV2",
-                         "Variable"}) {
+  for (const char* op :
+       {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices", "Restore",
+        "RestoreSlice", "ShardedFilename", "ShardedFilespec", "StringJoin", "StaticRegexFullMatch",
+        "ParseExample", "ParseExampleV2", "Variable"}) {
     r->NoGradient(op);
   }
 }

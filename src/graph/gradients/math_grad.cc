@@ -136,8 +136,9 @@ Status MulGrad(const GradOp& op, const Outs& dy, Outs* dx) {
 Status RealDivGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Graph& g = *op.g;
   const Output &x = op.inputs[0], &y = op.inputs[1], &gr = dy[0];
-  const std::string div_op = op.type == "Div" ? "Div" : op.type == "DivNoNan" ? "DivNoNan"
-                                                                             : "RealDiv";
+  const std::string div_op = op.type == "Div"        ? "Div"
+                             : op.type == "DivNoNan" ? "DivNoNan"
+                                                     : "RealDiv";
   Output gx = AddOp(g, div_op, div_op, {gr, y});
   Output nx = Negate(g, x);
   Output d1 = AddOp(g, div_op, div_op, {nx, y});
@@ -305,9 +306,9 @@ Status MatMulGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   const bool ta = op.BoolAttr("transpose_a"), tb = op.BoolAttr("transpose_b");
   const Output &a = op.inputs[0], &b = op.inputs[1], &gr = dy[0];
   auto mm = [&](const Output& p, const Output& q, bool tp, bool tq, bool grad_a) {
-    return AddOp(g, "MatMul", "MatMul", {p, q},
-                 AttrMap{{"transpose_a", tp}, {"transpose_b", tq}, {"grad_a", grad_a},
-                         {"grad_b", !grad_a}});
+    return AddOp(
+        g, "MatMul", "MatMul", {p, q},
+        AttrMap{{"transpose_a", tp}, {"transpose_b", tq}, {"grad_a", grad_a}, {"grad_b", !grad_a}});
   };
   Output ga, gb;
   if (!ta && !tb) {
@@ -442,8 +443,8 @@ Status MeanGrad(const GradOp& op, const Outs& dy, Outs* dx) {
     Graph::NameScope s(g, "GatherV2");
     Output axis = ops::Const(g, 0.0, DataType::kInt32, {}, "axis");
     Output ins[3] = {input_shape, mod, axis};
-    gathered = g.AddNode("GatherV2", s.scope_name(), ins, AttrMap{{"batch_dims", int64_t{0}}})
-                   .output(0);
+    gathered =
+        g.AddNode("GatherV2", s.scope_name(), ins, AttrMap{{"batch_dims", int64_t{0}}}).output(0);
   }
   Output all = IntVectorConst(g, {0}, "Const");
   Output prod = AddOp(g, "Prod", "Prod", {gathered, all}, AttrMap{{"keep_dims", false}});

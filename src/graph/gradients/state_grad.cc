@@ -6,14 +6,14 @@
 namespace ckpt::grad {
 
 void RegisterStateGradients(GradRegistry* r) {
-  r->Register("ReadVariableOp", [](const GradOp&, const std::vector<Output>& dy,
-                                   std::vector<Output>* dx) {
-    *dx = {dy[0]};
-    return Status::OK();
-  });
-  for (const char* op : {"VariableV2", "VarHandleOp", "VarIsInitializedOp",
-                         "IsVariableInitialized", "Assign", "AssignAdd", "AssignSub",
-                         "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"}) {
+  r->Register("ReadVariableOp",
+              [](const GradOp&, const std::vector<Output>& dy, std::vector<Output>* dx) {
+                *dx = {dy[0]};
+                return Status::OK();
+              });
+  for (const char* op : {"VariableV2", "VarHandleOp", "VarIsInitializedOp", "IsVariableInitialized",
+                         "Assign", "AssignAdd", "AssignSub", "AssignVariableOp",
+                         "AssignAddVariableOp", "AssignSubVariableOp"}) {
     r->NoGradient(op);
   }
 }

@@ -1,4 +1,5 @@
-// Gradient decisions for the ops of src/graph/ops/stateless_random_ops.cc: not differentiable, as in TF.
+// Gradient decisions for the ops of src/graph/ops/stateless_random_ops.cc: not differentiable, as
+// in TF.
 #include "graph/gradients/grad_util.h"
 
 namespace ckpt::grad {

@@ -1,7 +1,7 @@
 // Kernels of the ops of src/graph/ops/array_ops.cc: constants, placeholders, identity family,
 // shape manipulation, slicing, gathering, concatenation, casts, selection, Pad and the gradient
-// helpers BroadcastGradientArgs and StridedSliceGrad. Data movement works on raw elements, so every POD dtype
-// is supported where TF allows it.
+// helpers BroadcastGradientArgs and StridedSliceGrad. Data movement works on raw elements, so every
+// POD dtype is supported where TF allows it.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -73,10 +73,9 @@ class ConstKernel : public OpKernel {
   explicit ConstKernel(const OpKernelConstruction& c) {
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("value", &value_));
     if (value_.dtype() != c.output_type(0)) {
-      c.CtxFailure(InvalidArgumentError("Const value has dtype " +
-                                        std::string(DataTypeName(value_.dtype())) +
-                                        ", attr dtype is " +
-                                        std::string(DataTypeName(c.output_type(0)))));
+      c.CtxFailure(InvalidArgumentError(
+          "Const value has dtype " + std::string(DataTypeName(value_.dtype())) +
+          ", attr dtype is " + std::string(DataTypeName(c.output_type(0)))));
     }
   }
   Status Compute(OpKernelContext* ctx) override {
@@ -138,10 +137,9 @@ Status ReshapeFn(OpKernelContext* ctx) {
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
   if (shape.num_elements() != in.num_elements()) {
-    return InvalidArgumentError("input to reshape is a tensor with " +
-                                std::to_string(in.num_elements()) +
-                                " values, but the requested shape has " +
-                                std::to_string(shape.num_elements()));
+    return InvalidArgumentError(
+        "input to reshape is a tensor with " + std::to_string(in.num_elements()) +
+        " values, but the requested shape has " + std::to_string(shape.num_elements()));
   }
   CKPT_ASSIGN_OR_RETURN(Tensor out, in.Reshaped(shape));
   ctx->set_output(0, std::move(out));
@@ -164,7 +162,9 @@ Status ExpandDimsFn(OpKernelContext* ctx) {
 
 class SqueezeKernel : public OpKernel {
  public:
-  explicit SqueezeKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("squeeze_dims", &axes_)); }
+  explicit SqueezeKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("squeeze_dims", &axes_));
+  }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
     const int r = in.shape().rank();
@@ -234,7 +234,7 @@ Status FillFn(OpKernelContext* ctx) {
     return InvalidArgumentError("value must be a scalar, got shape " + v.shape().DebugString());
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, v.dtype(), shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, v.dtype(), shape));
   if (v.dtype() == DataType::kString) {
     for (int64_t i = 0; i < out->num_elements(); ++i) out->strings()[i] = v.strings()[0];
     return Status::OK();
@@ -246,7 +246,7 @@ Status FillFn(OpKernelContext* ctx) {
 template <int kValue>
 Status ConstLikeFn(OpKernelContext* ctx) {
   const Tensor& in = ctx->input(0);
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), in.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, in.dtype(), in.shape()));
   if (kValue == 0) return Status::OK();  // allocation is zeroed
   const int64_t n = out->num_elements();
   switch (in.dtype()) {
@@ -284,7 +284,7 @@ Status TileFn(OpKernelContext* ctx) {
     split_strides.push_back(st[i]);
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape out_shape, TensorShape::FromDims(out_dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), out_shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, in.dtype(), out_shape));
   CKPT_ASSIGN_OR_RETURN(TensorShape split_shape, TensorShape::FromDims(split_dims));
   Tensor view = out->Reshaped(split_shape).value();
   StridedCopy(in, 0, split_strides, &view);
@@ -301,7 +301,7 @@ Status BroadcastToFn(OpKernelContext* ctx) {
     return InvalidArgumentError("cannot broadcast shape " + in.shape().DebugString() + " to " +
                                 target.DebugString());
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), target));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, in.dtype(), target));
   StridedCopy(in, 0, BroadcastStrides(in.shape(), target), out);
   return Status::OK();
 }
@@ -314,7 +314,8 @@ Status ConcatImpl(OpKernelContext* ctx, int n, int64_t axis_value, bool pack) {
   const int in_rank = first.shape().rank();
   const int out_rank = pack ? in_rank + 1 : in_rank;
   if (!pack && in_rank == 0) return InvalidArgumentError("can't concatenate scalars");
-  CKPT_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_value, out_rank, pack ? "Pack axis" : "ConcatV2 axis"));
+  CKPT_ASSIGN_OR_RETURN(int axis,
+                        NormalizeAxis(axis_value, out_rank, pack ? "Pack axis" : "ConcatV2 axis"));
   int64_t total = 0;
   for (int i = 0; i < n; ++i) {
     const Tensor& t = ctx->input(i);
@@ -327,11 +328,11 @@ Status ConcatImpl(OpKernelContext* ctx, int n, int64_t axis_value, bool pack) {
     for (int d = 0; d < in_rank; ++d) {
       if (!pack && d == axis) continue;
       if (t.shape().dim(d) != first.shape().dim(d)) {
-        return InvalidArgumentError(
-            std::string(pack ? "shapes of all inputs must match" :
-                               "dimensions of inputs should match") +
-            ": input 0 has shape " + first.shape().DebugString() + " and input " +
-            std::to_string(i) + " has shape " + t.shape().DebugString());
+        return InvalidArgumentError(std::string(pack ? "shapes of all inputs must match"
+                                                     : "dimensions of inputs should match") +
+                                    ": input 0 has shape " + first.shape().DebugString() +
+                                    " and input " + std::to_string(i) + " has shape " +
+                                    t.shape().DebugString());
       }
     }
     total += pack ? 1 : t.shape().dim(axis);
@@ -343,7 +344,7 @@ Status ConcatImpl(OpKernelContext* ctx, int n, int64_t axis_value, bool pack) {
     out_dims[axis] = total;
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape out_shape, TensorShape::FromDims(out_dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, first.dtype(), out_shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, first.dtype(), out_shape));
   const size_t es = DataTypeSize(first.dtype());
   int64_t outer = 1;
   for (int d = 0; d < axis; ++d) outer *= out_dims[d];
@@ -376,7 +377,9 @@ Status ConcatV2Fn(OpKernelContext* ctx) {
 
 class PackKernel : public OpKernel {
  public:
-  explicit PackKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_)); }
+  explicit PackKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_));
+  }
   Status Compute(OpKernelContext* ctx) override {
     return ConcatImpl(ctx, ctx->num_inputs(), axis_, true);
   }
@@ -387,7 +390,9 @@ class PackKernel : public OpKernel {
 
 class UnpackKernel : public OpKernel {
  public:
-  explicit UnpackKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_)); }
+  explicit UnpackKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_));
+  }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
     CKPT_RETURN_IF_ERROR(RequirePod(in, "Unpack"));
@@ -406,7 +411,8 @@ class UnpackKernel : public OpKernel {
     std::vector<int64_t> out_st = st;
     out_st.erase(out_st.begin() + axis);
     for (int64_t i = 0; i < num; ++i) {
-      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(static_cast<int>(i), in.dtype(), out_shape));
+      CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                            ctx->allocate_output(static_cast<int>(i), in.dtype(), out_shape));
       StridedCopy(in, i * st[axis], out_st, out);
     }
     return Status::OK();
@@ -437,7 +443,7 @@ Status TransposeFn(OpKernelContext* ctx) {
     out_st[i] = st[perm[i]];
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(out_dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, in.dtype(), shape));
   StridedCopy(in, 0, out_st, out);
   return Status::OK();
 }
@@ -458,15 +464,15 @@ Status SliceFn(OpKernelContext* ctx) {
     const int64_t d = in.shape().dim(i);
     if (size[i] == -1) size[i] = d - begin[i];
     if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > d) {
-      return InvalidArgumentError("expected begin[" + std::to_string(i) + "] = " +
-                                  std::to_string(begin[i]) + " and size = " +
-                                  std::to_string(size[i]) + " within dimension of size " +
-                                  std::to_string(d));
+      return InvalidArgumentError("expected begin[" + std::to_string(i) +
+                                  "] = " + std::to_string(begin[i]) +
+                                  " and size = " + std::to_string(size[i]) +
+                                  " within dimension of size " + std::to_string(d));
     }
     offset += begin[i] * st[i];
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(size));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, in.dtype(), shape));
   if (shape.num_elements() > 0) StridedCopy(in, offset, st, out);
   return Status::OK();
 }
@@ -501,8 +507,8 @@ class StridedSliceKernel : public StridedSliceMasks {
     const int r = in.shape().rank();
     std::vector<int64_t> in_st = RowMajorStrides(in.shape());
     // Expand the sparse spec (with ellipsis and new axes) into per-input-dim ranges.
-    std::vector<int64_t> final_dims;       // output shape after shrink
-    std::vector<int64_t> final_strides;    // input stride per output dim
+    std::vector<int64_t> final_dims;     // output shape after shrink
+    std::vector<int64_t> final_strides;  // input stride per output dim
     int64_t offset = 0;
     int in_dim = 0;
     int num_real = 0;  // spec entries consuming an input dim
@@ -531,7 +537,8 @@ class StridedSliceKernel : public StridedSliceMasks {
       }
       const int64_t d = in.shape().dim(in_dim);
       const int64_t stride = strides[i];
-      if (stride == 0) return InvalidArgumentError("strides[" + std::to_string(i) + "] must be non-zero");
+      if (stride == 0)
+        return InvalidArgumentError("strides[" + std::to_string(i) + "] must be non-zero");
       if (shrink_axis_mask_ & bit) {
         int64_t b = begin[i] < 0 ? begin[i] + d : begin[i];
         if (b < 0 || b >= d) {
@@ -566,7 +573,7 @@ class StridedSliceKernel : public StridedSliceMasks {
       final_strides.push_back(in_st[in_dim]);
     }
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(final_dims));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, in.dtype(), shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, in.dtype(), shape));
     if (shape.num_elements() > 0) StridedCopy(in, offset, final_strides, out);
     return Status::OK();
   }
@@ -597,7 +604,9 @@ class GatherKernel : public OpKernel {
 
 class OneHotKernel : public OpKernel {
  public:
-  explicit OneHotKernel(const OpKernelConstruction& c) { CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_)); }
+  explicit OneHotKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("axis", &axis_));
+  }
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& indices = ctx->input(0);
     CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> depth_v, ReadIndexVector(ctx->input(1), "depth"));
@@ -617,7 +626,7 @@ class OneHotKernel : public OpKernel {
     std::vector<int64_t> dims = indices.shape().dim_vector();
     dims.insert(dims.begin() + axis, depth);
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, on.dtype(), shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, on.dtype(), shape));
     CKPT_RETURN_IF_ERROR(RequirePod(on, "OneHot"));
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < axis; ++d) outer *= indices.shape().dim(d);
@@ -651,7 +660,8 @@ Status RangeT(OpKernelContext* ctx) {
   const double count = std::ceil(std::abs((static_cast<double>(limit) - start) / delta));
   if (count > (1LL << 40)) return InvalidArgumentError("range too large");
   const int64_t n = static_cast<int64_t>(count);
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, DataTypeOf<T>::value, TensorShape{n}));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output(0, DataTypeOf<T>::value, TensorShape{n}));
   T v = start;
   for (int64_t i = 0; i < n; ++i, v += delta) out->data<T>()[i] = v;
   return Status::OK();
@@ -716,7 +726,7 @@ Status CastFn(OpKernelContext* ctx) {
     ctx->set_output(0, in);
     return Status::OK();
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, dst, in.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, dst, in.shape()));
   switch (in.dtype()) {
     case DataType::kFloat: return CastFrom<float>(in, out);
     case DataType::kDouble: return CastFrom<double>(in, out);
@@ -756,7 +766,7 @@ Status SelectGeneric(OpKernelContext* ctx, bool v2) {
   if (v2) {
     CKPT_ASSIGN_OR_RETURN(TensorShape s1, BroadcastShapes(c.shape(), a.shape()));
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, BroadcastShapes(s1, b.shape()));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, a.dtype(), shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, a.dtype(), shape));
     if (shape.num_elements() == 0) return Status::OK();
     auto pick = [](bool cond, auto x, auto y) { return cond ? x : y; };
     switch (es) {
@@ -779,12 +789,13 @@ Status SelectGeneric(OpKernelContext* ctx, bool v2) {
     } else if (c.shape().rank() == 0) {
       inner = std::max<int64_t>(a.num_elements(), 1);
     } else {
-      return InvalidArgumentError("'condition' must be a scalar, a vector matching the first "
-                                  "dimension, or the shape of 'then', got " +
-                                  c.shape().DebugString() + " vs. " + a.shape().DebugString());
+      return InvalidArgumentError(
+          "'condition' must be a scalar, a vector matching the first "
+          "dimension, or the shape of 'then', got " +
+          c.shape().DebugString() + " vs. " + a.shape().DebugString());
     }
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, a.dtype(), a.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, a.dtype(), a.shape()));
   switch (es) {
     case 1: SelectElem<uint8_t>(c, a, b, out, inner); break;
     case 2: SelectElem<uint16_t>(c, a, b, out, inner); break;
@@ -821,7 +832,7 @@ Status BroadcastGradientArgs(OpKernelContext* ctx) {
   const DataType dt = ctx->input(0).dtype();
   for (int k = 0; k < 2; ++k) {
     const auto& v = k == 0 ? r0 : r1;
-    CKPT_ASSIGN_OR_RETURN(Tensor* out,
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output(k, dt, TensorShape{static_cast<int64_t>(v.size())}));
     for (size_t i = 0; i < v.size(); ++i) {
       if (dt == DataType::kInt32) {
@@ -874,7 +885,8 @@ Status Pad(OpKernelContext* ctx) {
   }
   return FloatOrDouble(ctx, in.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
     std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
     if (in.num_elements() > 0) {
       Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step, RowMajorStrides(out_shape));
@@ -921,7 +933,8 @@ class StridedSliceGradKernel : public StridedSliceMasks {
       if (dim >= rank) return InvalidArgumentError("slice spec has more dimensions than the input");
       const int64_t size = shape[dim];
       const int64_t s = strides[i];
-      if (s == 0) return InvalidArgumentError("strides[" + std::to_string(i) + "] must be non-zero");
+      if (s == 0)
+        return InvalidArgumentError("strides[" + std::to_string(i) + "] must be non-zero");
       auto canon = [&](int64_t x, bool lo) {
         if (x < 0) x += size;
         if (s > 0) return std::clamp<int64_t>(x, 0, size);
@@ -937,7 +950,8 @@ class StridedSliceGradKernel : public StridedSliceMasks {
       } else {
         int64_t b = ((begin_mask_ >> i) & 1) ? (s > 0 ? 0 : size - 1) : canon(begin[i], true);
         int64_t e = ((end_mask_ >> i) & 1) ? (s > 0 ? size : -1) : canon(end[i], false);
-        int64_t c = s > 0 ? (e > b ? (e - b + s - 1) / s : 0) : (b > e ? (b - e + (-s) - 1) / (-s) : 0);
+        int64_t c =
+            s > 0 ? (e > b ? (e - b + s - 1) / s : 0) : (b > e ? (b - e + (-s) - 1) / (-s) : 0);
         start[dim] = b;
         step[dim] = s;
         count[dim] = c;
@@ -960,10 +974,12 @@ class StridedSliceGradKernel : public StridedSliceMasks {
     for (int d = 0; d < rank; ++d) src_shape.AddDim(count[d]);
     return FloatOrDouble(ctx, dy.dtype(), [&](auto zero) -> Status {
       using T = decltype(zero);
-      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, dy.dtype(), *out_shape));
+      CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                            ctx->allocate_output_uninitialized(0, dy.dtype(), *out_shape));
       std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
       if (total > 0) {
-        Scatter<T>(dy.data<T>(), src_shape, out->data<T>(), start, step, RowMajorStrides(*out_shape));
+        Scatter<T>(dy.data<T>(), src_shape, out->data<T>(), start, step,
+                   RowMajorStrides(*out_shape));
       }
       return Status::OK();
     });

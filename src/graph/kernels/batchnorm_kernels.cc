@@ -36,16 +36,15 @@ class FusedBatchNormKernel : public OpKernel {
     } else if (format == "NCHW" || format == "NCDHW") {
       channels_last_ = false;
     } else {
-      c.CtxFailure(InvalidArgumentError("node " + c.name() + ": unknown data_format '" +
-                                        format + "'"));
+      c.CtxFailure(
+          InvalidArgumentError("node " + c.name() + ": unknown data_format '" + format + "'"));
       return;
     }
     for (int i = 0; i < c.num_inputs(); ++i) {
       if (c.input_type(i) != DataType::kFloat) {
-        c.CtxFailure(UnimplementedError("node " + c.name() + ": " + c.op() +
-                                        " has a CPU kernel only for float inputs, got " +
-                                        std::string(DataTypeName(c.input_type(i))) +
-                                        " for input " + std::to_string(i)));
+        c.CtxFailure(UnimplementedError(
+            "node " + c.name() + ": " + c.op() + " has a CPU kernel only for float inputs, got " +
+            std::string(DataTypeName(c.input_type(i))) + " for input " + std::to_string(i)));
         return;
       }
     }
@@ -63,16 +62,15 @@ class FusedBatchNormKernel : public OpKernel {
     for (int i = 1; i <= 4; ++i) {
       const Tensor& t = ctx->input(i);
       if (t.shape().rank() != 1) {
-        return InvalidArgumentError(std::string(names[i]) + " must be 1-dimensional: " +
-                                    t.shape().DebugString());
+        return InvalidArgumentError(std::string(names[i]) +
+                                    " must be 1-dimensional: " + t.shape().DebugString());
       }
       // Training ignores empty mean/variance inputs, as TF does.
       const bool may_be_empty = is_training_ && (i == 3 || i == 4);
       if (t.shape().dim(0) != c && !(may_be_empty && t.shape().dim(0) == 0)) {
         return InvalidArgumentError(std::string(names[i]) + " must have the same number of " +
                                     "elements as the channels of x, got " +
-                                    std::to_string(t.shape().dim(0)) + " and " +
-                                    std::to_string(c));
+                                    std::to_string(t.shape().dim(0)) + " and " + std::to_string(c));
       }
     }
     int64_t inner = 1;  // elements after the channel dimension
@@ -86,7 +84,8 @@ class FusedBatchNormKernel : public OpKernel {
     const TensorShape cshape{c};
 
     std::vector<float> mean(static_cast<size_t>(c)), var(static_cast<size_t>(c));
-    std::vector<float> batch_mean_out(static_cast<size_t>(c)), batch_var_out(static_cast<size_t>(c));
+    std::vector<float> batch_mean_out(static_cast<size_t>(c)),
+        batch_var_out(static_cast<size_t>(c));
     if (!is_training_) {
       std::copy_n(ctx->input(3).data<float>(), c, mean.begin());
       std::copy_n(ctx->input(4).data<float>(), c, var.begin());
@@ -124,7 +123,7 @@ class FusedBatchNormKernel : public OpKernel {
       a[ch] = scale[ch] / std::sqrt(var[ch] + epsilon_);
       b[ch] = offset[ch] - mean[ch] * a[ch];
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor* y, ctx->allocate_output(0, DataType::kFloat, x.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor * y, ctx->allocate_output(0, DataType::kFloat, x.shape()));
     float* py = y->data<float>();
     auto body = [&](int64_t first, int64_t last) {
       for (int64_t o = first; o < last; ++o) {
@@ -150,7 +149,7 @@ class FusedBatchNormKernel : public OpKernel {
     }
 
     auto put = [&](int i, const std::vector<float>& v) -> Status {
-      CKPT_ASSIGN_OR_RETURN(Tensor* t, ctx->allocate_output(i, DataType::kFloat, cshape));
+      CKPT_ASSIGN_OR_RETURN(Tensor * t, ctx->allocate_output(i, DataType::kFloat, cshape));
       std::copy(v.begin(), v.end(), t->data<float>());
       return Status::OK();
     };

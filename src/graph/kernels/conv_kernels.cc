@@ -18,8 +18,8 @@
 
 namespace ckpt {
 
-Status ComputeWindowDim(const std::string& padding, int64_t explicit_before,
-                        int64_t explicit_after, std::string_view what, WindowDim* d) {
+Status ComputeWindowDim(const std::string& padding, int64_t explicit_before, int64_t explicit_after,
+                        std::string_view what, WindowDim* d) {
   if (d->window <= 0 || d->stride <= 0 || d->dilation <= 0) {
     return InvalidArgumentError(std::string(what) + ": window " + std::to_string(d->window) +
                                 ", stride " + std::to_string(d->stride) + " and dilation " +
@@ -57,8 +57,7 @@ Status ComputeWindowDim(const std::string& padding, int64_t explicit_before,
 }
 
 StatusOr<std::pair<int64_t, int64_t>> SpatialPair(const std::vector<int64_t>& values,
-                                                  std::string_view attr,
-                                                  std::string_view node) {
+                                                  std::string_view attr, std::string_view node) {
   if (values.size() != 4) {
     return InvalidArgumentError("node " + std::string(node) + ": attr '" + std::string(attr) +
                                 "' must have 4 values (NHWC), got " +
@@ -137,8 +136,7 @@ class Conv2DKernel : public OpKernel {
       return InvalidArgumentError("input must be 4-dimensional: " + in.shape().DebugString());
     }
     if (filter.shape().rank() != 4) {
-      return InvalidArgumentError("filter must be 4-dimensional: " +
-                                  filter.shape().DebugString());
+      return InvalidArgumentError("filter must be 4-dimensional: " + filter.shape().DebugString());
     }
     if (filter.dtype() != in.dtype()) {
       return InvalidArgumentError("filter dtype differs from input dtype");
@@ -164,14 +162,13 @@ class Conv2DKernel : public OpKernel {
     }
     if (fic != ic) {
       return UnimplementedError("grouped convolution (input depth " + std::to_string(ic) +
-                                ", filter depth " + std::to_string(fic) +
-                                ") is not supported");
+                                ", filter depth " + std::to_string(fic) + ") is not supported");
     }
     WindowDim h{in.shape().dim(1), filter.shape().dim(0), stride_h_, dil_h_};
     WindowDim w{in.shape().dim(2), filter.shape().dim(1), stride_w_, dil_w_};
     CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_top_, pad_bottom_, "Conv2D rows", &h));
     CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_left_, pad_right_, "Conv2D cols", &w));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out,
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output(0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
     const int64_t rows = n * h.out * w.out;
     const int64_t k = h.window * w.window * ic;
@@ -186,8 +183,7 @@ class Conv2DKernel : public OpKernel {
     const auto* dev = ctx->eigen_device();
 
     const bool pointwise = h.window == 1 && w.window == 1 && h.stride == 1 && w.stride == 1 &&
-                           h.pad_before == 0 && w.pad_before == 0 && h.out == h.in &&
-                           w.out == w.in;
+                           h.pad_before == 0 && w.pad_before == 0 && h.out == h.in && w.out == w.in;
     if (pointwise) {
       Gemm<T>(dev, pi, pf, po, rows, k, oc);
       return Status::OK();
@@ -246,8 +242,8 @@ class Conv2DKernel : public OpKernel {
 
   // out[m, n] = a[m, k] * b[k, n], row-major.
   template <typename T>
-  static void Gemm(const Eigen::ThreadPoolDevice* dev, const T* a, const T* b, T* out,
-                   int64_t m, int64_t k, int64_t n) {
+  static void Gemm(const Eigen::ThreadPoolDevice* dev, const T* a, const T* b, T* out, int64_t m,
+                   int64_t k, int64_t n) {
     using In2 = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>, Eigen::Unaligned>;
     using Out2 = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>, Eigen::Unaligned>;
     In2 ea(a, m, k);

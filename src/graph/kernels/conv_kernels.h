@@ -16,11 +16,11 @@ class OpKernelConstruction;
 
 // One spatial dimension of a windowed op.
 struct WindowDim {
-  int64_t in = 0;       // input size
-  int64_t window = 0;   // window (filter) size before dilation
+  int64_t in = 0;      // input size
+  int64_t window = 0;  // window (filter) size before dilation
   int64_t stride = 1;
   int64_t dilation = 1;
-  int64_t out = 0;      // output size (computed)
+  int64_t out = 0;         // output size (computed)
   int64_t pad_before = 0;  // rows/cols of implicit padding before the input (computed)
 };
 
@@ -31,14 +31,13 @@ struct WindowDim {
 // "EXPLICIT" uses `explicit_before`/`explicit_after`.
 // InvalidArgument (naming `what`) for a non-positive window/stride/dilation, negative
 // explicit padding, or a window larger than the padded input.
-Status ComputeWindowDim(const std::string& padding, int64_t explicit_before,
-                        int64_t explicit_after, std::string_view what, WindowDim* d);
+Status ComputeWindowDim(const std::string& padding, int64_t explicit_before, int64_t explicit_after,
+                        std::string_view what, WindowDim* d);
 
 // Validates and reads NHWC 4-vectors such as strides/ksize/dilations: values[0] and
 // values[3] must be 1 (InvalidArgument naming `attr` and `node`), returns {values[1], values[2]}.
 StatusOr<std::pair<int64_t, int64_t>> SpatialPair(const std::vector<int64_t>& values,
-                                                  std::string_view attr,
-                                                  std::string_view node);
+                                                  std::string_view attr, std::string_view node);
 
 // Reads NHWC `explicit_paddings` (8 values, zero for batch and depth) as {top, bottom, left,
 // right}. InvalidArgument naming `node` otherwise.

@@ -40,21 +40,19 @@ Status Function(const OpKernelConstruction& c, const char* attr, int i,
   }
   if (c.library() == nullptr) {
     return FailedPreconditionError("node " + c.name() + " (" + c.op() +
-                                   "): no function library to instantiate its '" + attr +
-                                   "' from");
+                                   "): no function library to instantiate its '" + attr + "' from");
   }
-  CKPT_ASSIGN_OR_RETURN(*out, FunctionBody::Instantiate(
-                                  *c.library(),
-                                  i < 0 ? it->second.func() : it->second.list().func(i), c));
+  CKPT_ASSIGN_OR_RETURN(
+      *out, FunctionBody::Instantiate(*c.library(),
+                                      i < 0 ? it->second.func() : it->second.list().func(i), c));
   return Status::OK();
 }
 
 // Checks `body` (of attr `attr`) takes `args` and returns `rets`.
 Status CheckSignature(const OpKernelConstruction& c, const char* attr, const FunctionBody& body,
                       const std::vector<DataType>& args, const std::vector<DataType>& rets) {
-  for (const auto& [got, want, what] :
-       {std::tuple(&body.arg_types(), &args, "takes"),
-        std::tuple(&body.ret_types(), &rets, "returns")}) {
+  for (const auto& [got, want, what] : {std::tuple(&body.arg_types(), &args, "takes"),
+                                        std::tuple(&body.ret_types(), &rets, "returns")}) {
     if (*got != *want) {
       return InvalidArgumentError("node " + c.name() + " (" + c.op() + "): function '" +
                                   body.name() + "' (" + attr + ") " + what + " " + Types(*got) +

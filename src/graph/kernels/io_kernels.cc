@@ -31,9 +31,9 @@ Status CheckStringInput(OpKernelContext* ctx, int i, const char* what, int64_t w
     return InvalidArgumentError(NodeError(ctx, std::string(what) + " must be a string tensor"));
   }
   if (want_elements >= 0 && t.num_elements() != want_elements) {
-    return InvalidArgumentError(NodeError(
-        ctx, std::string(what) + " must have " + std::to_string(want_elements) +
-                 " elements, got shape " + t.shape().DebugString()));
+    return InvalidArgumentError(
+        NodeError(ctx, std::string(what) + " must have " + std::to_string(want_elements) +
+                           " elements, got shape " + t.shape().DebugString()));
   }
   return Status::OK();
 }
@@ -112,8 +112,8 @@ Status SaveV1(OpKernelContext* ctx, bool has_slices) {
       Status s = ParseShapeAndSliceSpec(ctx->input(2).strings()[i], &full, &slice);
       if (!s.ok()) return InvalidArgumentError(NodeError(ctx, std::string(s.message())));
       if (!slice.IsFull() || !(full == ctx->input(first + i).shape())) {
-        return UnimplementedError(NodeError(ctx, "saving a slice of " + names[i] +
-                                                     " in a V1 checkpoint is not supported"));
+        return UnimplementedError(NodeError(
+            ctx, "saving a slice of " + names[i] + " in a V1 checkpoint is not supported"));
       }
     }
     tensors.push_back(&ctx->input(first + i));
@@ -140,10 +140,10 @@ class RestoreV2Kernel : public OpKernel {
     for (int i = 0; i < n; ++i) {
       CKPT_ASSIGN_OR_RETURN(Tensor t, source->LookupSlice(names[i], slices[i]));
       if (t.dtype() != dtypes_[i]) {
-        return InvalidArgumentError(
-            "tensor " + names[i] + " in checkpoint " + prefix + " has dtype " +
-            std::string(DataTypeName(t.dtype())) + " but the restore op " + ctx->name() +
-            " expects " + std::string(DataTypeName(dtypes_[i])));
+        return InvalidArgumentError("tensor " + names[i] + " in checkpoint " + prefix +
+                                    " has dtype " + std::string(DataTypeName(t.dtype())) +
+                                    " but the restore op " + ctx->name() + " expects " +
+                                    std::string(DataTypeName(dtypes_[i])));
       }
       ctx->set_output(i, std::move(t));
     }
@@ -171,10 +171,9 @@ class RestoreSliceKernel : public OpKernel {
     CKPT_ASSIGN_OR_RETURN(auto source, OpenRestoreSource(ctx->env(), pattern));
     CKPT_ASSIGN_OR_RETURN(Tensor t, source->LookupSlice(name, spec));
     if (t.dtype() != dt_) {
-      return InvalidArgumentError("tensor " + name + " in checkpoint " + pattern +
-                                  " has dtype " + std::string(DataTypeName(t.dtype())) +
-                                  " but the restore op " + ctx->name() + " expects " +
-                                  std::string(DataTypeName(dt_)));
+      return InvalidArgumentError("tensor " + name + " in checkpoint " + pattern + " has dtype " +
+                                  std::string(DataTypeName(t.dtype())) + " but the restore op " +
+                                  ctx->name() + " expects " + std::string(DataTypeName(dt_)));
     }
     ctx->set_output(0, std::move(t));
     return Status::OK();
@@ -237,8 +236,8 @@ Status ShardedFilename(OpKernelContext* ctx) {
   int64_t shard = 0, num = 0;
   CKPT_RETURN_IF_ERROR(ScalarInt(ctx, 1, "shard", &shard));
   CKPT_RETURN_IF_ERROR(ScalarInt(ctx, 2, "num_shards", &num));
-  ctx->set_output(0, Tensor::StringScalar(ctx->input(0).strings()[0] + "-" + Pad5(shard) +
-                                          "-of-" + Pad5(num)));
+  ctx->set_output(
+      0, Tensor::StringScalar(ctx->input(0).strings()[0] + "-" + Pad5(shard) + "-of-" + Pad5(num)));
   return Status::OK();
 }
 
@@ -246,8 +245,7 @@ Status ShardedFilespec(OpKernelContext* ctx) {
   CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "basename", 1));
   int64_t num = 0;
   CKPT_RETURN_IF_ERROR(ScalarInt(ctx, 1, "num_shards", &num));
-  ctx->set_output(0,
-                  Tensor::StringScalar(ctx->input(0).strings()[0] + "-?????-of-" + Pad5(num)));
+  ctx->set_output(0, Tensor::StringScalar(ctx->input(0).strings()[0] + "-?????-of-" + Pad5(num)));
   return Status::OK();
 }
 
@@ -266,9 +264,11 @@ class StringJoinKernel : public OpKernel {
       const Tensor& t = ctx->input(i);
       if (t.shape().rank() == 0) continue;
       if (have_shape && !(t.shape() == shape)) {
-        return InvalidArgumentError(NodeError(ctx, "inputs must be scalars or have the same "
-                                                   "shape; got " + shape.DebugString() +
-                                                   " and " + t.shape().DebugString()));
+        return InvalidArgumentError(NodeError(ctx,
+                                              "inputs must be scalars or have the same "
+                                              "shape; got " +
+                                                  shape.DebugString() + " and " +
+                                                  t.shape().DebugString()));
       }
       shape = t.shape();
       have_shape = true;
@@ -338,8 +338,7 @@ Status DynamicStitch(OpKernelContext* ctx) {
       return InvalidArgumentError(NodeError(ctx, "indices must be int32"));
     }
     for (int32_t v : idx.flat<int32_t>()) {
-      if (v < 0) return InvalidArgumentError(NodeError(ctx, "negative index " +
-                                                                std::to_string(v)));
+      if (v < 0) return InvalidArgumentError(NodeError(ctx, "negative index " + std::to_string(v)));
       max_index = std::max<int64_t>(max_index, v);
     }
   }
@@ -354,20 +353,19 @@ Status DynamicStitch(OpKernelContext* ctx) {
   for (int d = 1; d < out_shape.rank(); ++d) slice *= out_shape.dim(d);
   const size_t elem = DataTypeSize(data0.dtype());
   if (elem == 0 || !DataTypeIsPod(data0.dtype())) {
-    return UnimplementedError(NodeError(ctx, "unsupported dtype " +
-                                                 std::string(DataTypeName(data0.dtype()))));
+    return UnimplementedError(
+        NodeError(ctx, "unsupported dtype " + std::string(DataTypeName(data0.dtype()))));
   }
   CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, data0.dtype(), out_shape));
   std::memset(out->raw_data(), 0, out->TotalBytes());
   for (int m = 0; m < n; ++m) {
     const Tensor& idx = ctx->input(m);
     const Tensor& data = ctx->input(n + m);
-    if (data.dtype() != data0.dtype() ||
-        data.num_elements() != idx.num_elements() * slice) {
-      return InvalidArgumentError(NodeError(
-          ctx, "data[" + std::to_string(m) + "] shape " + data.shape().DebugString() +
-                   " does not match indices[" + std::to_string(m) + "] shape " +
-                   idx.shape().DebugString() + " plus the slice shape"));
+    if (data.dtype() != data0.dtype() || data.num_elements() != idx.num_elements() * slice) {
+      return InvalidArgumentError(
+          NodeError(ctx, "data[" + std::to_string(m) + "] shape " + data.shape().DebugString() +
+                             " does not match indices[" + std::to_string(m) + "] shape " +
+                             idx.shape().DebugString() + " plus the slice shape"));
     }
     const auto* src = static_cast<const char*>(data.raw_data());
     auto* dst = static_cast<char*>(out->raw_data());

@@ -54,8 +54,7 @@ class BundleSource final : public RestoreSource {
   std::string_view format() const override { return "V2"; }
   StatusOr<Tensor> Lookup(std::string_view key) const override {
     if (!r_->Contains(key)) {
-      return NotFoundError("Key " + std::string(key) + " not found in checkpoint " +
-                           r_->prefix());
+      return NotFoundError("Key " + std::string(key) + " not found in checkpoint " + r_->prefix());
     }
     return r_->Lookup(key);
   }
@@ -67,8 +66,8 @@ class BundleSource final : public RestoreSource {
     CKPT_RETURN_IF_ERROR(ParseShapeAndSlice(shape_and_slice, &full, &slice));
     CKPT_ASSIGN_OR_RETURN(BundleEntryInfo e, r_->GetEntry(key));
     if (e.shape != full) {
-      return InvalidArgumentError("tensor " + std::string(key) + " in checkpoint " +
-                                  r_->prefix() + " has shape " + e.shape.DebugString() +
+      return InvalidArgumentError("tensor " + std::string(key) + " in checkpoint " + r_->prefix() +
+                                  " has shape " + e.shape.DebugString() +
                                   ", the restore op expects full shape " + full.DebugString());
     }
     return r_->LookupSlice(key, slice);

@@ -54,10 +54,10 @@ void KernelRegistry::Register(std::string op, KernelFactory factory) {
 
 void KernelRegistry::RegisterFn(std::string op, ComputeFn fn) {
   auto shared = std::make_shared<ComputeFn>(std::move(fn));
-  Register(std::move(op), [shared](const OpKernelConstruction&)
-                              -> StatusOr<std::unique_ptr<OpKernel>> {
-    return std::unique_ptr<OpKernel>(new FnKernel(shared.get()));
-  });
+  Register(std::move(op),
+           [shared](const OpKernelConstruction&) -> StatusOr<std::unique_ptr<OpKernel>> {
+             return std::unique_ptr<OpKernel>(new FnKernel(shared.get()));
+           });
 }
 
 const KernelFactory* KernelRegistry::Find(std::string_view op) const {
@@ -190,8 +190,8 @@ Status OpKernelConstruction::GetAttr(std::string_view attr, PartialShape* v) con
 Status OpKernelConstruction::GetAttr(std::string_view attr, Tensor* v) const {
   CKPT_ASSIGN_OR_RETURN(const AV* a, FindAttrOf(def_, attr, AV::kTensor, "tensor"));
   auto t = TensorFromProto(a->tensor());
-  if (!t.ok()) return t.status().WithContext("node '" + def_.name() + "' attr '" +
-                                             std::string(attr) + "'");
+  if (!t.ok())
+    return t.status().WithContext("node '" + def_.name() + "' attr '" + std::string(attr) + "'");
   *v = std::move(t).value();
   return Status::OK();
 }
@@ -219,8 +219,7 @@ Status OpKernelConstruction::GetAttr(std::string_view attr, std::vector<std::str
 }
 
 namespace {
-StatusOr<Tensor*> SetOutput(OpKernelContext* ctx, TensorValue* slot, int i,
-                            StatusOr<Tensor> t) {
+StatusOr<Tensor*> SetOutput(OpKernelContext* ctx, TensorValue* slot, int i, StatusOr<Tensor> t) {
   if (!t.ok()) {
     return t.status().WithContext("node '" + ctx->name() + "' output " + std::to_string(i));
   }

@@ -6,8 +6,7 @@
 namespace ckpt {
 
 std::string DtypeError(const OpKernelContext* ctx, DataType dt) {
-  return "op " + ctx->info().op() + " has no CPU kernel for dtype " +
-         std::string(DataTypeName(dt));
+  return "op " + ctx->info().op() + " has no CPU kernel for dtype " + std::string(DataTypeName(dt));
 }
 
 StatusOr<TensorShape> BroadcastShapes(const TensorShape& a, const TensorShape& b) {
@@ -81,16 +80,15 @@ Status GatherAlongAxis(OpKernelContext* ctx, const Tensor& params, const Tensor&
   for (int64_t d : indices.shape().dims()) out_dims.push_back(d);
   for (int d = axis + 1; d < r; ++d) out_dims.push_back(params.shape().dim(d));
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(out_dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, params.dtype(), shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, params.dtype(), shape));
   const size_t es = DataTypeSize(params.dtype());
   const auto* src = static_cast<const uint8_t*>(params.raw_data());
   auto* dst = static_cast<uint8_t*>(out->raw_data());
   const int64_t n = static_cast<int64_t>(idx.size());
   for (int64_t i = 0; i < n; ++i) {
     if (idx[i] < 0 || idx[i] >= limit) {
-      return InvalidArgumentError("indices[" + std::to_string(i) + "] = " +
-                                  std::to_string(idx[i]) + " is not in [0, " +
-                                  std::to_string(limit) + ")");
+      return InvalidArgumentError("indices[" + std::to_string(i) + "] = " + std::to_string(idx[i]) +
+                                  " is not in [0, " + std::to_string(limit) + ")");
     }
   }
   for (int64_t o = 0; o < outer; ++o) {

@@ -65,7 +65,8 @@ void BroadcastBinary(const Tensor& a, const Tensor& b, Tensor* out, F f) {
       const A x = pa[oa];
       for (int64_t j = 0; j < inner; ++j) po[base + j] = f(x, pb[ob + j]);
     } else {
-      for (int64_t j = 0; j < inner; ++j) po[base + j] = f(pa[oa + j * ia_step], pb[ob + j * ib_step]);
+      for (int64_t j = 0; j < inner; ++j)
+        po[base + j] = f(pa[oa + j * ia_step], pb[ob + j * ib_step]);
     }
     // advance the outer index (dims 0..r-2)
     for (int d = r - 2; d >= 0; --d) {
@@ -127,7 +128,8 @@ Status SameShapeBinary(OpKernelContext* ctx, const char* what, F f) {
   }
   auto run = [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), a.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          ctx->allocate_output_uninitialized(0, a.dtype(), a.shape()));
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* po = out->data<T>();
@@ -144,13 +146,13 @@ Status SameShapeBinary(OpKernelContext* ctx, const char* what, F f) {
 
 // Defines `Status NAME(OpKernelContext*)` computing EXPR of (a, b) (element type T) with
 // SameShapeBinary.
-#define CKPT_SAME_SHAPE_BINARY_KERNEL(NAME, EXPR)                            \
-  Status NAME(OpKernelContext* ctx) {                                       \
-    return SameShapeBinary(ctx, #NAME, [](auto a, auto b) {                 \
-      using T = decltype(a);                                                \
-      (void)sizeof(T);                                                      \
-      return EXPR;                                                          \
-    });                                                                     \
+#define CKPT_SAME_SHAPE_BINARY_KERNEL(NAME, EXPR)           \
+  Status NAME(OpKernelContext* ctx) {                       \
+    return SameShapeBinary(ctx, #NAME, [](auto a, auto b) { \
+      using T = decltype(a);                                \
+      (void)sizeof(T);                                      \
+      return EXPR;                                          \
+    });                                                     \
   }
 
 // Calls f(T{}) for a float or double `dt`; Unimplemented for other dtypes.

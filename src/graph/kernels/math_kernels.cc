@@ -11,11 +11,9 @@
 #include "graph/kernels/eigen.h"
 #include "graph/kernels/kernel_util.h"
 
-
 namespace ckpt {
 
 namespace {
-
 
 // ---- binary element-wise ----------------------------------------------------------------
 
@@ -60,7 +58,17 @@ T PowT(T a, T b) {
 }
 
 enum class Bin {
-  kAdd, kSub, kMul, kRealDiv, kDiv, kDivNoNan, kFloorDiv, kFloorMod, kMax, kMin, kPow,
+  kAdd,
+  kSub,
+  kMul,
+  kRealDiv,
+  kDiv,
+  kDivNoNan,
+  kFloorDiv,
+  kFloorMod,
+  kMax,
+  kMin,
+  kPow,
   kSqDiff,
 };
 
@@ -92,14 +100,13 @@ inline T ApplyBin(T a, T b) {
 
 template <Bin op, typename T>
 Status BinaryT(OpKernelContext* ctx, const Tensor& a, const Tensor& b, const TensorShape& shape) {
-  if constexpr (std::is_integral_v<T> &&
-                (op == Bin::kDiv || op == Bin::kFloorDiv || op == Bin::kFloorMod ||
-                 op == Bin::kRealDiv)) {
+  if constexpr (std::is_integral_v<T> && (op == Bin::kDiv || op == Bin::kFloorDiv ||
+                                          op == Bin::kFloorMod || op == Bin::kRealDiv)) {
     for (T v : b.flat<T>()) {
       if (v == 0) return InvalidArgumentError("integer division by zero");
     }
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(0, a.dtype(), shape));
   BroadcastBinary<T, T, T>(a, b, out, [](T x, T y) { return ApplyBin<op, T>(x, y); });
   return Status::OK();
 }
@@ -119,8 +126,7 @@ Status BinaryFn(OpKernelContext* ctx) {
     case DataType::kInt64:
       if constexpr (op != Bin::kRealDiv) return BinaryT<op, int64_t>(ctx, a, b, shape);
       break;
-    default:
-      break;
+    default: break;
   }
   return UnimplementedError(DtypeError(ctx, a.dtype()));
 }
@@ -131,7 +137,8 @@ enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
 
 template <Cmp op, typename T>
 Status CompareT(OpKernelContext* ctx, const Tensor& a, const Tensor& b, const TensorShape& shape) {
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
   BroadcastBinary<T, T, bool>(a, b, out, [](T x, T y) {
     if constexpr (op == Cmp::kEq) return x == y;
     if constexpr (op == Cmp::kNe) return x != y;
@@ -174,8 +181,7 @@ class CompareKernel : public OpKernel {
       case DataType::kBool:
         if constexpr (op == Cmp::kEq || op == Cmp::kNe) return CompareT<op, bool>(ctx, a, b, shape);
         break;
-      default:
-        break;
+      default: break;
     }
     return UnimplementedError(DtypeError(ctx, a.dtype()));
   }
@@ -189,16 +195,31 @@ Status LogicalBinary(OpKernelContext* ctx) {
   const Tensor& a = ctx->input(0);
   const Tensor& b = ctx->input(1);
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, BroadcastShapes(a.shape(), b.shape()));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
-  BroadcastBinary<bool, bool, bool>(a, b, out, [](bool x, bool y) { return kAnd ? (x && y) : (x || y); });
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
+  BroadcastBinary<bool, bool, bool>(a, b, out,
+                                    [](bool x, bool y) { return kAnd ? (x && y) : (x || y); });
   return Status::OK();
 }
 
 // ---- unary ----------------------------------------------------------------------------------
 
 enum class Un {
-  kNeg, kSquare, kSqrt, kRsqrt, kExp, kLog, kLog1p, kAbs, kSign, kReciprocal, kRound, kFloor,
-  kCeil, kSigmoid, kTanh,
+  kNeg,
+  kSquare,
+  kSqrt,
+  kRsqrt,
+  kExp,
+  kLog,
+  kLog1p,
+  kAbs,
+  kSign,
+  kReciprocal,
+  kRound,
+  kFloor,
+  kCeil,
+  kSigmoid,
+  kTanh,
 };
 
 template <Un op>
@@ -236,7 +257,8 @@ inline T ApplyUn(T x) {
 
 template <Un op, typename T>
 Status UnaryT(OpKernelContext* ctx, const Tensor& in) {
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
   const T* s = in.data<T>();
   T* d = out->data<T>();
   const int64_t n = in.num_elements();
@@ -261,15 +283,15 @@ Status UnaryFn(OpKernelContext* ctx) {
     case DataType::kInt64:
       if constexpr (!FloatOnly<op>()) return UnaryT<op, int64_t>(ctx, in);
       break;
-    default:
-      break;
+    default: break;
   }
   return UnimplementedError(DtypeError(ctx, in.dtype()));
 }
 
 Status LogicalNotFn(OpKernelContext* ctx) {
   const Tensor& in = ctx->input(0);
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, DataType::kBool, in.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output_uninitialized(0, DataType::kBool, in.shape()));
   for (int64_t i = 0; i < in.num_elements(); ++i) out->data<bool>()[i] = !in.data<bool>()[i];
   return Status::OK();
 }
@@ -286,7 +308,8 @@ Status AddNT(OpKernelContext* ctx) {
                                   " is " + ctx->input(i).shape().DebugString());
     }
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, first.dtype(), first.shape()));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output_uninitialized(0, first.dtype(), first.shape()));
   T* d = out->data<T>();
   const int64_t n = first.num_elements();
   std::copy_n(first.data<T>(), n, d);
@@ -370,7 +393,7 @@ Status ReduceT(OpKernelContext* ctx, const Tensor& in, const std::vector<bool>& 
     }
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape out_shape, TensorShape::FromDims(out_dims));
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
   T* po = out->data<T>();
   const int64_t n_out = out->num_elements();
   for (int64_t i = 0; i < n_out; ++i) po[i] = RedInit<op, T>();
@@ -508,13 +531,13 @@ class ArgKernel : public OpKernel {
     std::vector<int64_t> dims = in.shape().dim_vector();
     dims.erase(dims.begin() + axis);
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, out_type_, shape));
-#define CKPT_ARG(T)                                                     \
-  if (out_type_ == DataType::kInt64) {                                  \
-    ArgT<kMax, T, int64_t>(in, axis, out);                              \
-  } else {                                                              \
-    ArgT<kMax, T, int32_t>(in, axis, out);                              \
-  }                                                                     \
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, out_type_, shape));
+#define CKPT_ARG(T)                        \
+  if (out_type_ == DataType::kInt64) {     \
+    ArgT<kMax, T, int64_t>(in, axis, out); \
+  } else {                                 \
+    ArgT<kMax, T, int32_t>(in, axis, out); \
+  }                                        \
   return Status::OK();
     switch (in.dtype()) {
       case DataType::kFloat: CKPT_ARG(float)
@@ -531,9 +554,9 @@ class ArgKernel : public OpKernel {
 };
 
 // Gradient helpers, (y, dy) -> dx: formulas of TF's CPU functors.
-CKPT_SAME_SHAPE_BINARY_KERNEL(SigmoidGrad, b * a * (T(1) - a))
-CKPT_SAME_SHAPE_BINARY_KERNEL(TanhGrad, b * (T(1) - a * a))
-CKPT_SAME_SHAPE_BINARY_KERNEL(ReciprocalGrad, -b * a * a)
+CKPT_SAME_SHAPE_BINARY_KERNEL(SigmoidGrad, b* a*(T(1) - a))
+CKPT_SAME_SHAPE_BINARY_KERNEL(TanhGrad, b*(T(1) - a * a))
+CKPT_SAME_SHAPE_BINARY_KERNEL(ReciprocalGrad, -b* a* a)
 CKPT_SAME_SHAPE_BINARY_KERNEL(RsqrtGrad, T(-0.5) * (b * a) * (a * a))
 CKPT_SAME_SHAPE_BINARY_KERNEL(SqrtGrad, T(0.5) * b / a)
 
@@ -551,9 +574,9 @@ Status UnsortedSegmentSum(OpKernelContext* ctx) {
   }
   for (int d = 0; d < ids_shape.rank(); ++d) {
     if (ids_shape.dim(d) != data.shape().dim(d)) {
-      return InvalidArgumentError("data.shape = " + data.shape().DebugString() +
-                                  " does not start with segment_ids.shape = " +
-                                  ids_shape.DebugString());
+      return InvalidArgumentError(
+          "data.shape = " + data.shape().DebugString() +
+          " does not start with segment_ids.shape = " + ids_shape.DebugString());
     }
   }
   TensorShape out_shape{ns[0]};
@@ -564,15 +587,16 @@ Status UnsortedSegmentSum(OpKernelContext* ctx) {
   }
   return FloatOrDouble(ctx, data.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, data.dtype(), out_shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          ctx->allocate_output_uninitialized(0, data.dtype(), out_shape));
     T* po = out->data<T>();
     std::fill(po, po + out->num_elements(), T(0));
     const T* pd = data.data<T>();
     for (size_t i = 0; i < ids.size(); ++i) {
       if (ids[i] < 0) continue;  // TF drops negative ids
       if (ids[i] >= ns[0]) {
-        return InvalidArgumentError("segment_ids[" + std::to_string(i) + "] = " +
-                                    std::to_string(ids[i]) + " is out of range [0, " +
+        return InvalidArgumentError("segment_ids[" + std::to_string(i) +
+                                    "] = " + std::to_string(ids[i]) + " is out of range [0, " +
                                     std::to_string(ns[0]) + ")");
       }
       for (int64_t j = 0; j < inner; ++j) po[ids[i] * inner + j] += pd[i * inner + j];

@@ -44,8 +44,8 @@ dnnl_status_t SgemmParallel(const Eigen::ThreadPoolDevice* dev, bool ta, bool tb
   const bool by_rows = m >= n;
   const int64_t extent = by_rows ? m : n;
   int64_t chunks = dev == nullptr ? 1 : dev->numThreads();
-  chunks = std::min<int64_t>({chunks, static_cast<int64_t>(flops / kMinFlopsPerThread),
-                              (extent + 15) / 16});
+  chunks = std::min<int64_t>(
+      {chunks, static_cast<int64_t>(flops / kMinFlopsPerThread), (extent + 15) / 16});
   if (chunks <= 1) return SgemmOneThread(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
   const int64_t step = (extent / chunks + 15) / 16 * 16;  // block edges on 16 floats
   std::vector<dnnl_status_t> status(chunks, dnnl_success);
@@ -89,7 +89,8 @@ class MatMulKernel : public OpKernel {
       return InvalidArgumentError("matrix size-incompatible: In[0]: " + a.shape().DebugString() +
                                   ", In[1]: " + b.shape().DebugString());
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, a.dtype(), TensorShape{m, n}));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          ctx->allocate_output_uninitialized(0, a.dtype(), TensorShape{m, n}));
     if (m == 0 || n == 0) return Status::OK();
     // Unaligned maps: inputs may be borrowed buffers (mmap views, caller memory) that are not
     // 64-byte aligned; the contraction packs its operands anyway.
@@ -106,13 +107,12 @@ class MatMulKernel : public OpKernel {
     if constexpr (std::is_same_v<T, float>) {
       // The leading dimension of each operand is its stored row length.
       const dnnl_status_t st =
-          SgemmParallel(ctx->eigen_device(), ta_, tb_, m, n, k, a.data<float>(),
-                        a.shape().dim(1), b.data<float>(), b.shape().dim(1),
-                        out->data<float>(), n);
+          SgemmParallel(ctx->eigen_device(), ta_, tb_, m, n, k, a.data<float>(), a.shape().dim(1),
+                        b.data<float>(), b.shape().dim(1), out->data<float>(), n);
       if (st != dnnl_success) {
         return InternalError("oneDNN sgemm failed with status " + std::to_string(st) +
-                             " for In[0]: " + a.shape().DebugString() + ", In[1]: " +
-                             b.shape().DebugString());
+                             " for In[0]: " + a.shape().DebugString() +
+                             ", In[1]: " + b.shape().DebugString());
       }
       return Status::OK();
     }

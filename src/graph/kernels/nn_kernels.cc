@@ -39,15 +39,17 @@ class BiasAddKernel : public OpKernel {
     const int cdim = nchw ? 1 : v.shape().rank() - 1;
     const int64_t c = v.shape().dim(cdim);
     if (b.shape().dim(0) != c) {
-      return InvalidArgumentError("must provide as many biases as the channel dimension of the "
-                                  "input tensor: " + b.shape().DebugString() + " vs. " +
-                                  v.shape().DebugString());
+      return InvalidArgumentError(
+          "must provide as many biases as the channel dimension of the "
+          "input tensor: " +
+          b.shape().DebugString() + " vs. " + v.shape().DebugString());
     }
     int64_t inner = 1;
     for (int d = cdim + 1; d < v.shape().rank(); ++d) inner *= v.shape().dim(d);
     auto run = [&](auto zero) -> Status {
       using T = decltype(zero);
-      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, v.dtype(), v.shape()));
+      CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                            ctx->allocate_output_uninitialized(0, v.dtype(), v.shape()));
       const T* pv = v.data<T>();
       const T* pb = b.data<T>();
       T* po = out->data<T>();
@@ -84,10 +86,9 @@ Status ActFn(OpKernelContext* ctx) {
     // Elu and Softplus write nothing for integer types; their outputs stay zero.
     constexpr bool kWritesAll =
         op == Act::kRelu || op == Act::kRelu6 || std::is_floating_point_v<T>;
-    CKPT_ASSIGN_OR_RETURN(Tensor* out,
-                          kWritesAll
-                              ? ctx->allocate_output_uninitialized(0, in.dtype(), in.shape())
-                              : ctx->allocate_output(0, in.dtype(), in.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          kWritesAll ? ctx->allocate_output_uninitialized(0, in.dtype(), in.shape())
+                                     : ctx->allocate_output(0, in.dtype(), in.shape()));
     const T* s = in.data<T>();
     T* d = out->data<T>();
     const int64_t n = in.num_elements();
@@ -116,8 +117,7 @@ Status ActFn(OpKernelContext* ctx) {
     case DataType::kInt64:
       if constexpr (op == Act::kRelu || op == Act::kRelu6) return run(int64_t{});
       break;
-    default:
-      break;
+    default: break;
   }
   return UnimplementedError(DtypeError(ctx, in.dtype()));
 }
@@ -131,7 +131,8 @@ Status SoftmaxFn(OpKernelContext* ctx) {
   }
   return FloatDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
     const int64_t c = in.shape().dim(in.shape().rank() - 1);
     const int64_t n = in.num_elements();
     const T* s = in.data<T>();
@@ -168,19 +169,22 @@ Status SoftmaxXentFn(OpKernelContext* ctx) {
   const Tensor& logits = ctx->input(0);
   const Tensor& labels = ctx->input(1);
   if (logits.shape().rank() != 2) {
-    return InvalidArgumentError("logits must be 2-dimensional, got " + logits.shape().DebugString());
+    return InvalidArgumentError("logits must be 2-dimensional, got " +
+                                logits.shape().DebugString());
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape shape, BroadcastShapes(logits.shape(), labels.shape()));
   if (!(shape == logits.shape()) || labels.shape().rank() != 2) {
-    return InvalidArgumentError("logits and labels must be broadcastable: logits_size=" +
-                                logits.shape().DebugString() + " labels_size=" +
-                                labels.shape().DebugString());
+    return InvalidArgumentError(
+        "logits and labels must be broadcastable: logits_size=" + logits.shape().DebugString() +
+        " labels_size=" + labels.shape().DebugString());
   }
   return FloatDispatch(ctx, logits.dtype(), [&](auto zero) -> Status {
     using T = decltype(zero);
     const int64_t b = logits.shape().dim(0), c = logits.shape().dim(1);
-    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output_uninitialized(0, logits.dtype(), TensorShape{b}));
-    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output_uninitialized(1, logits.dtype(), logits.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor * loss,
+                          ctx->allocate_output_uninitialized(0, logits.dtype(), TensorShape{b}));
+    CKPT_ASSIGN_OR_RETURN(Tensor * back,
+                          ctx->allocate_output_uninitialized(1, logits.dtype(), logits.shape()));
     const T* pl = logits.data<T>();
     const T* py = labels.data<T>();
     const int64_t ly_row = labels.shape().dim(0) == 1 ? 0 : c;
@@ -209,12 +213,14 @@ Status SparseSoftmaxXentFn(OpKernelContext* ctx) {
   const Tensor& logits = ctx->input(0);
   const Tensor& labels = ctx->input(1);
   if (logits.shape().rank() != 2) {
-    return InvalidArgumentError("logits must be 2-D, but got shape " + logits.shape().DebugString());
+    return InvalidArgumentError("logits must be 2-D, but got shape " +
+                                logits.shape().DebugString());
   }
   if (labels.shape().rank() != 1 || labels.shape().dim(0) != logits.shape().dim(0)) {
-    return InvalidArgumentError("logits and labels must have the same first dimension, got "
-                                "logits shape " + logits.shape().DebugString() +
-                                " and labels shape " + labels.shape().DebugString());
+    return InvalidArgumentError(
+        "logits and labels must have the same first dimension, got "
+        "logits shape " +
+        logits.shape().DebugString() + " and labels shape " + labels.shape().DebugString());
   }
   CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> y, ReadIndexVector(labels, "labels"));
   return FloatDispatch(ctx, logits.dtype(), [&](auto zero) -> Status {
@@ -227,8 +233,10 @@ Status SparseSoftmaxXentFn(OpKernelContext* ctx) {
                                     std::to_string(c) + ")");
       }
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor* loss, ctx->allocate_output_uninitialized(0, logits.dtype(), TensorShape{b}));
-    CKPT_ASSIGN_OR_RETURN(Tensor* back, ctx->allocate_output_uninitialized(1, logits.dtype(), logits.shape()));
+    CKPT_ASSIGN_OR_RETURN(Tensor * loss,
+                          ctx->allocate_output_uninitialized(0, logits.dtype(), TensorShape{b}));
+    CKPT_ASSIGN_OR_RETURN(Tensor * back,
+                          ctx->allocate_output_uninitialized(1, logits.dtype(), logits.shape()));
     const T* pl = logits.data<T>();
     T* pb = back->data<T>();
     for (int64_t i = 0; i < b; ++i) {
@@ -270,7 +278,7 @@ class BiasAddGradKernel : public OpKernel {
     for (int d = cdim + 1; d < r; ++d) inner *= g.shape().dim(d);
     auto run = [&](auto zero) -> Status {
       using T = decltype(zero);
-      CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, g.dtype(), TensorShape{c}));
+      CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, g.dtype(), TensorShape{c}));
       T* po = out->data<T>();
       std::fill(po, po + c, T(0));
       const T* pg = g.data<T>();

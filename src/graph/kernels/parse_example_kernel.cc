@@ -1,5 +1,5 @@
-// ParseExample and ParseExampleV2 (dense features): decodes serialized tf.Example protos, as the classify /
-// regress signatures of TF1 SavedModels do. The tf.Example wire format is read directly:
+// ParseExample and ParseExampleV2 (dense features): decodes serialized tf.Example protos, as the
+// classify / regress signatures of TF1 SavedModels do. The tf.Example wire format is read directly:
 //   Example  { Features features = 1; }
 //   Features { map<string, Feature> feature = 1; }   (entries: key = 1, value = 2)
 //   Feature  { oneof { BytesList bytes_list = 1; FloatList float_list = 2;
@@ -37,8 +37,7 @@ bool ReadLengthDelimited(CodedInputStream* in, std::string* out) {
 
 // Parses a BytesList/FloatList/Int64List message body.
 bool ParseList(const std::string& body, int kind, FeatureValues* f) {
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()),
-                      static_cast<int>(body.size()));
+  CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()), static_cast<int>(body.size()));
   f->kind = kind;
   while (uint32_t tag = in.ReadTag()) {
     const int field = static_cast<int>(tag >> 3), wire = static_cast<int>(tag & 7);
@@ -93,8 +92,7 @@ bool ParseList(const std::string& body, int kind, FeatureValues* f) {
 }
 
 bool ParseFeature(const std::string& body, FeatureValues* f) {
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()),
-                      static_cast<int>(body.size()));
+  CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()), static_cast<int>(body.size()));
   while (uint32_t tag = in.ReadTag()) {
     const int field = static_cast<int>(tag >> 3);
     if ((field >= 1 && field <= 3) && (tag & 7) == 2) {
@@ -158,8 +156,7 @@ class ParseExampleKernel : public OpKernel {
   Status Compute(OpKernelContext* ctx) override {
     const Tensor& serialized = ctx->input(0);
     if (serialized.dtype() != DataType::kString || serialized.shape().rank() != 1) {
-      return InvalidArgumentError("node " + ctx->name() +
-                                  ": serialized must be a string vector");
+      return InvalidArgumentError("node " + ctx->name() + ": serialized must be a string vector");
     }
     const int64_t batch = serialized.num_elements();
     // ParseExample inputs: serialized, names, dense_keys x Ndense, dense_defaults x Ndense.
@@ -201,15 +198,15 @@ class ParseExampleKernel : public OpKernel {
       }
       const Tensor& def = ctx->input(v2_ ? 5 + k : 2 + ndense_ + k);
       CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(k, tdense_[k], shape));
-      const int want_kind = tdense_[k] == DataType::kString ? 1
-                            : tdense_[k] == DataType::kFloat ? 2 : 3;
+      const int want_kind = tdense_[k] == DataType::kString  ? 1
+                            : tdense_[k] == DataType::kFloat ? 2
+                                                             : 3;
       for (int64_t b = 0; b < batch; ++b) {
         auto it = examples[b].find(keys[k]);
         if (it == examples[b].end()) {
           if (def.num_elements() != per) {
-            return InvalidArgumentError("node " + ctx->name() + ": example " +
-                                        std::to_string(b) + " lacks required feature '" +
-                                        keys[k] + "'");
+            return InvalidArgumentError("node " + ctx->name() + ": example " + std::to_string(b) +
+                                        " lacks required feature '" + keys[k] + "'");
           }
           for (int64_t i = 0; i < per; ++i) {
             if (want_kind == 1) out->strings()[b * per + i] = def.strings()[i];
@@ -219,14 +216,14 @@ class ParseExampleKernel : public OpKernel {
           continue;
         }
         const FeatureValues& f = it->second;
-        const size_t have = f.kind == 1 ? f.bytes.size() : f.kind == 2 ? f.floats.size()
-                                                                       : f.ints.size();
+        const size_t have = f.kind == 1   ? f.bytes.size()
+                            : f.kind == 2 ? f.floats.size()
+                                          : f.ints.size();
         if (f.kind != want_kind || static_cast<int64_t>(have) != per) {
           return InvalidArgumentError(
-              "node " + ctx->name() + ": example " + std::to_string(b) + " feature '" +
-              keys[k] + "' has " + std::to_string(have) + " values of list kind " +
-              std::to_string(f.kind) + ", expected " + std::to_string(per) + " of " +
-              std::string(DataTypeName(tdense_[k])));
+              "node " + ctx->name() + ": example " + std::to_string(b) + " feature '" + keys[k] +
+              "' has " + std::to_string(have) + " values of list kind " + std::to_string(f.kind) +
+              ", expected " + std::to_string(per) + " of " + std::string(DataTypeName(tdense_[k])));
         }
         for (int64_t i = 0; i < per; ++i) {
           if (want_kind == 1) out->strings()[b * per + i] = f.bytes[i];

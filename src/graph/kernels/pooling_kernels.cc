@@ -58,8 +58,7 @@ class PoolKernel : public OpKernel {
       case DataType::kInt64:
         if constexpr (kind == Pool::kMax) return ComputeT<int64_t>(ctx, in);
         break;
-      default:
-        break;
+      default: break;
     }
     return UnimplementedError(DtypeError(ctx, in.dtype()));
   }
@@ -74,7 +73,7 @@ class PoolKernel : public OpKernel {
     const char* what = kind == Pool::kMax ? "MaxPool" : "AvgPool";
     CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, explicit_[0], explicit_[1], what, &h));
     CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, explicit_[2], explicit_[3], what, &w));
-    CKPT_ASSIGN_OR_RETURN(Tensor* out,
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output(0, in.dtype(), TensorShape{n, h.out, w.out, c}));
     const int64_t units = n * h.out;
     if (units == 0 || w.out == 0 || c == 0) return Status::OK();

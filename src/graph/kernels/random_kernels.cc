@@ -38,7 +38,7 @@ class RandomKernel : public OpKernel {
     CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReadIndexVector(ctx->input(0), "shape"));
     CKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromDims(dims));
     const DataType dt = ctx->info().output_type(0);
-    CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, dt, shape));
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, dt, shape));
     const int64_t n = shape.num_elements();
     philox::Philox4x32 base = gen_;
     gen_.Skip(static_cast<uint64_t>(n) * 256);

@@ -123,12 +123,12 @@ class AssignUpdateKernel : public OpKernel {
     Tensor next = slot->value.Clone();
     const int64_t n = next.num_elements();
     switch (next.dtype()) {
-#define CKPT_UPD(DT, T)                                                   \
-  case DataType::DT: {                                                    \
-    T* d = next.data<T>();                                                \
-    const T* s = value.data<T>();                                         \
+#define CKPT_UPD(DT, T)                                                      \
+  case DataType::DT: {                                                       \
+    T* d = next.data<T>();                                                   \
+    const T* s = value.data<T>();                                            \
     for (int64_t i = 0; i < n; ++i) d[i] = kAdd ? d[i] + s[i] : d[i] - s[i]; \
-    break;                                                                \
+    break;                                                                   \
   }
       CKPT_UPD(kFloat, float)
       CKPT_UPD(kDouble, double)
@@ -208,9 +208,8 @@ void RegisterStateKernels(KernelRegistry* r) {
   r->Register("Assign", MakeKernel<AssignKernel>());
   r->Register("AssignAdd", MakeKernel<AssignUpdateKernel<true>>());
   r->Register("AssignSub", MakeKernel<AssignUpdateKernel<false>>());
-  r->RegisterFn("IsVariableInitialized", [](OpKernelContext* ctx) {
-    return OutputIsInitialized(ctx, ctx->ref_input(0));
-  });
+  r->RegisterFn("IsVariableInitialized",
+                [](OpKernelContext* ctx) { return OutputIsInitialized(ctx, ctx->ref_input(0)); });
   r->RegisterFn("VarIsInitializedOp", [](OpKernelContext* ctx) {
     return OutputIsInitialized(ctx, ctx->resource_input(0));
   });

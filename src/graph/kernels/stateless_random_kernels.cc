@@ -84,9 +84,9 @@ Status GetKeyCounter(OpKernelContext* ctx) {
   p.counter[3] = static_cast<uint32_t>(seed.second >> 32);
   uint32_t mix[4];
   p.Block(mix);
-  CKPT_ASSIGN_OR_RETURN(Tensor* key, ctx->allocate_output(0, DataType::kUInt64, TensorShape{1}));
+  CKPT_ASSIGN_OR_RETURN(Tensor * key, ctx->allocate_output(0, DataType::kUInt64, TensorShape{1}));
   key->data<uint64_t>()[0] = static_cast<uint64_t>(mix[0]) | (static_cast<uint64_t>(mix[1]) << 32);
-  CKPT_ASSIGN_OR_RETURN(Tensor* counter,
+  CKPT_ASSIGN_OR_RETURN(Tensor * counter,
                         ctx->allocate_output(1, DataType::kUInt64, TensorShape{2}));
   counter->data<uint64_t>()[0] = 0;
   counter->data<uint64_t>()[1] =
@@ -102,8 +102,8 @@ float WordToFloat(uint32_t x) {
 }
 
 double WordsToDouble(uint32_t x0, uint32_t x1) {
-  const uint64_t bits = (((static_cast<uint64_t>(x0) << 32) | x1) & 0xfffffffffffffull) |
-                        0x3ff0000000000000ull;
+  const uint64_t bits =
+      (((static_cast<uint64_t>(x0) << 32) | x1) & 0xfffffffffffffull) | 0x3ff0000000000000ull;
   double d;
   std::memcpy(&d, &bits, sizeof(d));
   return d - 1.0;
@@ -134,7 +134,7 @@ Status UniformV2(OpKernelContext* ctx) {
   if (dtype != DataType::kFloat && dtype != DataType::kDouble) {
     return UnimplementedError(DtypeError(ctx, dtype));
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor* out, ctx->allocate_output(0, dtype, shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, dtype, shape));
   Philox p;
   const uint64_t k = key.data<uint64_t>()[0];
   const uint64_t c0 = counter.data<uint64_t>()[0], c1 = counter.data<uint64_t>()[1];

@@ -46,13 +46,14 @@ class ApplyKernel : public OpKernel {
     }
     for (int i = 0; i < kVars; ++i) {
       if (!slots[i]->initialized()) {
-        return FailedPreconditionError("attempting to use uninitialized value " +
-                                       slots[i]->name);
+        return FailedPreconditionError("attempting to use uninitialized value " + slots[i]->name);
       }
     }
     Tensor& var = slots[0]->value;
-    constexpr int kGrad = kAlgo == Algo::kMomentum ? 3 : kAlgo == Algo::kGradientDescent ? 2
-                          : kAlgo == Algo::kAdam ? 9 : 7;
+    constexpr int kGrad = kAlgo == Algo::kMomentum          ? 3
+                          : kAlgo == Algo::kGradientDescent ? 2
+                          : kAlgo == Algo::kAdam            ? 9
+                                                            : 7;
     if (ctx->num_inputs() <= kGrad) return InvalidArgumentError("missing inputs");
     const Tensor& grad = ctx->input(kGrad);
     for (int i = 0; i < kVars; ++i) {

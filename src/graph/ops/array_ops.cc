@@ -152,13 +152,15 @@ void OneHotShape(ShapeContext& c) {
 void SelectShape(ShapeContext& c) { c.set_output(0, c.input(1)); }
 
 void SelectV2Shape(ShapeContext& c) {
-  c.set_output(0, shape_fn::BroadcastShapes(shape_fn::BroadcastShapes(c.input(0), c.input(1)),
-                                            c.input(2)));
+  c.set_output(
+      0, shape_fn::BroadcastShapes(shape_fn::BroadcastShapes(c.input(0), c.input(1)), c.input(2)));
 }
 
 }  // namespace
 
 void RegisterArrayOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {ConstShape,
      R"pb(name: "Const" output_arg { name: "output" type_attr: "dtype" } attr { name: "value" type: "tensor" } attr { name: "dtype" type: "type" })pb"},
@@ -233,6 +235,7 @@ void RegisterArrayOps(OpRegistry* r) {
     {shape_fn::Unknown,
      R"pb(name: "StridedSliceGrad" input_arg { name: "shape" type_attr: "Index" } input_arg { name: "begin" type_attr: "Index" } input_arg { name: "end" type_attr: "Index" } input_arg { name: "strides" type_attr: "Index" } input_arg { name: "dy" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "T" type: "type" } attr { name: "Index" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } attr { name: "begin_mask" type: "int" default_value { i: 0 } } attr { name: "end_mask" type: "int" default_value { i: 0 } } attr { name: "ellipsis_mask" type: "int" default_value { i: 0 } } attr { name: "new_axis_mask" type: "int" default_value { i: 0 } } attr { name: "shrink_axis_mask" type: "int" default_value { i: 0 } })pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -8,10 +8,13 @@
 namespace ckpt {
 
 void RegisterControlFlowOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::NoOutputs,
      R"pb(name: "NoOp")pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

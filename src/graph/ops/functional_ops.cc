@@ -37,6 +37,8 @@ void WhileShape(ShapeContext& c) {
 }  // namespace
 
 void RegisterFunctionalOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {FromOutputShapesAttr,
      R"pb(name: "If" input_arg { name: "cond" type_attr: "Tcond" } input_arg { name: "input" type_list_attr: "Tin" } output_arg { name: "output" type_list_attr: "Tout" } attr { name: "Tcond" type: "type" } attr { name: "Tin" type: "list(type)" has_minimum: true } attr { name: "Tout" type: "list(type)" has_minimum: true } attr { name: "then_branch" type: "func" } attr { name: "else_branch" type: "func" } attr { name: "output_shapes" type: "list(shape)" default_value { list { } } } is_stateful: true)pb"},
@@ -51,6 +53,7 @@ void RegisterFunctionalOps(OpRegistry* r) {
     {WhileShape,
      R"pb(name: "StatelessWhile" input_arg { name: "input" type_list_attr: "T" } output_arg { name: "output" type_list_attr: "T" } attr { name: "T" type: "list(type)" has_minimum: true } attr { name: "cond" type: "func" } attr { name: "body" type: "func" } attr { name: "output_shapes" type: "list(shape)" default_value { list { } } } attr { name: "parallel_iterations" type: "int" default_value { i: 10 } })pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -41,6 +41,8 @@ void ParseExampleV2Shape(ShapeContext& c) {
 }  // namespace
 
 void RegisterIoOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::NoOutputs,
      R"pb(name: "SaveV2" input_arg { name: "prefix" type: DT_STRING } input_arg { name: "tensor_names" type: DT_STRING } input_arg { name: "shape_and_slices" type: DT_STRING } input_arg { name: "tensors" type_list_attr: "dtypes" } attr { name: "dtypes" type: "list(type)" has_minimum: true minimum: 1 } is_stateful: true)pb"},
@@ -73,6 +75,7 @@ void RegisterIoOps(OpRegistry* r) {
     {shape_fn::Unknown,
      R"pb(name: "DynamicStitch" input_arg { name: "indices" type: DT_INT32 number_attr: "N" } input_arg { name: "data" type_attr: "T" number_attr: "N" } output_arg { name: "merged" type_attr: "T" } attr { name: "N" type: "int" has_minimum: true minimum: 1 } attr { name: "T" type: "type" })pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -20,6 +20,8 @@ void MatMulShape(ShapeContext& c) {
 }  // namespace
 
 void RegisterMathOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::BroadcastBinary,
      R"pb(name: "Add" input_arg { name: "x" type_attr: "T" } input_arg { name: "y" type_attr: "T" } output_arg { name: "z" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE type: DT_UINT8 type: DT_INT8 type: DT_INT16 type: DT_INT32 type: DT_INT64 type: DT_COMPLEX64 type: DT_COMPLEX128 type: DT_STRING } } })pb"},
@@ -126,6 +128,7 @@ void RegisterMathOps(OpRegistry* r) {
     {shape_fn::Unknown,
      R"pb(name: "UnsortedSegmentSum" input_arg { name: "data" type_attr: "T" } input_arg { name: "segment_ids" type_attr: "Tindices" } input_arg { name: "num_segments" type_attr: "Tnumsegments" } output_arg { name: "output" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_COMPLEX64 type: DT_INT64 type: DT_QINT8 type: DT_QUINT8 type: DT_QINT32 type: DT_BFLOAT16 type: DT_QINT16 type: DT_QUINT16 type: DT_UINT16 type: DT_COMPLEX128 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "Tindices" type: "type" allowed_values { list { type: DT_INT16 type: DT_INT32 type: DT_INT64 } } } attr { name: "Tnumsegments" type: "type" default_value { type: DT_INT32 } allowed_values { list { type: DT_INT32 type: DT_INT64 } } })pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -129,7 +129,8 @@ void OpRegistry::Register(std::span<const OpEntry> table) {
 Status OpRegistry::Register(tensorflow::OpDef def, ShapeFn shape_fn) {
   std::string name = def.name();
   if (shape_fn == nullptr) {
-    return InvalidArgumentError("op '" + name + "' is registered without a shape function "
+    return InvalidArgumentError("op '" + name +
+                                "' is registered without a shape function "
                                 "(declare shape_fn::Unknown when none is inferred)");
   }
   if (ops_.count(name)) return AlreadyExistsError("op '" + name + "' is already registered");
@@ -189,22 +190,20 @@ Status ValidateAttrs(const tensorflow::NodeDef& node, const tensorflow::OpDef& o
       return InvalidArgumentError(NodeLabel(node) + ": missing attr '" + attr.name() + "'");
     }
     if (!AttrKindMatches(attr.type(), *v)) {
-      return InvalidArgumentError(NodeLabel(node) + ": attr '" + attr.name() +
-                                  "' is not of type " + attr.type());
+      return InvalidArgumentError(NodeLabel(node) + ": attr '" + attr.name() + "' is not of type " +
+                                  attr.type());
     }
-    if (attr.type() == "type" && attr.has_allowed_values() &&
-        attr.allowed_values().has_list()) {
+    if (attr.type() == "type" && attr.has_allowed_values() && attr.allowed_values().has_list()) {
       bool found = false;
       for (int t : attr.allowed_values().list().type()) found |= (t == v->type());
       if (!found) {
-        return InvalidArgumentError(
-            NodeLabel(node) + ": value for attr '" + attr.name() + "' of " +
-            std::string(DataTypeName(static_cast<DataType>(v->type()))) +
-            " is not in the list of allowed values");
+        return InvalidArgumentError(NodeLabel(node) + ": value for attr '" + attr.name() + "' of " +
+                                    std::string(DataTypeName(static_cast<DataType>(v->type()))) +
+                                    " is not in the list of allowed values");
       }
     }
-    if (attr.type() == "string" && attr.has_allowed_values() &&
-        attr.allowed_values().has_list() && attr.allowed_values().list().s_size() > 0) {
+    if (attr.type() == "string" && attr.has_allowed_values() && attr.allowed_values().has_list() &&
+        attr.allowed_values().list().s_size() > 0) {
       bool found = false;
       for (const auto& s : attr.allowed_values().list().s()) found |= (s == v->s());
       if (!found) {
@@ -216,9 +215,8 @@ Status ValidateAttrs(const tensorflow::NodeDef& node, const tensorflow::OpDef& o
       int64_t n = attr.type() == "int" ? v->i()
                   : v->has_list()
                       ? std::max({v->list().s_size(), v->list().i_size(), v->list().f_size(),
-                                  v->list().b_size(), v->list().type_size(),
-                                  v->list().shape_size(), v->list().tensor_size(),
-                                  v->list().func_size()})
+                                  v->list().b_size(), v->list().type_size(), v->list().shape_size(),
+                                  v->list().tensor_size(), v->list().func_size()})
                       : 0;
       if (n < attr.minimum()) {
         return InvalidArgumentError(NodeLabel(node) + ": attr '" + attr.name() + "' is " +

@@ -30,12 +30,15 @@ void ResourceGatherShape(ShapeContext& c) {
 }  // namespace
 
 void RegisterResourceVariableOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::NoOutputs,
      R"pb(name: "DisableCopyOnRead" input_arg { name: "resource" type: DT_RESOURCE } is_stateful: true)pb"},
     {ResourceGatherShape,
      R"pb(name: "ResourceGather" input_arg { name: "resource" type: DT_RESOURCE } input_arg { name: "indices" type_attr: "Tindices" } output_arg { name: "output" type_attr: "dtype" } attr { name: "batch_dims" type: "int" default_value { i: 0 } } attr { name: "validate_indices" type: "bool" default_value { b: true } } attr { name: "dtype" type: "type" } attr { name: "Tindices" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } is_stateful: true)pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -12,8 +12,8 @@ namespace {
 // validate_shape: the merge of the variable's and the value's shapes; else the value's.
 void AssignShape(ShapeContext& c) {
   const auto* v = c.attr("validate_shape");
-  c.set_output(0, v == nullptr || v->b() ? shape_fn::MergeShapes(c.input(0), c.input(1))
-                                         : c.input(1));
+  c.set_output(0,
+               v == nullptr || v->b() ? shape_fn::MergeShapes(c.input(0), c.input(1)) : c.input(1));
 }
 
 // The shape attr of the VarHandleOp read.
@@ -29,6 +29,8 @@ void ReadVariableOpShape(ShapeContext& c) {
 }  // namespace
 
 void RegisterStateOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::FromShapeAttr,
      R"pb(name: "VariableV2" output_arg { name: "ref" type_attr: "dtype" is_ref: true } attr { name: "shape" type: "shape" } attr { name: "dtype" type: "type" } attr { name: "container" type: "string" default_value { s: "" } } attr { name: "shared_name" type: "string" default_value { s: "" } } is_stateful: true)pb"},
@@ -53,6 +55,7 @@ void RegisterStateOps(OpRegistry* r) {
     {shape_fn::Scalar,
      R"pb(name: "VarIsInitializedOp" input_arg { name: "resource" type: DT_RESOURCE } output_arg { name: "is_initialized" type: DT_BOOL } is_stateful: true)pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -8,12 +8,15 @@
 namespace ckpt {
 
 void RegisterStatelessRandomOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::Unknown,
      R"pb(name: "StatelessRandomGetKeyCounter" input_arg { name: "seed" type_attr: "Tseed" } output_arg { name: "key" type: DT_UINT64 } output_arg { name: "counter" type: DT_UINT64 } attr { name: "Tseed" type: "type" default_value { type: DT_INT64 } allowed_values { list { type: DT_INT32 type: DT_INT64 } } })pb"},
     {shape_fn::Unknown,
      R"pb(name: "StatelessRandomUniformV2" input_arg { name: "shape" type_attr: "Tshape" } input_arg { name: "key" type: DT_UINT64 } input_arg { name: "counter" type: DT_UINT64 } input_arg { name: "alg" type: DT_INT32 } output_arg { name: "output" type_attr: "dtype" } attr { name: "dtype" type: "type" default_value { type: DT_FLOAT } allowed_values { list { type: DT_HALF type: DT_BFLOAT16 type: DT_FLOAT type: DT_DOUBLE } } } attr { name: "Tshape" type: "type" default_value { type: DT_INT32 } allowed_values { list { type: DT_INT32 type: DT_INT64 } } })pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

@@ -8,6 +8,8 @@
 namespace ckpt {
 
 void RegisterTrainingOps(OpRegistry* r) {
+  // One OpDef a line, verbatim from TF, so the table is not reformatted.
+  // clang-format off
   static const OpEntry kOps[] = {
     {shape_fn::Unknown,
      R"pb(name: "ApplyGradientDescent" input_arg { name: "var" type_attr: "T" is_ref: true } input_arg { name: "alpha" type_attr: "T" } input_arg { name: "delta" type_attr: "T" } output_arg { name: "out" type_attr: "T" is_ref: true } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_COMPLEX64 type: DT_INT64 type: DT_QINT8 type: DT_QUINT8 type: DT_QINT32 type: DT_BFLOAT16 type: DT_QINT16 type: DT_QUINT16 type: DT_UINT16 type: DT_COMPLEX128 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "use_locking" type: "bool" default_value { b: false } })pb"},
@@ -26,6 +28,7 @@ void RegisterTrainingOps(OpRegistry* r) {
     {shape_fn::Unknown,
      R"pb(name: "ResourceApplyRMSProp" input_arg { name: "var" type: DT_RESOURCE } input_arg { name: "ms" type: DT_RESOURCE } input_arg { name: "mom" type: DT_RESOURCE } input_arg { name: "lr" type_attr: "T" } input_arg { name: "rho" type_attr: "T" } input_arg { name: "momentum" type_attr: "T" } input_arg { name: "epsilon" type_attr: "T" } input_arg { name: "grad" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_COMPLEX64 type: DT_INT64 type: DT_QINT8 type: DT_QUINT8 type: DT_QINT32 type: DT_BFLOAT16 type: DT_QINT16 type: DT_QUINT16 type: DT_UINT16 type: DT_COMPLEX128 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "use_locking" type: "bool" default_value { b: false } } is_stateful: true)pb"},
   };
+  // clang-format on
   r->Register(kOps);
 }
 

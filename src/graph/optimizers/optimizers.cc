@@ -30,8 +30,7 @@ std::vector<Operation> SortedOps(std::vector<std::string> names) {
 
 // Adds a node with exactly these control inputs (sorted by name, as TF's GraphDef lists them).
 Operation Node(Graph& g, std::string_view op, const std::string& final_name,
-               std::vector<Output> inputs, AttrMap attrs,
-               std::vector<std::string> control = {}) {
+               std::vector<Output> inputs, AttrMap attrs, std::vector<std::string> control = {}) {
   std::vector<Operation> ctrl = SortedOps(std::move(control));
   return g.AddNode(op, final_name, inputs, std::move(attrs), ctrl);
 }
@@ -69,13 +68,13 @@ void SetAttrOnNewNodes(Graph& g, int first_index, const std::string& attr, const
 }
 
 struct VarSpec {
-  std::string name;          // requested node name (made unique)
-  double init_value = 0.0;   // zeros/ones/scalar initial value
-  bool filled = true;        // "Initializer/zeros|ones" (slot) vs "initial_value" (non-slot)
+  std::string name;         // requested node name (made unique)
+  double init_value = 0.0;  // zeros/ones/scalar initial value
+  bool filled = true;       // "Initializer/zeros|ones" (slot) vs "initial_value" (non-slot)
   DataType dtype = DataType::kFloat;
   PartialShape shape;
   bool resource = false;
-  std::string colocate;      // primary variable node; empty = itself
+  std::string colocate;  // primary variable node; empty = itself
   std::vector<std::string> collections = {std::string(kGlobalVariables)};
 };
 
@@ -126,9 +125,9 @@ StatusOr<VariableInfo> BuildVariable(Graph& g, const VarSpec& spec) {
                      {"_class", colocate}});
     assign = Node(g, "Assign", g.UniqueName("Assign"), {v.output(0), init},
                   AttrMap{{"use_locking", true}, {"validate_shape", true}, {"_class", colocate}});
-    snapshot = Node(g, "Identity", g.UniqueName("read"), {v.output(0)},
-                    AttrMap{{"_class", colocate}})
-                   .output(0);
+    snapshot =
+        Node(g, "Identity", g.UniqueName("read"), {v.output(0)}, AttrMap{{"_class", colocate}})
+            .output(0);
   } else {
     v = Node(g, "VarHandleOp", scope.scope_name(), {},
              AttrMap{{"shape", AttrValue(spec.shape)},
@@ -150,8 +149,8 @@ StatusOr<VariableInfo> BuildVariable(Graph& g, const VarSpec& spec) {
       Graph::NameScope s(g, "Read");
       AttrMap a{{"dtype", AttrValue(spec.dtype)}};
       if (colocated_with_other) a["_class"] = colocate;
-      snapshot = Node(g, "ReadVariableOp", g.UniqueName("ReadVariableOp"), {v.output(0)}, a)
-                     .output(0);
+      snapshot =
+          Node(g, "ReadVariableOp", g.UniqueName("ReadVariableOp"), {v.output(0)}, a).output(0);
     }
   }
   if (!g.status().ok()) return g.status();
@@ -218,7 +217,8 @@ StatusOr<VariableInfo> Optimizer::CreateSlot(Graph& g, const VariableInfo& prima
     auto a = g.GetAttr(var, "dtype");
     return a.ok() && a->is<DataType>() ? a->get<DataType>() : DataType::kFloat;
   }() : dt;
-  if (shape_attr.ok() && shape_attr->is<PartialShape>()) spec.shape = shape_attr->get<PartialShape>();
+  if (shape_attr.ok() && shape_attr->is<PartialShape>())
+    spec.shape = shape_attr->get<PartialShape>();
   spec.resource = primary.is_resource;
   spec.colocate = var;
   CKPT_ASSIGN_OR_RETURN(VariableInfo info, BuildVariable(g, spec));
@@ -293,7 +293,8 @@ StatusOr<Operation> Optimizer::ApplyGradients(Graph& g,
   }
   if (var_list.empty()) {
     std::string names;
-    for (const auto& gv : grads_and_vars) names += (names.empty() ? "" : ", ") + gv.variable.variable_name;
+    for (const auto& gv : grads_and_vars)
+      names += (names.empty() ? "" : ", ") + gv.variable.variable_name;
     return InvalidArgumentError("No gradients provided for any variable: [" + names + "]");
   }
   {
@@ -321,8 +322,8 @@ StatusOr<Operation> Optimizer::ApplyGradients(Graph& g,
     const std::string gs = global_step.node;
     const bool resource = g.OutputType(global_step) == DataType::kResource;
     auto dt_attr = g.GetAttr(gs, "dtype");
-    const DataType gdt = dt_attr.ok() && dt_attr->is<DataType>() ? dt_attr->get<DataType>()
-                                                                  : DataType::kInt64;
+    const DataType gdt =
+        dt_attr.ok() && dt_attr->is<DataType>() ? dt_attr->get<DataType>() : DataType::kInt64;
     const std::string final_name = scope_name.substr(0, scope_name.size() - 1);
     Output one;
     if (resource) {
@@ -403,12 +404,10 @@ StatusOr<Operation> MomentumOptimizer::ApplyDense(Graph& g, const Output& grad,
   const VariableInfo* accum = GetSlot(v, "momentum");
   if (accum == nullptr) return InternalError("missing Momentum slot for " + v);
   const char* op = var.is_resource ? "ResourceApplyMomentum" : "ApplyMomentum";
-  Operation n = Node(g, op, g.UniqueName(op),
-                     {Output(v, 0), Output(NodeOf(accum->variable_name), 0), lr_t_, grad,
-                      momentum_t_},
-                     AttrMap{{"use_locking", use_locking_},
-                             {"use_nesterov", nesterov_},
-                             {"_class", Loc(v)}});
+  Operation n =
+      Node(g, op, g.UniqueName(op),
+           {Output(v, 0), Output(NodeOf(accum->variable_name), 0), lr_t_, grad, momentum_t_},
+           AttrMap{{"use_locking", use_locking_}, {"use_nesterov", nesterov_}, {"_class", Loc(v)}});
   if (!n.valid()) return g.status();
   return n;
 }
@@ -458,11 +457,11 @@ StatusOr<Operation> AdamOptimizer::ApplyDense(Graph& g, const Output& grad,
   if (!var.is_resource) {
     CKPT_ASSIGN_OR_RETURN(Output b1r, g.GetTensorByName(beta1_power_.snapshot_name));
     CKPT_ASSIGN_OR_RETURN(Output b2r, g.GetTensorByName(beta2_power_.snapshot_name));
-    n = Node(g, "ApplyAdam", g.UniqueName("ApplyAdam"),
-             {Output(v, 0), Output(NodeOf(m->variable_name), 0),
-              Output(NodeOf(vv->variable_name), 0), b1r, b2r, lr_t_, beta1_t_, beta2_t_,
-              epsilon_t_, grad},
-             attrs);
+    n = Node(
+        g, "ApplyAdam", g.UniqueName("ApplyAdam"),
+        {Output(v, 0), Output(NodeOf(m->variable_name), 0), Output(NodeOf(vv->variable_name), 0),
+         b1r, b2r, lr_t_, beta1_t_, beta2_t_, epsilon_t_, grad},
+        attrs);
   } else {
     Graph::NameScope s(g, "ResourceApplyAdam");
     Output r1 = Node(g, "ReadVariableOp", g.UniqueName("ReadVariableOp"), {Output(b1, 0)},
@@ -471,11 +470,11 @@ StatusOr<Operation> AdamOptimizer::ApplyDense(Graph& g, const Output& grad,
     Output r2 = Node(g, "ReadVariableOp", g.UniqueName("ReadVariableOp"), {Output(b2, 0)},
                      AttrMap{{"dtype", AttrValue(dtype_)}})
                     .output(0);
-    n = Node(g, "ResourceApplyAdam", s.scope_name(),
-             {Output(v, 0), Output(NodeOf(m->variable_name), 0),
-              Output(NodeOf(vv->variable_name), 0), r1, r2, lr_t_, beta1_t_, beta2_t_,
-              epsilon_t_, grad},
-             attrs);
+    n = Node(
+        g, "ResourceApplyAdam", s.scope_name(),
+        {Output(v, 0), Output(NodeOf(m->variable_name), 0), Output(NodeOf(vv->variable_name), 0),
+         r1, r2, lr_t_, beta1_t_, beta2_t_, epsilon_t_, grad},
+        attrs);
   }
   if (!n.valid()) return g.status();
   return n;
@@ -496,11 +495,9 @@ StatusOr<Operation> AdamOptimizer::Finish(Graph& g, const std::vector<Operation>
       Output mul = Node(g, "Mul", g.UniqueName("mul"), {read, k == 0 ? beta1_t_ : beta2_t_},
                         AttrMap{{"_class", coloc}}, deps)
                        .output(0);
-      Operation assign = Node(g, "Assign", g.UniqueName("Assign"),
-                              {Output(k == 0 ? b1 : b2, 0), mul},
-                              AttrMap{{"use_locking", use_locking_},
-                                      {"validate_shape", true},
-                                      {"_class", coloc}});
+      Operation assign =
+          Node(g, "Assign", g.UniqueName("Assign"), {Output(k == 0 ? b1 : b2, 0), mul},
+               AttrMap{{"use_locking", use_locking_}, {"validate_shape", true}, {"_class", coloc}});
       all.push_back(assign);
     }
   } else {
@@ -512,11 +509,9 @@ StatusOr<Operation> AdamOptimizer::Finish(Graph& g, const std::vector<Operation>
       Output mul = Node(g, "Mul", g.UniqueName("mul"), {read, k == 0 ? beta1_t_ : beta2_t_},
                         AttrMap{{"_class", coloc}})
                        .output(0);
-      Operation assign = Node(g, "AssignVariableOp", g.UniqueName("AssignVariableOp"),
-                              {Output(p, 0), mul},
-                              AttrMap{{"dtype", AttrValue(dtype_)},
-                                      {"validate_shape", true},
-                                      {"_class", coloc}});
+      Operation assign =
+          Node(g, "AssignVariableOp", g.UniqueName("AssignVariableOp"), {Output(p, 0), mul},
+               AttrMap{{"dtype", AttrValue(dtype_)}, {"validate_shape", true}, {"_class", coloc}});
       grad::MarkManualControlDep(g, assign.name);
       std::vector<std::string> after = deps;
       after.push_back(assign.name);
@@ -562,11 +557,11 @@ StatusOr<Operation> RMSPropOptimizer::ApplyDense(Graph& g, const Output& grad,
   const VariableInfo* mom = GetSlot(v, "momentum");
   if (rms == nullptr || mom == nullptr) return InternalError("missing RMSProp slots for " + v);
   const char* op = var.is_resource ? "ResourceApplyRMSProp" : "ApplyRMSProp";
-  Operation n = Node(g, op, g.UniqueName(op),
-                     {Output(v, 0), Output(NodeOf(rms->variable_name), 0),
-                      Output(NodeOf(mom->variable_name), 0), lr_t_, decay_t_, momentum_t_,
-                      epsilon_t_, grad},
-                     AttrMap{{"use_locking", use_locking_}, {"_class", Loc(v)}});
+  Operation n =
+      Node(g, op, g.UniqueName(op),
+           {Output(v, 0), Output(NodeOf(rms->variable_name), 0),
+            Output(NodeOf(mom->variable_name), 0), lr_t_, decay_t_, momentum_t_, epsilon_t_, grad},
+           AttrMap{{"use_locking", use_locking_}, {"_class", Loc(v)}});
   if (!n.valid()) return g.status();
   return n;
 }

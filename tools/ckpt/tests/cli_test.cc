@@ -23,8 +23,8 @@ using ::testing::Not;
 
 std::string Fixtures() { return std::string(CKPT_SOURCE_DIR) + "/../shared/fixtures/tf"; }
 
-#define SKIP_WITHOUT_FIXTURES()                                  \
-  if (!std::filesystem::is_directory(Fixtures()))                \
+#define SKIP_WITHOUT_FIXTURES()                   \
+  if (!std::filesystem::is_directory(Fixtures())) \
   GTEST_SKIP() << "TensorFlow fixtures not found at " << Fixtures()
 
 struct CmdResult {
@@ -54,8 +54,9 @@ TEST(CliTest, LsOnTensorFlowCheckpoint) {
   std::ostringstream js;
   LsOptions o;
   o.json = true;
-  ASSERT_TRUE(RunLs(Env::Default(), Fixtures() + "/tf1_estimator_ckpt_tfx/model.ckpt-1000.index",
-                    o, js).ok());
+  ASSERT_TRUE(
+      RunLs(Env::Default(), Fixtures() + "/tf1_estimator_ckpt_tfx/model.ckpt-1000.index", o, js)
+          .ok());
   auto j = nlohmann::json::parse(js.str());
   EXPECT_EQ(j["format"], "V2");
   ASSERT_EQ(j["tensors"].size(), 60u);
@@ -78,10 +79,12 @@ TEST(CliTest, SavedModelDirectoriesAndV1) {
   SKIP_WITHOUT_FIXTURES();
   std::ostringstream out;
   ASSERT_TRUE(RunLs(Env::Default(), Fixtures() + "/tf2_savedmodel_half_plus_two/", {}, out).ok());
-  EXPECT_THAT(out.str(), MatchesRegex("(.|\n)*_CHECKPOINTABLE_OBJECT_GRAPH +string +\\[\\] +619\n(.|\n)*"));
+  EXPECT_THAT(out.str(),
+              MatchesRegex("(.|\n)*_CHECKPOINTABLE_OBJECT_GRAPH +string +\\[\\] +619\n(.|\n)*"));
   EXPECT_THAT(out.str(), HasSubstr("variables/variables)"));
   std::ostringstream v1;
-  ASSERT_TRUE(RunDump(Env::Default(), Fixtures() + "/v1_plain_bad_half_plus_two/export", {}, v1).ok());
+  ASSERT_TRUE(
+      RunDump(Env::Default(), Fixtures() + "/v1_plain_bad_half_plus_two/export", {}, v1).ok());
   EXPECT_EQ(v1.str(), "Variable float32 []: 0.5\nVariable_1 float32 []: 2\n");
 }
 
@@ -96,8 +99,8 @@ TEST(CliTest, DumpValues) {
   o.name = "dnn/hiddenlayer_0/bias";
   o.json = true;
   o.max_values = 3;
-  ASSERT_TRUE(RunDump(Env::Default(), Fixtures() + "/tf1_estimator_ckpt_tfx/model.ckpt-1000", o,
-                      js).ok());
+  ASSERT_TRUE(
+      RunDump(Env::Default(), Fixtures() + "/tf1_estimator_ckpt_tfx/model.ckpt-1000", o, js).ok());
   auto j = nlohmann::json::parse(js.str());
   const auto& t = j["tensors"][0];
   EXPECT_EQ(t["shape"], nlohmann::json::array({100}));
@@ -106,8 +109,8 @@ TEST(CliTest, DumpValues) {
   EXPECT_EQ(t["truncated"], true);
   std::ostringstream missing;
   o.name = "nope";
-  EXPECT_TRUE(IsNotFound(RunDump(Env::Default(), Fixtures() + "/tf1_saver_v2_regression/model",
-                                 o, missing)));
+  EXPECT_TRUE(IsNotFound(
+      RunDump(Env::Default(), Fixtures() + "/tf1_saver_v2_regression/model", o, missing)));
 }
 
 TEST(CliTest, VerifyDetectsCorruption) {
@@ -174,7 +177,7 @@ TEST(CliBinaryTest, RunsSubcommands) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("OK: 28 tensors"));
   CmdResult dump = RunBinary("dump --name optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE " + Fixtures() +
-                       "/tf2_savedmodel_stale_shards");
+                             "/tf2_savedmodel_stale_shards");
   EXPECT_EQ(dump.out, "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE int64 []: 2605\n");
 }
 
@@ -195,8 +198,10 @@ void WriteBundle(const std::string& prefix, const std::vector<std::pair<std::str
 
 TEST(CliTest, DumpJsonKeepsBinaryStringsAsBase64) {
   std::string dir = TempDir("cli_b64");
-  WriteBundle(dir + "/m", {{"s", Tensor::FromStrings({"héllo", std::string("\xff\x00\x01", 3),
-                                                      std::string("\xed\xa0\x80", 3)}, {3})}});
+  WriteBundle(
+      dir + "/m",
+      {{"s", Tensor::FromStrings(
+                 {"héllo", std::string("\xff\x00\x01", 3), std::string("\xed\xa0\x80", 3)}, {3})}});
   std::ostringstream js;
   DumpOptions o;
   o.json = true;
@@ -281,7 +286,8 @@ TEST(CliTest, ConvertAndDiff) {
   EXPECT_EQ(RunBinary("diff " + dir + "/a " + dir + "/nope").exit_code, 2);
 
   // The binary: --only and --rename, then npz and back.
-  CmdResult conv = RunBinary("convert " + dir + "/a " + dir + "/k.npz --only kernel --rename "
+  CmdResult conv = RunBinary("convert " + dir + "/a " + dir +
+                             "/k.npz --only kernel --rename "
                              "'^dense/(.*)=layer.$1'");
   EXPECT_EQ(conv.exit_code, 0) << conv.out;
   EXPECT_THAT(conv.out, HasSubstr("converted 1 tensors, 16 bytes"));
