@@ -58,12 +58,33 @@ bool CheckedBytes(DataType dtype, const TensorShape& shape, size_t* bytes) {
 
 }  // namespace
 
+MemoryAccount* MemoryAccount::Create(int64_t limit_bytes) { return new MemoryAccount(limit_bytes); }
+
+void MemoryAccount::Unref() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+bool MemoryAccount::TryCharge(int64_t bytes) {
+  int64_t used = in_use_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > limit_ || used > limit_ - bytes) return false;
+  } while (!in_use_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  Ref();
+  return true;
+}
+
+void MemoryAccount::Release(int64_t bytes) {
+  in_use_.fetch_sub(bytes, std::memory_order_relaxed);
+  Unref();
+}
+
 namespace internal {
 void FreeTensorBuffer(TensorBuffer* b) {
   if (b->num_strings > 0) {
     std::string* s = static_cast<std::string*>(BufferData(b));
     for (int64_t i = 0; i < b->num_strings; ++i) s[i].~basic_string();
   }
+  if (b->account != nullptr) b->account->Release(static_cast<int64_t>(b->capacity));
   void* base = b->base;
   b->~TensorBuffer();
   std::free(base);
@@ -88,7 +109,7 @@ StatusOr<Tensor> Tensor::AllocateUninitialized(DataType dtype, const TensorShape
 }
 
 StatusOr<Tensor> Tensor::AllocateReusing(Tensor* spare, DataType dtype, const TensorShape& shape,
-                                         bool zero_fill) {
+                                         bool zero_fill, MemoryAccount* account) {
   size_t bytes = 0;
   if (spare != nullptr && spare->RefCountIsOne() && spare->buf_->num_strings < 0 &&
       DataTypeIsPod(dtype) && CheckedBytes(dtype, shape, &bytes) &&
@@ -103,28 +124,48 @@ StatusOr<Tensor> Tensor::AllocateReusing(Tensor* spare, DataType dtype, const Te
     if (zero_fill && bytes > 0) std::memset(t.data_, 0, bytes);
     return t;
   }
-  return AllocateImpl(dtype, shape, zero_fill);
+  return AllocateImpl(dtype, shape, zero_fill, account);
 }
 
-StatusOr<Tensor> Tensor::AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill) {
+StatusOr<Tensor> Tensor::AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill,
+                                      MemoryAccount* account) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = shape;
+  size_t bytes = 0;
   if (dtype == DataType::kString) {
-    t.buf_ = AllocateStrings(static_cast<size_t>(shape.num_elements()));
-  } else if (DataTypeIsPod(dtype)) {
-    size_t bytes = 0;
-    if (!CheckedBytes(dtype, shape, &bytes)) {
-      return InvalidArgumentError("tensor of shape " + shape.DebugString() + " is too large");
-    }
-    t.buf_ = AllocatePod(bytes, zero_fill);
-  } else {
+    const uint64_t n = static_cast<uint64_t>(shape.num_elements());
+    bytes = n > std::numeric_limits<size_t>::max() / sizeof(std::string)
+                ? std::numeric_limits<size_t>::max()
+                : static_cast<size_t>(n) * sizeof(std::string);
+  } else if (!DataTypeIsPod(dtype)) {
     return InvalidArgumentError(std::string("cannot allocate a tensor of dtype ") +
                                 std::string(DataTypeName(dtype)));
+  } else if (!CheckedBytes(dtype, shape, &bytes)) {
+    return InvalidArgumentError("tensor of shape " + shape.DebugString() + " is too large");
   }
+  if (account != nullptr) {
+    const int64_t charge = bytes > static_cast<size_t>(std::numeric_limits<int64_t>::max())
+                               ? std::numeric_limits<int64_t>::max()
+                               : static_cast<int64_t>(bytes);
+    if (!account->TryCharge(charge)) {
+      return ResourceExhaustedError("allocating a " + std::string(DataTypeName(dtype)) +
+                                    " tensor of shape " + shape.DebugString() + " (" +
+                                    std::to_string(bytes) + " bytes) would exceed the memory " +
+                                    "limit of " + std::to_string(account->limit()) + " bytes (" +
+                                    std::to_string(account->in_use()) + " in use)");
+    }
+  }
+  t.buf_ = dtype == DataType::kString ? AllocateStrings(static_cast<size_t>(shape.num_elements()))
+                                      : AllocatePod(bytes, zero_fill);
   if (t.buf_ == nullptr) {
+    if (account != nullptr) account->Release(static_cast<int64_t>(bytes));
     return ResourceExhaustedError("out of memory allocating a " + std::string(DataTypeName(dtype)) +
                                   " tensor of shape " + shape.DebugString());
+  }
+  if (account != nullptr) {
+    // The charge covers the buffer's capacity, which is what FreeTensorBuffer releases.
+    t.buf_->account = account;
   }
   t.data_ = BufferData(t.buf_);
   return t;

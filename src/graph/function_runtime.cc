@@ -168,7 +168,9 @@ StatusOr<std::vector<TensorValue>> FunctionBody::Run(OpKernelContext* ctx,
     TensorValue* outputs = values.data() + node.out_offset;
     OpKernelContext sub(node.construction.get(), inputs.data(), static_cast<int>(inputs.size()),
                         outputs, node.num_outputs, ctx->variables(), ctx->step_id());
-    Status s = node.kernel->Compute(&sub);
+    sub.set_limits(ctx->limits());
+    Status s = sub.CheckLimits();
+    if (s.ok()) s = node.kernel->Compute(&sub);
     if (!s.ok()) {
       return s.WithContext("function " + name_ + ", node " + node.def->name() + " (" +
                            node.def->op() + ")");

@@ -17,6 +17,7 @@
 // serializes steps); the registry is immutable after Global() is built.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -161,6 +162,21 @@ class OpKernelConstruction {
     }                                  \
   } while (0)
 
+// The limits of one Run (RunOptions) as its kernels see them. The executor checks them before
+// each op; kernels that loop (While) check them at each iteration.
+struct RunLimits {
+  uint64_t deadline_micros = 0;  // on the steady clock (NowSteadyMicros); 0: none
+  int64_t timeout_ms = 0;        // what the deadline came from, for messages
+  const std::atomic<bool>* cancel = nullptr;
+  MemoryAccount* account = nullptr;  // charged with every output allocation; null: no limit
+
+  // Whether Check() can fail (deadline or cancel flag set).
+  bool checked() const { return deadline_micros != 0 || cancel != nullptr; }
+  // Cancelled or DeadlineExceeded once the run must stop.
+  Status Check() const;
+  static uint64_t NowSteadyMicros();
+};
+
 // What a kernel sees when it runs. Inputs are pointers to the values on the node's input
 // edges (refs read as values already dereferenced by the executor); outputs are the node's
 // output slots, empty on entry.
@@ -203,6 +219,13 @@ class OpKernelContext {
   StatusOr<Tensor*> allocate_output_uninitialized(int i, DataType dtype, const TensorShape& shape);
 
   VariableStore* variables() const { return vars_; }
+  // The run's limits (null: none). Nested contexts (function bodies) pass them on.
+  const RunLimits* limits() const { return limits_; }
+  void set_limits(const RunLimits* limits) { limits_ = limits; }
+  // OK, or why the run must stop now (RunLimits::Check).
+  Status CheckLimits() const {
+    return limits_ != nullptr && limits_->checked() ? limits_->Check() : Status::OK();
+  }
   Env* env() const { return info_->env(); }
   const Eigen::ThreadPoolDevice* eigen_device() const { return info_->eigen_device(); }
   int64_t step_id() const { return step_id_; }
@@ -216,6 +239,7 @@ class OpKernelContext {
   int num_outputs_;
   VariableStore* vars_;
   int64_t step_id_;
+  const RunLimits* limits_ = nullptr;
 };
 
 class OpKernel {

@@ -56,6 +56,10 @@ Session::Session(const Graph* graph, const SessionOptions& options)
   impl_->graph = graph;
   impl_->options = options;
   impl_->env = options.env != nullptr ? options.env : Env::Default();
+  if (!options.file_access.unrestricted) {
+    impl_->restricted_env = NewRestrictedEnv(impl_->env, options.file_access);
+    impl_->env = impl_->restricted_env.get();
+  }
   int threads = options.intra_op_threads > 0
                     ? options.intra_op_threads
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -144,9 +148,38 @@ Status CheckFeed(const FeedSpec& spec, const Tensor& value) {
 StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
                                            const std::vector<std::string>& fetches,
                                            const std::vector<std::string>& targets) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  CKPT_RETURN_IF_ERROR(impl_->Extend());
-  CKPT_ASSIGN_OR_RETURN(Plan * plan, impl_->GetPlan(feeds, fetches, targets));
+  return impl_->Run(nullptr, feeds, fetches, targets);
+}
+
+StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
+                                           const std::vector<std::string>& fetches,
+                                           const std::vector<std::string>& targets,
+                                           const RunOptions& options) {
+  if (options.timeout_ms < 0 || options.memory_limit_bytes < 0) {
+    return InvalidArgumentError("RunOptions: timeout_ms and memory_limit_bytes must be >= 0");
+  }
+  RunLimits limits;
+  if (options.timeout_ms > 0) {
+    limits.timeout_ms = options.timeout_ms;
+    limits.deadline_micros =
+        RunLimits::NowSteadyMicros() + static_cast<uint64_t>(options.timeout_ms) * 1000;
+  }
+  limits.cancel = options.cancel;
+  if (options.memory_limit_bytes > 0) {
+    limits.account = MemoryAccount::Create(options.memory_limit_bytes);
+  }
+  auto result = impl_->Run(&limits, feeds, fetches, targets);
+  if (limits.account != nullptr) limits.account->Unref();
+  return result;
+}
+
+StatusOr<std::vector<Tensor>> Session::Impl::Run(const RunLimits* limits, const FeedList& feeds,
+                                                 const std::vector<std::string>& fetches,
+                                                 const std::vector<std::string>& targets) {
+  std::lock_guard<std::mutex> lock(mu);
+  const bool check = limits != nullptr && limits->checked();
+  CKPT_RETURN_IF_ERROR(Extend());
+  CKPT_ASSIGN_OR_RETURN(Plan * plan, GetPlan(feeds, fetches, targets));
   for (size_t i = 0; i < feeds.size(); ++i) {
     CKPT_RETURN_IF_ERROR(CheckFeed(plan->feed_specs[i], feeds[i].second));
   }
@@ -154,10 +187,10 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
   ValuesReset reset(plan);
   std::vector<TensorValue>& values = plan->values;
   for (size_t i = 0; i < feeds.size(); ++i) values[plan->feed_slots[i]].tensor = feeds[i].second;
-  const int64_t step_id = ++impl_->step_id;
+  const int64_t run_step_id = ++step_id;
 
   for (const Step& step : plan->steps) {
-    NodeState& ns = impl_->nodes[step.node];
+    NodeState& ns = nodes[step.node];
     for (size_t d = 0; d < step.derefs.size(); ++d) {
       const TensorValue& v = values[step.derefs[d].second];
       std::lock_guard<std::mutex> l(v.ref->mu);
@@ -170,9 +203,11 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
     TensorValue* outputs = &values[step.out_offset];
     const int num_outputs = static_cast<int>(ns.output_types.size());
     OpKernelContext ctx(ns.construction.get(), plan->input_ptrs.data() + step.first_input,
-                        step.num_inputs, outputs, num_outputs, &impl_->vars, step_id,
+                        step.num_inputs, outputs, num_outputs, &vars, run_step_id,
                         &plan->spares[step.out_offset]);
-    Status s = ns.kernel->Compute(&ctx);
+    ctx.set_limits(limits);
+    Status s = check ? limits->Check() : Status::OK();
+    if (s.ok()) s = ns.kernel->Compute(&ctx);
     if (!s.ok()) return s.WithContext("node " + ns.def->name() + " (" + ns.def->op() + ")");
     for (int o = 0; o < num_outputs; ++o) {
       const TensorValue& out = outputs[o];

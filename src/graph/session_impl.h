@@ -87,6 +87,7 @@ struct Session::Impl {
   const Graph* graph;
   SessionOptions options;
   Env* env;
+  std::unique_ptr<Env> restricted_env;  // env, when options.file_access restricts it
   std::unique_ptr<Eigen::ThreadPool> pool;
   std::unique_ptr<Eigen::ThreadPoolDevice> device;
   VariableStore vars;
@@ -97,6 +98,10 @@ struct Session::Impl {
   int64_t step_id = 0;
 
   Status Extend();
+  // Session::Run; `limits` (nullable) are checked before each step.
+  StatusOr<std::vector<Tensor>> Run(const RunLimits* limits, const FeedList& feeds,
+                                    const std::vector<std::string>& fetches,
+                                    const std::vector<std::string>& targets);
   StatusOr<exec::Plan*> GetPlan(const FeedList& feeds, const std::vector<std::string>& fetches,
                                 const std::vector<std::string>& targets);
   // Builds one plan, phase by phase (session_planner.cc).

@@ -34,6 +34,7 @@ bool Foldable(const NodeState& ns) {
   if (op == "Placeholder" || op == "PlaceholderWithDefault" || op == "PlaceholderV2") {
     return false;
   }
+  if (op == "ReadFile") return false;  // pure in TF's OpDef, but the file may change
   const tensorflow::OpDef* def = OpRegistry::Global().Find(op);
   if (def == nullptr || def->is_stateful()) return false;
   auto plain = [](int32_t t) { return !IsRefType(t) && BaseType(t) != DataType::kResource; };

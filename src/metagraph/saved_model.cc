@@ -23,8 +23,17 @@ bool CheckpointExists(Env* env, const std::string& prefix) {
          (env->FileExists(prefix) && !env->IsDirectory(prefix));
 }
 
-Status AttachSession(LoadedModel* m, const LoadOptions& options) {
-  CKPT_ASSIGN_OR_RETURN(m->session, Session::Create(m->graph.get(), options.session));
+// Creates the model's session on `env`, its file ops confined by options.file_access plus
+// (when that is restricted) reads of `model_dirs`.
+Status AttachSession(LoadedModel* m, Env* env, const LoadOptions& options,
+                     const std::vector<std::string>& model_dirs) {
+  SessionOptions so = options.session;
+  if (so.env == nullptr) so.env = env;
+  so.file_access = options.file_access;
+  if (!so.file_access.unrestricted) {
+    for (const std::string& d : model_dirs) so.file_access.read_dirs.push_back(d.empty() ? "." : d);
+  }
+  CKPT_ASSIGN_OR_RETURN(m->session, Session::Create(m->graph.get(), so));
   return Status::OK();
 }
 
@@ -68,7 +77,8 @@ StatusOr<Tensor> LoadedModel::ParseFeed(const std::string& tensor_name,
 }
 
 StatusOr<std::map<std::string, Tensor>> LoadedModel::RunSignature(
-    const std::string& key, const std::map<std::string, Tensor>& inputs) {
+    const std::string& key, const std::map<std::string, Tensor>& inputs,
+    const RunOptions& run_options) {
   auto it = signatures.find(key);
   if (it == signatures.end()) {
     std::string known;
@@ -96,7 +106,7 @@ StatusOr<std::map<std::string, Tensor>> LoadedModel::RunSignature(
     out_keys.push_back(k);
     fetches.push_back(info.name);
   }
-  CKPT_ASSIGN_OR_RETURN(std::vector<Tensor> got, session->Run(feeds, fetches));
+  CKPT_ASSIGN_OR_RETURN(std::vector<Tensor> got, session->Run(feeds, fetches, {}, run_options));
   std::map<std::string, Tensor> out;
   for (size_t i = 0; i < out_keys.size(); ++i) out[out_keys[i]] = std::move(got[i]);
   return out;
@@ -137,7 +147,7 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadSavedModel(Env* env, const std::strin
   m->saver = std::move(imported->saver);
   m->signatures = std::move(imported->signatures);
   m->tags = std::move(imported->tags);
-  CKPT_RETURN_IF_ERROR(AttachSession(m.get(), options));
+  CKPT_RETURN_IF_ERROR(AttachSession(m.get(), env, options, {dir}));
 
   const std::string variables = path::Join(path::Join(dir, "variables"), "variables");
   if (options.restore && m->saver != nullptr && CheckpointExists(env, variables)) {
@@ -214,7 +224,8 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadModel(Env* env, const std::string& pa
   m->saver = std::move(imported.saver);
   m->signatures = std::move(imported.signatures);
   m->tags = std::move(imported.tags);
-  CKPT_RETURN_IF_ERROR(AttachSession(m.get(), options));
+  CKPT_RETURN_IF_ERROR(
+      AttachSession(m.get(), env, options, {path::Dirname(prefix), path::Dirname(meta)}));
   if (options.restore && CheckpointExists(env, prefix)) {
     if (m->saver == nullptr) {
       return InvalidArgumentError("the meta graph " + meta +

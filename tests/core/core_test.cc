@@ -324,3 +324,37 @@ TEST(TensorTest, AllocateReusingTakesOnlyUnsharedBuffers) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+TEST(MemoryAccountTest, ChargesLiveBuffersAndRefusesOverTheLimit) {
+  MemoryAccount* account = MemoryAccount::Create(1000);
+  auto a = Tensor::AllocateReusing(nullptr, DataType::kFloat, TensorShape{100}, true, account);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(account->in_use(), 400);
+  auto b = Tensor::AllocateReusing(nullptr, DataType::kFloat, TensorShape{200}, true, account);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(std::string(b.status().message())
+                .find("[200] (800 bytes) would exceed the memory "
+                      "limit of 1000 bytes (400 in use)"),
+            std::string::npos)
+      << b.status().ToString();
+  EXPECT_EQ(account->in_use(), 400);  // the refused charge left nothing behind
+  // Reusing a charged buffer charges nothing more; freeing releases it.
+  Tensor spare = std::move(a).value();
+  auto c = Tensor::AllocateReusing(&spare, DataType::kInt32, TensorShape{50}, false, account);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(account->in_use(), 400);
+  auto s = Tensor::AllocateReusing(nullptr, DataType::kString, TensorShape{2}, true, account);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(account->in_use(), 400 + 2 * static_cast<int64_t>(sizeof(std::string)));
+  // A tensor may outlive its account's creator: the buffer keeps the account alive.
+  account->Unref();
+  c = Tensor();
+  s = Tensor();  // frees the last charged buffers, then the account (ASan checks both)
+}
+
+}  // namespace
+}  // namespace ckpt

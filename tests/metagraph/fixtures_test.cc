@@ -399,13 +399,28 @@ TEST(FixtureSavedModel, Tf2HalfPlusTwoSignaturesRunByKey) {
 TEST(FixtureSavedModel, HalfPlusTwoShardedSaveOpRuns) {
   const std::string dir = FixtureRoot() + "/tf1_savedmodel_half_plus_two";
   if (!Env::Default()->IsDirectory(dir)) GTEST_SKIP() << "fixtures not found at " << dir;
-  auto m = LoadSavedModel(Env::Default(), dir);
-  ASSERT_TRUE(m.ok()) << m.status().ToString();
-  const SaverDef& def = (*m)->saver->saver_def();
-  EXPECT_TRUE(def.sharded);
   testutil::TempDir tmp("mg_hp2");
   ASSERT_FALSE(tmp.path().empty());
   const std::string prefix = tmp.path() + "/model";
+  {
+    // By default a loaded model's graph writes nowhere: its save op is refused.
+    auto confined = LoadSavedModel(Env::Default(), dir);
+    ASSERT_TRUE(confined.ok()) << confined.status().ToString();
+    const SaverDef& def = (*confined)->saver->saver_def();
+    auto denied = (*confined)->session->Run(
+        {{def.filename_tensor_name, Tensor::StringScalar(prefix)}}, {"save/control_dependency:0"});
+    ASSERT_FALSE(denied.ok());
+    EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied) << denied.status().ToString();
+    EXPECT_THAT(std::string(denied.status().message()), HasSubstr("(SaveV2)"));
+    EXPECT_THAT(std::string(denied.status().message()), HasSubstr(tmp.path()));
+    EXPECT_TRUE(Env::Default()->GetChildren(tmp.path())->empty());
+  }
+  LoadOptions lo;
+  lo.file_access.write_dirs = {tmp.path()};
+  auto m = LoadSavedModel(Env::Default(), dir, lo);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const SaverDef& def = (*m)->saver->saver_def();
+  EXPECT_TRUE(def.sharded);
   ASSERT_TRUE((*m)->session->SetVariable("a", Tensor::Scalar<float>(1.25f)).ok());
   // Step 1: the shard (StringJoin + ShardedFilename + SaveV2) through save/control_dependency.
   auto shard = (*m)->session->Run({{def.filename_tensor_name, Tensor::StringScalar(prefix)}},

@@ -2,6 +2,8 @@
 // (meta graph + checkpoint, or SavedModel) in C++.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 #include <map>
 #include <memory>
@@ -11,9 +13,26 @@
 
 namespace ckpt::cli {
 
+namespace {
+
+// Half the machine's physical memory: the default budget of one run of an untrusted model.
+int64_t DefaultMemoryLimit() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 0;
+  return static_cast<int64_t>(pages) * page / 2;
+}
+
+}  // namespace
+
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
   LoadOptions lo;
   if (!options.tags.empty()) lo.tags = options.tags;
+  lo.file_access.unrestricted = options.allow_all_io;
+  lo.file_access.write_dirs = options.allow_io;
+  ::ckpt::RunOptions limits;
+  limits.timeout_ms = options.timeout_ms;
+  limits.memory_limit_bytes =
+      options.memory_limit_bytes < 0 ? DefaultMemoryLimit() : options.memory_limit_bytes;
   CKPT_ASSIGN_OR_RETURN(auto model, LoadModel(env, options.path, lo));
 
   std::vector<std::pair<std::string, nlohmann::json>> results;  // (label, value)
@@ -38,7 +57,7 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
       }
       CKPT_ASSIGN_OR_RETURN(inputs[key], model->ParseFeed(in->second.name, feed.substr(eq + 1)));
     }
-    CKPT_ASSIGN_OR_RETURN(auto outputs, model->RunSignature(options.signature, inputs));
+    CKPT_ASSIGN_OR_RETURN(auto outputs, model->RunSignature(options.signature, inputs, limits));
     for (const auto& [key, t] : outputs) {
       if (!options.fetches.empty() &&
           std::find(options.fetches.begin(), options.fetches.end(), key) == options.fetches.end()) {
@@ -70,7 +89,7 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
     if (fetches.empty() && targets.empty()) {
       return InvalidArgumentError("nothing to run: give --fetch NAME or --signature KEY");
     }
-    CKPT_ASSIGN_OR_RETURN(auto got, model->session->Run(feeds, fetches, targets));
+    CKPT_ASSIGN_OR_RETURN(auto got, model->session->Run(feeds, fetches, targets, limits));
     for (size_t i = 0; i < got.size(); ++i) results.emplace_back(labels[i], JsonTensor(got[i]));
     for (const auto& t : targets) results.emplace_back(t, nullptr);
   }
@@ -107,6 +126,18 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--signature", options->signature,
                   "SavedModel signature key: --feed/--fetch then name its input/output keys");
   cmd->add_flag("--json", options->json, "Print JSON");
+  cmd->add_option("--allow-io", options->allow_io,
+                  "DIR the graph's file ops may also read and write (repeatable). By default a "
+                  "graph reads only inside the model's own directory and writes nowhere");
+  cmd->add_flag("--allow-all-io", options->allow_all_io,
+                "Trust the model: its file ops may read and write anywhere");
+  cmd->add_option("--timeout", options->timeout_ms,
+                  "Stop the run after MS milliseconds (DeadlineExceeded). Default: none")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--memory-limit", options->memory_limit_bytes,
+                  "Most bytes of tensors the run may hold at once (ResourceExhausted naming the "
+                  "op). 0: none. Default: half the machine's memory")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([=]() { *exit_code = ReportStatus(RunRun(Env::Default(), *options, std::cout)); });
 }
 

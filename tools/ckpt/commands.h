@@ -101,6 +101,14 @@ struct RunOptions {
   std::string signature;
   // Print JSON. Default: false.
   bool json = false;
+  // Directories the graph's file ops may also read and write (beyond reading the model's own
+  // directory). Default: none.
+  std::vector<std::string> allow_io;
+  // Trust the model: no file-access policy. Default: false.
+  bool allow_all_io = false;
+  // Limits of the run (0: none). Default: no deadline; memory: half the machine's RAM.
+  int64_t timeout_ms = 0;
+  int64_t memory_limit_bytes = -1;  // -1: the default
 };
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out);
 // `ckpt graph` (cmd_graph.cc): ops, collections, saver, signatures, unsupported ops.

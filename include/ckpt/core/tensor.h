@@ -28,14 +28,45 @@
 
 namespace ckpt {
 
+// A memory budget: counts the bytes of the tensor buffers charged to it that are still alive,
+// and refuses a charge that would take the count over its limit. A Session creates one per
+// Run when RunOptions::memory_limit_bytes is set, so that a hostile or mistaken graph fails
+// with ResourceExhausted before it allocates, instead of exhausting the machine.
+//
+// Reference counted: Create() returns one reference for the creator, and every charged buffer
+// holds one until it is freed, so tensors may outlive the run and the account's creator.
+// Thread safety: all methods may be called concurrently.
+class MemoryAccount {
+ public:
+  // A new account with one reference (the caller's; drop it with Unref()).
+  static MemoryAccount* Create(int64_t limit_bytes);
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref();
+
+  int64_t limit() const { return limit_; }
+  int64_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  // Adds `bytes` and takes a reference; false, with nothing charged, when the count would
+  // exceed the limit.
+  bool TryCharge(int64_t bytes);
+  // Subtracts `bytes` charged earlier and drops that charge's reference.
+  void Release(int64_t bytes);
+
+ private:
+  explicit MemoryAccount(int64_t limit) : limit_(limit) {}
+  const int64_t limit_;
+  std::atomic<int64_t> in_use_{0};
+  std::atomic<int64_t> refs_{1};
+};
+
 namespace internal {
 // The header of an owned tensor buffer: one malloc holds this header and, 64-byte aligned
 // right after it, the elements.
 struct TensorBuffer {
   std::atomic<int64_t> refs{1};
-  int64_t num_strings = -1;  // >= 0 for a DT_STRING buffer: the std::strings to destroy
-  void* base = nullptr;      // what malloc returned
-  size_t capacity = 0;       // bytes available for elements
+  int64_t num_strings = -1;          // >= 0 for a DT_STRING buffer: the std::strings to destroy
+  void* base = nullptr;              // what malloc returned
+  size_t capacity = 0;               // bytes available for elements
+  MemoryAccount* account = nullptr;  // charged `capacity` bytes, when not null
 };
 void FreeTensorBuffer(TensorBuffer* b);
 }  // namespace internal
@@ -95,9 +126,11 @@ class Tensor {
   // Like Allocate (zero_fill) or AllocateUninitialized, but takes the buffer of `*spare` when
   // `spare` is a POD tensor that owns its buffer alone and the buffer has room: then *spare
   // is left invalid and no memory is allocated. A session uses it to recycle a step's
-  // intermediate buffers on the next step.
+  // intermediate buffers on the next step. A fresh buffer is charged to `account` when it is
+  // not null: ResourceExhausted, before allocating, when the account's limit would be exceeded
+  // (a reused buffer is not charged again).
   static StatusOr<Tensor> AllocateReusing(Tensor* spare, DataType dtype, const TensorShape& shape,
-                                          bool zero_fill);
+                                          bool zero_fill, MemoryAccount* account = nullptr);
 
   // True when this tensor owns its buffer and no other Tensor shares it.
   bool RefCountIsOne() const {
@@ -189,7 +222,8 @@ class Tensor {
   std::string DebugString(int max_values = 8) const;
 
  private:
-  static StatusOr<Tensor> AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill);
+  static StatusOr<Tensor> AllocateImpl(DataType dtype, const TensorShape& shape, bool zero_fill,
+                                       MemoryAccount* account = nullptr);
 
   void Unref() {
     if (buf_ != nullptr && buf_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {

@@ -27,10 +27,18 @@
 // The graph may grow after the session is created (nodes added between runs are picked up on
 // the next Run, like TF's Session::Extend); it must outlive the session.
 //
+// Untrusted graphs (a model from elsewhere): SessionOptions::file_access confines the graph's
+// file ops (RestoreV2, SaveV2, MergeV2Checkpoints, ReadFile, WriteFile, ...) to some
+// directories, and RunOptions bounds one Run's time and memory and lets another thread cancel
+// it. `ckpt run` and LoadModel/LoadSavedModel use both by default.
+//
 // Thread safety: all methods may be called from several threads; Run calls are serialized by
-// an internal mutex (kernels themselves may use `intra_op_threads` threads).
+// an internal mutex (kernels themselves may use `intra_op_threads` threads). A RunOptions
+// cancel flag may be set from any thread.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +47,7 @@
 
 #include "ckpt/core/dtype.h"
 #include "ckpt/core/env.h"
+#include "ckpt/core/file_access.h"
 #include "ckpt/core/status.h"
 #include "ckpt/core/tensor.h"
 #include "ckpt/core/tensor_shape.h"
@@ -52,6 +61,24 @@ struct SessionOptions {
   int intra_op_threads = 0;
   // Env for file-touching kernels (SaveV2/RestoreV2, ...). Default: Env::Default().
   Env* env = nullptr;
+  // What those kernels may read and write (ckpt/core/file_access.h); anything else fails
+  // with PermissionDenied naming the node, the op and the path. Default: unrestricted.
+  FileAccessPolicy file_access;
+};
+
+// Limits of one Run, for graphs that are not trusted.
+struct RunOptions {
+  // Stop with DeadlineExceeded once the run has taken this long; checked before each op and
+  // at each iteration of a loop. 0: no deadline. Default: 0.
+  int64_t timeout_ms = 0;
+  // Stop with Cancelled, at the next such check, once *cancel is true (set from any thread).
+  // Borrowed; null: not cancellable. Default: null.
+  const std::atomic<bool>* cancel = nullptr;
+  // The most bytes the run's ops may hold allocated at once in the tensors they output: an op
+  // whose output would go over it fails with ResourceExhausted naming the node, before
+  // allocating. Buffers recycled from earlier runs and memory inside kernels (scratch, file
+  // reads) are not counted. 0: no limit. Default: 0.
+  int64_t memory_limit_bytes = 0;
 };
 
 // One variable of the graph as the session sees it.
@@ -91,6 +118,11 @@ class Session {
   //  Kernel errors are prefixed with the failing node: "node MatMul (MatMul): ...".
   StatusOr<std::vector<Tensor>> Run(const FeedList& feeds, const std::vector<std::string>& fetches,
                                     const std::vector<std::string>& targets = {});
+  // The same within `options`' limits. Further errors: DeadlineExceeded, Cancelled and
+  // ResourceExhausted, naming the node they stopped at.
+  StatusOr<std::vector<Tensor>> Run(const FeedList& feeds, const std::vector<std::string>& fetches,
+                                    const std::vector<std::string>& targets,
+                                    const RunOptions& options);
 
   // ---- variables (for savers) ------------------------------------------------------------
   // Every VariableV2 / VarHandleOp node of the graph in graph order.

@@ -52,6 +52,14 @@ struct LoadOptions {
   bool restore = true;
   // Run the SavedModel init op (main_op / legacy_init_op). Default: true.
   bool run_init_op = true;
+  // What the graph's file ops (RestoreV2, SaveV2, ReadFile, ...) may touch, in place of
+  // session.file_access. Default: read only inside the model's own directory (the SavedModel
+  // directory; for the checkpoint forms, the directories of the checkpoint and of its .meta),
+  // write nowhere, so a model from elsewhere can neither read nor change the user's other
+  // files (PermissionDenied naming the node and path). Directories listed here are allowed
+  // in addition to the model's own; `unrestricted = true` lifts the policy for a model that is
+  // trusted (e.g. one that saves checkpoints through its own graph).
+  FileAccessPolicy file_access = FileAccessPolicy::ReadOnly({});
 };
 
 class LoadedModel {
@@ -67,10 +75,11 @@ class LoadedModel {
   std::vector<std::string> tags;
 
   // Runs signature `key` (SignatureDef inputs fed by key, every output fetched) and returns
-  // the outputs by key. NotFound for an unknown key or input key; InvalidArgument when an
-  // input of the signature is not fed.
+  // the outputs by key, within `run_options`' limits. NotFound for an unknown key or input
+  // key; InvalidArgument when an input of the signature is not fed.
   StatusOr<std::map<std::string, Tensor>> RunSignature(const std::string& key,
-                                                       const std::map<std::string, Tensor>& inputs);
+                                                       const std::map<std::string, Tensor>& inputs,
+                                                       const RunOptions& run_options = {});
 
   // Resolves a fetch/feed name: a tensor name ("x:0"), a node name ("Round" -> "Round:0"
   // for a node with outputs), or a collection name whose first value is used

@@ -25,7 +25,7 @@ void RegisterIoGradients(GradRegistry* r) {
   for (const char* op :
        {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices", "Restore",
         "RestoreSlice", "ShardedFilename", "ShardedFilespec", "StringJoin", "StaticRegexFullMatch",
-        "ParseExample", "ParseExampleV2", "Variable"}) {
+        "ParseExample", "ParseExampleV2", "Variable", "ReadFile", "WriteFile"}) {
     r->NoGradient(op);
   }
 }

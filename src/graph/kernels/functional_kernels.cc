@@ -177,6 +177,7 @@ class WhileKernel : public OpKernel {
   Status Compute(OpKernelContext* ctx) override {
     std::vector<TensorValue> vars = Inputs(ctx, 0);
     for (;;) {
+      CKPT_RETURN_IF_ERROR(ctx->CheckLimits());
       CKPT_ASSIGN_OR_RETURN(auto c, cond_->Run(ctx, vars));
       CKPT_ASSIGN_OR_RETURN(bool go, Truth(c[0].tensor, ctx->name()));
       if (!go) break;

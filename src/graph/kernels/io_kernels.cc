@@ -249,6 +249,49 @@ Status ShardedFilespec(OpKernelContext* ctx) {
   return Status::OK();
 }
 
+// ---- ReadFile / WriteFile -------------------------------------------------------------------
+// Whole files through the session's Env, so the session's file-access policy applies.
+
+Status ReadFile(OpKernelContext* ctx) {
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "filename", 1));
+  const std::string& name = ctx->input(0).strings()[0];
+  CKPT_ASSIGN_OR_RETURN(auto file, ctx->env()->NewRandomAccessFile(name));
+  const uint64_t size = file->Size();
+  const RunLimits* limits = ctx->limits();
+  if (limits != nullptr && limits->account != nullptr &&
+      size > static_cast<uint64_t>(limits->account->limit())) {
+    return ResourceExhaustedError("file '" + name + "' (" + std::to_string(size) +
+                                  " bytes) exceeds the run's memory limit of " +
+                                  std::to_string(limits->account->limit()) + " bytes");
+  }
+  if (size > std::string().max_size()) {
+    return ResourceExhaustedError("file '" + name + "' is too large to read");
+  }
+  std::string contents(static_cast<size_t>(size), '\0');
+  std::string_view got;
+  CKPT_RETURN_IF_ERROR(file->Read(0, contents.size(), &got, contents.data()));
+  if (got.size() != size) {
+    return DataLossError("file '" + name + "': read " + std::to_string(got.size()) + " of " +
+                         std::to_string(size) + " bytes");
+  }
+  if (got.data() != contents.data()) contents.assign(got);
+  ctx->set_output(0, Tensor::StringScalar(std::move(contents)));
+  return Status::OK();
+}
+
+Status WriteFile(OpKernelContext* ctx) {
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "filename", 1));
+  CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 1, "contents", 1));
+  const std::string& name = ctx->input(0).strings()[0];
+  const std::string dir = path::Dirname(name);
+  if (!dir.empty() && !ctx->env()->FileExists(dir)) {
+    CKPT_RETURN_IF_ERROR(ctx->env()->RecursivelyCreateDir(dir));
+  }
+  CKPT_ASSIGN_OR_RETURN(auto file, ctx->env()->NewWritableFile(name));
+  CKPT_RETURN_IF_ERROR(file->Append(ctx->input(1).strings()[0]));
+  return file->Close();
+}
+
 // ---- StringJoin -----------------------------------------------------------------------------
 class StringJoinKernel : public OpKernel {
  public:
@@ -391,6 +434,8 @@ void RegisterIoKernels(KernelRegistry* r) {
   r->Register("MergeV2Checkpoints", MakeKernel<MergeKernel>());
   r->RegisterFn("ShardedFilename", ShardedFilename);
   r->RegisterFn("ShardedFilespec", ShardedFilespec);
+  r->RegisterFn("ReadFile", ReadFile);
+  r->RegisterFn("WriteFile", WriteFile);
   r->Register("StringJoin", MakeKernel<StringJoinKernel>());
   r->Register("StaticRegexFullMatch", MakeKernel<RegexFullMatchKernel>());
   // The legacy "Variable" op is VariableV2 under its old name.

@@ -1,4 +1,5 @@
 #include <cassert>
+#include <chrono>
 #include <climits>
 
 #include "graph/kernel.h"
@@ -228,18 +229,37 @@ StatusOr<Tensor*> SetOutput(OpKernelContext* ctx, TensorValue* slot, int i, Stat
 }
 }  // namespace
 
+uint64_t RunLimits::NowSteadyMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Status RunLimits::Check() const {
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+    return CancelledError("the run was cancelled");
+  }
+  if (deadline_micros != 0 && NowSteadyMicros() >= deadline_micros) {
+    return DeadlineExceededError("the run exceeded its deadline of " + std::to_string(timeout_ms) +
+                                 " ms");
+  }
+  return Status::OK();
+}
+
 StatusOr<Tensor*> OpKernelContext::allocate_output(int i, DataType dtype,
                                                    const TensorShape& shape) {
-  return SetOutput(this, &outputs_[i], i,
-                   Tensor::AllocateReusing(spares_ ? &spares_[i] : nullptr, dtype, shape,
-                                           /*zero_fill=*/true));
+  return SetOutput(
+      this, &outputs_[i], i,
+      Tensor::AllocateReusing(spares_ ? &spares_[i] : nullptr, dtype, shape,
+                              /*zero_fill=*/true, limits_ ? limits_->account : nullptr));
 }
 
 StatusOr<Tensor*> OpKernelContext::allocate_output_uninitialized(int i, DataType dtype,
                                                                  const TensorShape& shape) {
-  return SetOutput(this, &outputs_[i], i,
-                   Tensor::AllocateReusing(spares_ ? &spares_[i] : nullptr, dtype, shape,
-                                           /*zero_fill=*/false));
+  return SetOutput(
+      this, &outputs_[i], i,
+      Tensor::AllocateReusing(spares_ ? &spares_[i] : nullptr, dtype, shape,
+                              /*zero_fill=*/false, limits_ ? limits_->account : nullptr));
 }
 
 }  // namespace ckpt

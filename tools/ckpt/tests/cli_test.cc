@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -394,3 +395,66 @@ TEST(CliTest, LsJsonOfDirectoryWithNonUtf8Names) {
 }  // namespace
 }  // namespace ckpt::cli
 #endif
+
+#include "ckpt/metagraph/meta_graph.h"
+#include "testutil/hostile_graph.h"
+
+namespace ckpt::cli {
+namespace {
+
+// `ckpt run` treats a model as untrusted: its file ops read only inside the model's directory
+// and write nowhere unless --allow-io says otherwise; --timeout stops a run that never ends;
+// a shape fed to make a huge tensor fails before allocating (default memory limit).
+TEST(CliBinaryTest, RunConfinesUntrustedModels) {
+  const std::string dir = TempDir("cli_untrusted");
+  const std::string other = TempDir("cli_untrusted_other");
+  auto g = Graph::FromGraphDef(testutil::HostileGraphDef().SerializeAsString());
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_TRUE(ExportMetaGraph(Env::Default(), dir + "/model.meta", *g, nullptr).ok());
+  { std::ofstream(dir + "/vocab.txt") << "inside"; }
+  const std::string run = "run " + dir + "/model.meta ";
+
+  CmdResult inside = RunBinary(run + "--feed 'file=\"" + dir + "/vocab.txt\"' --fetch read:0");
+  EXPECT_EQ(inside.exit_code, 0) << inside.out;
+  EXPECT_THAT(inside.out, HasSubstr("inside"));
+
+  CmdResult passwd = RunBinary(run + "--feed 'file=\"/etc/passwd\"' --fetch read:0");
+  EXPECT_NE(passwd.exit_code, 0);
+  EXPECT_THAT(passwd.out, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(passwd.out, HasSubstr("node read (ReadFile): reading '/etc/passwd' is not allowed"));
+  EXPECT_THAT(passwd.out, Not(HasSubstr("root:")));
+  CmdResult restore = RunBinary(run + "--feed 'file=\"/etc/passwd\"' --fetch restore:0");
+  EXPECT_THAT(restore.out, HasSubstr("node restore (RestoreV2): reading '/etc/passwd"));
+
+  const std::string target = other + "/written.txt";
+  const std::string write =
+      run + "--feed 'file=\"" + target + "\"' --feed 'text=\"x\"' " + "--fetch write ";
+  CmdResult denied = RunBinary(write);
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.out, HasSubstr("node write (WriteFile): writing '" + target + "'"));
+  EXPECT_FALSE(std::filesystem::exists(target));
+  CmdResult allowed = RunBinary(write + "--allow-io " + other);
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out;
+  EXPECT_TRUE(std::filesystem::exists(target));
+
+  CmdResult spin = RunBinary(run + "--feed i=0 --fetch spin:0 --timeout 300");
+  EXPECT_NE(spin.exit_code, 0);
+  EXPECT_THAT(spin.out, HasSubstr("DEADLINE_EXCEEDED"));
+  EXPECT_THAT(spin.out, HasSubstr("the run exceeded its deadline of 300 ms"));
+
+  // 2^20 x 2^20 floats (4 TiB): refused before allocating, by the default limit.
+  CmdResult huge = RunBinary(run + "--feed 'dims=[1048576, 1048576]' --fetch fill:0");
+  EXPECT_NE(huge.exit_code, 0);
+  EXPECT_THAT(huge.out, HasSubstr("RESOURCE_EXHAUSTED"));
+  EXPECT_THAT(huge.out, HasSubstr("node fill (Fill)"));
+  EXPECT_THAT(huge.out, HasSubstr("allocating a float32 tensor of shape [1048576,1048576]"));
+  CmdResult small = RunBinary(run + "--feed 'dims=[2]' --fetch fill:0 --memory-limit 64");
+  EXPECT_EQ(small.exit_code, 0) << small.out;
+  CmdResult tight = RunBinary(run + "--feed 'dims=[32]' --fetch fill:0 --memory-limit 64");
+  EXPECT_THAT(tight.out, HasSubstr("memory limit of 64 bytes"));
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(other);
+}
+
+}  // namespace
+}  // namespace ckpt::cli
