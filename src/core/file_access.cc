@@ -20,8 +20,8 @@ std::string Canonical(const std::string& p) {
 
 bool Under(const std::string& p, const std::string& dir) {
   if (dir == "/") return true;
-  return p == dir || (p.size() > dir.size() && p.compare(0, dir.size(), dir) == 0 &&
-                      p[dir.size()] == '/');
+  return p == dir ||
+         (p.size() > dir.size() && p.compare(0, dir.size(), dir) == 0 && p[dir.size()] == '/');
 }
 
 std::string QuoteList(const std::vector<std::string>& dirs) {
@@ -107,8 +107,8 @@ class RestrictedEnv : public EnvWrapper {
     for (const std::string& d : write ? write_ : read_) {
       if (Under(c, d)) return Status::OK();
     }
-    return PermissionDeniedError(std::string(what) + " '" + p + "' is not allowed: " +
-                                 policy_.DebugString());
+    return PermissionDeniedError(std::string(what) + " '" + p +
+                                 "' is not allowed: " + policy_.DebugString());
   }
 
   FileAccessPolicy policy_;

@@ -252,7 +252,8 @@ void SplatTensorToProto(const Tensor& value, const TensorShape& shape,
   if (value.num_elements() >= 1) AppendTensorValues(value, 0, 1, proto);
 }
 
-StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
+Status CheckTensorProto(const tensorflow::TensorProto& proto, DataType* dtype_out,
+                        TensorShape* shape_out) {
   const int32_t dt_value = proto.dtype();
   if (!IsValidDataType(dt_value) || dt_value == 0) {
     return InvalidArgumentError("tensor proto has invalid dtype " + std::to_string(dt_value));
@@ -285,24 +286,38 @@ StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
                                   " bytes, expected " + std::to_string(want) + " for shape " +
                                   shape.DebugString() + " " + std::string(DataTypeName(dt)));
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dt, shape));
-    if (want) std::memcpy(t.raw_data(), proto.tensor_content().data(), want);
+  } else {
+    const int64_t count = TypedValueCount(proto, dt);
+    const bool complex = dt == DataType::kComplex64 || dt == DataType::kComplex128;
+    if (count < 0 || count > n) {
+      if (complex) {
+        const int components =
+            dt == DataType::kComplex64 ? proto.scomplex_val_size() : proto.dcomplex_val_size();
+        return InvalidArgumentError("tensor proto has " + std::to_string(components) +
+                                    " complex components for " + std::to_string(n) + " elements");
+      }
+      return InvalidArgumentError("tensor proto has " + std::to_string(count) + " " +
+                                  TypedValueFieldName(dt) + " values for " + std::to_string(n) +
+                                  " elements");
+    }
+  }
+  if (dtype_out != nullptr) *dtype_out = dt;
+  if (shape_out != nullptr) *shape_out = shape;
+  return Status::OK();
+}
+
+StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
+  DataType dt = DataType::kInvalid;
+  TensorShape shape;
+  CKPT_RETURN_IF_ERROR(CheckTensorProto(proto, &dt, &shape));
+  CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dt, shape));
+  if (!proto.tensor_content().empty()) {
+    if (t.TotalBytes() > 0) {
+      std::memcpy(t.raw_data(), proto.tensor_content().data(), t.TotalBytes());
+    }
     return t;
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dt, shape));
   const int64_t count = TypedValueCount(proto, dt);
-  const bool complex = dt == DataType::kComplex64 || dt == DataType::kComplex128;
-  if (count < 0 || count > n) {
-    if (complex) {
-      const int components =
-          dt == DataType::kComplex64 ? proto.scomplex_val_size() : proto.dcomplex_val_size();
-      return InvalidArgumentError("tensor proto has " + std::to_string(components) +
-                                  " complex components for " + std::to_string(n) + " elements");
-    }
-    return InvalidArgumentError("tensor proto has " + std::to_string(count) + " " +
-                                TypedValueFieldName(dt) + " values for " + std::to_string(n) +
-                                " elements");
-  }
   CopyTypedValues(proto, count, &t);
   RepeatLast(count, &t);
   return t;

@@ -10,6 +10,7 @@
 #include <climits>
 #include <set>
 
+#include "ckpt/format/tensor_proto.h"
 #include "graph/attr_value.h"
 #include "graph/function_library.h"
 #include "graph/graph_impl.h"
@@ -258,6 +259,67 @@ Status Fail(Graph& g, Status s) {
   return s;
 }
 
+// A Const's value must decode to a tensor of its dtype attr (shape and contents agreeing).
+Status CheckConstValue(const tensorflow::NodeDef& node) {
+  auto value = node.attr().find("value");
+  auto dtype = node.attr().find("dtype");
+  if (value == node.attr().end() || !value->second.has_tensor()) {
+    return InvalidArgumentError("node " + Quote(node.name()) + " (Const): attr 'value' is not a " +
+                                "tensor");
+  }
+  DataType dt = DataType::kInvalid;
+  Status s = CheckTensorProto(value->second.tensor(), &dt);
+  if (!s.ok()) return s.WithContext("node " + Quote(node.name()) + " (Const) attr 'value'");
+  if (dtype != node.attr().end() && static_cast<int32_t>(dt) != dtype->second.type()) {
+    return InvalidArgumentError("node " + Quote(node.name()) + " (Const): value is " +
+                                TypeName(static_cast<int32_t>(dt)) + " but attr dtype is " +
+                                TypeName(dtype->second.type()));
+  }
+  return Status::OK();
+}
+
+// A cycle is allowed only through a NextIteration node (the back edge of a TF1 while loop's
+// frame): Kahn's order over every other data and control edge must reach every node.
+Status CheckAcyclic(const GraphImpl::Rep& rep) {
+  const int n = rep.def.node_size();
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<int>> consumers(n);
+  for (int i = 0; i < n; ++i) {
+    for (const auto& in : rep.def.node(i).input()) {
+      auto ref = ParseInputString(in);
+      if (!ref.ok()) continue;  // CheckInputs reports it
+      auto it = rep.index.find(std::string(ref->node));
+      if (it == rep.index.end() || rep.def.node(it->second).op() == "NextIteration") continue;
+      ++pending[i];
+      consumers[it->second].push_back(i);
+    }
+  }
+  std::vector<int> ready;
+  for (int i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push_back(i);
+  }
+  int done = 0;
+  while (!ready.empty()) {
+    const int i = ready.back();
+    ready.pop_back();
+    ++done;
+    for (int c : consumers[i]) {
+      if (--pending[c] == 0) ready.push_back(c);
+    }
+  }
+  if (done == n) return Status::OK();
+  std::string names;
+  int listed = 0;
+  for (int i = 0; i < n && listed < 5; ++i) {
+    if (pending[i] > 0) names += (listed++ ? ", " : "") + Quote(rep.def.node(i).name());
+  }
+  return InvalidArgumentError("graph has a cycle: " + std::to_string(n - done) +
+                              " nodes wait on each other (" + names +
+                              (n - done > listed ? ", ..." : "") +
+                              "); a cycle is allowed only through a NextIteration node of a "
+                              "while loop");
+}
+
 Status CheckInputs(const GraphImpl::Rep& rep, const tensorflow::NodeDef& node,
                    const std::vector<int32_t>& input_types, bool allow_forward_refs) {
   int data_inputs = 0;
@@ -323,6 +385,7 @@ Status AddNodeDef(Graph& g, tensorflow::NodeDef node, bool allow_forward_refs) {
   }
   Status s = AddDefaultAttrs(**op_def, &node);
   if (s.ok()) s = ValidateAttrs(node, **op_def);
+  if (s.ok() && node.op() == "Const") s = CheckConstValue(node);
   GraphImpl::Rep::NodeTypes types;
   if (s.ok()) s = InOutTypesForNode(node, **op_def, &types.inputs, &types.outputs);
   if (s.ok()) s = CheckInputs(rep, node, types.inputs, allow_forward_refs);
@@ -343,7 +406,7 @@ Status ValidateGraph(const Graph& g) {
   for (int i = 0; i < rep.def.node_size(); ++i) {
     CKPT_RETURN_IF_ERROR(CheckInputs(rep, rep.def.node(i), rep.types[i].inputs, false));
   }
-  return Status::OK();
+  return CheckAcyclic(rep);
 }
 
 Operation Graph::AddNode(std::string_view op, std::string_view name, std::span<const Output> inputs,

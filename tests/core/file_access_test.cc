@@ -60,8 +60,8 @@ TEST(RestrictedEnv, RelativePathsDotDotAndLinksAreResolvedFirst) {
   testutil::TempDir ro("fa_ro"), other("fa_other");
   std::ofstream(other.path() + "/secret") << "s";
   auto env = NewRestrictedEnv(Env::Default(), FileAccessPolicy::ReadOnly({ro.path() + "/./"}));
-  const std::string up = ro.path() + "/../" +
-                         std::filesystem::path(other.path()).filename().string() + "/secret";
+  const std::string up =
+      ro.path() + "/../" + std::filesystem::path(other.path()).filename().string() + "/secret";
   EXPECT_EQ(env->NewRandomAccessFile(up).status().code(), StatusCode::kPermissionDenied);
   std::filesystem::create_directory_symlink(other.path(), ro.path() + "/sub");
   EXPECT_EQ(env->NewRandomAccessFile(ro.path() + "/sub/secret").status().code(),

@@ -135,8 +135,8 @@ TEST_F(FileAccessTest, ReadsOnlyInsideTheAllowedDirectory) {
 
   ExpectDenied(s->Run({{"file:0", Str("/etc/passwd")}}, {"read:0"}), "node read (ReadFile)",
                "/etc/passwd");
-  ExpectDenied(s->Run({{"file:0", Str("/etc/passwd")}}, {"restore:0"}),
-               "node restore (RestoreV2)", "/etc/passwd");
+  ExpectDenied(s->Run({{"file:0", Str("/etc/passwd")}}, {"restore:0"}), "node restore (RestoreV2)",
+               "/etc/passwd");
   const std::string dotdot = model_.path() + "/../" +
                              std::filesystem::path(outside_.path()).filename().string() +
                              "/secret.txt";
@@ -173,8 +173,7 @@ TEST_F(FileAccessTest, WritesNowhereUnlessAllowed) {
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_THAT(Values<float>((*restored)[0]), ElementsAre(1));
   // The model's directory is still read-only.
-  ExpectDenied(s->Run({{"file:0", Str(model_.path() + "/w")}, {"text:0", Str("x")}}, {},
-                      {"write"}),
+  ExpectDenied(s->Run({{"file:0", Str(model_.path() + "/w")}, {"text:0", Str("x")}}, {}, {"write"}),
                "WriteFile", model_.path() + "/w");
 }
 

@@ -48,6 +48,11 @@ void SplatTensorToProto(const Tensor& value, const TensorShape& shape,
 // as TF does, empty = zeros). InvalidArgument/Unimplemented for bad dtype, shape, or sizes;
 // never expands *_val fields to more than 1 GiB.
 StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto);
+// What TensorFromProto checks, without decoding: the same errors, or OK with the dtype and
+// shape the tensor would have (either out pointer may be null). For validating a graph's
+// constants at import at the cost of reading their headers only.
+Status CheckTensorProto(const tensorflow::TensorProto& proto, DataType* dtype = nullptr,
+                        TensorShape* shape = nullptr);
 
 // Appends elements [begin, end) of `t` to the typed *_val field of its dtype (complex values as
 // two components; 1-byte float kinds as int_val of the raw byte). Does not touch dtype/shape.
