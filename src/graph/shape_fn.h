@@ -87,6 +87,9 @@ void ReductionDropDims(ShapeContext& c);
 PartialShape BroadcastShapes(const PartialShape& a, const PartialShape& b);
 // TF's Merge: the more specific of two compatible shapes, dim by dim.
 PartialShape MergeShapes(const PartialShape& a, const PartialShape& b);
+// The shape attr of the VarHandleOp whose handle input `i` reads (TF reads the handle's shape
+// data); nullopt when the handle comes from elsewhere (a function argument).
+std::optional<PartialShape> ResourceVariableShape(const ShapeContext& c, int i);
 }  // namespace shape_fn
 
 // Runs the registered shape function of `node` (inputs already in `rep`).

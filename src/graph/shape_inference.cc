@@ -136,6 +136,16 @@ PartialShape BroadcastShapes(const PartialShape& a, const PartialShape& b) {
   return PartialShape(dims);
 }
 
+std::optional<PartialShape> ResourceVariableShape(const ShapeContext& c, int i) {
+  const tensorflow::NodeDef* h = c.input_node(i);
+  if (h == nullptr || h->op() != "VarHandleOp") return std::nullopt;
+  auto a = h->attr().find("shape");
+  if (a == h->attr().end()) return std::nullopt;
+  auto s = PartialShapeFromProto(a->second.shape());
+  if (!s.ok()) return std::nullopt;
+  return *s;
+}
+
 PartialShape MergeShapes(const PartialShape& a, const PartialShape& b) {
   if (!a.known_rank()) return b;
   if (!b.known_rank() || a.rank() != b.rank()) return a;

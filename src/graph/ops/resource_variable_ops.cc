@@ -9,16 +9,11 @@ namespace ckpt {
 namespace {
 
 // TF's ResourceGather shape function: indices' shape followed by the variable's dims after
-// batch_dims + 1. The variable's shape is the shape attr of the VarHandleOp read (TF reads the
-// handle's shape data); unknown when the handle comes from elsewhere (a function argument).
+// batch_dims + 1 (unknown when the variable's shape is: shape_fn::ResourceVariableShape).
 void ResourceGatherShape(ShapeContext& c) {
-  const tensorflow::NodeDef* h = c.input_node(0);
-  if (h == nullptr || h->op() != "VarHandleOp") return;
-  auto a = h->attr().find("shape");
-  if (a == h->attr().end()) return;
-  auto params = PartialShapeFromProto(a->second.shape());
+  const std::optional<PartialShape> params = shape_fn::ResourceVariableShape(c, 0);
   const PartialShape indices = c.input(1);
-  if (!params.ok() || !params->known_rank() || !indices.known_rank()) return;
+  if (!params || !params->known_rank() || !indices.known_rank()) return;
   const tensorflow::AttrValue* bd = c.attr("batch_dims");
   const int64_t batch_dims = bd == nullptr ? 0 : bd->i();
   if (batch_dims < 0 || batch_dims + 1 > params->rank()) return;  // the kernel reports it

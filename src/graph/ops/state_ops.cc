@@ -18,12 +18,7 @@ void AssignShape(ShapeContext& c) {
 
 // The shape attr of the VarHandleOp read.
 void ReadVariableOpShape(ShapeContext& c) {
-  const tensorflow::NodeDef* h = c.input_node(0);
-  if (h == nullptr || h->op() != "VarHandleOp") return;
-  auto a = h->attr().find("shape");
-  if (a == h->attr().end()) return;
-  auto s = PartialShapeFromProto(a->second.shape());
-  if (s.ok()) c.set_output(0, *s);
+  if (auto s = shape_fn::ResourceVariableShape(c, 0)) c.set_output(0, *s);
 }
 
 }  // namespace
