@@ -1,4 +1,5 @@
 #include "ckpt/checkpoint/checkpoint_manager.h"
+#include "ckpt/core/thread_annotations.h"
 
 #include <algorithm>
 #include <cmath>
@@ -140,7 +141,7 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
   const std::string prefix = PrefixForStep(step);
   bool overwrite;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     overwrite = std::any_of(managed_.begin(), managed_.end(),
                             [&](const auto& e) { return e.prefix == prefix; });
   }
@@ -232,21 +233,21 @@ Status CheckpointManager::RecordMetricsSummary(int64_t step,
 StatusOr<std::string> CheckpointManager::Save(int64_t step, const NamedTensors& tensors,
                                               const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(Wait());
-  std::lock_guard<std::mutex> l(save_mu_);
+  MutexLock l(save_mu_);
   return DoSave(step, tensors, options);
 }
 
 Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
                                     const SaveOptions& options) {
   // One submission at a time: the slot for the next background save is free after Wait().
-  std::lock_guard<std::mutex> submit(submit_mu_);
+  MutexLock submit(submit_mu_);
   CKPT_RETURN_IF_ERROR(Wait());
   // A consistent snapshot, taken on the caller's thread. Buffers of the previous async save
   // are reused when names, dtypes and shapes match (no allocation, no page faults); new
   // buffers are not zero-filled, since they are overwritten right away.
   Snapshot snapshot;
   {
-    std::lock_guard<std::mutex> l(async_mu_);
+    MutexLock l(async_mu_);
     std::swap(snapshot, snapshot_pool_);
   }
   bool reuse = snapshot.tensors.size() == tensors.size();
@@ -283,14 +284,14 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
     if (DataTypeIsPod(src.dtype()) && src.TotalBytes() > 0)
       ParallelCopy(dst.raw_data(), src.raw_data(), src.TotalBytes());
   }
-  std::lock_guard<std::mutex> l(async_mu_);
+  MutexLock l(async_mu_);
   worker_ = std::jthread([this, step, snapshot = std::move(snapshot), options]() mutable {
     Status s;
     {
-      std::lock_guard<std::mutex> sl(save_mu_);
+      MutexLock sl(save_mu_);
       s = DoSave(step, snapshot.tensors, options).status();
     }
-    std::lock_guard<std::mutex> al(async_mu_);
+    MutexLock al(async_mu_);
     async_error_.Update(s);
     snapshot_pool_ = std::move(snapshot);
   });
@@ -300,11 +301,11 @@ Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,
 Status CheckpointManager::Wait() {
   std::jthread w;
   {
-    std::lock_guard<std::mutex> l(async_mu_);
+    MutexLock l(async_mu_);
     w = std::move(worker_);
   }
   if (w.joinable()) w.join();
-  std::lock_guard<std::mutex> l(async_mu_);
+  MutexLock l(async_mu_);
   Status s = async_error_;
   async_error_ = Status::OK();
   return s;
@@ -341,23 +342,23 @@ StatusOr<std::string> CheckpointManager::RestoreLatest(std::span<const RestoreTa
 }
 
 std::optional<std::string> CheckpointManager::latest_checkpoint() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (managed_.empty()) return std::nullopt;
   return managed_.back().prefix;
 }
 
 int64_t CheckpointManager::last_step() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return last_step_;
 }
 
 std::vector<ManagedCheckpoint> CheckpointManager::checkpoints() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return managed_;
 }
 
 std::optional<ManagedCheckpoint> CheckpointManager::best_checkpoint() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (options_.best_metric.empty()) return std::nullopt;
   const bool max = options_.best_mode == MetricMode::kMax;
   std::optional<ManagedCheckpoint> best;
@@ -375,12 +376,12 @@ std::optional<ManagedCheckpoint> CheckpointManager::best_checkpoint() const {
 }
 
 double CheckpointManager::last_preserved_timestamp() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return last_preserved_timestamp_;
 }
 
 std::vector<std::string> CheckpointManager::pending_deletions() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return pending_delete_;
 }
 

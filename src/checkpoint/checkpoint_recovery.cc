@@ -32,7 +32,7 @@ Status CheckpointManager::FinishInterruptedWrites(const std::vector<std::string>
       std::string prefix = p.substr(0, p.size() - internal::kDeletingSuffix.size());
       if (internal::IsCheckpointPinnedIn(env_, prefix, children)) {
         CKPT_RETURN_IF_ERROR(env_->DeleteFile(p));
-        std::lock_guard<std::mutex> l(mu_);
+        MutexLock l(mu_);
         pending_delete_.push_back(prefix);
       } else {
         if (env_->FileExists(prefix + ".index"))
@@ -162,6 +162,15 @@ void CheckpointManager::LoadPendingDeletionsLocked() {
   if (pending_delete_.empty()) env_->DeleteFile(file).IgnoreError();
 }
 
+// On a later load, TF (and we) treat entries not newer than last_preserved_timestamp as
+// preserved: keep it below every managed checkpoint (it may come from "now", or from a state
+// file without one, while the timestamps come from file times).
+void CheckpointManager::KeepPreservedTimestampBelowManagedLocked() {
+  for (const auto& e : managed_) {
+    if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
+  }
+}
+
 Status CheckpointManager::Recover() {
   std::vector<std::string> children = internal::ListDir(env_, dir_);
   const double now = env_->NowMicros() / 1e6;
@@ -184,7 +193,7 @@ Status CheckpointManager::Recover() {
     return state_or.status();
   }
 
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   last_preserved_timestamp_ = now;
   int64_t max_state_step = -1;
   if (state_usable) LoadStateEntriesLocked(*state, now, &rewrite, &max_state_step);
@@ -201,14 +210,7 @@ Status CheckpointManager::Recover() {
   for (const auto& e : managed_) last_step_ = std::max(last_step_, e.step);
   if (!indexed.empty()) last_step_ = std::max(last_step_, *indexed.rbegin());
 
-  // On a later load, TF (and we) treat entries not newer than last_preserved_timestamp as
-  // preserved: keep it below every managed checkpoint (it may come from "now", or from a
-  // state file without one, while the timestamps come from file times).
-  auto keep_managed = [&] {
-    for (const auto& e : managed_)
-      if (e.timestamp <= last_preserved_timestamp_) last_preserved_timestamp_ = e.timestamp - 1;
-  };
-  keep_managed();
+  KeepPreservedTimestampBelowManagedLocked();
   if (!options_.recover_on_open) return Status::OK();
 
   // Leftovers of interrupted saves: temporary files, data without an index, companions of a
@@ -218,7 +220,7 @@ Status CheckpointManager::Recover() {
   if (AdoptUnlistedLocked(indexed, now, state_usable, max_state_step)) rewrite = true;
   // Deletions deferred by an earlier run (pinned checkpoints).
   LoadPendingDeletionsLocked();
-  keep_managed();
+  KeepPreservedTimestampBelowManagedLocked();
   if (rewrite && !managed_.empty() && lock_) {
     // Retention applies to adopted checkpoints too; the state file goes first.
     std::vector<std::string> preserved;

@@ -24,14 +24,17 @@ std::vector<ManagedCheckpoint> CheckpointManager::SelectForRemovalLocked(
   for (size_t i = n > recent ? n - recent : 0; i < n; ++i) keep[i] = true;
   if (options_.keep_best > 0) {
     std::vector<size_t> with_metric;
+    std::vector<double> metric(n);
     for (size_t i = 0; i < n; ++i) {
       auto it = managed_[i].metrics.find(options_.best_metric);
-      if (it != managed_[i].metrics.end() && !std::isnan(it->second)) with_metric.push_back(i);
+      if (it != managed_[i].metrics.end() && !std::isnan(it->second)) {
+        with_metric.push_back(i);
+        metric[i] = it->second;
+      }
     }
     const bool max = options_.best_mode == MetricMode::kMax;
     std::stable_sort(with_metric.begin(), with_metric.end(), [&](size_t a, size_t b) {
-      double va = managed_[a].metrics.at(options_.best_metric);
-      double vb = managed_[b].metrics.at(options_.best_metric);
+      const double va = metric[a], vb = metric[b];
       if (va != vb) return max ? va > vb : va < vb;
       return a > b;  // ties: the newer one
     });
@@ -74,7 +77,7 @@ Status CheckpointManager::WritePendingLocked(const std::vector<std::string>& pre
 Status CheckpointManager::RetryPendingDeletions() {
   std::vector<std::string> pending;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     pending.swap(pending_delete_);
   }
   Status first;
@@ -88,7 +91,7 @@ Status CheckpointManager::RetryPendingDeletions() {
       still.push_back(p);
     }
   }
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   for (auto& p : still)
     if (std::find(pending_delete_.begin(), pending_delete_.end(), p) == pending_delete_.end())
       pending_delete_.push_back(std::move(p));
@@ -103,7 +106,7 @@ StatusOr<std::string> CheckpointManager::CommitSave(const std::string& prefix, i
   // 3. Commit: the state file.
   std::vector<ManagedCheckpoint> to_delete;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     std::vector<ManagedCheckpoint> old_managed = managed_;
     double old_preserved = last_preserved_timestamp_;
     managed_.erase(std::remove_if(managed_.begin(), managed_.end(),
@@ -155,7 +158,7 @@ StatusOr<std::string> CheckpointManager::CommitSave(const std::string& prefix, i
 
   // 4. Only now delete what fell out of retention (pinned ones later).
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     for (const auto& e : to_delete)
       if (std::find(pending_delete_.begin(), pending_delete_.end(), e.prefix) ==
           pending_delete_.end())

@@ -12,7 +12,7 @@ namespace ckpt {
 namespace {
 
 struct MemFile {
-  std::mutex mu;
+  Mutex mu;
   std::string data CKPT_GUARDED_BY(mu);
   double mtime = 0;  // written under the Env's mu_
 };
@@ -48,7 +48,7 @@ class MemWritableFile final : public WritableFile {
       : path_(std::move(path)), file_(std::move(file)) {}
   Status Append(std::string_view data) override {
     if (closed_) return FailedPreconditionError(path_ + ": append to a closed file");
-    std::lock_guard<std::mutex> l(file_->mu);
+    MutexLock l(file_->mu);
     file_->data.append(data);
     file_->mtime = NowSeconds();
     size_ += data.size();
@@ -88,14 +88,14 @@ class MemEnv final : public Env {
  public:
   StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& p, const RandomAccessFileOptions&) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     auto it = files_.find(path::Normalize(p));
     if (it == files_.end()) return NotFoundError(p + ": no such file");
-    std::lock_guard<std::mutex> fl(it->second->mu);
+    MutexLock fl(it->second->mu);
     return std::unique_ptr<RandomAccessFile>(new MemRandomAccessFile(p, it->second->data));
   }
   StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     std::string n = path::Normalize(p);
     if (dirs_.count(n)) return InvalidArgumentError(p + ": is a directory");
     auto f = std::make_shared<MemFile>();
@@ -104,19 +104,19 @@ class MemEnv final : public Env {
     return std::unique_ptr<WritableFile>(new MemWritableFile(p, f));
   }
   bool FileExists(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     std::string n = path::Normalize(p);
     return files_.count(n) || dirs_.count(n);
   }
   StatusOr<uint64_t> GetFileSize(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     auto it = files_.find(path::Normalize(p));
     if (it == files_.end()) return NotFoundError(p + ": no such file");
-    std::lock_guard<std::mutex> fl(it->second->mu);
+    MutexLock fl(it->second->mu);
     return static_cast<uint64_t>(it->second->data.size());
   }
   StatusOr<std::vector<std::string>> GetChildren(const std::string& dir) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     std::string d = path::Normalize(dir);
     std::string prefix = d == "/" ? "/" : (d == "." ? "" : d + "/");
     std::set<std::string> out;
@@ -131,12 +131,12 @@ class MemEnv final : public Env {
     return std::vector<std::string>(out.begin(), out.end());
   }
   Status DeleteFile(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     if (files_.erase(path::Normalize(p)) == 0) return NotFoundError(p + ": no such file");
     return Status::OK();
   }
   Status RenameFile(const std::string& from, const std::string& to) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     auto it = files_.find(path::Normalize(from));
     if (it == files_.end()) return NotFoundError(from + ": no such file");
     auto f = it->second;
@@ -145,12 +145,12 @@ class MemEnv final : public Env {
     return Status::OK();
   }
   Status CreateDir(const std::string& dir) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     dirs_.insert(path::Normalize(dir));
     return Status::OK();
   }
   Status DeleteDir(const std::string& dir) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     std::string d = path::Normalize(dir);
     for (auto& [n, f] : files_) {
       if (n.compare(0, d.size() + 1, d + "/") == 0) {
@@ -161,18 +161,18 @@ class MemEnv final : public Env {
     return Status::OK();
   }
   bool IsDirectory(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     return dirs_.count(path::Normalize(p)) > 0;
   }
   Status SyncDir(const std::string&) override { return Status::OK(); }
   StatusOr<double> GetModificationTime(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     auto it = files_.find(path::Normalize(p));
     if (it == files_.end()) return NotFoundError(p + ": no such file");
     return it->second->mtime;
   }
   StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     std::string n = path::Normalize(p);
     if (!locks_.insert(n).second) {
       return FailedPreconditionError(p + ": locked by another process or writer");
@@ -183,12 +183,12 @@ class MemEnv final : public Env {
   uint64_t NowMicros() override { return static_cast<uint64_t>(NowSeconds() * 1e6); }
 
   void Unlock(const std::string& n) {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     locks_.erase(n);
   }
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::map<std::string, std::shared_ptr<MemFile>> files_ CKPT_GUARDED_BY(mu_);
   std::set<std::string> dirs_ CKPT_GUARDED_BY(mu_);
   std::set<std::string> locks_ CKPT_GUARDED_BY(mu_);

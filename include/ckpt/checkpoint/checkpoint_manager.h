@@ -211,6 +211,7 @@ class CheckpointManager {
                            int64_t max_state_step) CKPT_REQUIRES(mu_);
   // Reads `<state_filename>.pending` (deletions a pin deferred) into pending_delete_.
   void LoadPendingDeletionsLocked() CKPT_REQUIRES(mu_);
+  void KeepPreservedTimestampBelowManagedLocked() CKPT_REQUIRES(mu_);
 
   // Retention (checkpoint_retention.cc).
   // Commits the written checkpoint `prefix` (deletion log, then state file) and deletes what
@@ -242,8 +243,8 @@ class CheckpointManager {
   CheckpointManagerOptions options_;
   std::unique_ptr<FileLock> lock_;
 
-  std::mutex save_mu_;     // serializes saves (held across a whole save)
-  mutable std::mutex mu_;  // guards the members below
+  Mutex save_mu_;     // serializes saves (held across a whole save)
+  mutable Mutex mu_;  // guards the members below
   std::vector<ManagedCheckpoint> managed_ CKPT_GUARDED_BY(mu_);
   double last_preserved_timestamp_ CKPT_GUARDED_BY(mu_) = 0;
   int64_t last_step_ CKPT_GUARDED_BY(mu_) = -1;
@@ -251,8 +252,8 @@ class CheckpointManager {
   std::unique_ptr<SummaryWriter> summary_
       CKPT_GUARDED_BY(save_mu_);  // options_.summary_dir's writer
 
-  std::mutex submit_mu_;  // serializes SaveAsync calls
-  std::mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
+  Mutex submit_mu_;  // serializes SaveAsync calls
+  Mutex async_mu_;   // guards worker_, async_error_, snapshot_pool_ (never held to join)
   std::jthread worker_ CKPT_GUARDED_BY(async_mu_);
   Status async_error_ CKPT_GUARDED_BY(async_mu_);
   struct Snapshot {

@@ -130,7 +130,7 @@ struct BundleReader::Rep {
   std::vector<std::string> keys;         // logical keys
   std::unique_ptr<std::atomic<bool>[]> view_verified;
 
-  mutable std::mutex mu;
+  mutable Mutex mu;
   mutable std::map<int, std::unique_ptr<RandomAccessFile>> shards CKPT_GUARDED_BY(mu);
 
   const BundleEntryInfo* Find(std::string_view key) const {
@@ -146,7 +146,7 @@ struct BundleReader::Rep {
   std::string DataPath(int shard) const { return BundleDataFilename(prefix, shard, num_shards); }
 
   StatusOr<const RandomAccessFile*> Shard(int id) const {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     auto it = shards.find(id);
     if (it != shards.end()) return it->second.get();
     RandomAccessFileOptions ro;

@@ -35,16 +35,16 @@ std::string_view ToView(const leveldb::Slice& s) { return std::string_view(s.dat
 class ErrorSlot {
  public:
   void Record(const Status& s) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     first_.Update(s);
   }
   Status Get() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return first_;
   }
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   Status first_ CKPT_GUARDED_BY(mu_);
 };
 
