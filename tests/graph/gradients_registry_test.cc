@@ -86,8 +86,11 @@ TEST(Gradients, SeedModelNodeNamesMatchTensorFlow) {
   Output y = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{1}));
   ops::Variable a = ops::MakeVariable(g, ops::RandomNormal(g, {1}, 10.0));
   Output out = ops::Add(g, x, a.value());
-  Output loss =
-      ops::SigmoidCrossEntropyWithLogits(g, ops::ExpandDims(g, y, 0), ops::ExpandDims(g, out, 0));
+  // Sequenced as the seed does (the logits' ExpandDims first): node names follow creation
+  // order, and the order of evaluating function arguments differs between compilers.
+  Output logits = ops::ExpandDims(g, out, 0);
+  Output labels = ops::ExpandDims(g, y, 0);
+  Output loss = ops::SigmoidCrossEntropyWithLogits(g, labels, logits);
   GradientDescentOptimizer opt(0.05);
   auto train = opt.Minimize(g, loss);
   ASSERT_TRUE(train.ok()) << train.status().ToString();
