@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/checkpoint_files.h"
 #include "ckpt/checkpoint/summary_writer.h"
 #include "ckpt/core/crc32c.h"
 #include "ckpt/core/env.h"
@@ -61,7 +62,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (s.ok()) {
       written.push_back(std::move(w));
     } else {
-      fuzz::Check(w.values.count("") == 1, "AddScalars fails only for an empty tag", s);
+      bool bad_tag = false;
+      for (const auto& [tag, value] : w.values) {
+        bad_tag = bad_tag || tag.empty() || !internal::IsValidUtf8(tag);
+      }
+      fuzz::Check(bad_tag, "AddScalars fails only for an empty or non-UTF-8 tag", s);
     }
   }
   fuzz::CheckOk((*writer)->Close(), "close");
