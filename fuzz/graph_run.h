@@ -1,7 +1,7 @@
 // One Session::Run of a hostile graph, shared by the graph-level fuzz targets: every
-// Placeholder is fed a small tensor of its dtype and shape (unknown dims 1 or 2, unknown rank
-// a vector), the graph's sink nodes are fetched (their outputs) or run (nodes without
-// outputs), and file ops see only a memory Env.
+// variable is set and every Placeholder fed a small tensor of its dtype and shape (unknown
+// dims 1 or 2, unknown rank a vector), the graph's sink nodes are fetched (their outputs) or
+// run (nodes without outputs), and file ops see only a memory Env.
 //
 // Work is capped before running, until Session::Run takes a deadline and a memory budget:
 // graphs with loops (While in the graph or in any library function) are not run, nor graphs
@@ -52,22 +52,20 @@ inline bool Runnable(const Graph& graph) {
   return true;
 }
 
-// A small tensor for `output` (a Placeholder's dtype and shape attrs, else the output's
-// dtype as a vector), its values taken from `seed`. Unsupported dtypes give an error.
-inline StatusOr<Tensor> MakeFeed(const Graph& graph, const Output& output, std::string_view seed) {
-  DataType dtype = graph.OutputType(output);
-  PartialShape want;
-  auto shape = graph.GetAttr(output.node, "shape");
-  if (shape.ok() && shape->is<PartialShape>()) want = shape->get<PartialShape>();
+// A small tensor of `dtype` and `want` (unknown dims 1 or 2, unknown rank a vector of 2), its
+// values taken from `seed`. Unsupported dtypes give an error.
+inline StatusOr<Tensor> MakeTensor(DataType dtype, const PartialShape& want,
+                                   std::string_view seed) {
   std::vector<int64_t> dims;
   if (!want.known_rank()) {
     dims.push_back(2);
   } else {
-    for (int64_t d : want.dims())
+    for (int64_t d : want.dims()) {
       dims.push_back(d < 0 ? 1 + static_cast<int64_t>(dims.size()) % 2 : d);
+    }
   }
   CKPT_ASSIGN_OR_RETURN(TensorShape ts, TensorShape::FromDims(dims));
-  if (ts.num_elements() > 4096) return InvalidArgumentError("feed too large");
+  if (ts.num_elements() > 4096) return InvalidArgumentError("tensor too large for a feed");
   CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, ts));
   if (dtype == DataType::kString) {
     for (int64_t i = 0; i < t.num_elements(); ++i) {
@@ -85,6 +83,23 @@ inline StatusOr<Tensor> MakeFeed(const Graph& graph, const Output& output, std::
     }
   }
   return t;
+}
+
+// A feed for `output`: a Placeholder's dtype and shape attrs, else the output's dtype.
+inline StatusOr<Tensor> MakeFeed(const Graph& graph, const Output& output, std::string_view seed) {
+  PartialShape want;
+  auto shape = graph.GetAttr(output.node, "shape");
+  if (shape.ok() && shape->is<PartialShape>()) want = shape->get<PartialShape>();
+  return MakeTensor(graph.OutputType(output), want, seed);
+}
+
+// Gives every variable a small value of its dtype and shape, so that a run gets past the
+// reads of uninitialized variables into the kernels behind them.
+inline void InitializeVariables(Session& session, std::string_view seed) {
+  for (const SessionVariable& v : session.ListVariables()) {
+    auto t = MakeTensor(v.dtype, v.shape, seed);
+    if (t.ok()) (void)session.SetVariable(v.name, *t);
+  }
 }
 
 // Runs the graph once as described above. `seed` gives the fed values.
@@ -111,6 +126,7 @@ inline void RunOnce(const Graph& graph, Env* env, std::string_view seed) {
     for (int i = 0; i < *n && i < 4; ++i) fetches.push_back(name + ":" + std::to_string(i));
   }
   if (!Runnable(graph)) return;
+  InitializeVariables(**session, seed);
   (void)(*session)->Run(feeds, fetches, targets);
 }
 
