@@ -48,4 +48,7 @@ bool LooksTemporary(std::string_view rest);
 bool SplitEntry(std::string_view entry, std::string_view name, int64_t* step,
                 std::string_view* rest);
 
+// Whether `s` is well-formed UTF-8 (what proto3 string fields must hold).
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace ckpt::internal

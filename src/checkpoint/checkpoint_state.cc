@@ -100,6 +100,23 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+}  // namespace
+
+bool internal::IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+    } else if (size_t n = Utf8SequenceLength(s, i)) {
+      i += n;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
 // Python protobuf's text_format string escaping (as_utf8, its default since protobuf 4):
 // C escapes for \n \r \t \" \' \\, other control bytes and DEL as 3-digit octal, valid
 // UTF-8 sequences as they are, bytes of invalid sequences as octal.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "checkpoint/checkpoint_files.h"
 #include "ckpt/core/crc32c.h"
 #include "tensorflow/core/util/event.pb.h"
 
@@ -67,6 +68,11 @@ Status SummaryWriter::AddScalars(const std::map<std::string, double>& values, in
   e.set_step(step);
   for (const auto& [tag, value] : values) {
     if (tag.empty()) return InvalidArgumentError("empty summary tag (writing " + path_ + ")");
+    // Event is a proto3 message: a tag that is not UTF-8 would make the event unreadable.
+    if (!internal::IsValidUtf8(tag)) {
+      return InvalidArgumentError("summary tag '" + tag + "' is not valid UTF-8 (writing " + path_ +
+                                  ")");
+    }
     auto* v = e.mutable_summary()->add_value();
     v->set_tag(tag);
     v->set_simple_value(static_cast<float>(value));

@@ -153,8 +153,10 @@ Status FillInts(const std::vector<Scalar>& v, Tensor* t) {
       return InvalidArgumentError("element " + std::to_string(i) + " is a string, expected " +
                                   std::string(DataTypeName(t->dtype())));
     }
+    // max() of a 64-bit type rounds up to 2^64 (2^63) as a double, so compare against the
+    // exact power of two above it: that value itself is out of range.
     if (std::floor(d) != d || d < static_cast<double>(std::numeric_limits<T>::lowest()) ||
-        d > static_cast<double>(std::numeric_limits<T>::max())) {
+        d >= std::ldexp(1.0, std::numeric_limits<T>::digits)) {
       return InvalidArgumentError("element " + std::to_string(i) + " (" + std::to_string(d) +
                                   ") is not a valid " + std::string(DataTypeName(t->dtype())));
     }

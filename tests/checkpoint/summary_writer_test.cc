@@ -80,6 +80,21 @@ TEST(SummaryWriterTest, WritesFileVersionThenScalars) {
   EXPECT_EQ((*w)->AddScalar("x", 1, 1).code(), StatusCode::kFailedPrecondition);
 }
 
+// Event is proto3: a tag that is not UTF-8 would make the event unparsable, so it is refused
+// and nothing is written.
+TEST(SummaryWriterTest, NonUtf8TagIsRefused) {
+  auto env = NewMemEnv();
+  auto w = SummaryWriter::Create(env.get(), "/logs");
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  Status s = (*w)->AddScalars({{"lo\xf3s", 1.0}, {"ok", 2.0}}, 1);
+  EXPECT_TRUE(IsInvalidArgument(s)) << s.ToString();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not valid UTF-8"));
+  ASSERT_TRUE((*w)->AddScalar("caf\xc3\xa9", 1.0, 2).ok());
+  auto events = ReadEvents(env.get(), (*w)->path());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].summary().value(0).tag(), "caf\xc3\xa9");
+}
+
 TEST(SummaryWriterTest, TwoWritersGetTwoFiles) {
   auto env = NewMemEnv();
   auto a = SummaryWriter::Create(env.get(), "/l");

@@ -389,5 +389,41 @@ TEST(Functions, ControlFlowErrorsAtLoad) {
   EXPECT_THAT(std::string(g.status().message()), HasSubstr("'Negate'"));
 }
 
+// A dense shape whose element count overflows int64 is an error of the node, not arithmetic
+// on the overflowed count.
+TEST(Functions, ParseExampleRejectsOverflowingDenseShapes) {
+  constexpr char kHugeParse[] = R"pb(
+    node { name: "ser" op: "Placeholder" attr { key: "dtype" value { type: DT_STRING } }
+           attr { key: "shape" value { shape { dim { size: -1 } } } } }
+    node { name: "keys" op: "Const" attr { key: "dtype" value { type: DT_STRING } }
+           attr { key: "value" value { tensor { dtype: DT_STRING tensor_shape { dim { size: 1 } }
+                  string_val: "a" } } } }
+    node { name: "none" op: "Const" attr { key: "dtype" value { type: DT_STRING } }
+           attr { key: "value" value { tensor { dtype: DT_STRING
+                  tensor_shape { dim { size: 0 } } } } } }
+    node { name: "dflt" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+           attr { key: "value" value { tensor { dtype: DT_FLOAT
+                  tensor_shape { dim { size: 0 } } } } } }
+    node {
+      name: "parse" op: "ParseExampleV2"
+      input: "ser" input: "none" input: "none" input: "keys" input: "none" input: "dflt"
+      attr { key: "Tdense" value { list { type: DT_FLOAT } } }
+      attr { key: "num_sparse" value { i: 0 } }
+      attr { key: "sparse_types" value { list {} } }
+      attr { key: "ragged_value_types" value { list {} } }
+      attr { key: "ragged_split_types" value { list {} } }
+      attr { key: "dense_shapes" value { list { shape { dim { size: 4294967296 }
+                                                        dim { size: 4294967296 } } } } }
+    }
+  )pb";
+  auto g = Graph::FromGraphDef(MakeGraph({}, kHugeParse).SerializeAsString());
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto s = Session::Create(&*g);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto r = (*s)->Run({{"ser:0", Tensor::FromStrings({""}, TensorShape({1}))}}, {"parse:0"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("too large"));
+}
+
 }  // namespace
 }  // namespace ckpt

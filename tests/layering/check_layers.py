@@ -9,7 +9,9 @@ of the layers below it) are in LAYERS. Rules:
   - public headers include no private header and no generated proto header, so an installed
     ckpt needs neither;
   - everything above the layers (CLI, examples, benchmarks, test tools, bindings) uses public
-    headers only.
+    headers only;
+  - a fuzz target fuzz/NAME_fuzzer.cc is checked as a test of the layer its
+    `ckpt_add_fuzzer(NAME LAYER layer)` line in fuzz/CMakeLists.txt names.
 Usage: check_layers.py [SOURCE_DIR]; prints each violation as FILE:LINE: message.
 """
 import os
@@ -28,6 +30,7 @@ LAYERS = {
 }
 # Folders above the layers: public headers of every layer, no private header.
 TOP_LEVEL = ["tools", "examples", "benchmarks", "tests/tools", "tests/consumer", "python", "fuzz"]
+FUZZER_RE = re.compile(r"^\s*ckpt_add_fuzzer\((\w+)\s+LAYER\s+(\w+)\)", re.M)
 SOURCE_EXT = (".h", ".hpp", ".cc", ".cpp", ".c")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
@@ -90,6 +93,16 @@ def check_file(root, path, layer, role, problems):
                 problems.append(f"{where}: library code includes the test header \"{inc}\"")
 
 
+def fuzzer_layers(root):
+    """fuzz/NAME_fuzzer.cc path -> layer, from fuzz/CMakeLists.txt."""
+    cml = os.path.join(root, "fuzz", "CMakeLists.txt")
+    if not os.path.exists(cml):
+        return {}
+    with open(cml, encoding="utf-8") as f:
+        return {os.path.join(root, "fuzz", f"{name}_fuzzer.cc"): layer
+                for name, layer in FUZZER_RE.findall(f.read())}
+
+
 def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                            os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -101,9 +114,17 @@ def main():
             for path in files_under(root, rel):
                 check_file(root, path, layer, role, problems)
                 checked += 1
+    fuzzers = fuzzer_layers(root)
     for rel in TOP_LEVEL:
         for path in files_under(root, rel):
-            check_file(root, path, None, "top", problems)
+            if path in fuzzers:
+                if fuzzers[path] not in LAYERS:
+                    problems.append(f"{os.path.relpath(path, root)}: fuzz target of unknown "
+                                    f"layer '{fuzzers[path]}'")
+                else:
+                    check_file(root, path, fuzzers[path], "test", problems)
+            else:
+                check_file(root, path, None, "top", problems)
             checked += 1
     for p in problems:
         print(p)

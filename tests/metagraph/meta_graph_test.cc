@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <limits>
 
 #include "ckpt/graph/ops.h"
 #include "ckpt/graph/session.h"
@@ -207,6 +208,20 @@ TEST(TensorText, ParsesAndPrintsNestedLists) {
   auto b = ParseTensorJson("true", DataType::kBool);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(TensorToJson(*b), "true");
+}
+
+// 2^64 and 2^63 (what the largest uint64 and int64 become as doubles) are out of range, not
+// cast into the integer type.
+TEST(TensorText, IntegersAtTheTopOfTheRangeAreRejected) {
+  EXPECT_FALSE(ParseTensorJson("[18446744073709551615]", DataType::kUInt64).ok());
+  EXPECT_FALSE(ParseTensorJson("9223372036854775808", DataType::kInt64).ok());
+  EXPECT_FALSE(ParseTensorJson("4294967296", DataType::kUInt32).ok());
+  auto t = ParseTensorJson("[-9223372036854775808, 4294967295]", DataType::kInt64);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->data<int64_t>()[0], std::numeric_limits<int64_t>::min());
+  auto u = ParseTensorJson("4294967295", DataType::kUInt32);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->data<uint32_t>()[0], 4294967295u);
 }
 
 }  // namespace

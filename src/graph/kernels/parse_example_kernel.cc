@@ -186,16 +186,24 @@ class ParseExampleKernel : public OpKernel {
       }
     }
     for (int k = 0; k < ndense_; ++k) {
-      TensorShape shape({batch});
-      int64_t per = 1;
+      std::vector<int64_t> dims = {batch};
       for (int64_t d : shapes_[k].dims()) {
         if (d < 0) {
           return UnimplementedError("node " + ctx->name() + ": dense feature " + keys[k] +
                                     " has a variable-length shape");
         }
-        shape.AddDim(d);
-        per *= d;
+        dims.push_back(d);
       }
+      // Validated (element counts without overflow) before any arithmetic on them.
+      auto feature_shape = TensorShape::FromDims(std::span<const int64_t>(dims).subspan(1));
+      auto batch_shape = TensorShape::FromDims(dims);
+      if (!feature_shape.ok() || !batch_shape.ok()) {
+        return InvalidArgumentError("node " + ctx->name() + ": dense feature " + keys[k] +
+                                    " of shape " + shapes_[k].DebugString() + " for a batch of " +
+                                    std::to_string(batch) + " is too large");
+      }
+      const int64_t per = feature_shape->num_elements();
+      const TensorShape& shape = *batch_shape;
       const Tensor& def = ctx->input(v2_ ? 5 + k : 2 + ndense_ + k);
       CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(k, tdense_[k], shape));
       const int want_kind = tdense_[k] == DataType::kString  ? 1

@@ -1,0 +1,35 @@
+// A safetensors file (the input): SafetensorsReader parses the JSON header, checks every
+// tensor's offsets, reads each tensor and verifies the file, also through OpenTensorFile.
+#include <memory>
+
+#include "ckpt/core/env.h"
+#include "ckpt/format/tensor_files.h"
+#include "fuzz_util.h"
+
+namespace {
+
+void ReadAll(const ckpt::CheckpointReader& r) {
+  for (const auto& v : r.variables()) {
+    ckpt::fuzz::Check(r.Contains(v.name), "Contains a listed tensor");
+    auto t = r.Lookup(v.name);
+    if (t.ok()) {
+      ckpt::fuzz::Check(t->dtype() == v.dtype && t->shape() == v.shape,
+                        "Lookup gives the listed dtype and shape");
+    }
+  }
+  (void)r.VerifyAll();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace ckpt;
+  fuzz::Input in(data, size);
+  std::unique_ptr<Env> env = NewMemEnv();
+  fuzz::CheckOk(env->WriteStringToFile("/t.safetensors", in.Rest()), "write file");
+  auto reader = SafetensorsReader::Open(env.get(), "/t.safetensors");
+  if (reader.ok()) ReadAll(**reader);
+  auto generic = OpenTensorFile(env.get(), "/t.safetensors");
+  if (generic.ok()) ReadAll(**generic);
+  return 0;
+}
