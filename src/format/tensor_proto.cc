@@ -2,6 +2,7 @@
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tensorflow/core/framework/tensor_shape.pb.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -59,9 +60,17 @@ void RepeatLast(int64_t count, Tensor* t) {
     for (int64_t i = count; i < n; ++i) s[i] = s[count - 1];
     return;
   }
+  // Doubling copies of the repeated tail: a splat expanding to 1 GiB of 1-byte elements takes
+  // ~30 memcpy calls, not a billion.
   const size_t elem = DataTypeSize(t->dtype());  // a complex element is both components
   char* base = static_cast<char*>(t->raw_data());
-  for (int64_t i = count; i < n; ++i) std::memcpy(base + i * elem, base + (count - 1) * elem, elem);
+  const size_t start = static_cast<size_t>(count - 1) * elem, total = static_cast<size_t>(n) * elem;
+  size_t filled = static_cast<size_t>(count) * elem;
+  while (filled < total) {
+    const size_t chunk = std::min(filled - start, total - filled);
+    std::memcpy(base + filled, base + start, chunk);
+    filled += chunk;
+  }
 }
 
 // The *_val field TypedValueCount reads for `dt`, for messages.
@@ -285,6 +294,17 @@ Status CheckTensorProto(const tensorflow::TensorProto& proto, DataType* dtype_ou
                                   std::to_string(proto.tensor_content().size()) +
                                   " bytes, expected " + std::to_string(want) + " for shape " +
                                   shape.DebugString() + " " + std::string(DataTypeName(dt)));
+    }
+    if (dt == DataType::kBool) {
+      // A bool holds 0 or 1; any other byte would be an invalid value for every reader.
+      const std::string& c = proto.tensor_content();
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (static_cast<unsigned char>(c[i]) > 1) {
+          return InvalidArgumentError("tensor proto bool tensor_content byte " + std::to_string(i) +
+                                      " is " + std::to_string(static_cast<unsigned char>(c[i])) +
+                                      ", expected 0 or 1");
+        }
+      }
     }
   } else {
     const int64_t count = TypedValueCount(proto, dt);

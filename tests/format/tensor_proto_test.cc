@@ -41,6 +41,47 @@ TEST(TensorProtoCodec, TruncatedValuesRepeatTheLastAsTF) {
       << bad.status().ToString();
 }
 
+// The repeated tail is filled by doubling copies: every length and element size comes out as
+// element-by-element repetition would.
+TEST(TensorProtoCodec, RepeatedTailOfEveryLength) {
+  for (int n = 3; n <= 70; ++n) {
+    tensorflow::TensorProto p;
+    p.set_dtype(tensorflow::DT_INT16);
+    p.mutable_tensor_shape()->add_dim()->set_size(n);
+    p.add_int_val(5);
+    p.add_int_val(-6);
+    auto t = TensorFromProto(p);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    std::vector<int16_t> want(n, -6);
+    want[0] = 5;
+    EXPECT_TRUE(t->Equals(Tensor::FromVector(want, TensorShape{n}))) << "n = " << n;
+  }
+  tensorflow::TensorProto c;
+  c.set_dtype(tensorflow::DT_COMPLEX64);
+  c.mutable_tensor_shape()->add_dim()->set_size(5);
+  c.add_scomplex_val(1.f);
+  c.add_scomplex_val(2.f);
+  auto t = TensorFromProto(c);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(t->data<float>()[2 * i], 1.f);
+    EXPECT_EQ(t->data<float>()[2 * i + 1], 2.f);
+  }
+}
+
+TEST(TensorProtoCodec, BoolContentHoldsOnlyZeroAndOne) {
+  tensorflow::TensorProto p;
+  p.set_dtype(tensorflow::DT_BOOL);
+  p.mutable_tensor_shape()->add_dim()->set_size(2);
+  p.set_tensor_content(std::string("\x01\x00", 2));
+  ASSERT_TRUE(TensorFromProto(p).ok());
+  p.set_tensor_content(std::string("\x01\xff", 2));
+  auto bad = TensorFromProto(p);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("byte 1 is 255, expected 0 or 1"), std::string::npos)
+      << bad.status().ToString();
+}
+
 TEST(TensorProtoCodec, TypedValuesRoundTrip) {
   // What the V1 writer stores and the V1 reader reads: every element in the typed field.
   const Tensor t = Tensor::FromVector(std::vector<int32_t>{-3, 0, 70000}, TensorShape{3});
