@@ -17,6 +17,10 @@ Writing and managing::
     with ckpt.CheckpointManager("/tmp/run", max_to_keep=3) as mgr:
         mgr.save(step, {"w": w}, metrics={"loss": 0.1}); mgr.restore()
 
+Converting (TF checkpoints, safetensors, .npz)::
+
+    ckpt.convert("train_dir", "model.safetensors", rename=[("^dense/(.*)", "layer.$1")])
+
 Deploying::
 
     m = ckpt.load_model("saved_model_dir"); m.signatures["serving_default"](x=x)
@@ -25,6 +29,7 @@ Deploying::
 Errors are ckpt.Error subclasses named as tf.errors (NotFoundError, DataLossError, ...).
 """
 from . import _ckpt  # noqa: F401  (the compiled core)
+from .convert import ConvertResult, convert
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors_all
 from .model import Model, Signature, TensorSpec, load_model
@@ -41,5 +46,6 @@ __all__ = [
     "safe_open", "SafeOpen", "TensorSlice",
     "save_checkpoint", "CheckpointManager", "ManagedCheckpoint",
     "load_model", "Model", "Signature", "TensorSpec",
+    "convert", "ConvertResult",
     *_errors_all,
 ]

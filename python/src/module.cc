@@ -32,6 +32,7 @@
 #include "ckpt/core/tensor.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/checkpoint_reader.h"
+#include "ckpt/format/convert.h"
 #include "ckpt/metagraph/saved_model.h"
 #include "commands.h"  // ckpt::cli::ResolveCheckpointPath: PATH as the CLI takes it
 
@@ -143,6 +144,33 @@ Tensor TensorFromPy(int dtype_value, const Shape& dims, nb::handle data) {
 
 std::string Resolve(const std::string& path) {
   return Unwrap(cli::ResolveCheckpointPath(Env::Default(), path));
+}
+
+// ---- converting ----------------------------------------------------------------------------
+
+TensorFileFormat FormatNamed(const std::string& name, const char* which) {
+  if (name.empty()) return TensorFileFormat::kAuto;
+  for (TensorFileFormat f :
+       {TensorFileFormat::kTensorFlow, TensorFileFormat::kSafetensors, TensorFileFormat::kNpz}) {
+    if (name == TensorFileFormatName(f)) return f;
+  }
+  throw StatusError(InvalidArgumentError(std::string(which) + " format '" + name +
+                                         "' is none of tf, safetensors, npz"));
+}
+
+// ConvertTensorFile: (tensors, bytes) written.
+std::pair<int64_t, uint64_t> Convert(
+    const std::string& input, const std::string& output, const std::string& input_format,
+    const std::string& output_format, const std::string& only,
+    const std::vector<std::pair<std::string, std::string>>& renames) {
+  ConvertOptions o;
+  o.input_format = FormatNamed(input_format, "input");
+  o.output_format = FormatNamed(output_format, "output");
+  o.only = only;
+  o.renames = renames;
+  nb::gil_scoped_release release;  // re-acquired when Unwrap throws, as the scope unwinds
+  ConvertResult r = Unwrap(ConvertTensorFile(Env::Default(), input, output, o));
+  return {r.tensors, r.bytes};
 }
 
 // ---- reading -------------------------------------------------------------------------------
@@ -476,6 +504,8 @@ NB_MODULE(_ckpt, m) {
         "PATH as the CLI takes it (prefix, checkpoint directory, SavedModel) -> prefix.");
   m.def("latest_checkpoint", &LatestCheckpointOf, "checkpoint_dir"_a, "latest_filename"_a,
         "The state file's latest checkpoint prefix whose files exist, or None.");
+  m.def("convert", &Convert, "input"_a, "output"_a, "input_format"_a, "output_format"_a, "only"_a,
+        "renames"_a, "ConvertTensorFile: (tensors, bytes) written.");
   m.def("save_bundle", &SaveBundle, "prefix"_a, "tensors"_a, "sync"_a, "alignment"_a,
         "Writes (name, dtype, shape, data) tensors as one V2 checkpoint.");
 

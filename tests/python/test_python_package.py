@@ -499,3 +499,45 @@ def test_wheel_installs_and_reads_without_tensorflow(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["[('h', [1]), ('w', [2, 3])]", "15.0 bfloat16 1.5",
                                        "NotFound"]
+
+
+def test_convert_from_python(tf, tmp_path):
+    """ckpt.convert: a TF checkpoint (with a partitioned variable) -> safetensors with renames
+    and a filter, read by the safetensors package; back to TF, read by TensorFlow; and what a
+    format cannot hold is an error naming the tensor, leaving no output."""
+    import safetensors.numpy  # noqa: PLC0415
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((6, 4)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float16)
+    bf = np.array([1.5, -2.0], ml_dtypes.bfloat16)
+    v1 = tf.Variable(w[:2], name="dense/kernel/part_0")
+    v2 = tf.Variable(w[2:], name="dense/kernel/part_1")
+    tf.raw_ops.SaveV2(
+        prefix=str(tmp_path / "tf" / "model"),
+        tensor_names=["dense/kernel", "dense/kernel", "dense/bias", "extra/bf16", "step"],
+        shape_and_slices=["6 4 0,2:-", "6 4 2,4:-", "", "", ""],
+        tensors=[v1, v2, tf.constant(b), tf.constant(bf), tf.constant(7, tf.int64)])
+    (tmp_path / "tf" / "checkpoint").write_text('model_checkpoint_path: "model"\n')
+
+    st = tmp_path / "model.safetensors"
+    got = ckpt.convert(tmp_path / "tf", st, only="^dense/", rename=[("^dense/(.*)", "layer.$1")])
+    assert got == ckpt.ConvertResult(tensors=2, bytes=w.nbytes + b.nbytes)
+    loaded = safetensors.numpy.load_file(str(st))
+    assert sorted(loaded) == ["layer.bias", "layer.kernel"]
+    assert_same(loaded["layer.kernel"], w)
+    assert_same(loaded["layer.bias"], b)
+
+    back = tmp_path / "back" / "model"
+    assert ckpt.convert(st, back, output_format="tf").tensors == 2
+    reader = tf.train.load_checkpoint(str(back))
+    assert_same(reader.get_tensor("layer.kernel"), w)
+
+    # NumPy's .npz has no bfloat16: refused before anything is written.
+    npz = tmp_path / "all.npz"
+    with pytest.raises(ckpt.InvalidArgumentError, match="extra/bf16"):
+        ckpt.convert(tmp_path / "tf" / "model", npz)
+    assert not npz.exists()
+    with pytest.raises(ValueError, match="output_format"):
+        ckpt.convert(st, npz, output_format="pt")
+    with pytest.raises(ckpt.NotFoundError):
+        ckpt.convert(tmp_path / "missing", npz)
