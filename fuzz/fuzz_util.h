@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "ckpt/core/status.h"
+#include "ckpt/format/checkpoint_reader.h"
 
 namespace ckpt::fuzz {
 
@@ -55,5 +56,19 @@ inline void Check(bool ok, const char* what, const Status& s = Status::OK()) {
   }
 }
 inline void CheckOk(const Status& s, const char* what) { Check(s.ok(), what, s); }
+
+// Lists, looks up and verifies every tensor of a reader (the tensor-file targets): a listed
+// tensor must be found, and one that reads must have its listed dtype and shape.
+inline void ReadEveryTensor(const CheckpointReader& r) {
+  for (const auto& v : r.variables()) {
+    Check(r.Contains(v.name), "Contains a listed tensor");
+    auto t = r.Lookup(v.name);
+    if (t.ok()) {
+      Check(t->dtype() == v.dtype && t->shape() == v.shape,
+            "Lookup gives the listed dtype and shape");
+    }
+  }
+  (void)r.VerifyAll();
+}
 
 }  // namespace ckpt::fuzz
