@@ -501,3 +501,46 @@ TEST(V1HostileTest, CraftedV1Files) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// A bool tensor whose bytes are not all 0 or 1, written with a matching CRC (a crafted file, not
+// a corrupt one): every read path refuses it, naming the key, the file and the element.
+TEST(HostileBools, BoolBytesOtherThanZeroOrOneAreRefused) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Tensor bools(DataType::kBool, TensorShape{4});
+  const unsigned char raw[4] = {0, 1, 2, 1};
+  std::memcpy(bools.raw_data(), raw, 4);
+  auto w = BundleWriter::Create(env.get(), "/b/m");
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Add("flags", bools).ok());
+  Tensor ok(DataType::kBool, TensorShape{2});
+  ok.data<bool>()[0] = true;
+  ASSERT_TRUE((*w)->Add("ok", ok).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+
+  for (bool mmap : {false, true}) {
+    BundleReaderOptions o;
+    o.use_mmap = mmap;
+    auto r = BundleReader::Open(env.get(), "/b/m", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    auto got = (*r)->Lookup("flags");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().code(), StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(got.status().message()),
+                HasSubstr("bool tensor flags in /b/m.data-00000-of-00001: element 2 is byte 2, "
+                          "expected 0 or 1"));
+    auto fine = (*r)->Lookup("ok");
+    ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+    EXPECT_TRUE(fine->data<bool>()[0]);
+    if (mmap) {
+      auto view = (*r)->LookupView("flags");
+      ASSERT_FALSE(view.ok());
+      EXPECT_EQ(view.status().code(), StatusCode::kDataLoss);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ckpt

@@ -194,6 +194,21 @@ struct BundleReader::Rep {
                          file->path() + ": " + buf);
   }
 
+  // A bool holds 0 or 1: any other byte (in a file whose CRC matches) would be an invalid value
+  // for every reader of the tensor, so it is refused like a corrupt byte.
+  static Status CheckBools(const BundleEntryInfo& e, const RandomAccessFile* file, const void* p) {
+    if (e.dtype != DataType::kBool) return Status();
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (int64_t i = 0; i < e.size; ++i) {
+      if (b[i] > 1) {
+        return DataLossError("bool tensor " + PrintableKey(e.key) + " in " + file->path() +
+                             ": element " + std::to_string(i) + " is byte " + std::to_string(b[i]) +
+                             ", expected 0 or 1");
+      }
+    }
+    return Status();
+  }
+
   // Reads a POD entry's bytes into dst (e.size bytes), verifying the CRC, swapping if needed.
   Status ReadPod(const BundleEntryInfo& e, void* dst, bool verify) const {
     CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, ShardFor(e));
@@ -211,6 +226,7 @@ struct BundleReader::Rep {
       if (verify) crc = crc32c::Extend(crc, out + pos, n);
     }
     if (verify && crc != crc32c::Unmask(e.masked_crc32c)) return ChecksumError(e, file, crc);
+    CKPT_RETURN_IF_ERROR(CheckBools(e, file, dst));
     if (big_endian) bundle::ByteSwap(e.dtype, dst, size);
     return Status();
   }
@@ -575,6 +591,7 @@ StatusOr<Tensor> BundleReader::LookupView(std::string_view key) const {
     if (crc != crc32c::Unmask(e->masked_crc32c)) return r.ChecksumError(*e, file, crc);
     r.view_verified[index].store(true, std::memory_order_release);
   }
+  if (p != nullptr) CKPT_RETURN_IF_ERROR(Rep::CheckBools(*e, file, p));
   static char empty_dummy[1];
   void* data = p ? const_cast<char*>(p) : empty_dummy;
   return Tensor::Borrow(e->dtype, e->shape, data, static_cast<size_t>(e->size));
