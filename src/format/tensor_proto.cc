@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "format/bool_bytes.h"
 #include "format/bundle/coding.h"
 
 namespace ckpt {
@@ -296,15 +297,9 @@ Status CheckTensorProto(const tensorflow::TensorProto& proto, DataType* dtype_ou
                                   shape.DebugString() + " " + std::string(DataTypeName(dt)));
     }
     if (dt == DataType::kBool) {
-      // A bool holds 0 or 1; any other byte would be an invalid value for every reader.
-      const std::string& c = proto.tensor_content();
-      for (size_t i = 0; i < c.size(); ++i) {
-        if (static_cast<unsigned char>(c[i]) > 1) {
-          return InvalidArgumentError("tensor proto bool tensor_content byte " + std::to_string(i) +
-                                      " is " + std::to_string(static_cast<unsigned char>(c[i])) +
-                                      ", expected 0 or 1");
-        }
-      }
+      const std::string bad =
+          internal::InvalidBoolByte(proto.tensor_content().data(), proto.tensor_content().size());
+      if (!bad.empty()) return InvalidArgumentError("tensor proto bool tensor_content: " + bad);
     }
   } else {
     const int64_t count = TypedValueCount(proto, dt);

@@ -247,3 +247,37 @@ TEST_F(ConvertTest, CorruptNpzIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// A bool tensor holding a byte other than 0 or 1, written by each format's writer (which copies
+// bytes as they are, with matching checksums): every reader refuses it, naming the tensor.
+TEST(BoolBytes, EveryReaderRefusesBoolBytesOtherThanZeroOrOne) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Tensor flags(DataType::kBool, TensorShape{3});
+  static_cast<unsigned char*>(flags.raw_data())[1] = 7;
+  for (auto [path, format] : {std::pair{"/f.safetensors", TensorFileFormat::kSafetensors},
+                              std::pair{"/f.npz", TensorFileFormat::kNpz},
+                              std::pair{"/f", TensorFileFormat::kTensorFlow}}) {
+    TensorFileEntry e;
+    e.name = "flags";
+    e.dtype = DataType::kBool;
+    e.shape = flags.shape();
+    auto w = TensorFileWriter::Create(env.get(), path, format, {e});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Add(flags).ok());
+    ASSERT_TRUE((*w)->Finish().ok());
+    auto r = OpenTensorFile(env.get(), path);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    auto t = (*r)->Lookup("flags");
+    ASSERT_FALSE(t.ok()) << path;
+    EXPECT_EQ(t.status().code(), StatusCode::kDataLoss) << path;
+    EXPECT_THAT(std::string(t.status().message()), HasSubstr("bool tensor flags"));
+    EXPECT_THAT(std::string(t.status().message()),
+                HasSubstr("element 1 is byte 7, expected 0 or 1"));
+  }
+}
+
+}  // namespace
+}  // namespace ckpt

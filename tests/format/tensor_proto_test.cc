@@ -78,7 +78,9 @@ TEST(TensorProtoCodec, BoolContentHoldsOnlyZeroAndOne) {
   p.set_tensor_content(std::string("\x01\xff", 2));
   auto bad = TensorFromProto(p);
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("byte 1 is 255, expected 0 or 1"), std::string::npos)
+  EXPECT_NE(
+      bad.status().message().find("bool tensor_content: element 1 is byte 255, expected 0 or 1"),
+      std::string::npos)
       << bad.status().ToString();
 }
 

@@ -12,6 +12,7 @@
 #include "ckpt/core/thread_annotations.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/tensor_proto.h"
+#include "format/bool_bytes.h"
 #include "format/bundle/byte_swap.h"
 #include "format/bundle/coding.h"
 #include "format/bundle/slice_key.h"
@@ -194,19 +195,12 @@ struct BundleReader::Rep {
                          file->path() + ": " + buf);
   }
 
-  // A bool holds 0 or 1: any other byte (in a file whose CRC matches) would be an invalid value
-  // for every reader of the tensor, so it is refused like a corrupt byte.
+  // A bool byte other than 0 or 1 (format/bool_bytes.h) is refused like a corrupt byte.
   static Status CheckBools(const BundleEntryInfo& e, const RandomAccessFile* file, const void* p) {
     if (e.dtype != DataType::kBool) return Status();
-    const unsigned char* b = static_cast<const unsigned char*>(p);
-    for (int64_t i = 0; i < e.size; ++i) {
-      if (b[i] > 1) {
-        return DataLossError("bool tensor " + PrintableKey(e.key) + " in " + file->path() +
-                             ": element " + std::to_string(i) + " is byte " + std::to_string(b[i]) +
-                             ", expected 0 or 1");
-      }
-    }
-    return Status();
+    const std::string bad = internal::InvalidBoolByte(p, static_cast<size_t>(e.size));
+    if (bad.empty()) return Status();
+    return DataLossError("bool tensor " + PrintableKey(e.key) + " in " + file->path() + ": " + bad);
   }
 
   // Reads a POD entry's bytes into dst (e.size bytes), verifying the CRC, swapping if needed.

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "ckpt/format/tensor_files.h"
+#include "format/bool_bytes.h"
 #include "format/convert/tensor_files_internal.h"
 
 namespace ckpt {
@@ -217,6 +218,12 @@ class NpzReader final : public internal::EntryTableReader<CheckpointReader, Memb
     std::string skip(m->npy_header, '\0');
     CKPT_RETURN_IF_ERROR(s.Read(skip.data(), skip.size(), "the .npy header"));
     CKPT_RETURN_IF_ERROR(s.Read(static_cast<char*>(t.raw_data()), t.TotalBytes(), "tensor data"));
+    if (t.dtype() == DataType::kBool) {
+      const std::string bad = internal::InvalidBoolByte(t.raw_data(), t.TotalBytes());
+      if (!bad.empty()) {
+        return DataLossError(file_->path() + ": bool tensor " + m->name + ": " + bad);
+      }
+    }
     return t;
   }
   std::string_view format() const override { return "npz"; }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ckpt/format/tensor_files.h"
+#include "format/bool_bytes.h"
 #include "format/convert/tensor_files_internal.h"
 
 namespace ckpt {
@@ -50,6 +51,10 @@ class SafetensorsReaderImpl final : public internal::EntryTableReader<Safetensor
     CKPT_RETURN_IF_ERROR(internal::ReadExact(*file_, data_start_ + e->begin, e->end - e->begin,
                                              static_cast<char*>(t.raw_data()),
                                              "tensor " + e->info.name));
+    if (t.dtype() == DataType::kBool) {
+      const std::string bad = internal::InvalidBoolByte(t.raw_data(), t.TotalBytes());
+      if (!bad.empty()) return DataLossError(path_ + ": bool tensor " + e->info.name + ": " + bad);
+    }
     return t;
   }
   std::string_view format() const override { return "safetensors"; }
