@@ -53,8 +53,10 @@ class Model:
     """A loaded model (see :func:`load_model`). ``run`` may be called from several threads
     (steps are serialized; the GIL is released while they run)."""
 
-    def __init__(self, path: str, tags: Sequence[str] = ("serve",), restore: bool = True):
-        self._model = _ckpt.Model(os.fspath(path), list(tags), restore)
+    def __init__(self, path: str, tags: Sequence[str] = ("serve",), restore: bool = True,
+                 allow_io: Sequence[str] = (), allow_all_io: bool = False):
+        self._model = _ckpt.Model(os.fspath(path), list(tags), restore,
+                                  [os.fspath(d) for d in allow_io], allow_all_io)
         self._feed_dtypes: Dict[str, np.dtype] = {}
         self.signatures: Dict[str, Signature] = {
             key: Signature(self._model, key, method, inputs, outputs)
@@ -81,11 +83,15 @@ class Model:
 
     def run(self, feeds: Optional[Mapping[str, Any]] = None,
             fetches: Union[str, Sequence[str], None] = None,
-            targets: Sequence[str] = ()) -> Union[np.ndarray, List[np.ndarray], None]:
+            targets: Sequence[str] = (), *, timeout_ms: Optional[int] = None,
+            memory_limit_bytes: Optional[int] = None) -> Union[np.ndarray, List[np.ndarray], None]:
         """Feeds ``{name: array}`` and returns the fetched arrays (``Session.run``): one array
         for a single fetch name, a list for a list. Names as :meth:`resolve` takes them; fed
         values are converted to the placeholder's dtype when they are plain Python/NumPy
-        numbers. ``targets`` are nodes run for their effects. Errors: NotFoundError for an
+        numbers. ``targets`` are nodes run for their effects. ``timeout_ms`` stops the run with
+        DeadlineExceededError, checked before each op and at each loop iteration;
+        ``memory_limit_bytes`` bounds the bytes of tensors the run's ops hold at once
+        (ResourceExhaustedError naming the op, before allocating). Errors: NotFoundError for an
         unknown name, InvalidArgumentError for a bad feed (the message names the node)."""
         fed = []
         for name, value in (feeds or {}).items():
@@ -93,7 +99,8 @@ class Model:
             fed.append(from_numpy(name, self._coerce(name, arr)))
         single = isinstance(fetches, str)
         fetch_list = [fetches] if single else list(fetches or [])
-        out = [to_numpy(*t) for t in self._model.run(fed, fetch_list, list(targets))]
+        out = [to_numpy(*t) for t in self._model.run(fed, fetch_list, list(targets),
+                                                      timeout_ms or 0, memory_limit_bytes or 0)]
         if single:
             return out[0]
         return out if fetches is not None else None
@@ -110,9 +117,15 @@ class Model:
         return arr.astype(want) if want.kind in "biuf" and arr.dtype != want else arr
 
 
-def load_model(path: str, tags: Sequence[str] = ("serve",), restore: bool = True) -> Model:
+def load_model(path: str, tags: Sequence[str] = ("serve",), restore: bool = True, *,
+               allow_io: Sequence[str] = (), allow_all_io: bool = False) -> Model:
     """Loads a model to run: a SavedModel directory (the meta graph with ``tags``, variables
     restored, init op run), a checkpoint directory (its latest checkpoint's ``.meta``), a
     checkpoint prefix with ``PREFIX.meta``, or a ``.meta`` file. UnimplementedError lists
-    the ops this runtime cannot run; NotFoundError when PATH is none of these."""
-    return Model(path, tags=tags, restore=restore)
+    the ops this runtime cannot run; NotFoundError when PATH is none of these.
+
+    The model is treated as untrusted: its graph's file ops (RestoreV2, SaveV2, ReadFile, ...)
+    may read only inside its own directory and write nowhere (PermissionDeniedError naming
+    the op and path); ``allow_io`` lists directories they may also read and write, and
+    ``allow_all_io=True`` trusts the model."""
+    return Model(path, tags=tags, restore=restore, allow_io=allow_io, allow_all_io=allow_all_io)

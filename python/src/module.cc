@@ -412,10 +412,15 @@ nb::dict SignatureTensorsToPy(const std::map<std::string, SignatureTensor>& tens
 
 class Model {
  public:
-  Model(const std::string& path, const std::vector<std::string>& tags, bool restore) {
+  // The graph's file ops read inside the model's directory and write nowhere, plus read and
+  // write under `allow_io`; `allow_all_io` lifts that (LoadOptions::file_access).
+  Model(const std::string& path, const std::vector<std::string>& tags, bool restore,
+        const std::vector<std::string>& allow_io, bool allow_all_io) {
     LoadOptions o;
     o.tags = tags;
     o.restore = restore;
+    o.file_access.write_dirs = allow_io;
+    o.file_access.unrestricted = allow_all_io;
     nb::gil_scoped_release release;
     model_ = Unwrap(LoadModel(Env::Default(), path, o));
   }
@@ -438,8 +443,10 @@ class Model {
     }
     return d;
   }
+  // `timeout_ms` and `memory_limit_bytes` (0: none) are RunOptions' limits.
   nb::list run(const std::vector<PyTensor>& feeds, const std::vector<std::string>& fetches,
-               const std::vector<std::string>& targets) {
+               const std::vector<std::string>& targets, int64_t timeout_ms,
+               int64_t memory_limit_bytes) {
     Session::FeedList feed_list;
     for (const auto& [name, dtype, shape, data] : feeds) {
       feed_list.emplace_back(resolve(name), TensorFromPy(dtype, shape, data));
@@ -448,7 +455,10 @@ class Model {
     for (const std::string& f : fetches) fetch_names.push_back(resolve(f));
     StatusOr<std::vector<Tensor>> out = [&] {
       nb::gil_scoped_release release;
-      return model_->session->Run(feed_list, fetch_names, targets);
+      RunOptions limits;
+      limits.timeout_ms = timeout_ms;
+      limits.memory_limit_bytes = memory_limit_bytes;
+      return model_->session->Run(feed_list, fetch_names, targets, limits);
     }();
     nb::list result;
     for (Tensor& t : Unwrap(std::move(out))) result.append(TensorToPy(std::move(t)));
@@ -553,14 +563,16 @@ NB_MODULE(_ckpt, m) {
       .def("next", &Iterator::next);
 
   nb::class_<Model>(m, "Model")
-      .def(nb::init<const std::string&, const std::vector<std::string>&, bool>(), "path"_a,
-           "tags"_a, "restore"_a)
+      .def(nb::init<const std::string&, const std::vector<std::string>&, bool,
+                    const std::vector<std::string>&, bool>(),
+           "path"_a, "tags"_a, "restore"_a, "allow_io"_a, "allow_all_io"_a)
       .def_prop_ro("kind", &Model::kind)
       .def_prop_ro("checkpoint_prefix", &Model::checkpoint_prefix)
       .def_prop_ro("tags", &Model::tags)
       .def("resolve", &Model::resolve, "name"_a)
       .def("output_dtype", &Model::output_dtype, "name"_a)
       .def("signatures", &Model::signatures)
-      .def("run", &Model::run, "feeds"_a, "fetches"_a, "targets"_a)
+      .def("run", &Model::run, "feeds"_a, "fetches"_a, "targets"_a, "timeout_ms"_a,
+           "memory_limit_bytes"_a)
       .def("run_signature", &Model::run_signature, "key"_a, "inputs"_a);
 }

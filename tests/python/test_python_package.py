@@ -541,3 +541,37 @@ def test_convert_from_python(tf, tmp_path):
         ckpt.convert(st, npz, output_format="pt")
     with pytest.raises(ckpt.NotFoundError):
         ckpt.convert(tmp_path / "missing", npz)
+
+
+def test_load_model_confines_untrusted_graphs(tf, tmp_path):
+    """A TF-written .meta whose graph reads a fed path and fills a fed shape: ckpt.load_model
+    lets it read only inside the model's directory (allow_io widens that), and Model.run's
+    memory limit refuses a huge fill before allocating."""
+    g = tf.Graph()
+    with g.as_default():
+        path = tf.compat.v1.placeholder(tf.string, [], name="path")
+        tf.io.read_file(path, name="read")
+        dims = tf.compat.v1.placeholder(tf.int32, [None], name="dims")
+        tf.fill(dims, 0.0, name="fill")
+        model_dir = tmp_path / "model"
+        model_dir.mkdir()
+        tf.compat.v1.train.export_meta_graph(filename=str(model_dir / "m.meta"), graph=g)
+    (model_dir / "vocab.txt").write_bytes(b"inside")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "secret.txt").write_bytes(b"secret")
+
+    m = ckpt.load_model(model_dir / "m.meta")
+    assert m.run({"path": str(model_dir / "vocab.txt")}, "read") == b"inside"
+    escapes = ("/etc/passwd", str(other / "secret.txt"),
+               str(model_dir / ".." / "other" / "secret.txt"))
+    for denied in escapes:
+        with pytest.raises(ckpt.PermissionDeniedError, match=r"node read \(ReadFile\): reading"):
+            m.run({"path": denied}, "read")
+    wide = ckpt.load_model(model_dir / "m.meta", allow_io=[other])
+    assert wide.run({"path": str(other / "secret.txt")}, "read") == b"secret"
+
+    # 2^20 x 2^14 floats (64 GiB) against a 64 MiB limit: refused before allocating.
+    with pytest.raises(ckpt.ResourceExhaustedError, match=r"node fill \(Fill\)"):
+        m.run({"dims": [1 << 20, 1 << 14]}, "fill", memory_limit_bytes=64 << 20)
+    assert m.run({"dims": [2, 3]}, "fill", memory_limit_bytes=64 << 20).shape == (2, 3)
