@@ -71,12 +71,8 @@ void StridedCopy(const Tensor& in, int64_t offset, const std::vector<int64_t>& s
 class ConstKernel : public OpKernel {
  public:
   explicit ConstKernel(const OpKernelConstruction& c) {
+    // Import (CheckConstValue in graph.cc) already checked the value against the dtype attr.
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("value", &value_));
-    if (value_.dtype() != c.output_type(0)) {
-      c.CtxFailure(InvalidArgumentError(
-          "Const value has dtype " + std::string(DataTypeName(value_.dtype())) +
-          ", attr dtype is " + std::string(DataTypeName(c.output_type(0)))));
-    }
   }
   Status Compute(OpKernelContext* ctx) override {
     ctx->set_output(0, value_);
