@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import Iterable, NamedTuple, Optional, Tuple, Union
 
 from . import _ckpt
@@ -39,12 +38,7 @@ def convert(input: Union[str, os.PathLike], output: Union[str, os.PathLike], *,
     for rule in rename:
         if isinstance(rule, str) or len(rule) != 2:
             raise TypeError("rename takes (pattern, replacement) pairs")
-        pattern, replacement = str(rule[0]), str(rule[1])
-        re.compile(pattern)  # a Python-side syntax error reads better than std::regex's
-        rules.append((pattern, replacement))
-    src = os.fspath(input)
-    if (input_format in (None, "tf") and not src.endswith((".safetensors", ".npz"))):
-        src = _ckpt.resolve_checkpoint_path(src)  # a directory or SavedModel -> its prefix
-    tensors, nbytes = _ckpt.convert(src, os.fspath(output), input_format or "",
+        rules.append((str(rule[0]), str(rule[1])))
+    tensors, nbytes = _ckpt.convert(os.fspath(input), os.fspath(output), input_format or "",
                                     output_format or "", only or "", rules)
     return ConvertResult(tensors, nbytes)

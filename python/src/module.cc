@@ -148,28 +148,21 @@ std::string Resolve(const std::string& path) {
 
 // ---- converting ----------------------------------------------------------------------------
 
-TensorFileFormat FormatNamed(const std::string& name, const char* which) {
-  if (name.empty()) return TensorFileFormat::kAuto;
-  for (TensorFileFormat f :
-       {TensorFileFormat::kTensorFlow, TensorFileFormat::kSafetensors, TensorFileFormat::kNpz}) {
-    if (name == TensorFileFormatName(f)) return f;
-  }
-  throw StatusError(InvalidArgumentError(std::string(which) + " format '" + name +
-                                         "' is none of tf, safetensors, npz"));
-}
-
-// ConvertTensorFile: (tensors, bytes) written.
+// `ckpt convert`: ConvertTensorFile on the input resolved as the CLI resolves it; (tensors,
+// bytes) written.
 std::pair<int64_t, uint64_t> Convert(
     const std::string& input, const std::string& output, const std::string& input_format,
     const std::string& output_format, const std::string& only,
     const std::vector<std::pair<std::string, std::string>>& renames) {
   ConvertOptions o;
-  o.input_format = FormatNamed(input_format, "input");
-  o.output_format = FormatNamed(output_format, "output");
+  o.input_format = Unwrap(TensorFileFormatFromName(input_format));
+  o.output_format = Unwrap(TensorFileFormatFromName(output_format));
   o.only = only;
   o.renames = renames;
   nb::gil_scoped_release release;  // re-acquired when Unwrap throws, as the scope unwinds
-  ConvertResult r = Unwrap(ConvertTensorFile(Env::Default(), input, output, o));
+  const std::string source =
+      Unwrap(cli::ResolveConvertInput(Env::Default(), input, o.input_format));
+  ConvertResult r = Unwrap(ConvertTensorFile(Env::Default(), source, output, o));
   return {r.tensors, r.bytes};
 }
 

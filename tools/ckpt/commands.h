@@ -18,6 +18,7 @@
 #include "ckpt/core/env.h"
 #include "ckpt/core/status.h"
 #include "ckpt/core/tensor.h"
+#include "ckpt/format/tensor_files.h"
 
 namespace CLI {
 class App;
@@ -74,6 +75,11 @@ struct ConvertCommandOptions {
   bool quiet = false;
 };
 Status RunConvert(Env* env, const ConvertCommandOptions& options, std::ostream& out);
+// The path ConvertTensorFile reads for `path`: a TF-checkpoint input (by `format`, or by its
+// extension when kAuto) resolved as PATH above (directory, SavedModel -> prefix); other
+// formats as given.
+StatusOr<std::string> ResolveConvertInput(Env* env, const std::string& path,
+                                          TensorFileFormat format);
 void AddConvertCommand(CLI::App& app, int* exit_code);
 
 // `ckpt diff` (diff.cc): keys only in A or B, dtype/shape changes, value differences.

@@ -16,31 +16,25 @@ namespace {
 // Inputs above this size get a progress bar on a terminal.
 constexpr uint64_t kProgressMinBytes = 100u << 20;
 
-StatusOr<TensorFileFormat> ParseFormat(const std::string& name) {
-  if (name.empty() || name == "auto") return TensorFileFormat::kAuto;
-  if (name == "tf") return TensorFileFormat::kTensorFlow;
-  if (name == "safetensors") return TensorFileFormat::kSafetensors;
-  if (name == "npz") return TensorFileFormat::kNpz;
-  return InvalidArgumentError("unknown format '" + name + "' (tf, safetensors, npz)");
-}
-
 }  // namespace
+
+StatusOr<std::string> ResolveConvertInput(Env* env, const std::string& path,
+                                          TensorFileFormat format) {
+  if (format == TensorFileFormat::kAuto) format = TensorFileFormatFromPath(path);
+  if (format != TensorFileFormat::kTensorFlow) return path;
+  return ResolveCheckpointPath(env, path);
+}
 
 Status RunConvert(Env* env, const ConvertCommandOptions& options, std::ostream& out) {
   ConvertOptions o;
-  CKPT_ASSIGN_OR_RETURN(o.input_format, ParseFormat(options.from));
-  CKPT_ASSIGN_OR_RETURN(o.output_format, ParseFormat(options.to));
+  CKPT_ASSIGN_OR_RETURN(o.input_format, TensorFileFormatFromName(options.from));
+  CKPT_ASSIGN_OR_RETURN(o.output_format, TensorFileFormatFromName(options.to));
   o.only = options.only;
   for (const std::string& rule : options.renames) {
     CKPT_ASSIGN_OR_RETURN(auto r, ParseRenameRule(rule));
     o.renames.push_back(std::move(r));
   }
-  std::string input = options.input;
-  TensorFileFormat in =
-      o.input_format == TensorFileFormat::kAuto ? TensorFileFormatFromPath(input) : o.input_format;
-  if (in == TensorFileFormat::kTensorFlow) {
-    CKPT_ASSIGN_OR_RETURN(input, ResolveCheckpointPath(env, input));
-  }
+  CKPT_ASSIGN_OR_RETURN(std::string input, ResolveConvertInput(env, options.input, o.input_format));
   const bool bar = !options.quiet && isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
   int last_percent = -1;

@@ -45,6 +45,8 @@ enum class TensorFileFormat {
 // kTensorFlow.
 TensorFileFormat TensorFileFormatFromPath(std::string_view path);
 std::string_view TensorFileFormatName(TensorFileFormat format);  // "tf", "safetensors", "npz"
+// The inverse: "" or "auto" -> kAuto, "tf", "safetensors", "npz"; InvalidArgument otherwise.
+StatusOr<TensorFileFormat> TensorFileFormatFromName(std::string_view name);
 
 // The safetensors name of `dtype` ("F32", ...), or empty when safetensors cannot hold it.
 std::string_view SafetensorsDtypeName(DataType dtype);

@@ -126,6 +126,15 @@ std::string_view TensorFileFormatName(TensorFileFormat format) {
   return "?";
 }
 
+StatusOr<TensorFileFormat> TensorFileFormatFromName(std::string_view name) {
+  if (name.empty()) return TensorFileFormat::kAuto;
+  for (TensorFileFormat f : {TensorFileFormat::kAuto, TensorFileFormat::kTensorFlow,
+                             TensorFileFormat::kSafetensors, TensorFileFormat::kNpz}) {
+    if (name == TensorFileFormatName(f)) return f;
+  }
+  return InvalidArgumentError("unknown format '" + std::string(name) + "' (tf, safetensors, npz)");
+}
+
 StatusOr<std::unique_ptr<CheckpointReader>> OpenTensorFile(Env* env, const std::string& path,
                                                            TensorFileFormat format) {
   if (format == TensorFileFormat::kAuto) format = TensorFileFormatFromPath(path);
