@@ -44,12 +44,23 @@ class FunctionDefLibrary;
 
 namespace ckpt {
 
-// A variable's storage (ref variable or resource variable).
+// A resource other than a variable that a DT_RESOURCE handle names (a lookup table). It is
+// held by a VarSlot's `object`; the kernels of its op family downcast it.
+class ResourceBase {
+ public:
+  virtual ~ResourceBase() = default;
+  virtual std::string_view kind() const = 0;  // for errors: "hash table"
+};
+
+// A variable's storage (ref variable or resource variable), or another resource (`object`).
 struct VarSlot {
   std::mutex mu;
   std::string name;  // node name that created it, for error messages
   DataType dtype = DataType::kInvalid;
   Tensor value;  // valid() once initialized
+  // Set once, by the kernel that creates the resource (under `mu`), and never replaced, so a
+  // pointer read under `mu` stays valid while the session lives.
+  std::unique_ptr<ResourceBase> object;
   bool initialized() const { return value.valid(); }
 };
 
@@ -292,6 +303,7 @@ void RegisterPoolingKernels(KernelRegistry* r);           // MaxPool, AvgPool
 void RegisterBatchNormKernels(KernelRegistry* r);         // FusedBatchNorm, V2, V3
 void RegisterStatelessRandomKernels(KernelRegistry* r);   // Philox stateless random
 void RegisterResourceVariableKernels(KernelRegistry* r);  // DisableCopyOnRead, ResourceGather
+void RegisterLookupKernels(KernelRegistry* r);            // hash tables
 void RegisterFunctionalKernels(KernelRegistry* r);        // If, Case, While (+ Stateless forms)
 void RegisterTrainingKernels(KernelRegistry* r);          // training_kernels.cc
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.

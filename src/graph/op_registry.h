@@ -72,6 +72,7 @@ void RegisterPoolingOps(OpRegistry* r);      // MaxPool, AvgPool
 void RegisterBatchNormOps(OpRegistry* r);    // FusedBatchNorm, V2, V3
 void RegisterStatelessRandomOps(OpRegistry* r);   // StatelessRandomGetKeyCounter, ...UniformV2
 void RegisterResourceVariableOps(OpRegistry* r);  // DisableCopyOnRead, ResourceGather
+void RegisterLookupOps(OpRegistry* r);            // hash tables and their initializers
 void RegisterFunctionalOps(OpRegistry* r);        // If, Case, While (+ Stateless forms)
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr

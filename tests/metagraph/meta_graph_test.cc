@@ -122,7 +122,7 @@ TEST(ImportMetaGraph, EveryUnsupportedOpInOneError) {
   ASSERT_TRUE(bytes.ok());
   tensorflow::MetaGraphDef mg;
   ASSERT_TRUE(mg.ParseFromString(*bytes));
-  for (const char* op : {"FancyNewOp", "LookupTableFindV2", "FancyNewOp", "AnotherOne"}) {
+  for (const char* op : {"FancyNewOp", "MutableDenseHashTableV2", "FancyNewOp", "AnotherOne"}) {
     auto* n = mg.mutable_graph_def()->add_node();
     n->set_name(std::string("n_") + std::to_string(mg.graph_def().node_size()));
     n->set_op(op);
@@ -132,10 +132,11 @@ TEST(ImportMetaGraph, EveryUnsupportedOpInOneError) {
   EXPECT_EQ(imported.status().code(), StatusCode::kUnimplemented);
   EXPECT_THAT(std::string(imported.status().message()), HasSubstr("3 ops that cannot run here"));
   EXPECT_THAT(std::string(imported.status().message()),
-              HasSubstr("AnotherOne, FancyNewOp, LookupTableFindV2"));
+              HasSubstr("AnotherOne, FancyNewOp, MutableDenseHashTableV2"));
   auto info = InspectMetaGraph(mg.SerializeAsString());
   ASSERT_TRUE(info.ok());
-  EXPECT_THAT(info->unsupported_ops, ElementsAre("AnotherOne", "FancyNewOp", "LookupTableFindV2"));
+  EXPECT_THAT(info->unsupported_ops,
+              ElementsAre("AnotherOne", "FancyNewOp", "MutableDenseHashTableV2"));
 }
 
 TEST(ImportMetaGraph, GarbageIsDataLoss) {

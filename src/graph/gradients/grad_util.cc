@@ -34,6 +34,7 @@ const GradRegistry& GradRegistry::Global() {
     RegisterIoGradients(r);
     RegisterFunctionalGradients(r);
     RegisterResourceVariableGradients(r);
+    RegisterLookupGradients(r);
     return r;
   }();
   return *registry;

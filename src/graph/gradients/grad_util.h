@@ -68,6 +68,7 @@ void RegisterControlFlowGradients(GradRegistry* r);
 void RegisterIoGradients(GradRegistry* r);
 void RegisterFunctionalGradients(GradRegistry* r);
 void RegisterResourceVariableGradients(GradRegistry* r);
+void RegisterLookupGradients(GradRegistry* r);
 
 // The gradient function of ops that run for inference only (convolution, pooling, batch
 // normalization: their backward kernels, Conv2DBackpropInput/Filter, MaxPoolGrad,

@@ -16,6 +16,7 @@
 #include "ckpt/format/tensor_slice.h"
 #include "graph/kernel.h"
 #include "graph/kernels/io_reader.h"
+#include "graph/kernels/kernel_util.h"
 
 namespace ckpt {
 
@@ -255,26 +256,7 @@ Status ShardedFilespec(OpKernelContext* ctx) {
 Status ReadFile(OpKernelContext* ctx) {
   CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "filename", 1));
   const std::string& name = ctx->input(0).strings()[0];
-  CKPT_ASSIGN_OR_RETURN(auto file, ctx->env()->NewRandomAccessFile(name));
-  const uint64_t size = file->Size();
-  const RunLimits* limits = ctx->limits();
-  if (limits != nullptr && limits->account != nullptr &&
-      size > static_cast<uint64_t>(limits->account->limit())) {
-    return ResourceExhaustedError("file '" + name + "' (" + std::to_string(size) +
-                                  " bytes) exceeds the run's memory limit of " +
-                                  std::to_string(limits->account->limit()) + " bytes");
-  }
-  if (size > std::string().max_size()) {
-    return ResourceExhaustedError("file '" + name + "' is too large to read");
-  }
-  std::string contents(static_cast<size_t>(size), '\0');
-  std::string_view got;
-  CKPT_RETURN_IF_ERROR(file->Read(0, contents.size(), &got, contents.data()));
-  if (got.size() != size) {
-    return DataLossError("file '" + name + "': read " + std::to_string(got.size()) + " of " +
-                         std::to_string(size) + " bytes");
-  }
-  if (got.data() != contents.data()) contents.assign(got);
+  CKPT_ASSIGN_OR_RETURN(std::string contents, ReadFileWithinLimits(ctx, name));
   ctx->set_output(0, Tensor::StringScalar(std::move(contents)));
   return Status::OK();
 }

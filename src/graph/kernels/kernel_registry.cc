@@ -22,6 +22,7 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterBatchNormKernels(r);
   RegisterStatelessRandomKernels(r);
   RegisterResourceVariableKernels(r);
+  RegisterLookupKernels(r);
   RegisterFunctionalKernels(r);
   RegisterTrainingKernels(r);
   RegisterIoKernels(r);

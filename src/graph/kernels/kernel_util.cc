@@ -40,6 +40,30 @@ std::vector<int64_t> BroadcastStrides(const TensorShape& in, const TensorShape& 
   return strides;
 }
 
+StatusOr<std::string> ReadFileWithinLimits(OpKernelContext* ctx, const std::string& name) {
+  CKPT_ASSIGN_OR_RETURN(auto file, ctx->env()->NewRandomAccessFile(name));
+  const uint64_t size = file->Size();
+  const RunLimits* limits = ctx->limits();
+  if (limits != nullptr && limits->account != nullptr &&
+      size > static_cast<uint64_t>(limits->account->limit())) {
+    return ResourceExhaustedError("file '" + name + "' (" + std::to_string(size) +
+                                  " bytes) exceeds the run's memory limit of " +
+                                  std::to_string(limits->account->limit()) + " bytes");
+  }
+  if (size > std::string().max_size()) {
+    return ResourceExhaustedError("file '" + name + "' is too large to read");
+  }
+  std::string contents(static_cast<size_t>(size), '\0');
+  std::string_view got;
+  CKPT_RETURN_IF_ERROR(file->Read(0, contents.size(), &got, contents.data()));
+  if (got.size() != size) {
+    return DataLossError("file '" + name + "': read " + std::to_string(got.size()) + " of " +
+                         std::to_string(size) + " bytes");
+  }
+  if (got.data() != contents.data()) contents.assign(got);
+  return contents;
+}
+
 StatusOr<std::vector<int64_t>> ReadIndexVector(const Tensor& t, std::string_view what) {
   std::vector<int64_t> out;
   if (t.dtype() == DataType::kInt32) {

@@ -110,6 +110,10 @@ void BroadcastTernary(const Tensor& c, const Tensor& a, const Tensor& b, Tensor*
   }
 }
 
+// The whole file `name`, read through the kernel's Env (the session's file-access policy
+// applies); ResourceExhausted before reading when it is larger than the run's memory limit.
+StatusOr<std::string> ReadFileWithinLimits(OpKernelContext* ctx, const std::string& name);
+
 // Reads an int32/int64 tensor as int64 values. InvalidArgument for other dtypes.
 StatusOr<std::vector<int64_t>> ReadIndexVector(const Tensor& t, std::string_view what);
 

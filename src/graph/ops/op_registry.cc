@@ -28,6 +28,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterBatchNormOps(r);
   RegisterStatelessRandomOps(r);
   RegisterResourceVariableOps(r);
+  RegisterLookupOps(r);
   RegisterFunctionalOps(r);
 }
 
