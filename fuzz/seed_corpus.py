@@ -263,6 +263,13 @@ def main():
         z.writestr("b.npy", npy("|b1", [2], b"\x01\x00"))
     write("npz", "deflated", buf.getvalue())
 
+    # Single .npy files (ckpt run --feed NAME=@FILE.npy), strings included.
+    write("npy", "f32", npy("<f4", [2, 2], struct.pack("<4f", 1, 2, 3, 4)))
+    write("npy", "i64_scalar", npy("<i8", [], struct.pack("<q", -5)))
+    write("npy", "unicode", npy("<U3", [2], "ab\0\u00e9\U0001f600x".encode("utf-32-le")))
+    write("npy", "bytes", npy("|S4", [3], b"abc\0\x00\xff\0\0wxyz"))
+    write("npy", "bool", npy("|b1", [3], b"\x01\x00\x01"))
+
 
 if __name__ == "__main__":
     main()

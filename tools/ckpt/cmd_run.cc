@@ -1,5 +1,5 @@
-// `ckpt run PATH --feed NAME=JSON ... --fetch NAME ... [--json]`: runs a TensorFlow model
-// (meta graph + checkpoint, or SavedModel) in C++.
+// `ckpt run PATH --feed NAME=JSON|@FILE.npy ... --fetch NAME ... [--json] [--output-dir DIR]`:
+// runs a TensorFlow model (meta graph + checkpoint, or SavedModel) in C++.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "ckpt/format/tensor_files.h"
 #include "ckpt/metagraph/saved_model.h"
 #include "commands.h"
 
@@ -20,6 +21,33 @@ int64_t DefaultMemoryLimit() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return 0;
   return static_cast<int64_t>(pages) * page / 2;
+}
+
+// A feed's value: "@FILE.npy" read as NumPy's .npy, else JSON shaped for tensor `name`.
+StatusOr<Tensor> FeedValue(Env* env, const LoadedModel& model, const std::string& name,
+                           const std::string& value) {
+  if (value.empty() || value[0] != '@') return model.ParseFeed(name, value);
+  const std::string file = value.substr(1);
+  auto t = ReadNpy(env, file);
+  if (!t.ok()) return t.status().WithContext("feed " + name);
+  CKPT_ASSIGN_OR_RETURN(Output out, model.graph->GetTensorByName(name));
+  const DataType want = model.graph->OutputType(out);
+  if (t->dtype() != want) {
+    return InvalidArgumentError("feed " + name + ": " + file + " holds " +
+                                std::string(DataTypeName(t->dtype())) + ", the tensor is " +
+                                std::string(DataTypeName(want)));
+  }
+  return t;
+}
+
+// KEY.npy's name for output `label`: characters other than [A-Za-z0-9._-] become '_'.
+std::string OutputFileName(const std::string& label) {
+  std::string name = label;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  }
+  if (name.empty() || name == "." || name == "..") name = "_" + name;
+  return name + ".npy";
 }
 
 }  // namespace
@@ -36,6 +64,7 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
   CKPT_ASSIGN_OR_RETURN(auto model, LoadModel(env, options.path, lo));
 
   std::vector<std::pair<std::string, nlohmann::json>> results;  // (label, value)
+  std::vector<std::pair<std::string, Tensor>> tensors;          // (label, value) for files
   if (!options.signature.empty()) {
     auto sig_it = model->signatures.find(options.signature);
     if (sig_it == model->signatures.end()) {
@@ -48,14 +77,15 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
     for (const auto& feed : options.feeds) {
       const size_t eq = feed.find('=');
       if (eq == std::string::npos) {
-        return InvalidArgumentError("--feed '" + feed + "' is not KEY=JSON");
+        return InvalidArgumentError("--feed '" + feed + "' is not KEY=JSON or KEY=@FILE.npy");
       }
       const std::string key = feed.substr(0, eq);
       auto in = sig_it->second.inputs.find(key);
       if (in == sig_it->second.inputs.end()) {
         return NotFoundError("signature '" + options.signature + "' has no input '" + key + "'");
       }
-      CKPT_ASSIGN_OR_RETURN(inputs[key], model->ParseFeed(in->second.name, feed.substr(eq + 1)));
+      CKPT_ASSIGN_OR_RETURN(inputs[key],
+                            FeedValue(env, *model, in->second.name, feed.substr(eq + 1)));
     }
     CKPT_ASSIGN_OR_RETURN(auto outputs, model->RunSignature(options.signature, inputs, limits));
     for (const auto& [key, t] : outputs) {
@@ -64,25 +94,27 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
         continue;
       }
       results.emplace_back(key, JsonTensor(t));
+      tensors.emplace_back(key, t);
     }
   } else {
     Session::FeedList feeds;
     for (const auto& feed : options.feeds) {
       const size_t eq = feed.find('=');
       if (eq == std::string::npos) {
-        return InvalidArgumentError("--feed '" + feed + "' is not NAME=JSON");
+        return InvalidArgumentError("--feed '" + feed + "' is not NAME=JSON or NAME=@FILE.npy");
       }
       CKPT_ASSIGN_OR_RETURN(std::string name, model->ResolveTensorName(feed.substr(0, eq)));
-      CKPT_ASSIGN_OR_RETURN(Tensor t, model->ParseFeed(name, feed.substr(eq + 1)));
+      CKPT_ASSIGN_OR_RETURN(Tensor t, FeedValue(env, *model, name, feed.substr(eq + 1)));
       feeds.emplace_back(name, std::move(t));
     }
-    std::vector<std::string> fetches, targets, labels;
+    std::vector<std::string> fetches, targets, labels, fetch_names;
     for (const auto& f : options.fetches) {
       CKPT_ASSIGN_OR_RETURN(std::string name, model->ResolveTensorName(f));
       if (name.find(':') == std::string::npos) {
         targets.push_back(name);  // an op without outputs (train_op): run it
       } else {
         fetches.push_back(name);
+        fetch_names.push_back(f);
         labels.push_back(f == name ? f : f + " (" + name + ")");
       }
     }
@@ -90,8 +122,18 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
       return InvalidArgumentError("nothing to run: give --fetch NAME or --signature KEY");
     }
     CKPT_ASSIGN_OR_RETURN(auto got, model->session->Run(feeds, fetches, targets, limits));
-    for (size_t i = 0; i < got.size(); ++i) results.emplace_back(labels[i], JsonTensor(got[i]));
+    for (size_t i = 0; i < got.size(); ++i) {
+      results.emplace_back(labels[i], JsonTensor(got[i]));
+      tensors.emplace_back(fetch_names[i], got[i]);
+    }
     for (const auto& t : targets) results.emplace_back(t, nullptr);
+  }
+  if (!options.output_dir.empty()) {
+    CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(options.output_dir));
+    for (const auto& [label, t] : tensors) {
+      const std::string file = options.output_dir + "/" + OutputFileName(label);
+      CKPT_RETURN_IF_ERROR(WriteNpy(env, file, t).WithContext("output " + label));
+    }
   }
   if (options.json) {
     nlohmann::json outputs = nlohmann::json::object();
@@ -117,8 +159,9 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
                   "(latest) or SavedModel directory")
       ->required();
   cmd->add_option("--feed", options->feeds,
-                  "NAME=JSON: a tensor ('input:0'), op or signature input key, and a value "
-                  "(number or nested list shaped as the placeholder wants)");
+                  "NAME=JSON or NAME=@FILE.npy: a tensor ('input:0'), op or signature input "
+                  "key, and a value (number or nested list shaped as the placeholder wants, or "
+                  "a NumPy .npy file of any dtype; strings as '<U' or '|S')");
   cmd->add_option("--fetch", options->fetches,
                   "Tensor ('Round:0'), op (run as a target when it has no outputs) or "
                   "collection ('predict_op'); with --signature, output keys");
@@ -126,6 +169,10 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--signature", options->signature,
                   "SavedModel signature key: --feed/--fetch then name its input/output keys");
   cmd->add_flag("--json", options->json, "Print JSON");
+  cmd->add_option("--output-dir", options->output_dir,
+                  "Also write each output as DIR/KEY.npy (KEY: the signature output key or "
+                  "the fetch name with characters other than [A-Za-z0-9._-] as '_'; strings "
+                  "as '|S' bytes)");
   cmd->add_option("--allow-io", options->allow_io,
                   "DIR the graph's file ops may also read and write (repeatable). By default a "
                   "graph reads only inside the model's own directory and writes nowhere");

@@ -39,6 +39,9 @@ bool IsCheckpointDirectory(Env* env, std::string_view path);
 struct LsOptions {
   // Print JSON instead of aligned columns. Default: false.
   bool json = false;
+  // List the object tree of a TF2 object-based checkpoint instead (object path -> key, dtype,
+  // shape). Default: false.
+  bool objects = false;
 };
 // Lists every tensor: name, dtype (TF's Python name), shape and bytes on disk. For a
 // checkpoint directory, first lists its checkpoints (step, time, size, metrics, latest/best),
@@ -97,7 +100,8 @@ void AddDiffCommand(CLI::App& app, int* exit_code);
 // `ckpt run` (cmd_run.cc): loads a model (LoadModel) and runs fetches or a signature.
 struct RunOptions {
   std::string path;
-  // "NAME=JSON" (tensor, op or collection name; signature input key with `signature`).
+  // "NAME=JSON" or "NAME=@FILE.npy" (tensor, op or collection name; signature input key with
+  // `signature`).
   std::vector<std::string> feeds;
   // Tensor, op or collection names (signature output keys with `signature`; empty = all).
   std::vector<std::string> fetches;
@@ -115,6 +119,9 @@ struct RunOptions {
   // Limits of the run (0: none). Default: no deadline; memory: half the machine's RAM.
   int64_t timeout_ms = 0;
   int64_t memory_limit_bytes = -1;  // -1: the default
+  // Also write each output as OUTPUT_DIR/KEY.npy (KEY: the signature output key or the fetch
+  // name, characters other than [A-Za-z0-9._-] as '_'). Default: none.
+  std::string output_dir;
 };
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out);
 // `ckpt graph` (cmd_graph.cc): ops, collections, saver, signatures, unsupported ops.

@@ -67,6 +67,13 @@ class SafetensorsReader : public CheckpointReader {
 // format() is "npz"; VerifyAll checks every member's CRC-32.
 StatusOr<std::unique_ptr<CheckpointReader>> OpenNpz(Env* env, const std::string& path);
 
+// One array in a NumPy .npy file (format 1.0-3.0): the dtypes npz holds, and strings: '<U'
+// (read as UTF-8) and '|S' (bytes; NumPy drops trailing NUL bytes, so they do not round-trip).
+// WriteNpy writes strings as '|S' of the longest element's width, atomically (a temporary file
+// renamed into place, not synced). Errors as for npz, naming `path`.
+StatusOr<Tensor> ReadNpy(Env* env, const std::string& path);
+Status WriteNpy(Env* env, const std::string& path, const Tensor& t);
+
 // Opens a TF checkpoint (prefix), safetensors or npz file as chosen by `format` (kAuto: from
 // the path).
 StatusOr<std::unique_ptr<CheckpointReader>> OpenTensorFile(

@@ -131,12 +131,26 @@ std::string_view DictValue(std::string_view header, std::string_view key) {
   return v;
 }
 
-// Parses the .npy header of `m` (its dtype, shape and header size).
-Status ParseNpyHeader(const RandomAccessFile& file, Member* m) {
-  MemberStream s(file, *m);
-  auto bad = [&](const std::string& why) {
-    return DataLossError(file.path() + ": member " + m->name + ".npy: " + why);
-  };
+// What a .npy header says. Strings (only in single .npy files) are kString with the NumPy
+// kind ('U': UTF-32 code points, 'S': bytes) and the fixed width of one element in characters.
+struct NpyHeader {
+  DataType dtype = DataType::kInvalid;
+  TensorShape shape;
+  uint64_t header_bytes = 0;  // preamble + header dict
+  char str_kind = 0;
+  uint64_t str_width = 0;
+  // Bytes of one element's data.
+  uint64_t element_bytes() const {
+    return str_kind == 'U' ? 4 * str_width : str_kind == 'S' ? str_width : DataTypeSize(dtype);
+  }
+};
+
+// Parses the .npy preamble and header read from `s` (Read(char*, n, what)). Errors start with
+// `where` (the file, or the archive and member) and name `tensor`.
+template <typename Stream>
+Status ReadNpyHeader(Stream& s, const std::string& where, const std::string& tensor,
+                     bool allow_strings, NpyHeader* h) {
+  auto bad = [&](const std::string& why) { return DataLossError(where + ": " + why); };
   char pre[12];
   CKPT_RETURN_IF_ERROR(s.Read(pre, 10, "the .npy preamble"));
   if (std::string_view(pre, 6) != "\x93NUMPY") return bad("not a .npy file (bad magic)");
@@ -155,10 +169,10 @@ Status ParseNpyHeader(const RandomAccessFile& file, Member* m) {
   if (hlen > kMaxNpyHeader) return bad(".npy header of " + std::to_string(hlen) + " bytes");
   std::string header(hlen, '\0');
   CKPT_RETURN_IF_ERROR(s.Read(header.data(), hlen, "the .npy header"));
-  m->npy_header = pre_len + hlen;
+  h->header_bytes = pre_len + hlen;
   std::string_view descr = DictValue(header, "descr");
   if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"')) {
-    return bad("tensor " + m->name + ": unsupported dtype " + std::string(descr) +
+    return bad("tensor " + tensor + ": unsupported dtype " + std::string(descr) +
                " (structured or missing 'descr')");
   }
   descr = descr.substr(1, descr.size() - 2);
@@ -166,17 +180,30 @@ Status ParseNpyHeader(const RandomAccessFile& file, Member* m) {
   if (!norm.empty() && norm[0] == '=') norm[0] = '<';  // native order on a little-endian host
   if (norm.size() == 3 && norm[2] == '1' && norm[0] == '<') norm[0] = '|';
   for (const auto& t : kNpyTypes) {
-    if (t.descr == norm) m->info.dtype = t.dtype;
+    if (t.descr == norm) h->dtype = t.dtype;
   }
-  if (m->info.dtype == DataType::kInvalid) {
-    return InvalidArgumentError(file.path() + ": tensor " + m->name + ": NumPy dtype '" +
-                                std::string(descr) +
-                                "' has no TF equivalent here (supported: little-endian bool, "
-                                "(u)int8-64, float16/32/64, complex64/128)");
+  // Fixed-width strings: '<U5' / '|S5' (also without the byte-order mark).
+  std::string_view str = norm;
+  if (!str.empty() && (str[0] == '<' || str[0] == '|')) str.remove_prefix(1);
+  if (allow_strings && str.size() >= 2 && (str[0] == 'U' || str[0] == 'S')) {
+    uint64_t width = 0;
+    auto [p, ec] = std::from_chars(str.data() + 1, str.data() + str.size(), width);
+    if (ec == std::errc() && p == str.data() + str.size() && width <= kMaxNpyHeader) {
+      h->dtype = DataType::kString;
+      h->str_kind = str[0];
+      h->str_width = width;
+    }
+  }
+  if (h->dtype == DataType::kInvalid) {
+    return InvalidArgumentError(
+        where + ": tensor " + tensor + ": NumPy dtype '" + std::string(descr) +
+        "' has no TF equivalent here (supported: little-endian bool, (u)int8-64, "
+        "float16/32/64, complex64/128" +
+        (allow_strings ? ", and strings as '<U' or '|S'" : "") + ")");
   }
   std::string_view fortran = DictValue(header, "fortran_order");
   if (fortran == "True") {
-    return InvalidArgumentError(file.path() + ": tensor " + m->name +
+    return InvalidArgumentError(where + ": tensor " + tensor +
                                 ": Fortran-ordered arrays are not supported (save a C-ordered "
                                 "copy: np.ascontiguousarray)");
   }
@@ -197,13 +224,54 @@ Status ParseNpyHeader(const RandomAccessFile& file, Member* m) {
   }
   auto ts = TensorShape::FromDims(dims);
   if (!ts.ok()) return bad(std::string(ts.status().message()));
-  m->info.shape = *ts;
-  const uint64_t bytes = static_cast<uint64_t>(ts->num_elements()) * DataTypeSize(m->info.dtype);
-  if (m->uncompressed != m->npy_header + bytes) {
-    return bad("holds " + std::to_string(m->uncompressed - m->npy_header) + " data bytes, " +
-               std::to_string(bytes) + " expected for " + std::string(descr) + ts->DebugString());
+  h->shape = *ts;
+  return Status();
+}
+
+// Checks that `data_bytes` bytes follow the header: exactly the array's.
+Status CheckNpyDataSize(const NpyHeader& h, uint64_t data_bytes, const std::string& where) {
+  const uint64_t n = static_cast<uint64_t>(h.shape.num_elements());
+  const uint64_t each = h.element_bytes();
+  if ((each != 0 && n > data_bytes / each) || n * each != data_bytes) {
+    return DataLossError(
+        where + ": holds " + std::to_string(data_bytes) + " data bytes, " +
+        (each != 0 && n > UINT64_MAX / each ? std::string("more") : std::to_string(n * each)) +
+        " expected for " + h.shape.DebugString());
   }
-  m->info.bytes = static_cast<int64_t>(bytes);
+  return Status();
+}
+
+// The .npy (version 1.0) preamble and header of an array of `descr` and `shape`.
+std::string NpyHeaderBytes(std::string_view descr, const TensorShape& shape) {
+  std::string dims = "(";
+  for (int64_t d : shape.dims()) dims += std::to_string(d) + ", ";
+  if (shape.rank() > 0) dims.resize(dims.size() - (shape.rank() == 1 ? 1 : 2));
+  dims += ")";
+  std::string header =
+      "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + dims + ", }";
+  // Version 1.0: 10-byte preamble; the whole header padded with spaces to 64 bytes, '\n' last.
+  const size_t total = (10 + header.size() + 1 + 63) / 64 * 64;
+  header.append(total - 10 - header.size() - 1, ' ');
+  header.push_back('\n');
+  std::string npy = "\x93NUMPY\x01";
+  npy.push_back('\0');
+  StoreLE(&npy, header.size(), 2);
+  npy += header;
+  return npy;
+}
+
+// Parses the .npy header of npz member `m` (its dtype, shape and header size).
+Status ParseNpyHeader(const RandomAccessFile& file, Member* m) {
+  MemberStream s(file, *m);
+  const std::string where = file.path() + ": member " + m->name + ".npy";
+  NpyHeader h;
+  CKPT_RETURN_IF_ERROR(ReadNpyHeader(s, where, m->name, /*allow_strings=*/false, &h));
+  m->npy_header = h.header_bytes;
+  m->info.dtype = h.dtype;
+  m->info.shape = h.shape;
+  if (m->uncompressed < m->npy_header) return DataLossError(where + ": truncated header");
+  CKPT_RETURN_IF_ERROR(CheckNpyDataSize(h, m->uncompressed - m->npy_header, where));
+  m->info.bytes = static_cast<int64_t>(m->uncompressed - m->npy_header);
   return Status();
 }
 
@@ -380,20 +448,7 @@ class NpzWriter final : public internal::StreamingFileWriter {
 
  protected:
   Status WriteTensor(const TensorFileEntry& e, const Tensor& t) override {
-    std::string shape = "(";
-    for (int64_t d : e.shape.dims()) shape += std::to_string(d) + ", ";
-    if (e.shape.rank() > 0) shape.resize(shape.size() - (e.shape.rank() == 1 ? 1 : 2));
-    shape += ")";
-    std::string header = "{'descr': '" + std::string(NpyDescr(e.dtype)) +
-                         "', 'fortran_order': False, 'shape': " + shape + ", }";
-    // Version 1.0: 10-byte preamble; the whole header padded with spaces to 64 bytes, '\n' last.
-    const size_t total = (10 + header.size() + 1 + 63) / 64 * 64;
-    header.append(total - 10 - header.size() - 1, ' ');
-    header.push_back('\n');
-    std::string npy = "\x93NUMPY\x01";
-    npy.push_back('\0');
-    StoreLE(&npy, header.size(), 2);
-    npy += header;
+    const std::string npy = NpyHeaderBytes(NpyDescr(e.dtype), e.shape);
     std::string_view data(static_cast<const char*>(t.raw_data()), t.TotalBytes());
     const uint64_t size = npy.size() + data.size();
     const std::string name = e.name + ".npy";
@@ -480,6 +535,116 @@ std::string_view NpyDescr(DataType dtype) {
     if (t.dtype == dtype) return t.descr;
   }
   return {};
+}
+
+namespace {
+
+// Sequential reads of a plain .npy file.
+class FileStream {
+ public:
+  explicit FileStream(const RandomAccessFile& file) : file_(file) {}
+  Status Read(char* dst, uint64_t n, const std::string& what) {
+    CKPT_RETURN_IF_ERROR(internal::ReadExact(file_, pos_, n, dst, what));
+    pos_ += n;
+    return Status();
+  }
+
+ private:
+  const RandomAccessFile& file_;
+  uint64_t pos_ = 0;
+};
+
+// Appends the UTF-8 encoding of code point `c`; false for one that is not a scalar value.
+bool AppendUtf8(uint32_t c, std::string* out) {
+  if (c < 0x80) {
+    out->push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    if (c >= 0xD800 && c < 0xE000) return false;
+    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x110000) {
+    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+StatusOr<Tensor> ReadNpy(Env* env, const std::string& path) {
+  CKPT_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
+  FileStream s(*file);
+  NpyHeader h;
+  CKPT_RETURN_IF_ERROR(ReadNpyHeader(s, path, path, /*allow_strings=*/true, &h));
+  const uint64_t size = file->Size();
+  if (size < h.header_bytes) return DataLossError(path + ": truncated .npy header");
+  CKPT_RETURN_IF_ERROR(CheckNpyDataSize(h, size - h.header_bytes, path));
+  if (h.dtype != DataType::kString) {
+    CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(h.dtype, h.shape));
+    CKPT_RETURN_IF_ERROR(s.Read(static_cast<char*>(t.raw_data()), t.TotalBytes(), "array data"));
+    if (t.dtype() == DataType::kBool) {
+      const std::string bad = internal::InvalidBoolByte(t.raw_data(), t.TotalBytes());
+      if (!bad.empty()) return DataLossError(path + ": bool array: " + bad);
+    }
+    return t;
+  }
+  // Strings: NumPy pads each element with NULs to the width and drops them on reading.
+  CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(DataType::kString, h.shape));
+  std::string raw(size - h.header_bytes, '\0');
+  CKPT_RETURN_IF_ERROR(s.Read(raw.data(), raw.size(), "array data"));
+  const uint64_t each = h.element_bytes();
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    const char* e = raw.data() + i * each;
+    std::string& out = t.strings()[i];
+    if (h.str_kind == 'S') {
+      size_t n = each;
+      while (n > 0 && e[n - 1] == '\0') --n;
+      out.assign(e, n);
+      continue;
+    }
+    size_t n = h.str_width;
+    while (n > 0 && LoadLE(e + 4 * (n - 1), 4) == 0) --n;
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t c = static_cast<uint32_t>(LoadLE(e + 4 * k, 4));
+      if (!AppendUtf8(c, &out)) {
+        return DataLossError(path + ": element " + std::to_string(i) +
+                             " holds an invalid code point " + std::to_string(c));
+      }
+    }
+  }
+  return t;
+}
+
+Status WriteNpy(Env* env, const std::string& path, const Tensor& t) {
+  std::string npy;
+  if (t.dtype() == DataType::kString) {
+    size_t width = 1;  // NumPy has no zero-width string dtype
+    for (int64_t i = 0; i < t.num_elements(); ++i) width = std::max(width, t.strings()[i].size());
+    npy = NpyHeaderBytes("|S" + std::to_string(width), t.shape());
+    const size_t header = npy.size();
+    npy.resize(header + width * static_cast<size_t>(t.num_elements()), '\0');
+    for (int64_t i = 0; i < t.num_elements(); ++i) {
+      const std::string& v = t.strings()[i];
+      std::copy(v.begin(), v.end(), npy.begin() + header + i * width);
+    }
+  } else {
+    const std::string_view descr = NpyDescr(t.dtype());
+    if (descr.empty()) {
+      return InvalidArgumentError(path + ": NumPy has no dtype for " +
+                                  std::string(DataTypeName(t.dtype())));
+    }
+    npy = NpyHeaderBytes(descr, t.shape());
+    npy.append(static_cast<const char*>(t.raw_data()), t.TotalBytes());
+  }
+  return env->AtomicWriteStringToFile(path, npy, Env::SyncMode::kNone);
 }
 
 StatusOr<std::unique_ptr<CheckpointReader>> OpenNpz(Env* env, const std::string& path) {
