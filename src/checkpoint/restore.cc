@@ -4,6 +4,7 @@
 #include <cstring>
 #include <set>
 
+#include "ckpt/checkpoint/object_graph.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/checkpoint_reader.h"
 
@@ -76,6 +77,26 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
       v1_vars[v.name] = &v;
     }
   }
+  // With object paths, the names targets resolve to are paths; `stored_key` maps them back.
+  std::map<std::string, std::string> path_to_key;
+  if (options.object_paths) {
+    if (std::find(keys.begin(), keys.end(), kObjectGraphKey) == keys.end()) {
+      return NotFoundError("checkpoint " + prefix + " has no " + std::string(kObjectGraphKey) +
+                           ": it is name-based, so its values have no object paths");
+    }
+    CKPT_ASSIGN_OR_RETURN(Tensor graph,
+                          bundle ? bundle->Lookup(kObjectGraphKey) : v1->Lookup(kObjectGraphKey));
+    CKPT_ASSIGN_OR_RETURN(auto objects, ParseObjectGraph(graph, prefix));
+    keys.clear();
+    for (auto& o : objects) {
+      keys.push_back(o.path);
+      path_to_key[o.path] = std::move(o.key);
+    }
+  }
+  auto stored_key = [&](const std::string& k) -> const std::string& {
+    auto it = path_to_key.find(k);
+    return it == path_to_key.end() ? k : it->second;
+  };
   std::set<std::string> key_set(keys.begin(), keys.end());
 
   // Resolve names.
@@ -133,12 +154,12 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
     DataType dtype;
     TensorShape shape;
     if (bundle) {
-      CKPT_ASSIGN_OR_RETURN(BundleEntryInfo entry, bundle->GetEntry(*key));
+      CKPT_ASSIGN_OR_RETURN(BundleEntryInfo entry, bundle->GetEntry(stored_key(*key)));
       dtype = entry.dtype;
       shape = entry.shape;
     } else {
-      dtype = v1_vars.at(*key)->dtype;
-      shape = v1_vars.at(*key)->shape;
+      dtype = v1_vars.at(stored_key(*key))->dtype;
+      shape = v1_vars.at(stored_key(*key))->shape;
     }
     if (dtype != t.tensor->dtype() || !(shape == t.tensor->shape())) {
       report.mismatched.push_back(RestoreMismatch{
@@ -148,8 +169,14 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
     plan.reads.emplace_back(i, *key);
     report.restored.push_back(t.name);
   }
-  for (const auto& k : keys)
-    if (!used_keys.count(k)) report.unused.push_back(k);
+  // A value is unused when no name reaching it was used (with object paths, a value has a
+  // name per path); it is listed once, under its first name.
+  std::set<std::string> used_stored, listed;
+  for (const auto& k : used_keys) used_stored.insert(stored_key(k));
+  for (const auto& k : keys) {
+    const std::string& stored = stored_key(k);
+    if (!used_stored.count(stored) && listed.insert(stored).second) report.unused.push_back(k);
+  }
 
   bool missing_fatal = !report.missing.empty() && !options.allow_missing;
   if (options.dry_run) return Status::OK();
@@ -163,7 +190,8 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
         "restoring from checkpoint " + prefix +
         " failed: variables missing from the checkpoint: " + JoinList(report.missing));
 
-  for (const auto& [i, key] : plan.reads) {
+  for (const auto& [i, name] : plan.reads) {
+    const std::string& key = stored_key(name);
     Tensor* out = targets[i].tensor;
     if (bundle) {
       CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, out));

@@ -398,4 +398,44 @@ Status Saver::Restore(Session& session, const std::string& prefix) {
 
 std::vector<std::string> Saver::last_checkpoints() const { return last_checkpoints_; }
 
+Status RestoreSessionVariables(Env* env, Session& session, const std::string& prefix,
+                               const RestoreOptions& options, RestoreReport* report_out) {
+  std::vector<SessionVariable> vars = session.ListVariables();
+  std::vector<Tensor> values;
+  values.reserve(vars.size());
+  std::vector<RestoreTarget> targets;
+  std::vector<std::string> unknown_shape;
+  for (const SessionVariable& v : vars) {
+    TensorShape shape;
+    if (auto current = session.GetVariable(v.name); current.ok()) {
+      shape = current->shape();
+    } else if (v.shape.IsFullyDefined()) {
+      CKPT_ASSIGN_OR_RETURN(shape, TensorShape::FromDims(v.shape.dims()));
+    } else {
+      unknown_shape.push_back(v.name);
+      continue;
+    }
+    CKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(v.dtype, shape));
+    values.push_back(std::move(t));
+    targets.push_back({v.name, &values.back()});
+  }
+  RestoreReport local;
+  RestoreReport& report = report_out != nullptr ? *report_out : local;
+  Status s = RestoreFromCheckpoint(env, prefix, targets, options, &report);
+  for (const std::string& name : unknown_shape) {
+    report.errors.push_back("variable " + name +
+                            " has no value and no fully defined shape to restore into");
+  }
+  CKPT_RETURN_IF_ERROR(s);
+  if (!unknown_shape.empty() && !options.dry_run) {
+    return InvalidArgumentError("restoring from checkpoint " + prefix + ": " + report.ToString());
+  }
+  if (options.dry_run) return Status::OK();
+  std::set<std::string> restored(report.restored.begin(), report.restored.end());
+  for (const RestoreTarget& t : targets) {
+    if (restored.count(t.name)) CKPT_RETURN_IF_ERROR(session.SetVariable(t.name, *t.tensor));
+  }
+  return Status::OK();
+}
+
 }  // namespace ckpt

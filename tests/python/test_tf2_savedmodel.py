@@ -3,6 +3,7 @@ during the test (tf.saved_model.save of tf.Modules, model.export()) and the TF-w
 fixtures. Every output is compared with what TensorFlow computes for the same inputs."""
 import json
 import pathlib
+import re
 import subprocess
 
 import numpy as np
@@ -31,6 +32,8 @@ def assert_matches_tf(model_dir, signature_fn, key, **feeds):
     assert set(ours) == set(theirs)
     for k, want in theirs.items():
         got = ours[k].reshape(want.shape)
+        if want.dtype == object:  # TF's strings are bytes; --json prints them as text
+            want = np.array([b.decode() for b in want.flat]).reshape(want.shape)
         if np.issubdtype(want.dtype, np.floating):
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=f"{key}/{k}")
         else:
@@ -196,3 +199,212 @@ def test_fixture_stale_shards_keras(tf):
     assert set(ours) == set(theirs)
     for k, want in theirs.items():
         np.testing.assert_allclose(ours[k].reshape(want.shape), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def tables_dir(tf, tmp_path_factory):
+    """A tf.Module with lookup tables: a vocabulary file (an asset) -> id table, an int64 ->
+    float table from tensors, a string -> string table, and a MutableHashTable whose contents,
+    inserted before saving, travel in the checkpoint."""
+    root = tmp_path_factory.mktemp("tf2_tables")
+    vocab = root / "vocab.txt"
+    vocab.write_text("apple\nbanana\ncherry\ndate\n")
+
+    class Tables(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.ids = tf.lookup.StaticHashTable(
+                tf.lookup.TextFileInitializer(
+                    str(vocab), tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+                    tf.lookup.TextFileIndex.LINE_NUMBER), default_value=-1)
+            self.weights = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    tf.constant([3, 1, 4], tf.int64), tf.constant([0.5, -1.25, 8.0])), -2.0)
+            self.names = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(["a", "b"], ["alpha", "beta"]), "?")
+            self.counts = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, -7)
+            self.counts.insert(tf.constant(["banana", "kiwi"]), tf.constant([5, 9], tf.int64))
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string),
+                                      tf.TensorSpec([None], tf.int64)])
+        def lookup(self, words, keys):
+            ids = self.ids.lookup(words)
+            return {"ids": ids, "w": self.weights.lookup(keys), "n": self.ids.size(),
+                    "names": self.names.lookup(words), "counts": self.counts.lookup(words),
+                    "score": tf.cast(ids, tf.float32) * self.weights.lookup(keys)}
+
+    m = Tables()
+    d = root / "model"
+    tf.saved_model.save(m, str(d), signatures={"serving_default": m.lookup})
+    vocab.unlink()  # the SavedModel must use its own copy (assets/vocab.txt)
+    return d
+
+
+def test_lookup_tables_match_tf(tf, tables_dir):
+    loaded = tf.saved_model.load(str(tables_dir))
+    words = np.array(["cherry", "kiwi", "apple", "a", "banana", "zzz"])
+    keys = np.array([4, 2, 3, 1, 1, 0], np.int64)
+    assert_matches_tf(tables_dir, loaded.signatures["serving_default"], "serving_default",
+                      words=words, keys=keys)
+    ours = run_signature(tables_dir, "serving_default", words=words, keys=keys)
+    assert ours["ids"].tolist() == [2, -1, 0, -1, 1, -1]
+    assert ours["counts"].tolist() == [-7, 9, -7, -7, 5, -7]  # restored from the checkpoint
+
+
+def test_keras_string_lookup_export_matches_keras(tf, tmp_path):
+    keras = pytest.importorskip("keras")
+    inp = keras.Input(shape=(3,), dtype="string")
+    ids = keras.layers.StringLookup(vocabulary=["red", "green", "blue"], num_oov_indices=1)(inp)
+    out = keras.layers.Embedding(5, 2, embeddings_initializer=keras.initializers.RandomNormal(
+        seed=3))(ids)
+    model = keras.Model(inp, [ids, out])
+    model.export(str(tmp_path / "lookup"))
+    loaded = tf.saved_model.load(str(tmp_path / "lookup"))
+    fn = loaded.signatures["serving_default"]
+    (in_key,) = fn.structured_input_signature[1].keys()
+    x = np.array([["red", "blue", "pink"], ["green", "", "red"]])
+    assert_matches_tf(tmp_path / "lookup", fn, "serving_default", **{in_key: x})
+
+
+def test_npy_feeds_and_output_dir(tf, module_dir, tables_dir, tmp_path):
+    """--feed KEY=@FILE.npy (numbers, and strings as NumPy writes them) and --output-dir, as
+    saved_model_cli run --inputs/--outdir: every output lands as KEY.npy with TF's values."""
+    x = np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "out"
+    subprocess.run([str(ckpt_cli()), "run", str(module_dir), "--signature", "serving_default",
+                    "--feed", f"x=@{tmp_path / 'x.npy'}", "--output-dir", str(out)],
+                   check=True, capture_output=True, timeout=300)
+    want = tf.saved_model.load(str(module_dir)).signatures["serving_default"](x=x)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.npy" for k in want)
+    for k, v in want.items():
+        got = np.load(out / f"{k}.npy")
+        assert got.dtype == v.numpy().dtype and got.shape == v.numpy().shape
+        np.testing.assert_allclose(got, v.numpy(), rtol=1e-6)
+
+    # Strings: NumPy's unicode ('<U') and bytes ('|S') arrays; string outputs come back as
+    # bytes ('|S').
+    words = np.array(["cherry", "kiwi", "a", "日本"])
+    np.save(tmp_path / "words.npy", words)
+    np.save(tmp_path / "keys.npy", np.array([4, 2, 3, 1], np.int64))
+    np.save(tmp_path / "words_b.npy", np.char.encode(words, "utf-8"))
+    fn = tf.saved_model.load(str(tables_dir)).signatures["serving_default"]
+    want = fn(words=tf.constant(words), keys=tf.constant([4, 2, 3, 1], tf.int64))
+    for feed in ("words.npy", "words_b.npy"):
+        out = tmp_path / ("out_" + feed)
+        subprocess.run([str(ckpt_cli()), "run", str(tables_dir), "--signature",
+                        "serving_default", "--feed", f"words=@{tmp_path / feed}",
+                        "--feed", f"keys=@{tmp_path / 'keys.npy'}", "--output-dir", str(out)],
+                       check=True, capture_output=True, timeout=300)
+        assert np.load(out / "names.npy").tolist() == want["names"].numpy().tolist()
+        np.testing.assert_array_equal(np.load(out / "ids.npy"), want["ids"].numpy())
+
+    # A file that is not .npy, and one of the wrong dtype, are clear errors naming the feed.
+    (tmp_path / "bad.npy").write_bytes(b"this is not a numpy file")
+    np.save(tmp_path / "ints.npy", np.array([[1, 2]], np.int32))
+    for bad, words in (("bad.npy", "bad magic"), ("ints.npy", "int32")):
+        proc = subprocess.run([str(ckpt_cli()), "run", str(module_dir), "--signature",
+                               "serving_default", "--feed", f"x=@{tmp_path / bad}"],
+                              capture_output=True, timeout=300)
+        assert proc.returncode != 0
+        err = proc.stderr.decode()
+        assert bad in err and words in err, err
+
+
+def tf_object_paths(tf, prefix):
+    """{object path: checkpoint key} from TF's own TrackableObjectGraph proto: every path from
+    the root along children, and slot variables under their variable (as ckpt names them)."""
+    from tensorflow.core.protobuf import trackable_object_graph_pb2
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(tf.train.load_checkpoint(prefix).get_tensor(
+        "_CHECKPOINTABLE_OBJECT_GRAPH"))
+    paths = {0: [""]}
+
+    def walk(node, path, on_path):
+        for c in graph.nodes[node].children:
+            if c.node_id in on_path:
+                continue
+            p = f"{path}/{c.local_name}" if path else c.local_name
+            paths.setdefault(c.node_id, []).append(p)
+            walk(c.node_id, p, on_path | {c.node_id})
+
+    walk(0, "", {0})
+    for i, n in enumerate(graph.nodes):
+        for s in n.slot_variables:
+            for vp in list(paths.get(s.original_variable_node_id, [])):
+                paths.setdefault(s.slot_variable_node_id, []).append(
+                    f"{vp}/.OPTIMIZER_SLOT/{paths[i][0]}/{s.slot_name}")
+    out = {}
+    for i, n in enumerate(graph.nodes):
+        for a in n.attributes:
+            for p in paths.get(i, []):
+                name = p if a.name == "VARIABLE_VALUE" else f"{p}/.ATTRIBUTES/{a.name}"
+                out[name] = a.checkpoint_key
+    return out
+
+
+def test_object_checkpoint_restores_into_cpp_graph(tf, tmp_path):
+    """A Keras model's tf.train.Checkpoint (with its optimizer): `ckpt ls --objects` lists
+    TF's object tree, and a dense network built with the C++ graph API restores the Keras
+    weights by object path and computes Keras's outputs."""
+    keras = pytest.importorskip("keras")
+    from keras_util import tool_path
+    rng = np.random.default_rng(4)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(rng.normal(size=(16, 4)).astype(np.float32), rng.integers(0, 3, 16), epochs=1,
+              verbose=0)
+    prefix = tf.train.Checkpoint(model=model, optimizer=model.optimizer).save(
+        str(tmp_path / "ck" / "ckpt"))
+
+    listed = json.loads(subprocess.run(
+        [str(ckpt_cli()), "ls", "--objects", "--json", prefix], check=True,
+        capture_output=True, timeout=60).stdout)["objects"]
+    ours = {o["path"]: o["key"] for o in listed}
+    assert ours == tf_object_paths(tf, prefix)
+    shapes = dict(tf.train.list_variables(prefix))
+    for o in listed:
+        assert o["shape"] == shapes[o["key"]], o
+    text = subprocess.run([str(ckpt_cli()), "ls", "--objects", prefix], check=True,
+                          capture_output=True, timeout=60).stdout.decode()
+    assert re.search(r"^save_counter +-> save_counter/\.ATTRIBUTES/VARIABLE_VALUE +int64 +\[\]$",
+                     text, re.M), text
+
+    # Which object path under model/ holds each Keras weight.
+    reader = tf.train.load_checkpoint(prefix)
+    name_map = {}
+    for j, layer in enumerate(model.layers):
+        scope = "dense" if j == 0 else f"dense_{j}"
+        for weight, suffix in ((layer.kernel, "kernel"), (layer.bias, "bias")):
+            (path,) = [p for p, k in ours.items() if p.startswith("model/")
+                       and p.endswith(suffix) and reader.get_tensor(k).shape == weight.shape
+                       and np.array_equal(reader.get_tensor(k), weight.numpy())]
+            name_map[path] = f"{scope}/{suffix}"
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    spec = {"layers": [[4, 8, "relu"], [8, 3, "softmax"]], "name_map": name_map,
+            "x": str(tmp_path / "x.npy"), "out": str(tmp_path / "y.npy")}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    proc = subprocess.run([str(tool_path("ckpt_objects_tool")), prefix,
+                           str(tmp_path / "spec.json")], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(proc.stdout)
+    assert sorted(report["restored"]) == sorted(name_map.values())
+    assert report["missing"] == [] and report["mismatched"] == []
+    assert any(u.startswith("save_counter") for u in report["unused"])
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), model(x).numpy(), rtol=1e-5,
+                               atol=1e-6)
+
+    # A dry run with the two kernels swapped reports both mismatches and sets nothing.
+    kernels = [p for p, v in name_map.items() if v.endswith("kernel")]
+    swapped = dict(name_map)
+    swapped[kernels[0]], swapped[kernels[1]] = name_map[kernels[1]], name_map[kernels[0]]
+    spec.update(name_map=swapped, dry_run=True)
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    proc = subprocess.run([str(tool_path("ckpt_objects_tool")), prefix,
+                           str(tmp_path / "spec.json")], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(proc.stdout)
+    assert sorted(m["variable"] for m in report["mismatched"]) == ["dense/kernel",
+                                                                   "dense_1/kernel"]

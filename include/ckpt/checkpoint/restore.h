@@ -54,6 +54,11 @@ struct RestoreOptions {
   bool allow_missing = false;
   // Verify each tensor's checksum while reading. Default: true.
   bool verify_checksums = true;
+  // Name the checkpoint's values by object path (TF2 object-based checkpoints, see
+  // ckpt/checkpoint/object_graph.h): "model/dense/kernel" for the key
+  // "model/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE". name_map, scope_map and the report then
+  // speak of object paths. NotFound when the checkpoint has no object graph. Default: false.
+  bool object_paths = false;
 };
 
 struct RestoreMismatch {

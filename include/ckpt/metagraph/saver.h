@@ -46,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ckpt/checkpoint/restore.h"
 #include "ckpt/core/env.h"
 #include "ckpt/core/status.h"
 #include "ckpt/graph/graph.h"
@@ -164,5 +165,15 @@ class Saver {
   std::string meta_cache_;
   std::optional<uint64_t> meta_cache_version_;
 };
+
+// Warm start of a session's variables (VariableV2 and VarHandleOp nodes, named by node name)
+// from checkpoint `prefix`, through RestoreFromCheckpoint: its name and scope maps, its
+// all-problems-at-once report and dry run, and (options.object_paths) TF2 object-based
+// checkpoints by object path. Each variable's value is read in the dtype and shape of its
+// current value, else of its shape attr; a variable with neither is reported as an error.
+// Restored variables are set with Session::SetVariable; the others keep their values. Errors
+// as RestoreFromCheckpoint's (nothing is set when any check fails).
+Status RestoreSessionVariables(Env* env, Session& session, const std::string& prefix,
+                               const RestoreOptions& options = {}, RestoreReport* report = nullptr);
 
 }  // namespace ckpt
