@@ -7,6 +7,8 @@
 # Usage: scripts/fuzz.sh [SECONDS]   (default: $CKPT_FUZZ_SECONDS, else 20)
 #   CKPT_FUZZ_BUILD_DIR=build-asan    uses that CKPT_FUZZ build instead of configuring build-fuzz.
 #   CKPT_FUZZ_TARGETS="table bundle"  runs only those targets.
+#   CKPT_FUZZ_BUDGET=cpu              SECONDS is CPU time of the target (for long runs on a
+#                                     shared or niced machine), not wall time.
 # Fails on any crash, sanitizer report, leak, input slower than 5 s or allocation over 2 GiB;
 # the input is left in build-fuzz/artifacts/<target>/ and the replay command printed. Logs:
 # build-fuzz/fuzz-logs/<target>.log.
@@ -49,9 +51,27 @@ for t in $targets; do
   [[ -f fuzz/dicts/$t.dict ]] && dict=("-dict=fuzz/dicts/$t.dict")
   TIMEFORMAT='%U %S'
   rc=0
-  { time "$bin" -rss_limit_mb=2048 -timeout=5 -max_total_time="$SECONDS_EACH" \
-      -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${seeds[@]}" \
-      >"$log" 2>&1 || rc=$?; } 2>"$log.time"
+  if [[ ${CKPT_FUZZ_BUDGET:-wall} == cpu ]]; then
+    # The target runs until it has used SECONDS_EACH CPU seconds; then SIGINT makes libFuzzer
+    # print its final stats and exit with -interrupt_exit_code (here 0).
+    { time (
+        "$bin" -rss_limit_mb=2048 -timeout=5 -max_total_time=$((SECONDS_EACH * 100)) \
+          -interrupt_exit_code=0 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+          "${dict[@]}" "${seeds[@]}" >"$log" 2>&1 &
+        pid=$!
+        tick=$(getconf CLK_TCK)
+        while kill -0 "$pid" 2>/dev/null; do
+          read -r -a st <"/proc/$pid/stat" 2>/dev/null || break
+          if (((st[13] + st[14]) / tick >= SECONDS_EACH)); then kill -INT "$pid"; break; fi
+          sleep 2
+        done
+        wait "$pid"
+      ) || rc=$?; } 2>"$log.time"
+  else
+    { time "$bin" -rss_limit_mb=2048 -timeout=5 -max_total_time="$SECONDS_EACH" \
+        -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${seeds[@]}" \
+        >"$log" 2>&1 || rc=$?; } 2>"$log.time"
+  fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cpu=$(awk '{printf "%.1f", $1 + $2}' "$log.time")
   if [[ $rc -eq 0 ]]; then
