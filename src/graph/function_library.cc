@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ckpt/core/dtype.h"
+#include "ckpt/graph/graph_def.h"
 #include "graph/op_registry.h"
 
 namespace ckpt {
@@ -130,14 +131,8 @@ Status Inliner::CheckCallGraph(const tensorflow::GraphDef& graph) const {
     path.push_back(name);
     for (const auto& node : f.node_def()) {
       // Called functions, and those run by control flow (If/Case branches, While bodies).
-      std::vector<std::string> callees;
-      if (std::string c = Callee(node); !c.empty()) callees.push_back(std::move(c));
-      for (const auto& [attr, v] : node.attr()) {
-        if (v.has_func()) callees.push_back(v.func().name());
-        if (v.has_list()) {
-          for (const auto& fa : v.list().func()) callees.push_back(fa.name());
-        }
-      }
+      const std::vector<std::string> callees =
+          FunctionsCalledBy(node, [&](const std::string& op) { return functions_.count(op) > 0; });
       for (const std::string& callee : callees) {
         int& s = state[callee];
         if (s == 1) {

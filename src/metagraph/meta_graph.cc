@@ -11,6 +11,7 @@
 #include "ckpt/format/tensor_proto.h"
 #include "ckpt/graph/graph_def.h"
 #include "metagraph/meta_graph_internal.h"
+#include "tensorflow/core/framework/function.pb.h"
 #include "tensorflow/core/framework/graph.pb.h"
 #include "tensorflow/core/framework/op_def.pb.h"
 #include "tensorflow/core/framework/tensor.pb.h"
@@ -268,6 +269,20 @@ StatusOr<MetaGraphInfo> InspectMetaGraphProto(const tensorflow::MetaGraphDef& mg
   info.graph_producer = mg.graph_def().versions().producer();
   info.num_nodes = mg.graph_def().node_size();
   info.num_functions = mg.graph_def().library().function_size();
+  std::set<std::string> names;
+  for (const auto& f : mg.graph_def().library().function()) names.insert(f.signature().name());
+  auto is_function = [&](const std::string& op) { return names.count(op) > 0; };
+  for (const auto& f : mg.graph_def().library().function()) {
+    FunctionInfo fi;
+    fi.name = f.signature().name();
+    fi.num_nodes = f.node_def_size();
+    std::set<std::string> calls;
+    for (const auto& node : f.node_def()) {
+      for (auto& c : FunctionsCalledBy(node, is_function)) calls.insert(std::move(c));
+    }
+    fi.calls.assign(calls.begin(), calls.end());
+    info.functions.push_back(std::move(fi));
+  }
   for (const auto& node : mg.graph_def().node()) ++info.op_counts[node.op()];
   info.unsupported_ops = UnsupportedOps(mg.graph_def());
   if (mg.has_saver_def()) info.saver_def = SaverDefFromProto(mg.saver_def());

@@ -56,6 +56,12 @@ void PrintText(const std::string& label, const MetaGraphInfo& g, std::ostream& o
           << t.shape.DebugString() << "\n";
     }
   }
+  if (!g.functions.empty()) out << "functions:\n";
+  for (const auto& f : g.functions) {
+    out << "  " << f.name << ": " << f.num_nodes << " nodes";
+    for (size_t i = 0; i < f.calls.size(); ++i) out << (i == 0 ? ", calls " : ", ") << f.calls[i];
+    out << "\n";
+  }
   if (g.unsupported_ops.empty()) {
     out << "runnable: yes (every op has a kernel)\n";
   } else {
@@ -77,6 +83,11 @@ nlohmann::json Json(const MetaGraphInfo& g) {
                       {"signatures", nlohmann::json::object()},
                       {"unsupported_ops", Strings(g.unsupported_ops)}};
   for (const auto& [op, n] : g.op_counts) j["ops"][op] = n;
+  j["functions"] = nlohmann::json::array();
+  for (const auto& f : g.functions) {
+    j["functions"].push_back(
+        {{"name", JsonBytes(f.name)}, {"num_nodes", f.num_nodes}, {"calls", Strings(f.calls)}});
+  }
   for (const auto& [k, v] : g.collections) j["collections"][k] = Strings(v);
   if (g.saver_def) {
     const SaverDef& s = *g.saver_def;

@@ -13,7 +13,10 @@
 // InvalidArgument naming the malformed string.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ckpt/core/status.h"
 #include "ckpt/graph/graph.h"
@@ -22,6 +25,7 @@
 // need no generated code.
 namespace tensorflow {
 class GraphDef;
+class NodeDef;
 class OpDef;
 }  // namespace tensorflow
 
@@ -35,6 +39,12 @@ const tensorflow::OpDef* FindOpDef(std::string_view op);
 
 // Whether `op` has a CPU kernel, so a node of it can run in a Session.
 bool HasKernel(std::string_view op);
+
+// The library functions `node` runs: the op itself when `is_function(op)` (the library defines
+// it), and every function-valued attr (a call's `f`, If/Case branches, While cond and body),
+// each once, by attr name. Names the library lacks are included (the caller reports them).
+std::vector<std::string> FunctionsCalledBy(
+    const tensorflow::NodeDef& node, const std::function<bool(const std::string&)>& is_function);
 
 // One NodeDef input string, parsed: "x" -> {x, 0}, "x:2" -> {x, 2}, "^x" -> {x, -1}.
 struct InputRef {

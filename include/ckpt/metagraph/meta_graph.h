@@ -86,6 +86,13 @@ StatusOr<std::string> ExportMetaGraph(const Graph& graph, const SaverDef* saver_
 Status ExportMetaGraph(Env* env, const std::string& path, const Graph& graph,
                        const SaverDef* saver_def, const MetaGraphExportOptions& options = {});
 
+// One function of a graph's library (TF2 graphs).
+struct FunctionInfo {
+  std::string name;
+  int num_nodes = 0;
+  std::vector<std::string> calls;  // functions it calls or runs as If/Case/While bodies, sorted
+};
+
 // A summary of a MetaGraphDef that needs no runnable graph (ckpt graph PATH, fixtures).
 struct MetaGraphInfo {
   std::vector<std::string> tags;
@@ -93,7 +100,8 @@ struct MetaGraphInfo {
   std::string tensorflow_git_version;
   int graph_producer = 0;
   int num_nodes = 0;
-  int num_functions = 0;  // graph_def.library functions
+  int num_functions = 0;                // graph_def.library functions
+  std::vector<FunctionInfo> functions;  // in library order
   // op name -> number of nodes using it (sorted by op name).
   std::map<std::string, int> op_counts;
   // Ops of the graph this runtime cannot run (no OpDef or no kernel), sorted.

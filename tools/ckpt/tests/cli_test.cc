@@ -89,6 +89,43 @@ TEST(CliTest, SavedModelDirectoriesAndV1) {
   EXPECT_EQ(v1.str(), "Variable float32 []: 0.5\nVariable_1 float32 []: 2\n");
 }
 
+TEST(CliTest, SavedModelFunctionsAndObjectTree) {
+  SKIP_WITHOUT_FIXTURES();
+  const std::string dir = Fixtures() + "/tf2_savedmodel_half_plus_two";
+  std::ostringstream graph;
+  ASSERT_TRUE(RunGraph(Env::Default(), dir, false, graph).ok());
+  // Each library function with its size and the functions it calls.
+  EXPECT_THAT(graph.str(),
+              HasSubstr("\n  __inference_signature_wrapper_regress_xy_125: 3 nodes, calls "
+                        "__inference_regress_xy_115\n"));
+  EXPECT_THAT(graph.str(), HasSubstr("\n  __inference_regress_xy_115: 15 nodes\n"));
+  std::ostringstream js;
+  ASSERT_TRUE(RunGraph(Env::Default(), dir, true, js).ok());
+  auto j = nlohmann::json::parse(js.str());
+  const auto& functions = j["meta_graphs"][0]["functions"];
+  ASSERT_EQ(functions.size(), 14u) << js.str();
+  bool found = false;
+  for (const auto& f : functions) {
+    if (f["name"] != "__inference_signature_wrapper_classify_xy_205") continue;
+    found = true;
+    EXPECT_EQ(f["num_nodes"], 3);
+    EXPECT_EQ(f["calls"], nlohmann::json::array({"__inference_classify_xy_195"}));
+  }
+  EXPECT_TRUE(found);
+
+  std::ostringstream objects;
+  LsOptions o;
+  o.objects = true;
+  ASSERT_TRUE(RunLs(Env::Default(), dir, o, objects).ok());
+  EXPECT_THAT(objects.str(), HasSubstr("a    -> a/.ATTRIBUTES/VARIABLE_VALUE  float32  []\n"));
+  EXPECT_THAT(objects.str(), HasSubstr("# 3 objects with values"));
+  // A TF1 name-based checkpoint has no object tree.
+  std::ostringstream none;
+  Status s = RunLs(Env::Default(), Fixtures() + "/tf1_saver_v2_regression/model", o, none);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("name-based"));
+}
+
 TEST(CliTest, DumpValues) {
   SKIP_WITHOUT_FIXTURES();
   std::ostringstream out;
