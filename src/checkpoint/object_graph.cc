@@ -105,9 +105,8 @@ StatusOr<std::vector<CheckpointObject>> ParseObjectGraph(const Tensor& tensor,
       }
     }
   }
-  std::sort(out.begin(), out.end(), [](const CheckpointObject& a, const CheckpointObject& b) {
-    return a.path < b.path;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const CheckpointObject& a, const CheckpointObject& b) { return a.path < b.path; });
   return out;
 }
 

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
 
   Graph g;
   const int64_t in0 = spec["layers"][0][0];
-  Output h = ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{-1, in0}), "x");
+  Output h =
+      ops::Placeholder(g, DataType::kFloat, PartialShape(std::vector<int64_t>{-1, in0}), "x");
   int i = 0;
   for (const auto& layer : spec["layers"]) {
     const int64_t in = layer[0], out = layer[1];
@@ -80,14 +81,12 @@ int main(int argc, char** argv) {
   Status s = RestoreSessionVariables(env, **sess, prefix, options, &report);
   nlohmann::json mismatched = nlohmann::json::array();
   for (const auto& m : report.mismatched) {
-    mismatched.push_back({{"variable", m.variable}, {"expected", m.expected}, {"stored", m.stored}});
+    mismatched.push_back(
+        {{"variable", m.variable}, {"expected", m.expected}, {"stored", m.stored}});
   }
-  std::cout << nlohmann::json{{"restored", report.restored},
-                              {"missing", report.missing},
-                              {"unused", report.unused},
-                              {"mismatched", mismatched},
-                              {"errors", report.errors},
-                              {"status", s.ToString()}}
+  std::cout << nlohmann::json{{"restored", report.restored}, {"missing", report.missing},
+                              {"unused", report.unused},     {"mismatched", mismatched},
+                              {"errors", report.errors},     {"status", s.ToString()}}
                    .dump()
             << "\n";
   if (!s.ok()) return Fail(s);

@@ -138,8 +138,7 @@ class HashTable : public ResourceBase {
     std::lock_guard<std::mutex> l(mu_);
     const int64_t n = NumRows();
     CKPT_ASSIGN_OR_RETURN(Tensor * keys, ctx->allocate_output(0, key_dtype_, TensorShape({n})));
-    CKPT_ASSIGN_OR_RETURN(Tensor * values,
-                          ctx->allocate_output(1, value_dtype_, TensorShape({n})));
+    CKPT_ASSIGN_OR_RETURN(Tensor * values, ctx->allocate_output(1, value_dtype_, TensorShape({n})));
     for (int64_t r = 0; r < n; ++r) {
       if (key_dtype_ == DataType::kString) {
         keys->strings()[r] = str_keys_[r];
@@ -428,7 +427,8 @@ class InitializeTableFromTextFileKernel : public OpKernel {
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("delimiter", &delimiter));
     if (c.HasAttr("offset")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("offset", &offset_));
     if (delimiter.size() != 1) {
-      c.CtxFailure(InvalidArgumentError("delimiter must be one character, got '" + delimiter + "'"));
+      c.CtxFailure(
+          InvalidArgumentError("delimiter must be one character, got '" + delimiter + "'"));
     }
     delimiter_ = delimiter.empty() ? '\t' : delimiter[0];
   }
@@ -449,8 +449,8 @@ class InitializeTableFromTextFileKernel : public OpKernel {
   }
 
  private:
-  Status Parse(const std::string& file, std::string_view contents,
-               HashTable* table, Tensor* keys, Tensor* values) const {
+  Status Parse(const std::string& file, std::string_view contents, HashTable* table, Tensor* keys,
+               Tensor* values) const {
     std::vector<std::string_view> lines;
     for (size_t pos = 0; pos < contents.size();) {
       size_t end = contents.find('\n', pos);
@@ -518,9 +518,7 @@ class InitializeTableFromTextFileKernel : public OpKernel {
       return ec == std::errc() && p == token.data() + token.size();
     };
     switch (out->dtype()) {
-      case DataType::kString:
-        out->strings()[i] = std::string(token);
-        return Status::OK();
+      case DataType::kString: out->strings()[i] = std::string(token); return Status::OK();
       case DataType::kInt64: {
         int64_t v;
         if (!parse_int(&v)) return bad("int64");
