@@ -105,6 +105,59 @@ def safetensors(tensors, metadata=None):
     return struct.pack("<Q", len(h)) + h + data
 
 
+def tf1_while_loop_meta(meta_graph_pb2):
+    mg = meta_graph_pb2.MetaGraphDef()
+    g = mg.graph_def
+
+    def node(name, op, inputs=(), t=3, **attrs):  # t: the T attr (3: DT_INT32, 10: DT_BOOL)
+        n = g.node.add(name=name, op=op, input=list(inputs))
+        if t is not None:
+            n.attr["T"].type = t
+        for k, v in attrs.items():
+            if isinstance(v, bool):
+                n.attr[k].b = v
+            elif isinstance(v, int):
+                n.attr[k].i = v
+            else:
+                n.attr[k].s = v.encode()
+        return n
+
+    def const(name, value, controls=()):
+        n = node(name, "Const", [f"^{c}" for c in controls], t=None)
+        n.attr["dtype"].type = 3
+        n.attr["value"].tensor.dtype = 3
+        n.attr["value"].tensor.int_val.append(value)
+
+    n = node("n", "Placeholder", t=None)
+    n.attr["dtype"].type = 3
+    const("zero", 0)
+    node("w/n", "Enter", ["n"], frame_name="w", is_constant=True)
+    for v in ("i", "s"):
+        node(f"w/enter_{v}", "Enter", ["zero"], frame_name="w")
+        node(f"w/merge_{v}", "Merge", [f"w/enter_{v}", f"w/next_{v}"], N=2)
+        node(f"w/switch_{v}", "Switch", [f"w/merge_{v}", "w/LoopCond"])
+        node(f"w/id_{v}", "Identity", [f"w/switch_{v}:1"])
+        node(f"w/next_{v}", "NextIteration", [f"w/new_{v}"])
+        node(f"w/exit_{v}", "Exit", [f"w/switch_{v}"])
+    node("w/Less", "Less", ["w/merge_i", "w/n"])
+    node("w/LoopCond", "LoopCond", ["w/Less"], t=None)
+    const("w/one", 1, ["w/id_i"])
+    node("w/new_i", "AddV2", ["w/id_i", "w/one"])
+    const("w/two", 2, ["w/id_i"])
+    node("w/small", "Less", ["w/id_i", "w/two"])
+    node("w/c/pred", "Switch", ["w/small", "w/small"], t=10)
+    node("w/c/switch_t", "Identity", ["w/c/pred:1"], t=10)
+    node("w/c/switch_f", "Identity", ["w/c/pred"], t=10)
+    node("w/c/s", "Switch", ["w/id_s", "w/small"])
+    const("w/c/ten", 10, ["w/c/switch_t"])
+    const("w/c/one", 1, ["w/c/switch_f"])
+    node("w/c/a", "AddV2", ["w/c/s:1", "w/c/ten"])
+    node("w/c/b", "AddV2", ["w/c/s", "w/c/one"])
+    node("w/c/Merge", "Merge", ["w/c/a", "w/c/b"], N=2)
+    node("w/new_s", "Identity", ["w/c/Merge"])
+    return mg.SerializeToString()
+
+
 def main():
     fixtures = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                                os.path.join(ROOT, "..", "shared", "fixtures", "tf"))
@@ -192,6 +245,11 @@ def main():
     sm = saved_model_pb2.SavedModel()
     sm.ParseFromString(read(fixtures, "tf1_savedmodel_half_plus_two/saved_model.pb"))
     write("meta_graph", "tf1_saved_model.meta", sm.meta_graphs[0].SerializeToString())
+
+    # A TF1 while loop (control flow v1: a frame raised into a While at import) with a
+    # conditional in its body, as tf.compat.v1.while_loop writes it: while i < n: i += 1;
+    # s += 10 if i < 2 else 1.
+    write("meta_graph", "tf1_while_loop.meta", tf1_while_loop_meta(meta_graph_pb2))
 
     # SavedModels: pb, variables index, variables data.
     for name, d in {"tf1_half_plus_two": "tf1_savedmodel_half_plus_two",

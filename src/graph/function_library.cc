@@ -481,4 +481,20 @@ Status InlineFunctionCalls(tensorflow::GraphDef* graph) {
   return inliner.Run(graph);
 }
 
+StatusOr<std::string> FunctionDefOutputName(const tensorflow::NodeDef& node, int index,
+                                            const tensorflow::FunctionDefLibrary& library) {
+  const FunctionDef* callee = nullptr;
+  for (const auto& f : library.function()) {
+    if (f.signature().name() == node.op()) callee = &f;
+  }
+  CKPT_ASSIGN_OR_RETURN(auto layout, OutputLayout(callee, node, ""));
+  int first = 0;
+  for (const auto& [arg, n] : layout) {
+    if (index < first + n) return node.name() + ":" + arg + ":" + std::to_string(index - first);
+    first += n;
+  }
+  return InvalidArgumentError(Where(node, "") + " has " + std::to_string(first) +
+                              " outputs, output " + std::to_string(index) + " was asked for");
+}
+
 }  // namespace ckpt

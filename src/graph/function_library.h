@@ -41,4 +41,11 @@ namespace ckpt {
 // kept. A graph without calls is left unchanged.
 Status InlineFunctionCalls(tensorflow::GraphDef* graph);
 
+// How a FunctionDef body names output `index` (flat, over all output args) of its node `node`:
+// "node:out_arg:i", the form inlining reads back. The op's output args come from the registry,
+// or from `library` when the op is a function. NotFound for an unregistered op,
+// InvalidArgument for an index past the node's outputs.
+StatusOr<std::string> FunctionDefOutputName(const tensorflow::NodeDef& node, int index,
+                                            const tensorflow::FunctionDefLibrary& library);
+
 }  // namespace ckpt

@@ -1,8 +1,10 @@
 #include "graph/function_runtime.h"
 
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
+#include "graph/deadness.h"
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
 #include "tensorflow/core/framework/graph.pb.h"
@@ -23,6 +25,7 @@ struct FunctionBody::Node {
   int out_offset = 0;
   int num_outputs = 0;
   std::vector<int32_t> output_types;
+  std::optional<deadness::DeadInputs> dead;  // when a Switch reaches the node
   std::unique_ptr<OpKernelConstruction> construction;
   std::unique_ptr<OpKernel> kernel;
 };
@@ -80,6 +83,7 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
   // Execution order (Kahn): every node after its data and control inputs.
   const int n = g.node_size();
   std::vector<std::vector<std::pair<int, int>>> edges(n);  // data inputs (node, output)
+  std::vector<std::vector<int>> controls(n);               // control inputs
   std::vector<std::vector<int>> consumers(n);
   std::vector<int> pending(n, 0);
   for (int i = 0; i < n; ++i) {
@@ -87,7 +91,11 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
       CKPT_ASSIGN_OR_RETURN(InputRef ref, ParseInputString(in));
       auto it = index.find(std::string(ref.node));
       if (it == index.end()) return InternalError(where + ": unresolved input " + in);
-      if (ref.index >= 0) edges[i].emplace_back(it->second, ref.index);
+      if (ref.index >= 0) {
+        edges[i].emplace_back(it->second, ref.index);
+      } else {
+        controls[i].push_back(it->second);
+      }
       consumers[it->second].push_back(i);
       ++pending[i];
     }
@@ -107,7 +115,16 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
   }
   if (static_cast<int>(order.size()) != n) return InvalidArgumentError(where + " has a cycle");
 
+  // The nodes that can be dead (graph/deadness.h): a Switch and what it reaches.
+  std::vector<char> reached(n, 0);
+  for (int i : order) {
+    reached[i] = deadness::IsSwitch(g.node(i).op());
+    for (const auto& [src, o] : edges[i]) reached[i] = reached[i] || reached[src];
+    for (int src : controls[i]) reached[i] = reached[i] || reached[src];
+  }
   std::vector<int> offset(n, 0);
+  std::vector<int> node_bit(n, -1);
+  int num_node_bits = 0;
   for (int i : order) {
     const tensorflow::NodeDef& nd = g.node(i);
     std::vector<int32_t> in_types = rep.types[i].inputs, out_types = rep.types[i].outputs;
@@ -124,6 +141,18 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
     node.num_outputs = static_cast<int>(out_types.size());
     node.output_types = out_types;
     for (const auto& [src, o] : edges[i]) node.input_slots.push_back(offset[src] + o);
+    if (reached[i]) {
+      deadness::DeadInputs& d = node.dead.emplace();
+      d.merge = nd.op() == "Merge";
+      d.data = node.input_slots;
+      // Node bits are numbered from 0 here and moved past the slots once those are counted.
+      for (int src : controls[i]) {
+        if (reached[src]) d.control.push_back(node_bit[src]);
+      }
+      d.first_output = node.out_offset;
+      d.num_outputs = node.num_outputs;
+      d.node_bit = node_bit[i] = num_node_bits++;
+    }
     const KernelFactory* factory = KernelRegistry::Global().Find(nd.op());
     if (factory == nullptr) {
       return UnimplementedError(where + ": no CPU kernel for op " + nd.op() + " (node " +
@@ -140,9 +169,19 @@ StatusOr<std::unique_ptr<FunctionBody>> FunctionBody::Instantiate(
       for (int o = 0; o < node.num_outputs; ++o) {
         body->ret_slots_.push_back(node.out_offset + o);
         body->ret_types_.push_back(BaseType(node.output_types[o]));
+        auto src = o < nd.input_size() ? ParseInputString(nd.input(o)) : InputRef{nd.name(), 0};
+        body->ret_sources_.emplace_back(src.ok() ? src->node : nd.name());
       }
     }
     body->nodes_.push_back(std::move(node));
+  }
+  if (num_node_bits > 0) {
+    for (Node& node : body->nodes_) {
+      if (!node.dead) continue;
+      node.dead->node_bit += body->num_slots_;
+      for (int& b : node.dead->control) b += body->num_slots_;
+    }
+    body->num_dead_bits_ = body->num_slots_ + num_node_bits;
   }
   // Argument slots in argument order (Kahn's order need not follow it).
   body->arg_slots_.clear();
@@ -161,11 +200,13 @@ StatusOr<std::vector<TensorValue>> FunctionBody::Run(OpKernelContext* ctx,
   }
   std::vector<TensorValue> values(num_slots_);
   for (size_t i = 0; i < args.size(); ++i) values[arg_slots_[i]] = args[i];
+  std::vector<char> dead(num_dead_bits_, 0);
   std::vector<const TensorValue*> inputs;
   for (Node& node : nodes_) {
+    TensorValue* outputs = values.data() + node.out_offset;
+    if (node.dead && deadness::SkipIfDead(*node.dead, dead, outputs)) continue;
     inputs.clear();
     for (int s : node.input_slots) inputs.push_back(&values[s]);
-    TensorValue* outputs = values.data() + node.out_offset;
     OpKernelContext sub(node.construction.get(), inputs.data(), static_cast<int>(inputs.size()),
                         outputs, node.num_outputs, ctx->variables(), ctx->step_id());
     sub.set_limits(ctx->limits());
@@ -175,22 +216,20 @@ StatusOr<std::vector<TensorValue>> FunctionBody::Run(OpKernelContext* ctx,
       return s.WithContext("function " + name_ + ", node " + node.def->name() + " (" +
                            node.def->op() + ")");
     }
-    for (int o = 0; o < node.num_outputs; ++o) {
-      const int32_t want = node.output_types[o];
-      const bool ok =
-          BaseType(want) == DataType::kResource
-              ? outputs[o].resource != nullptr
-              : outputs[o].tensor.valid() && outputs[o].tensor.dtype() == BaseType(want);
-      if (!ok) {
-        return InternalError("function " + name_ + ", node " + node.def->name() + " output " +
-                             std::to_string(o) + " was not set to a " +
-                             std::string(DataTypeName(BaseType(want))) + " value");
-      }
-    }
+    Status fs = deadness::FinishOutputs(*node.def, node.output_types, outputs,
+                                        node.dead ? &*node.dead : nullptr, &dead);
+    if (!fs.ok()) return fs.WithContext("function " + name_);
   }
   std::vector<TensorValue> rets;
   rets.reserve(ret_slots_.size());
-  for (int s : ret_slots_) rets.push_back(std::move(values[s]));
+  for (size_t i = 0; i < ret_slots_.size(); ++i) {
+    const int s = ret_slots_[i];
+    if (!dead.empty() && dead[s]) {
+      return deadness::DeadValueError("result " + std::to_string(i) + " of function " + name_,
+                                      ret_sources_[i]);
+    }
+    rets.push_back(std::move(values[s]));
+  }
   return rets;
 }
 

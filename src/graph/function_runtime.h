@@ -47,11 +47,13 @@ class FunctionBody {
   FunctionBody() = default;
   std::string name_;
   std::vector<DataType> arg_types_, ret_types_;
-  std::unique_ptr<Graph> graph_;  // the instantiated body; nodes_ point into it
-  std::vector<Node> nodes_;       // in execution order
-  std::vector<int> arg_slots_;    // value slot of each argument
-  std::vector<int> ret_slots_;    // value slot of each result
+  std::unique_ptr<Graph> graph_;          // the instantiated body; nodes_ point into it
+  std::vector<Node> nodes_;               // in execution order
+  std::vector<int> arg_slots_;            // value slot of each argument
+  std::vector<int> ret_slots_;            // value slot of each result
+  std::vector<std::string> ret_sources_;  // the body node each result returns, for errors
   int num_slots_ = 0;
+  int num_dead_bits_ = 0;  // graph/deadness.h: 0 when no Switch can make a value dead
 };
 
 }  // namespace ckpt

@@ -16,6 +16,7 @@
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
 #include "graph/shape_fn.h"
+#include "graph/while_loop_raising.h"
 
 namespace ckpt {
 
@@ -154,7 +155,10 @@ StatusOr<Graph> Graph::FromGraphDef(std::string_view serialized) {
       !def.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
     return DataLossError("cannot parse GraphDef (" + std::to_string(serialized.size()) + " bytes)");
   }
-  // TF2 graphs call functions of their library: inline them (the session runs plain graphs).
+  // TF1 while loops become While nodes over library functions (graph/while_loop_raising.h),
+  // and TF2 graphs call functions of their library: inline the calls (the session runs plain
+  // graphs).
+  CKPT_RETURN_IF_ERROR(RaiseWhileLoops(&def));
   CKPT_RETURN_IF_ERROR(InlineFunctionCalls(&def));
   Graph g;
   if (def.has_versions()) *g.rep_->def.mutable_versions() = def.versions();
@@ -279,7 +283,9 @@ Status CheckConstValue(const tensorflow::NodeDef& node) {
 }
 
 // A cycle is allowed only through a NextIteration node (the back edge of a TF1 while loop's
-// frame): Kahn's order over every other data and control edge must reach every node.
+// frame; FromGraphDef has raised well-formed loops into While nodes before this check, so
+// those remain only in graphs whose other cycles are reported here): Kahn's order over every
+// other data and control edge must reach every node.
 Status CheckAcyclic(const GraphImpl::Rep& rep) {
   const int n = rep.def.node_size();
   std::vector<int> pending(n, 0);

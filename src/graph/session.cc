@@ -191,6 +191,10 @@ StatusOr<std::vector<Tensor>> Session::Impl::Run(const RunLimits* limits, const 
 
   for (const Step& step : plan->steps) {
     NodeState& ns = nodes[step.node];
+    TensorValue* outputs = &values[step.out_offset];
+    const deadness::DeadInputs* dead =
+        step.dead_inputs < 0 ? nullptr : &plan->dead_inputs[step.dead_inputs];
+    if (dead != nullptr && deadness::SkipIfDead(*dead, plan->dead, outputs)) continue;
     for (size_t d = 0; d < step.derefs.size(); ++d) {
       const TensorValue& v = values[step.derefs[d].second];
       std::lock_guard<std::mutex> l(v.ref->mu);
@@ -200,7 +204,6 @@ StatusOr<std::vector<Tensor>> Session::Impl::Run(const RunLimits* limits, const 
       }
       plan->deref_values[step.deref_offset + d].tensor = v.ref->value;
     }
-    TensorValue* outputs = &values[step.out_offset];
     const int num_outputs = static_cast<int>(ns.output_types.size());
     OpKernelContext ctx(ns.construction.get(), plan->input_ptrs.data() + step.first_input,
                         step.num_inputs, outputs, num_outputs, &vars, run_step_id,
@@ -209,25 +212,19 @@ StatusOr<std::vector<Tensor>> Session::Impl::Run(const RunLimits* limits, const 
     Status s = check ? limits->Check() : Status::OK();
     if (s.ok()) s = ns.kernel->Compute(&ctx);
     if (!s.ok()) return s.WithContext("node " + ns.def->name() + " (" + ns.def->op() + ")");
-    for (int o = 0; o < num_outputs; ++o) {
-      const TensorValue& out = outputs[o];
-      const int32_t want = ns.output_types[o];
-      const bool ok = IsRefType(want) ? out.ref != nullptr
-                      : BaseType(want) == DataType::kResource
-                          ? out.resource != nullptr
-                          : out.tensor.valid() && out.tensor.dtype() == BaseType(want);
-      if (!ok) {
-        return InternalError("node " + ns.def->name() + " (" + ns.def->op() + ") output " +
-                             std::to_string(o) + " was not set to a " +
-                             std::string(DataTypeName(BaseType(want))) + " value");
-      }
-    }
+    CKPT_RETURN_IF_ERROR(
+        deadness::FinishOutputs(*ns.def, ns.output_types, outputs, dead, &plan->dead));
   }
 
   std::vector<Tensor> result;
   result.reserve(plan->fetch_slots.size());
   for (size_t i = 0; i < plan->fetch_slots.size(); ++i) {
-    const TensorValue& v = values[plan->fetch_slots[i]];
+    const int slot = plan->fetch_slots[i];
+    const TensorValue& v = values[slot];
+    if (!plan->dead.empty() && plan->dead[slot]) {
+      return deadness::DeadValueError("fetch " + Quote(fetches[i]),
+                                      Output::Parse(fetches[i])->node);
+    }
     if (v.ref != nullptr) {
       std::lock_guard<std::mutex> l(v.ref->mu);
       if (!v.ref->initialized()) {

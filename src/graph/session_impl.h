@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ckpt/graph/session.h"
+#include "graph/deadness.h"
 #include "graph/kernel.h"
 #include "graph/kernels/eigen.h"
 
@@ -39,6 +40,8 @@ struct Step {
   // copies the variable's current tensor into Plan::deref_values[deref_offset + k].
   std::vector<std::pair<int, int>> derefs;
   int deref_offset = 0;
+  // Index into Plan::dead_inputs when a Switch reaches the node (it can be dead), else -1.
+  int dead_inputs = -1;
 };
 
 // What Run checks of each fed value (computed once per plan).
@@ -68,6 +71,11 @@ struct Plan {
   int persistent_end = 0;
   std::vector<TensorValue> deref_values;       // scratch for dereferenced refs
   std::vector<const TensorValue*> input_ptrs;  // every step's inputs, pointing into the above
+  // Dead tensors (graph/deadness.h), only when a Switch is among the steps: the dead bits of
+  // the steps a Switch reaches, and the run's bits (one per slot, then one per such step; a
+  // bit is written before it is read in every run, so nothing resets them).
+  std::vector<deadness::DeadInputs> dead_inputs;
+  std::vector<char> dead;
 
   bool Matches(const Session::FeedList& feeds, const std::vector<std::string>& fetches,
                const std::vector<std::string>& targets) const {

@@ -6,9 +6,11 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "graph/deadness.h"
 #include "graph/graph_impl.h"
 #include "graph/op_registry.h"
 #include "graph/session_impl.h"
@@ -86,6 +88,7 @@ class Session::Impl::Planner {
     CKPT_RETURN_IF_ERROR(ResolveFeeds(feeds));
     CKPT_RETURN_IF_ERROR(ResolveRoots(fetches, targets));
     CKPT_RETURN_IF_ERROR(Prune());
+    FindDeadRegion();
     CKPT_RETURN_IF_ERROR(Fold());
     AssignFoldedSlots();
     ElideAndAssignStepSlots();
@@ -191,6 +194,21 @@ class Session::Impl::Planner {
     return Status::OK();
   }
 
+  // The nodes that can be dead (graph/deadness.h): those a Switch reaches over unfed data
+  // edges and control edges, the Switch included. Empty without a Switch.
+  void FindDeadRegion() {
+    const std::vector<NodeState>& nodes = s_.nodes;
+    for (int node : order_) {
+      const NodeState& ns = nodes[node];
+      bool reached = deadness::IsSwitch(ns.def->op());
+      for (const auto& edge : ns.inputs) {
+        reached = reached || (!fed_.count(edge) && dead_region_.count(edge.first));
+      }
+      for (int c : ns.controls) reached = reached || dead_region_.count(c);
+      if (reached) dead_region_.insert(node);
+    }
+  }
+
   // Constant folding: a node whose outputs cannot change between runs (a pure op whose data
   // inputs are all folded, e.g. a Const, a shape computation over Consts, or a gradient's
   // seed) is computed here once; its outputs stay in the plan's slots and it is not a step.
@@ -199,7 +217,7 @@ class Session::Impl::Planner {
     for (int node : order_) {
       NodeState& ns = s_.nodes[node];
       CKPT_RETURN_IF_ERROR(s_.EnsureKernel(ns));
-      if (!Foldable(ns)) continue;
+      if (!Foldable(ns) || dead_region_.count(node)) continue;
       std::vector<const TensorValue*> in;
       bool all_folded = true;
       for (const auto& edge : ns.inputs) {
@@ -239,19 +257,23 @@ class Session::Impl::Planner {
   }
 
   // Elision, then the steps' slots. Nodes that do nothing at run time are not steps: a NoOp
-  // (its control inputs are already ordered before whatever depends on it), and an Identity
-  // of a plain value, whose consumers read its input's slot instead. (An Identity of a ref
-  // edge, like Variable/read, is a step: it snapshots the variable.)
+  // (its control inputs are already ordered before whatever depends on it) unless it can be
+  // dead (its deadness passes on to its control consumers), and an Identity of a plain value,
+  // whose consumers read its input's slot instead (and its deadness, the slot's, so not when
+  // a control input can be dead). (An Identity of a ref edge, like Variable/read, is a step:
+  // it snapshots the variable.)
   void ElideAndAssignStepSlots() {
     const std::vector<NodeState>& nodes = s_.nodes;
     for (int node : order_) {
       if (folded_.count(node)) continue;
       const NodeState& ns = nodes[node];
       const std::string& op = ns.def->op();
-      if (op == "NoOp" && ns.output_types.empty()) continue;
+      if (op == "NoOp" && ns.output_types.empty() && !dead_region_.count(node)) continue;
       if ((op == "Identity" || op == "StopGradient") && ns.inputs.size() == 1 &&
           ns.output_types.size() == 1 && !IsRefType(ns.output_types[0]) &&
-          BaseType(ns.output_types[0]) != DataType::kResource) {
+          BaseType(ns.output_types[0]) != DataType::kResource &&
+          std::none_of(ns.controls.begin(), ns.controls.end(),
+                       [&](int c) { return dead_region_.count(c) > 0; })) {
         const auto& edge = ns.inputs[0];
         const int32_t src_type = nodes[edge.first].output_types[edge.second];
         if (fed_.count(edge) ||
@@ -277,9 +299,11 @@ class Session::Impl::Planner {
   }
 
   // The steps with their input slots; a ref edge read by a non-ref input (an unfed VariableV2
-  // output) is dereferenced into scratch before the step runs.
+  // output) is dereferenced into scratch before the step runs. Steps that can be dead get
+  // their dead bits: their slots, then one node bit each after the last slot.
   void ResolveStepInputs() {
     const std::vector<NodeState>& nodes = s_.nodes;
+    std::unordered_map<int, int> node_bit;  // step that can be dead -> its node bit
     for (int node : step_nodes_) {
       const NodeState& ns = nodes[node];
       Step step;
@@ -299,8 +323,26 @@ class Session::Impl::Planner {
           ++num_derefs_;
         }
       }
+      if (dead_region_.count(node)) {
+        deadness::DeadInputs d;
+        d.merge = ns.def->op() == "Merge";
+        d.data.assign(input_slots_.begin() + step.first_input, input_slots_.end());
+        for (int c : ns.controls) {
+          if (!dead_region_.count(c)) continue;
+          auto bit = node_bit.find(c);
+          // A control source that is not a step is an elided Identity: its input's slot.
+          d.control.push_back(bit != node_bit.end() ? bit->second : alias_.at(c));
+        }
+        d.first_output = step.out_offset;
+        d.num_outputs = static_cast<int>(ns.output_types.size());
+        d.node_bit = plan_->num_slots + static_cast<int>(node_bit.size());
+        node_bit.emplace(node, d.node_bit);
+        step.dead_inputs = static_cast<int>(plan_->dead_inputs.size());
+        plan_->dead_inputs.push_back(std::move(d));
+      }
       plan_->steps.push_back(std::move(step));
     }
+    if (!node_bit.empty()) plan_->dead.assign(plan_->num_slots + node_bit.size(), 0);
     for (const auto& edge : fetch_refs_) plan_->fetch_slots.push_back(SlotOf(edge));
   }
 
@@ -336,9 +378,10 @@ class Session::Impl::Planner {
   std::vector<int> order_;                                    // pruned nodes, in execution order
   std::unordered_map<int, std::vector<TensorValue>> folded_;  // node -> its folded outputs
   std::unordered_map<int, int> offset_;                       // node -> first output slot
-  std::unordered_map<int, int> alias_;  // elided Identity -> the slot it passes on
-  std::vector<int> step_nodes_;         // what remains to execute, in order
-  std::vector<int> input_slots_;        // every step's input slots, in order
+  std::unordered_map<int, int> alias_;   // elided Identity -> the slot it passes on
+  std::unordered_set<int> dead_region_;  // nodes that can be dead (FindDeadRegion)
+  std::vector<int> step_nodes_;          // what remains to execute, in order
+  std::vector<int> input_slots_;         // every step's input slots, in order
   int num_derefs_ = 0;
 };
 
