@@ -218,7 +218,10 @@ size_t Tensor::TotalBytes() const {
 
 Tensor Tensor::Clone() const {
   if (!valid()) return Tensor();
-  Tensor t(dtype_, shape_);
+  // Every element is overwritten below: skip the zero fill (a second pass over the memory,
+  // which showed up as half the cost of restoring a SavedModel's variables).
+  auto fresh = AllocateUninitialized(dtype_, shape_);
+  Tensor t = fresh.ok() ? std::move(*fresh) : Tensor(dtype_, shape_);
   if (dtype_ == DataType::kString) {
     for (int64_t i = 0; i < num_elements(); ++i) t.strings()[i] = strings()[i];
   } else if (TotalBytes() > 0) {
