@@ -9,10 +9,13 @@
 // shape function, a kernel (tests/graph/registry_test.cc) and a gradient decision
 // (tests/graph/gradients_registry_test.cc).
 //
-// Thread safety: Global() is built once, thread-safely, and is immutable afterwards.
+// Thread safety: Global() is built once, thread-safely, and is immutable afterwards (each
+// table OpDef is parsed on its first lookup, under a once flag, so a process pays only for
+// the ops it uses).
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,9 +38,10 @@ class OpRegistry {
  public:
   static const OpRegistry& Global();
 
-  // Parses each entry's text-format OpDef and adds it with its shape function. REQUIRES
-  // (aborts otherwise): valid text, a shape function, a name not yet registered (tables are
-  // code, not input).
+  // Adds each entry with its shape function; its text-format OpDef is parsed on first lookup.
+  // REQUIRES (aborts otherwise): text starting `name: "Op"`, valid text (checked at first
+  // lookup; tests/graph/registry_test.cc looks up every op), a shape function, a name not yet
+  // registered (tables are code, not input).
   void Register(std::span<const OpEntry> table);
   // Adds `def` with `shape_fn`. AlreadyExists for a duplicate name.
   Status Register(tensorflow::OpDef def, ShapeFn shape_fn);
@@ -52,9 +56,12 @@ class OpRegistry {
 
  private:
   struct Registered {
-    tensorflow::OpDef def;
     ShapeFn shape_fn = nullptr;
+    const char* text = nullptr;  // table entries: parsed into `def` on first lookup
+    mutable std::once_flag parsed;
+    mutable tensorflow::OpDef def;
   };
+  const tensorflow::OpDef& Def(const Registered& r) const;
   std::map<std::string, Registered, std::less<>> ops_;
 };
 

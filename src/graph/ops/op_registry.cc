@@ -112,18 +112,25 @@ const OpRegistry& OpRegistry::Global() {
 }
 
 void OpRegistry::Register(std::span<const OpEntry> table) {
+  // The tables are code: a bad entry is a build defect, reported loudly.
+  auto die = [](const std::string& why) {
+    std::fprintf(stderr, "ckpt: %s\n", why.c_str());
+    std::abort();
+  };
   for (const OpEntry& entry : table) {
-    tensorflow::OpDef def;
-    // The tables are code: a bad entry is a build defect, reported loudly at startup.
-    if (!google::protobuf::TextFormat::ParseFromString(entry.op_def, &def)) {
-      std::fprintf(stderr, "ckpt: bad OpDef text in an op table: %s\n", entry.op_def);
-      std::abort();
+    constexpr std::string_view kPrefix = "name: \"";
+    const std::string_view text = entry.op_def;
+    const size_t end = text.find('"', kPrefix.size());
+    if (text.substr(0, kPrefix.size()) != kPrefix || end == std::string_view::npos) {
+      die("an op table entry does not start with name: \"Op\": " + std::string(text));
     }
-    Status s = Register(std::move(def), entry.shape_fn);
-    if (!s.ok()) {
-      std::fprintf(stderr, "ckpt: %s\n", s.ToString().c_str());
-      std::abort();
-    }
+    std::string name(text.substr(kPrefix.size(), end - kPrefix.size()));
+    if (entry.shape_fn == nullptr) die("op '" + name + "' has no shape function");
+    if (ops_.count(name)) die("op '" + name + "' is already registered");
+    auto [it, added] = ops_.emplace(
+        std::piecewise_construct, std::forward_as_tuple(std::move(name)), std::forward_as_tuple());
+    it->second.shape_fn = entry.shape_fn;
+    it->second.text = entry.op_def;
   }
 }
 
@@ -135,13 +142,28 @@ Status OpRegistry::Register(tensorflow::OpDef def, ShapeFn shape_fn) {
                                 "(declare shape_fn::Unknown when none is inferred)");
   }
   if (ops_.count(name)) return AlreadyExistsError("op '" + name + "' is already registered");
-  ops_.emplace(std::move(name), Registered{std::move(def), shape_fn});
+  auto [it, added] = ops_.emplace(std::piecewise_construct, std::forward_as_tuple(std::move(name)),
+                                  std::forward_as_tuple());
+  it->second.shape_fn = shape_fn;
+  it->second.def = std::move(def);
   return Status::OK();
+}
+
+const tensorflow::OpDef& OpRegistry::Def(const Registered& r) const {
+  if (r.text != nullptr) {
+    std::call_once(r.parsed, [&r] {
+      if (!google::protobuf::TextFormat::ParseFromString(r.text, &r.def)) {
+        std::fprintf(stderr, "ckpt: bad OpDef text in an op table: %s\n", r.text);
+        std::abort();
+      }
+    });
+  }
+  return r.def;
 }
 
 const tensorflow::OpDef* OpRegistry::Find(std::string_view op) const {
   auto it = ops_.find(op);
-  return it == ops_.end() ? nullptr : &it->second.def;
+  return it == ops_.end() ? nullptr : &Def(it->second);
 }
 
 ShapeFn OpRegistry::FindShapeFn(std::string_view op) const {
