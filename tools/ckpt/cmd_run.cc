@@ -1,9 +1,13 @@
 // `ckpt run PATH --feed NAME=JSON|@FILE.npy ... --fetch NAME ... [--json] [--output-dir DIR]`:
 // runs a TensorFlow model (meta graph + checkpoint, or SavedModel) in C++.
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -50,9 +54,22 @@ std::string OutputFileName(const std::string& label) {
   return name + ".npy";
 }
 
+// One output of a run: how it is printed, the tensor (invalid for a target op), and the
+// name its .npy file takes.
+struct RunResult {
+  std::string label;
+  Tensor tensor;
+  std::string file_key;
+};
+
+double MillisSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace
 
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
+  const auto start = std::chrono::steady_clock::now();
   LoadOptions lo;
   if (!options.tags.empty()) lo.tags = options.tags;
   lo.file_access.unrestricted = options.allow_all_io;
@@ -62,9 +79,11 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
   limits.memory_limit_bytes =
       options.memory_limit_bytes < 0 ? DefaultMemoryLimit() : options.memory_limit_bytes;
   CKPT_ASSIGN_OR_RETURN(auto model, LoadModel(env, options.path, lo));
+  const double load_ms = MillisSince(start);
 
-  std::vector<std::pair<std::string, nlohmann::json>> results;  // (label, value)
-  std::vector<std::pair<std::string, Tensor>> tensors;          // (label, value) for files
+  // What one run does, resolved once (feeds parsed, names looked up) and called again for
+  // --benchmark.
+  std::function<StatusOr<std::vector<RunResult>>()> run_once;
   if (!options.signature.empty()) {
     auto sig_it = model->signatures.find(options.signature);
     if (sig_it == model->signatures.end()) {
@@ -87,15 +106,18 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
       CKPT_ASSIGN_OR_RETURN(inputs[key],
                             FeedValue(env, *model, in->second.name, feed.substr(eq + 1)));
     }
-    CKPT_ASSIGN_OR_RETURN(auto outputs, model->RunSignature(options.signature, inputs, limits));
-    for (const auto& [key, t] : outputs) {
-      if (!options.fetches.empty() &&
-          std::find(options.fetches.begin(), options.fetches.end(), key) == options.fetches.end()) {
-        continue;
+    run_once = [&, inputs]() -> StatusOr<std::vector<RunResult>> {
+      CKPT_ASSIGN_OR_RETURN(auto outputs, model->RunSignature(options.signature, inputs, limits));
+      std::vector<RunResult> got;
+      for (auto& [key, t] : outputs) {
+        if (!options.fetches.empty() && std::find(options.fetches.begin(), options.fetches.end(),
+                                                  key) == options.fetches.end()) {
+          continue;
+        }
+        got.push_back({key, std::move(t), key});
       }
-      results.emplace_back(key, JsonTensor(t));
-      tensors.emplace_back(key, t);
-    }
+      return got;
+    };
   } else {
     Session::FeedList feeds;
     for (const auto& feed : options.feeds) {
@@ -121,29 +143,71 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
     if (fetches.empty() && targets.empty()) {
       return InvalidArgumentError("nothing to run: give --fetch NAME or --signature KEY");
     }
-    CKPT_ASSIGN_OR_RETURN(auto got, model->session->Run(feeds, fetches, targets, limits));
-    for (size_t i = 0; i < got.size(); ++i) {
-      results.emplace_back(labels[i], JsonTensor(got[i]));
-      tensors.emplace_back(fetch_names[i], got[i]);
+    run_once = [&, feeds, fetches, targets, labels,
+                fetch_names]() -> StatusOr<std::vector<RunResult>> {
+      CKPT_ASSIGN_OR_RETURN(auto values, model->session->Run(feeds, fetches, targets, limits));
+      std::vector<RunResult> got;
+      for (size_t i = 0; i < values.size(); ++i) {
+        got.push_back({labels[i], std::move(values[i]), fetch_names[i]});
+      }
+      for (const auto& t : targets) got.push_back({t, Tensor(), ""});
+      return got;
+    };
+  }
+  CKPT_ASSIGN_OR_RETURN(std::vector<RunResult> got, run_once());
+  const double first_ms = MillisSince(start);
+
+  // --benchmark N: warm-up runs, then N timed ones.
+  nlohmann::json bench;
+  std::vector<double> us;
+  if (options.benchmark > 0) {
+    const int warmup = std::clamp(options.benchmark / 10, 1, 100);
+    for (int i = 0; i < warmup; ++i) CKPT_RETURN_IF_ERROR(run_once().status());
+    us.reserve(options.benchmark);
+    for (int i = 0; i < options.benchmark; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      CKPT_RETURN_IF_ERROR(run_once().status());
+      us.push_back(MillisSince(t0) * 1000);
     }
-    for (const auto& t : targets) results.emplace_back(t, nullptr);
+    std::sort(us.begin(), us.end());
+    auto pct = [&](double q) {
+      return us[std::min(us.size() - 1, static_cast<size_t>(q * (us.size() - 1) + 0.5))];
+    };
+    bench = {{"load_ms", load_ms},    {"first_result_ms", first_ms}, {"runs", us.size()},
+             {"warmup_runs", warmup}, {"min_us", us.front()},        {"median_us", pct(0.5)},
+             {"p99_us", pct(0.99)},   {"max_us", us.back()}};
+  }
+
+  std::vector<std::pair<std::string, nlohmann::json>> results;  // (label, value)
+  for (const RunResult& r : got) {
+    results.emplace_back(r.label, r.tensor.valid() ? JsonTensor(r.tensor) : nlohmann::json());
   }
   if (!options.output_dir.empty()) {
     CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(options.output_dir));
-    for (const auto& [label, t] : tensors) {
-      const std::string file = options.output_dir + "/" + OutputFileName(label);
-      CKPT_RETURN_IF_ERROR(WriteNpy(env, file, t).WithContext("output " + label));
+    for (const RunResult& r : got) {
+      if (!r.tensor.valid()) continue;
+      const std::string file = options.output_dir + "/" + OutputFileName(r.file_key);
+      CKPT_RETURN_IF_ERROR(WriteNpy(env, file, r.tensor).WithContext("output " + r.label));
     }
   }
   if (options.json) {
     nlohmann::json outputs = nlohmann::json::object();
     for (auto& [label, value] : results) outputs[label] = std::move(value);
-    PrintJson(out, {{"model", model->kind},
-                    {"checkpoint", model->checkpoint_prefix},
-                    {"outputs", std::move(outputs)}});
+    nlohmann::json j = {{"model", model->kind},
+                        {"checkpoint", model->checkpoint_prefix},
+                        {"outputs", std::move(outputs)}};
+    if (!bench.is_null()) j["benchmark"] = bench;
+    PrintJson(out, j);
   } else {
     // JsonTensor's strings are UTF-8 (other bytes are base64), so dump() cannot fail.
     for (const auto& [label, value] : results) out << label << " = " << value.dump() << "\n";
+    if (!bench.is_null()) {
+      out << fmt::format(
+          "benchmark: loaded in {:.1f} ms, first result {:.1f} ms after start; {} runs after {} "
+          "warm-up: min {:.1f} us, median {:.1f} us, p99 {:.1f} us\n",
+          load_ms, first_ms, us.size(), bench["warmup_runs"].get<int>(), us.front(),
+          bench["median_us"].get<double>(), bench["p99_us"].get<double>());
+    }
   }
   return Status::OK();
 }
@@ -169,6 +233,10 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--signature", options->signature,
                   "SavedModel signature key: --feed/--fetch then name its input/output keys");
   cmd->add_flag("--json", options->json, "Print JSON");
+  cmd->add_option("--benchmark", options->benchmark,
+                  "After the first result, N timed runs (after N/10 warm-up runs, 1 to 100): "
+                  "prints load time, time to first result, and min/median/p99 latency")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--output-dir", options->output_dir,
                   "Also write each output as DIR/KEY.npy (KEY: the signature output key or "
                   "the fetch name with characters other than [A-Za-z0-9._-] as '_'; strings "

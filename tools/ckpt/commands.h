@@ -122,6 +122,9 @@ struct RunOptions {
   // Also write each output as OUTPUT_DIR/KEY.npy (KEY: the signature output key or the fetch
   // name, characters other than [A-Za-z0-9._-] as '_'). Default: none.
   std::string output_dir;
+  // Time N runs after the first (and N/10 warm-up runs, 1 to 100) and print load time, time
+  // to first result and min/median/p99 latency. Default: 0 (no benchmark).
+  int benchmark = 0;
 };
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out);
 // `ckpt graph` (cmd_graph.cc): ops, collections, saver, signatures, unsupported ops.

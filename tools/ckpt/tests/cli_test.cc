@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "ckpt/format/bundle.h"
+#include "ckpt/format/tensor_files.h"
 #include "commands.h"
 
 namespace ckpt::cli {
@@ -217,6 +218,42 @@ TEST(CliBinaryTest, RunsSubcommands) {
   CmdResult dump = RunBinary("dump --name optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE " + Fixtures() +
                              "/tf2_savedmodel_stale_shards");
   EXPECT_EQ(dump.out, "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE int64 []: 2605\n");
+}
+
+TEST(CliBinaryTest, RunBenchmarksAndWritesNpyOutputs) {
+  if (!std::filesystem::is_directory(Fixtures())) GTEST_SKIP() << "fixtures not found";
+  const std::string model = Fixtures() + "/tf2_savedmodel_half_plus_two";
+  const std::string out_dir = ::testing::TempDir() + "/cli_run_npy_" + std::to_string(::getpid());
+  std::filesystem::remove_all(out_dir);
+  CmdResult r = RunBinary("run " + model +
+                          " --signature serving_default --feed 'x=[1.0]' --benchmark 7 "
+                          "--json --output-dir " +
+                          out_dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["outputs"]["y"], nlohmann::json::array({2.5}));
+  const auto& b = j["benchmark"];
+  EXPECT_EQ(b["runs"], 7);
+  EXPECT_EQ(b["warmup_runs"], 1);
+  EXPECT_GT(b["min_us"].get<double>(), 0);
+  EXPECT_LE(b["min_us"].get<double>(), b["median_us"].get<double>());
+  EXPECT_LE(b["median_us"].get<double>(), b["p99_us"].get<double>());
+  EXPECT_GE(b["first_result_ms"].get<double>(), b["load_ms"].get<double>());
+  // The output file is y.npy, which reads back as the printed values; and it feeds a run.
+  auto y = ReadNpy(Env::Default(), out_dir + "/y.npy");
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  EXPECT_EQ(y->dtype(), DataType::kFloat);
+  EXPECT_EQ(y->shape(), TensorShape({1}));
+  EXPECT_EQ(y->data<float>()[0], 2.5f);
+  CmdResult again =
+      RunBinary("run " + model + " --signature serving_default --feed x=@" + out_dir + "/y.npy");
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(again.out, "y = [3.25]\n");
+  CmdResult text =
+      RunBinary("run " + model + " --signature serving_default --feed 'x=[1.0]' --benchmark 3");
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("3 runs after 1 warm-up: min "));
+  std::filesystem::remove_all(out_dir);
 }
 
 // A fresh directory under the test temp dir.
