@@ -4,16 +4,18 @@
 // [rows = N*OH*OW, K = KH*KW*IC] times the filter viewed as [K, OC] (its HWIO layout is
 // already that matrix). Patches are built in row chunks of bounded size so that memory stays
 // O(chunk * K) however large the batch; 1x1 convolutions with stride 1 and no padding skip the
-// patch matrix and multiply the input directly. The products use Eigen's tensor contraction on
-// the session's thread pool.
+// patch matrix and multiply the input directly. Float products run on oneDNN's sgemm (gemm.h),
+// others on Eigen's tensor contraction on the session's thread pool.
 #include "graph/kernels/conv_kernels.h"
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "graph/kernel.h"
 #include "graph/kernels/eigen.h"
+#include "graph/kernels/gemm.h"
 #include "graph/kernels/kernel_util.h"
 
 namespace ckpt {
@@ -185,12 +187,14 @@ class Conv2DKernel : public OpKernel {
     const bool pointwise = h.window == 1 && w.window == 1 && h.stride == 1 && w.stride == 1 &&
                            h.pad_before == 0 && w.pad_before == 0 && h.out == h.in && w.out == w.in;
     if (pointwise) {
-      Gemm<T>(dev, pi, pf, po, rows, k, oc);
-      return Status::OK();
+      return Gemm<T>(dev, pi, pf, po, rows, k, oc);
     }
 
     const int64_t chunk = std::min(rows, ChunkRows(k, sizeof(T)));
-    std::vector<T> patches(static_cast<size_t>(chunk * k));
+    // Every element of a patch row is written below, so the buffer is reused across calls
+    // without clearing (kernels run on one thread at a time).
+    scratch_.resize(std::max(scratch_.size(), static_cast<size_t>(chunk * k) * sizeof(T)));
+    T* const patches = reinterpret_cast<T*>(scratch_.data());
     const int64_t ohw = h.out * w.out;
     const int64_t row_bytes = w.window * ic;  // contiguous when dilation_w == 1
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
@@ -201,7 +205,7 @@ class Conv2DKernel : public OpKernel {
           const int64_t b = row / ohw;
           const int64_t oy = (row % ohw) / w.out;
           const int64_t ox = row % w.out;
-          T* dst = patches.data() + r * k;
+          T* dst = patches + r * k;
           const int64_t iy0 = oy * h.stride - h.pad_before;
           const int64_t ix0 = ox * w.stride - w.pad_before;
           const T* img = pi + b * h.in * w.in * ic;
@@ -235,15 +239,22 @@ class Conv2DKernel : public OpKernel {
       } else {
         fill(0, nr);
       }
-      Gemm<T>(dev, patches.data(), pf, po + r0 * oc, nr, k, oc);
+      CKPT_RETURN_IF_ERROR(Gemm<T>(dev, patches, pf, po + r0 * oc, nr, k, oc));
     }
     return Status::OK();
   }
 
   // out[m, n] = a[m, k] * b[k, n], row-major.
   template <typename T>
-  static void Gemm(const Eigen::ThreadPoolDevice* dev, const T* a, const T* b, T* out, int64_t m,
-                   int64_t k, int64_t n) {
+  static Status Gemm(const Eigen::ThreadPoolDevice* dev, const T* a, const T* b, T* out, int64_t m,
+                     int64_t k, int64_t n) {
+    // oneDNN generates code for a product's shape class on its first use (tens of ms for the
+    // small-K shapes of early layers); only products large enough to repay that use it.
+    if constexpr (std::is_same_v<T, float>) {
+      if (kHaveSgemm && m * n * k >= (int64_t{1} << 22)) {
+        return Sgemm(dev, false, false, m, n, k, a, k, b, n, out, n);
+      }
+    }
     using In2 = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>, Eigen::Unaligned>;
     using Out2 = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>, Eigen::Unaligned>;
     In2 ea(a, m, k);
@@ -255,8 +266,10 @@ class Conv2DKernel : public OpKernel {
     } else {
       eo = ea.contract(eb, dims);
     }
+    return Status::OK();
   }
 
+  std::vector<std::byte> scratch_;  // the im2col patch rows, reused across calls
   std::string padding_;
   int64_t stride_h_ = 1, stride_w_ = 1, dil_h_ = 1, dil_w_ = 1;
   int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
