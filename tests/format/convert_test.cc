@@ -5,11 +5,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/convert.h"
 #include "ckpt/format/tensor_files.h"
+#include "format/convert/tensor_files_internal.h"
 #include "testutil/byte_surgery.h"
 
 namespace ckpt {
@@ -130,6 +135,46 @@ TEST_F(ConvertTest, NpzRoundTripKeepsEveryNumpyDtype) {
   for (const auto& [k, t] : ts) EXPECT_TRUE(Read("/m.npz", k).Equals(t)) << k;
   ASSERT_TRUE(ConvertTensorFile(env(), "/m.npz", "/back").ok());
   for (const auto& [k, t] : ts) EXPECT_TRUE(Read("/back", k).Equals(t)) << k;
+}
+
+// zip64 records (members or archives past 4 GiB) written at a lowered threshold: every member
+// and the directory then take the zip64 form. The archive reads back here and, where Python
+// with NumPy is installed, in np.load and zipfile (their zip64 readers are the reference).
+TEST_F(ConvertTest, NpzWritesZip64Records) {
+  const std::string dir = ::testing::TempDir() + "/npz_zip64_" + std::to_string(::getpid());
+  ASSERT_TRUE(Env::Default()->RecursivelyCreateDir(dir).ok());
+  const std::string path = dir + "/z.npz";
+  std::vector<std::pair<std::string, Tensor>> ts = {{"a", Pattern(DataType::kFloat, {3, 5}, 1)},
+                                                    {"b", Pattern(DataType::kInt64, {7}, 2)},
+                                                    {"c", Pattern(DataType::kDouble, {}, 3)}};
+  std::vector<TensorFileEntry> entries;
+  for (const auto& [k, t] : ts) entries.push_back({k, t.dtype(), t.shape()});
+  auto w = internal::CreateNpzWriter(Env::Default(), path, entries, /*zip64_from=*/0);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (const auto& [k, t] : ts) ASSERT_TRUE((*w)->Add(t).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  auto raw = Env::Default()->ReadFileToString(path);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_NE(raw->find(std::string("PK\x06\x06", 4)), std::string::npos);  // zip64 end record
+  EXPECT_NE(raw->find(std::string("PK\x06\x07", 4)), std::string::npos);  // and its locator
+  auto r = OpenNpz(Env::Default(), path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE((*r)->VerifyAll().ok());
+  for (const auto& [k, t] : ts) {
+    auto got = (*r)->Lookup(k);
+    ASSERT_TRUE(got.ok()) << k;
+    EXPECT_TRUE(got->Equals(t)) << k;
+  }
+  if (std::system("python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
+    const std::string check =
+        "python3 -c \"import numpy as np, zipfile, sys; z = zipfile.ZipFile(sys.argv[1]); "
+        "assert z.testzip() is None; f = np.load(sys.argv[1]); "
+        "assert sorted(f.files) == ['a', 'b', 'c']; assert f['a'].shape == (3, 5); "
+        "assert f['b'].dtype == np.int64 and f['c'].shape == ()\" " +
+        path;
+    EXPECT_EQ(std::system(check.c_str()), 0) << check;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ConvertTest, PartitionedVariablesAreJoined) {

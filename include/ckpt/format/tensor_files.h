@@ -8,10 +8,10 @@
 //
 // npz: a zip archive of `NAME.npy` files (NumPy format 1.0-3.0). Reading handles stored and
 // deflated entries and zip64; writing stores entries uncompressed (np.load reads them
-// mmap-free as np.savez's output). dtypes: bool, (u)int8-64, float16/32/64, complex64/128.
-// NumPy has no bfloat16 or float8: writing those is an InvalidArgument error naming the
-// tensor (ml_dtypes arrays save as opaque void dtypes that np.load cannot give back), as are
-// strings and Fortran-ordered arrays on reading.
+// mmap-free as np.savez's output), with zip64 records where members or the archive pass 4 GiB.
+// dtypes: bool, (u)int8-64, float16/32/64, complex64/128. NumPy has no bfloat16 or float8: writing
+// those is an InvalidArgument error naming the tensor (ml_dtypes arrays save as opaque void dtypes
+// that np.load cannot give back), as are strings and Fortran-ordered arrays on reading.
 //
 // Errors: NotFound for missing files; DataLoss naming the file (and tensor) for malformed or
 // truncated input; every size is checked against the file before anything is allocated.

@@ -441,10 +441,14 @@ uint32_t Crc32(uint32_t crc, std::string_view data) {
   return static_cast<uint32_t>(c);
 }
 
-// Stored (uncompressed) members; no zip64, so each member and the archive stay under 4 GiB.
+// Stored (uncompressed) members. A member whose size or offset reaches `zip64_from` (4 GiB - 1
+// by default, where the 32-bit fields end) carries a zip64 extra field, and an archive whose
+// directory needs it ends with the zip64 end-of-directory record and locator, as Python's
+// zipfile writes them; np.load reads both.
 class NpzWriter final : public internal::StreamingFileWriter {
  public:
-  using StreamingFileWriter::StreamingFileWriter;
+  NpzWriter(Env* env, std::string path, std::vector<TensorFileEntry> entries, uint64_t zip64_from)
+      : StreamingFileWriter(env, std::move(path), std::move(entries)), zip64_from_(zip64_from) {}
 
  protected:
   Status WriteTensor(const TensorFileEntry& e, const Tensor& t) override {
@@ -452,26 +456,30 @@ class NpzWriter final : public internal::StreamingFileWriter {
     std::string_view data(static_cast<const char*>(t.raw_data()), t.TotalBytes());
     const uint64_t size = npy.size() + data.size();
     const std::string name = e.name + ".npy";
-    if (size >= 0xffffffffu || written() >= 0xffffffffu || name.size() > 0xffff) {
-      return UnimplementedError("tensor " + e.name +
-                                ": the npz writer does not write zip64 "
-                                "(members and archives over 4 GiB); write safetensors instead");
+    if (name.size() > 0xffff) {
+      return InvalidArgumentError("tensor " + e.name + ": name too long for a zip archive");
     }
     const uint32_t crc = Crc32(Crc32(0, npy), data);
-    Central c{name, crc, size, written()};
+    Central c{name, crc, size, written(), size >= zip64_from_ || written() >= zip64_from_};
     std::string local;
     StoreLE(&local, kLocalSig, 4);
-    StoreLE(&local, 20, 2);     // version needed
-    StoreLE(&local, 0x800, 2);  // flags: UTF-8 name
-    StoreLE(&local, 0, 2);      // stored
-    StoreLE(&local, 0, 2);      // time
-    StoreLE(&local, 0x21, 2);   // date 1980-01-01
+    StoreLE(&local, c.zip64 ? 45 : 20, 2);  // version needed
+    StoreLE(&local, 0x800, 2);              // flags: UTF-8 name
+    StoreLE(&local, 0, 2);                  // stored
+    StoreLE(&local, 0, 2);                  // time
+    StoreLE(&local, 0x21, 2);               // date 1980-01-01
     StoreLE(&local, crc, 4);
-    StoreLE(&local, size, 4);
-    StoreLE(&local, size, 4);
+    StoreLE(&local, c.zip64 ? 0xffffffffu : size, 4);
+    StoreLE(&local, c.zip64 ? 0xffffffffu : size, 4);
     StoreLE(&local, name.size(), 2);
-    StoreLE(&local, 0, 2);
+    StoreLE(&local, c.zip64 ? 20 : 0, 2);  // extra: the zip64 sizes
     local += name;
+    if (c.zip64) {
+      StoreLE(&local, 0x0001, 2);
+      StoreLE(&local, 16, 2);
+      StoreLE(&local, size, 8);  // uncompressed
+      StoreLE(&local, size, 8);  // compressed
+    }
     CKPT_RETURN_IF_ERROR(Append(local));
     CKPT_RETURN_IF_ERROR(Append(npy));
     CKPT_RETURN_IF_ERROR(Append(data));
@@ -481,40 +489,61 @@ class NpzWriter final : public internal::StreamingFileWriter {
 
   Status WriteTrailer() override {
     const uint64_t cd_offset = written();
-    if (central_.size() > 0xfffe || cd_offset >= 0xffffffffu) {
-      return UnimplementedError(
-          path() +
-          ": more than 65534 tensors or 4 GiB need zip64, which the npz writer does not write");
-    }
     std::string cd;
     for (const Central& c : central_) {
       StoreLE(&cd, kCentralSig, 4);
-      StoreLE(&cd, 20, 2);  // version made by
-      StoreLE(&cd, 20, 2);  // version needed
+      StoreLE(&cd, c.zip64 ? 45 : 20, 2);  // version made by
+      StoreLE(&cd, c.zip64 ? 45 : 20, 2);  // version needed
       StoreLE(&cd, 0x800, 2);
       StoreLE(&cd, 0, 2);
       StoreLE(&cd, 0, 2);
       StoreLE(&cd, 0x21, 2);
       StoreLE(&cd, c.crc, 4);
-      StoreLE(&cd, c.size, 4);
-      StoreLE(&cd, c.size, 4);
+      StoreLE(&cd, c.zip64 ? 0xffffffffu : c.size, 4);
+      StoreLE(&cd, c.zip64 ? 0xffffffffu : c.size, 4);
       StoreLE(&cd, c.name.size(), 2);
-      StoreLE(&cd, 0, 2);  // extra
-      StoreLE(&cd, 0, 2);  // comment
-      StoreLE(&cd, 0, 2);  // disk
-      StoreLE(&cd, 0, 2);  // internal attributes
-      StoreLE(&cd, 0, 4);  // external attributes
-      StoreLE(&cd, c.offset, 4);
+      StoreLE(&cd, c.zip64 ? 28 : 0, 2);  // extra
+      StoreLE(&cd, 0, 2);                 // comment
+      StoreLE(&cd, 0, 2);                 // disk
+      StoreLE(&cd, 0, 2);                 // internal attributes
+      StoreLE(&cd, 0, 4);                 // external attributes
+      StoreLE(&cd, c.zip64 ? 0xffffffffu : c.offset, 4);
       cd += c.name;
+      if (c.zip64) {
+        StoreLE(&cd, 0x0001, 2);
+        StoreLE(&cd, 24, 2);
+        StoreLE(&cd, c.size, 8);
+        StoreLE(&cd, c.size, 8);
+        StoreLE(&cd, c.offset, 8);
+      }
     }
     const uint64_t dir_size = cd.size();
+    const uint64_t n = central_.size();
+    const bool zip64_end = n >= 0xffff || cd_offset >= zip64_from_ || dir_size >= zip64_from_;
+    if (zip64_end) {
+      const uint64_t end64_offset = cd_offset + dir_size;
+      StoreLE(&cd, kZip64EndSig, 4);
+      StoreLE(&cd, 44, 8);  // size of the rest of this record
+      StoreLE(&cd, 45, 2);  // version made by
+      StoreLE(&cd, 45, 2);  // version needed
+      StoreLE(&cd, 0, 4);   // this disk
+      StoreLE(&cd, 0, 4);   // disk of the directory
+      StoreLE(&cd, n, 8);
+      StoreLE(&cd, n, 8);
+      StoreLE(&cd, dir_size, 8);
+      StoreLE(&cd, cd_offset, 8);
+      StoreLE(&cd, kZip64LocatorSig, 4);
+      StoreLE(&cd, 0, 4);  // disk of the zip64 end record
+      StoreLE(&cd, end64_offset, 8);
+      StoreLE(&cd, 1, 4);  // disks
+    }
     StoreLE(&cd, kEndSig, 4);
     StoreLE(&cd, 0, 2);  // this disk
     StoreLE(&cd, 0, 2);  // disk of the directory
-    StoreLE(&cd, central_.size(), 2);
-    StoreLE(&cd, central_.size(), 2);
-    StoreLE(&cd, dir_size, 4);
-    StoreLE(&cd, cd_offset, 4);
+    StoreLE(&cd, zip64_end ? 0xffff : n, 2);
+    StoreLE(&cd, zip64_end ? 0xffff : n, 2);
+    StoreLE(&cd, zip64_end ? 0xffffffffu : dir_size, 4);
+    StoreLE(&cd, zip64_end ? 0xffffffffu : cd_offset, 4);
     StoreLE(&cd, 0, 2);  // comment
     return Append(cd);
   }
@@ -524,7 +553,9 @@ class NpzWriter final : public internal::StreamingFileWriter {
     std::string name;
     uint32_t crc;
     uint64_t size, offset;
+    bool zip64;
   };
+  const uint64_t zip64_from_;
   std::vector<Central> central_;
 };
 
@@ -655,7 +686,8 @@ StatusOr<std::unique_ptr<CheckpointReader>> OpenNpz(Env* env, const std::string&
 
 namespace internal {
 StatusOr<std::unique_ptr<TensorFileWriter>> CreateNpzWriter(Env* env, const std::string& path,
-                                                            std::vector<TensorFileEntry> entries) {
+                                                            std::vector<TensorFileEntry> entries,
+                                                            uint64_t zip64_from) {
   for (const auto& e : entries) {
     if (NpyDescr(e.dtype).empty()) {
       std::string why = e.dtype == DataType::kBFloat16
@@ -666,7 +698,7 @@ StatusOr<std::unique_ptr<TensorFileWriter>> CreateNpzWriter(Env* env, const std:
                                   ")");
     }
   }
-  auto w = std::make_unique<NpzWriter>(env, path, std::move(entries));
+  auto w = std::make_unique<NpzWriter>(env, path, std::move(entries), zip64_from);
   CKPT_RETURN_IF_ERROR(w->Open());
   return std::unique_ptr<TensorFileWriter>(std::move(w));
 }

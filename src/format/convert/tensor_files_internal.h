@@ -101,7 +101,10 @@ class EntryTableReader : public Base {
 StatusOr<std::unique_ptr<TensorFileWriter>> CreateSafetensorsWriter(
     Env* env, const std::string& path, std::vector<TensorFileEntry> entries,
     const std::map<std::string, std::string>& metadata);
+// `zip64_from`: the size or offset from which a member (and the directory) is written with
+// zip64 records; the default is where the 32-bit fields end, tests pass smaller values.
 StatusOr<std::unique_ptr<TensorFileWriter>> CreateNpzWriter(Env* env, const std::string& path,
-                                                            std::vector<TensorFileEntry> entries);
+                                                            std::vector<TensorFileEntry> entries,
+                                                            uint64_t zip64_from = 0xffffffffu);
 
 }  // namespace ckpt::internal
