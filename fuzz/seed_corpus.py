@@ -183,6 +183,25 @@ def main():
     write("table", "tf2_stale_shards.index",
           read(fixtures, "tf2_savedmodel_stale_shards/variables/variables.index"))
 
+    # TF2 object graphs: a hand-built one (a layer's variable also tracked by an optimizer,
+    # with a slot variable and a cycle back to the root); fuzz/corpus/object_graph/ also keeps
+    # two TensorFlow-written ones (a Keras model with Adam, half_plus_two).
+    from tensorflow.core.protobuf import trackable_object_graph_pb2  # noqa: E402
+    g = trackable_object_graph_pb2.TrackableObjectGraph()
+    root, model, kernel, opt, slot = (g.nodes.add() for _ in range(5))
+    root.children.add(node_id=1, local_name="model")
+    root.children.add(node_id=3, local_name="optimizer")
+    model.children.add(node_id=2, local_name="kernel")
+    model.children.add(node_id=0, local_name="root")
+    kernel.attributes.add(name="VARIABLE_VALUE", full_name="dense/kernel",
+                          checkpoint_key="model/kernel/.ATTRIBUTES/VARIABLE_VALUE")
+    opt.children.add(node_id=2, local_name="var0")
+    opt.slot_variables.add(original_variable_node_id=2, slot_name="m", slot_variable_node_id=4)
+    slot.attributes.add(name="VARIABLE_VALUE",
+                        checkpoint_key="model/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/"
+                        "VARIABLE_VALUE")
+    write("object_graph", "hand_built", g.SerializeToString())
+
     # V1 TensorSlice checkpoints.
     write("v1_checkpoint", "sharded_export",
           read(fixtures, "v1_sharded_session_bundle/export-00000-of-00001"))

@@ -30,6 +30,13 @@ StatusOr<std::vector<CheckpointObject>> ParseObjectGraph(const Tensor& tensor,
   // paths, such as a variable both a layer and its optimizer track, is listed under each).
   // A hostile graph can have exponentially many paths: past kMaxPaths it is refused.
   constexpr size_t kMaxPaths = 1 << 20;
+  constexpr size_t kMaxPathBytes = size_t{256} << 20;  // a deep chain's paths grow quadratically
+  size_t path_bytes = 0;
+  auto too_many = [&] {
+    return DataLossError("checkpoint " + prefix + ": the object graph has more than " +
+                         std::to_string(kMaxPaths) + " object paths or " +
+                         std::to_string(kMaxPathBytes >> 20) + " MiB of them");
+  };
   std::vector<std::vector<std::string>> paths(n);
   size_t total = 0;
   std::vector<char> on_stack(n, 0);
@@ -56,10 +63,8 @@ StatusOr<std::vector<CheckpointObject>> ParseObjectGraph(const Tensor& tensor,
     const int c = child.node_id();
     if (c < 0 || c >= n) return bad_ref(f.id, c);
     if (on_stack[c]) continue;  // a cycle back to an ancestor
-    if (++total > kMaxPaths) {
-      return DataLossError("checkpoint " + prefix + ": the object graph has more than " +
-                           std::to_string(kMaxPaths) + " object paths");
-    }
+    path_bytes += f.path.size() + 1 + child.local_name().size();
+    if (++total > kMaxPaths || path_bytes > kMaxPathBytes) return too_many();
     std::string p = f.path.empty() ? child.local_name() : f.path + "/" + child.local_name();
     paths[c].push_back(p);
     on_stack[c] = 1;
@@ -74,10 +79,8 @@ StatusOr<std::vector<CheckpointObject>> ParseObjectGraph(const Tensor& tensor,
       if (sv < 0 || sv >= n) return bad_ref(id, sv);
       if (paths[id].empty()) continue;
       for (size_t i = 0, m = paths[var].size(); i < m; ++i) {
-        if (++total > kMaxPaths) {
-          return DataLossError("checkpoint " + prefix + ": the object graph has more than " +
-                               std::to_string(kMaxPaths) + " object paths");
-        }
+        path_bytes += paths[var][i].size() + paths[id][0].size() + slot.slot_name().size() + 17;
+        if (++total > kMaxPaths || path_bytes > kMaxPathBytes) return too_many();
         paths[sv].push_back(paths[var][i] + "/.OPTIMIZER_SLOT/" + paths[id][0] + "/" +
                             slot.slot_name());
       }
