@@ -236,7 +236,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--benchmark", options->benchmark,
                   "After the first result, N timed runs (after N/10 warm-up runs, 1 to 100): "
                   "prints load time, time to first result, and min/median/p99 latency")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 10'000'000));
   cmd->add_option("--output-dir", options->output_dir,
                   "Also write each output as DIR/KEY.npy (KEY: the signature output key or "
                   "the fetch name with characters other than [A-Za-z0-9._-] as '_'; strings "

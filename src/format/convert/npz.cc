@@ -188,7 +188,9 @@ Status ReadNpyHeader(Stream& s, const std::string& where, const std::string& ten
   if (allow_strings && str.size() >= 2 && (str[0] == 'U' || str[0] == 'S')) {
     uint64_t width = 0;
     auto [p, ec] = std::from_chars(str.data() + 1, str.data() + str.size(), width);
-    if (ec == std::errc() && p == str.data() + str.size() && width <= kMaxNpyHeader) {
+    // Width 0 is refused: its elements hold no bytes, so the data size could not bound the
+    // number of strings a header claims.
+    if (ec == std::errc() && p == str.data() + str.size() && width > 0 && width <= kMaxNpyHeader) {
       h->dtype = DataType::kString;
       h->str_kind = str[0];
       h->str_width = width;

@@ -426,6 +426,11 @@ class InitializeTableFromTextFileKernel : public OpKernel {
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("vocab_size", &vocab_size_));
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("delimiter", &delimiter));
     if (c.HasAttr("offset")) CKPT_OP_REQUIRES_OK(c, c.GetAttr("offset", &offset_));
+    if (key_index_ < kWholeLine || value_index_ < kWholeLine) {
+      c.CtxFailure(InvalidArgumentError("key_index and value_index must be at least -2, got " +
+                                        std::to_string(key_index_) + " and " +
+                                        std::to_string(value_index_)));
+    }
     if (delimiter.size() != 1) {
       c.CtxFailure(
           InvalidArgumentError("delimiter must be one character, got '" + delimiter + "'"));
