@@ -29,8 +29,8 @@ StatusOr<std::vector<CheckpointObject>> ParseObjectGraph(const Tensor& tensor,
   // Every path to every node, depth-first along children (a node reachable along several
   // paths, such as a variable both a layer and its optimizer track, is listed under each).
   // A hostile graph can have exponentially many paths: past kMaxPaths it is refused.
-  constexpr size_t kMaxPaths = 1 << 20;
-  constexpr size_t kMaxPathBytes = size_t{256} << 20;  // a deep chain's paths grow quadratically
+  constexpr size_t kMaxPaths = 1 << 18;
+  constexpr size_t kMaxPathBytes = size_t{64} << 20;  // a deep chain's paths grow quadratically
   size_t path_bytes = 0;
   auto too_many = [&] {
     return DataLossError("checkpoint " + prefix + ": the object graph has more than " +

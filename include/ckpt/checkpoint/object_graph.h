@@ -36,7 +36,7 @@ struct CheckpointObject {
 // Every saved value of the object graph `graph` (the checkpoint's kObjectGraphKey tensor: a
 // string scalar) under every object path that reaches it (a variable tracked by its layer and
 // by its optimizer has two), sorted by path. `prefix` names the checkpoint in errors; a graph
-// with more than 2^20 paths (or 256 MiB of them) is refused (DataLoss).
+// with more than 2^18 paths (or 64 MiB of them) is refused (DataLoss).
 StatusOr<std::vector<CheckpointObject>> ParseObjectGraph(const Tensor& graph,
                                                          const std::string& prefix);
 
