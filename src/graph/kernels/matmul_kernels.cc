@@ -44,6 +44,22 @@ class MatMulKernel : public OpKernel {
       eo.setZero();
       return Status::OK();
     }
+    if (m == 1 && !ta_ && k * n <= (int64_t{1} << 22)) {
+      // A row vector times a matrix (batch-1 serving): Eigen's matrix-vector product, which
+      // streams the matrix once and needs no generated code (oneDNN's first product of a
+      // shape class spends milliseconds generating it).
+      using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+      using Row = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+      Eigen::Map<const Row> x(a.data<T>(), k);
+      Eigen::Map<const RowMajor> mb(b.data<T>(), b.shape().dim(0), b.shape().dim(1));
+      Eigen::Map<Row> y(out->data<T>(), n);
+      if (tb_) {
+        y.noalias() = x * mb.transpose();
+      } else {
+        y.noalias() = x * mb;
+      }
+      return Status::OK();
+    }
     if constexpr (std::is_same_v<T, float>) {
       if (kHaveSgemm) {
         // The leading dimension of each operand is its stored row length.
