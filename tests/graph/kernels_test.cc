@@ -222,7 +222,11 @@ TEST(MathKernels, MatMulSplitAcrossThreadsMatchesNaive) {
   };
   for (const Case& c : {Case{512, 300, 384, false, false}, Case{512, 300, 384, true, true},
                         Case{96, 400, 1000, false, true}, Case{96, 400, 1000, true, false},
-                        Case{33, 17, 5, false, false}}) {
+                        Case{33, 17, 5, false, false},
+                        // A row vector (batch 1): the matrix-vector path, and past its size
+                        // limit the general one.
+                        Case{1, 300, 384, false, false}, Case{1, 300, 384, false, true},
+                        Case{1, 300, 384, true, false}, Case{1, 4096, 1100, false, true}}) {
     SCOPED_TRACE(::testing::PrintToString(std::vector<int64_t>{c.m, c.k, c.n, c.ta, c.tb}));
     std::vector<float> a(c.m * c.k), b(c.k * c.n);
     for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i * 7) % 13) - 6;
