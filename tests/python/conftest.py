@@ -33,6 +33,17 @@ def ckpt_cli() -> pathlib.Path:
     return p
 
 
+def run_command(*args, check=True, timeout=600):
+    """Runs a command (TF's C++ logging quieted); a failure with `check` fails the test with the
+    end of its stderr."""
+    proc = subprocess.run([str(a) for a in args], capture_output=True, timeout=timeout,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if check and proc.returncode != 0:
+        pytest.fail(f"{[str(a) for a in args[:3]]} failed: "
+                    f"{proc.stderr.decode(errors='replace')[-3000:]}")
+    return proc
+
+
 class Tool:
     """Runs one helper program and turns a failure into a readable test failure."""
 

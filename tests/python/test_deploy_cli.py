@@ -2,23 +2,16 @@
 checkpoint directory of the seed model, and a TF1 SavedModel. Values are compared with what
 TensorFlow computes for the same feeds."""
 import json
-import os
 import pathlib
-import subprocess
 import sys
 
 import pytest
-from conftest import ckpt_cli
+from conftest import ckpt_cli, run_command
 
 HELPER = pathlib.Path(__file__).resolve().parent / "deploy_tf_helper.py"
 
 
-def run(*args, check=True):
-    proc = subprocess.run([str(a) for a in args], capture_output=True, timeout=600,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    if check and proc.returncode != 0:
-        pytest.fail(f"{args[:3]} failed: {proc.stderr.decode(errors='replace')[-2000:]}")
-    return proc
+run = run_command
 
 
 def tf_json(*args):

@@ -5,12 +5,10 @@ variables; ckpt imports it (the loops raised into While nodes), restores the var
 must compute TensorFlow's values. TensorFlow runs in a subprocess, as disabling v2 behaviour
 is process-wide."""
 import json
-import os
-import subprocess
 import sys
 
 import pytest
-from conftest import ckpt_cli
+from conftest import ckpt_cli, run_command
 
 # Writes DIR/model (Saver) and prints {"ops": [...], "fetches": {...}, "values": {...}} with
 # TensorFlow's values for each n in N_VALUES.
@@ -68,12 +66,7 @@ print(json.dumps({"ops": ops, "fetches": fetches, "values": values, "x": X,
 N_VALUES = [0, 1, 3, 10]  # 10: maximum_iterations (7) stops the decay loop
 
 
-def run(*args, check=True):
-    proc = subprocess.run([str(a) for a in args], capture_output=True, timeout=600,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    if check and proc.returncode != 0:
-        pytest.fail(f"{args[:3]} failed: {proc.stderr.decode(errors='replace')[-3000:]}")
-    return proc
+run = run_command
 
 
 @pytest.fixture(scope="module")

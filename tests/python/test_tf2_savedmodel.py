@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from test_deploy_cli import ckpt_cli
+from conftest import ckpt_cli
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "tf"
