@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 
 PKGS=(build-essential cmake ninja-build ccache pkg-config
       libleveldb-dev libsnappy-dev libprotobuf-dev protobuf-compiler
-      zlib1g-dev libeigen3-dev libdnnl-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      zlib1g-dev libeigen3-dev libdnnl-dev libre2-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       clang clang-format libclang-rt-14-dev libfuzzer-14-dev)
 # A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.

@@ -306,6 +306,8 @@ void RegisterResourceVariableKernels(KernelRegistry* r);  // DisableCopyOnRead, 
 void RegisterLookupKernels(KernelRegistry* r);            // hash tables
 void RegisterFunctionalKernels(KernelRegistry* r);        // If, Case, While (+ Stateless forms)
 void RegisterTrainingKernels(KernelRegistry* r);          // training_kernels.cc
+void RegisterStringKernels(KernelRegistry* r);            // StringJoin, StringLower, regex, ...
+void RegisterRaggedKernels(KernelRegistry* r);            // RaggedTensorToTensor
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);
 

@@ -71,16 +71,18 @@ void RegisterMathOps(OpRegistry* r);
 void RegisterNnOps(OpRegistry* r);
 void RegisterStateOps(OpRegistry* r);
 void RegisterRandomOps(OpRegistry* r);
-void RegisterControlFlowOps(OpRegistry* r);  // NoOp
-void RegisterTrainingOps(OpRegistry* r);     // optimizer updates
-void RegisterIoOps(OpRegistry* r);           // SaveV2/RestoreV2 and the Saver graphs' string ops
-void RegisterConvOps(OpRegistry* r);         // Conv2D
-void RegisterPoolingOps(OpRegistry* r);      // MaxPool, AvgPool
-void RegisterBatchNormOps(OpRegistry* r);    // FusedBatchNorm, V2, V3
+void RegisterControlFlowOps(OpRegistry* r);       // NoOp
+void RegisterTrainingOps(OpRegistry* r);          // optimizer updates
+void RegisterIoOps(OpRegistry* r);                // SaveV2/RestoreV2, ParseExample, DynamicStitch
+void RegisterConvOps(OpRegistry* r);              // Conv2D
+void RegisterPoolingOps(OpRegistry* r);           // MaxPool, AvgPool
+void RegisterBatchNormOps(OpRegistry* r);         // FusedBatchNorm, V2, V3
 void RegisterStatelessRandomOps(OpRegistry* r);   // StatelessRandomGetKeyCounter, ...UniformV2
 void RegisterResourceVariableOps(OpRegistry* r);  // DisableCopyOnRead, ResourceGather
 void RegisterLookupOps(OpRegistry* r);            // hash tables and their initializers
 void RegisterFunctionalOps(OpRegistry* r);        // If, Case, While (+ Stateless forms)
+void RegisterStringOps(OpRegistry* r);            // StringJoin, StringLower, regex ops, ...
+void RegisterRaggedOps(OpRegistry* r);            // RaggedTensorToTensor
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
 // that has no default.

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <variant>
@@ -30,6 +31,54 @@ class Parser {
 
  private:
   static constexpr int kMaxDepth = 32;
+
+  // Four hex digits at pos_ + 1 (pos_ is on the 'u' of "\\u"); pos_ ends after them.
+  bool Hex4(uint32_t* v) {
+    if (pos_ + 4 >= s_.size()) return false;
+    *v = 0;
+    for (size_t i = pos_ + 1; i <= pos_ + 4; ++i) {
+      const char c = s_[i];
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (d < 0) return false;
+      *v = *v * 16 + static_cast<uint32_t>(d);
+    }
+    pos_ += 5;
+    return true;
+  }
+
+  // JSON's \\uXXXX (a UTF-16 unit; a surrogate pair is one code point), appended as UTF-8.
+  Status UnicodeEscape(std::string* out) {
+    uint32_t cp = 0;
+    if (!Hex4(&cp)) return Error("\\u must be followed by four hex digits");
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      uint32_t lo = 0;
+      if (s_.substr(pos_, 2) != "\\u" || (++pos_, !Hex4(&lo)) || lo < 0xDC00 || lo > 0xDFFF) {
+        return Error("unpaired UTF-16 surrogate in \\u escape");
+      }
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      return Error("unpaired UTF-16 surrogate in \\u escape");
+    }
+    if (cp < 0x80) {
+      *out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *out += static_cast<char>(0xC0 | (cp >> 6));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *out += static_cast<char>(0xE0 | (cp >> 12));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *out += static_cast<char>(0xF0 | (cp >> 18));
+      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return Status::OK();
+  }
 
   Status Error(const std::string& what) const {
     return InvalidArgumentError("malformed tensor value '" + std::string(s_) + "' at offset " +
@@ -90,8 +139,17 @@ class Parser {
       std::string v;
       while (pos_ < s_.size() && s_[pos_] != '"') {
         if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) {
-          char e = s_[++pos_];
-          v += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+          const char e = s_[++pos_];
+          if (e == 'u') {
+            CKPT_RETURN_IF_ERROR(UnicodeEscape(&v));
+            continue;
+          }
+          v += e == 'n'   ? '\n'
+               : e == 't' ? '\t'
+               : e == 'r' ? '\r'
+               : e == 'b' ? '\b'
+               : e == 'f' ? '\f'
+                          : e;
         } else {
           v += s_[pos_];
         }

@@ -33,9 +33,12 @@ const std::set<std::string>& CheckedOps() {
       "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select", "SelectV2",
       "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack", "Unpack",
       "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice", "StridedSlice", "Gather",
-      "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch",
+      "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch", "Cumsum",
       // Inference-only: their gradient fails clearly (GradientCheck.InferenceOnlyOpsFail).
-      "Conv2D", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"};
+      "Conv2D", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3",
+      "RaggedTensorToTensor",
+      // No gradient in TF either: differentiating fails (GradientCheck.BincountHasNoGradient).
+      "DenseBincount", "RaggedBincount"};
   return s;
 }
 
@@ -359,6 +362,19 @@ TEST(GradientCheck, ArrayOps) {
                           .name);
       },
       {3, 2});
+  for (bool exclusive : {false, true}) {
+    for (bool reverse : {false, true}) {
+      one("Cumsum",
+          [&](Graph& g, Output x) {
+            return Output(
+                g.AddNode("Cumsum", g.UniqueName("Cumsum"),
+                          std::vector<Output>{x, ops::Const(g, Tensor::Scalar<int32_t>(1))},
+                          {{"exclusive", AttrValue(exclusive)}, {"reverse", AttrValue(reverse)}})
+                    .name);
+          },
+          {2, 4});
+    }
+  }
   {
     Graph g;
     Output v = DoublePlaceholder(g, {}, "v");
@@ -393,6 +409,36 @@ TEST(GradientCheck, PreventGradientFailsWithItsMessage) {
   auto grads = Gradients(g, {y}, {x});
   ASSERT_FALSE(grads.ok());
   EXPECT_NE(grads.status().ToString().find("no second derivative here"), std::string::npos);
+}
+
+TEST(GradientCheck, BincountHasNoGradient) {
+  Graph g;
+  Output w = DoublePlaceholder(g, {3}, "w");
+  Operation count = g.AddNode(
+      "DenseBincount", "count",
+      std::vector<Output>{ops::Const(g, Tensor::FromVector<int32_t>({0, 1, 1}, TensorShape{3})),
+                          ops::Const(g, Tensor::Scalar<int32_t>(2)), w});
+  ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+  auto grads = Gradients(g, {count.output(0)}, {w});
+  ASSERT_FALSE(grads.ok());
+  EXPECT_EQ(grads.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(grads.status().ToString().find("no gradient is defined for DenseBincount"),
+            std::string::npos)
+      << grads.status().ToString();
+}
+
+TEST(GradientCheck, RaggedTensorToTensorIsInferenceOnly) {
+  Graph g;
+  Output v = DoublePlaceholder(g, {3}, "v");
+  std::vector<Output> in = {ops::Const(g, Tensor::FromVector<int64_t>({-1, -1}, TensorShape{2})), v,
+                            ops::Const(g, Tensor::Scalar<double>(0)),
+                            ops::Const(g, Tensor::FromVector<int64_t>({0, 1, 3}, TensorShape{3}))};
+  Operation dense = g.AddNode("RaggedTensorToTensor", "dense", in,
+                              {{"row_partition_types", std::vector<std::string>{"ROW_SPLITS"}}});
+  ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+  auto grads = Gradients(g, {dense.output(0)}, {v});
+  ASSERT_FALSE(grads.ok());
+  EXPECT_EQ(grads.status().code(), StatusCode::kUnimplemented);
 }
 
 TEST(GradientCheck, InferenceOnlyOpsFail) {

@@ -51,4 +51,40 @@ inline Status RunStatus(const Graph& g, const Output& fetch, const Session::Feed
   return r.status();
 }
 
+// Runs one `op` node on Const inputs with `attrs` and returns its first `num_outputs` outputs,
+// or the error of building or running it.
+inline StatusOr<std::vector<Tensor>> RunOp(std::string_view op, const std::vector<Tensor>& inputs,
+                                           AttrMap attrs = {}, int num_outputs = 1) {
+  Graph g;
+  std::vector<Output> in;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    in.push_back(ops::Const(g, inputs[i], "in" + std::to_string(i)));
+  }
+  Operation node = g.AddNode(op, "node", in, std::move(attrs));
+  CKPT_RETURN_IF_ERROR(g.status());
+  CKPT_ASSIGN_OR_RETURN(auto session, Session::Create(&g));
+  std::vector<std::string> fetches;
+  for (int i = 0; i < num_outputs; ++i) fetches.push_back(node.output(i).name());
+  return session->Run({}, fetches);
+}
+
+// The single output of `op` on Const inputs (fails the test on error).
+inline Tensor OpOutput(std::string_view op, const std::vector<Tensor>& inputs, AttrMap attrs = {}) {
+  auto r = RunOp(op, inputs, std::move(attrs));
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? (*r)[0] : Tensor();
+}
+
+// The status of running `op` (for error tests).
+inline Status OpError(std::string_view op, const std::vector<Tensor>& inputs, AttrMap attrs = {},
+                      int num_outputs = 1) {
+  return RunOp(op, inputs, std::move(attrs), num_outputs).status();
+}
+
+inline Tensor S(std::vector<std::string> v, TensorShape s) { return Tensor::FromStrings(v, s); }
+
+inline std::vector<std::string> Strings(const Tensor& t) {
+  return std::vector<std::string>(t.strings(), t.strings() + t.num_elements());
+}
+
 }  // namespace ckpt::testutil

@@ -206,6 +206,13 @@ TEST(TensorText, ParsesAndPrintsNestedLists) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->strings()[1], "b\"c");
   EXPECT_EQ(TensorToJson(*s), "[\"a\",\"b\\\"c\"]");
+  // JSON escapes, as Python's json.dumps writes non-ASCII text (\u, surrogate pairs).
+  auto u = ParseTensorJson(R"(["\u00c9t\u00e9 \ud83d\ude00\r\/", "\u0041"])", DataType::kString);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->strings()[0], "\xC3\x89t\xC3\xA9 \xF0\x9F\x98\x80\r/");
+  EXPECT_EQ(u->strings()[1], "A");
+  EXPECT_FALSE(ParseTensorJson(R"(["\ud83d"])", DataType::kString).ok());
+  EXPECT_FALSE(ParseTensorJson(R"(["\u12"])", DataType::kString).ok());
   auto b = ParseTensorJson("true", DataType::kBool);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(TensorToJson(*b), "true");

@@ -408,3 +408,195 @@ def test_object_checkpoint_restores_into_cpp_graph(tf, tmp_path):
     report = json.loads(proc.stdout)
     assert sorted(m["variable"] for m in report["mismatched"]) == ["dense/kernel",
                                                                    "dense_1/kernel"]
+
+
+# ---- Keras TextVectorization and its ops ---------------------------------------------------
+TEXT_CORPUS = ["the cat sat", "the dog ran fast", "a cat and a dog"]
+TEXT_INPUTS = np.array([["The cat sat!"], ["a DOG, ran... fast"], [""], ["   "],
+                        ["unknown words: here, and more words than six"], ["Ünïcode Çat"]])
+
+
+def export_text_vectorization(tmp_path, name, **layer_args):
+    keras = pytest.importorskip("keras")
+    inp = keras.Input(shape=(1,), dtype="string")
+    tv = keras.layers.TextVectorization(max_tokens=20, **layer_args)
+    tv.adapt(TEXT_CORPUS)
+    keras.Model(inp, tv(inp)).export(str(tmp_path / name))
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("layer_args", [
+    {"output_sequence_length": 6},
+    {"output_sequence_length": 3},  # truncates the longer rows
+    {},  # int mode without a length: as wide as the longest row
+    {"output_mode": "multi_hot"},
+    {"output_mode": "count"},
+    {"output_mode": "tf_idf"},
+    {"ngrams": None, "split": None, "standardize": "lower", "output_sequence_length": 2},
+], ids=["int6", "int3", "int_ragged_width", "multi_hot", "count", "tf_idf", "lower_no_split"])
+def test_keras_text_vectorization_export_matches_keras(tf, tmp_path, layer_args):
+    """StringLower, StaticRegexReplace (Keras's punctuation pattern), StringSplitV2, the
+    ragged row partition (DenseBincount + Cumsum), RaggedTensorToTensor and RaggedBincount
+    (multi_hot / count / tf_idf), as Keras 3's model.export() writes them."""
+    if layer_args.get("split", "whitespace") is None:
+        inputs = np.array([["The Cat"], ["DOG"], ["a cat and a dog"]])
+    else:
+        inputs = TEXT_INPUTS
+    d = export_text_vectorization(tmp_path, "tv", **layer_args)
+    fn = tf.saved_model.load(str(d)).signatures["serving_default"]
+    (in_key,) = fn.structured_input_signature[1].keys()
+    assert_matches_tf(d, fn, "serving_default", **{in_key: inputs})
+
+
+@pytest.fixture(scope="module")
+def text_ops_dir(tf, tmp_path_factory):
+    """One signature per op family of TextVectorization, called with the ops' attrs
+    directly (raw ops), so edge cases Keras does not reach are compared with TF too."""
+    from tensorflow.python.ops import gen_math_ops, gen_ragged_conversion_ops, gen_string_ops
+
+    punct = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+    strings = tf.TensorSpec([None], tf.string)
+
+    class TextOps(tf.Module):
+        @tf.function(input_signature=[strings])
+        def lower(self, s):
+            return {"ascii": tf.strings.lower(s), "utf8": tf.strings.lower(s, encoding="utf-8")}
+
+        @tf.function(input_signature=[strings])
+        def regex(self, s):
+            return {"punct": tf.strings.regex_replace(s, punct, ""),
+                    "swap_first": tf.strings.regex_replace(s, r"(\w+) (\w+)", r"\2 \1",
+                                                           replace_global=False),
+                    "vowels": tf.strings.regex_replace(s, "[aeiouAEIOU]+", r"<\0>"),
+                    "empty_matches": tf.strings.regex_replace(s, "x*", "-"),
+                    "full": tf.strings.regex_full_match(s, r"\w+( \w+)*")}
+
+        @tf.function(input_signature=[strings])
+        def split(self, s):
+            out = {}
+            for name, sep, maxsplit in [("ws", "", -1), ("ws1", "", 1), ("comma", ",", -1),
+                                        ("comma2", ",", 2), ("multi", "<>", -1), ("zero", ",", 0)]:
+                r = gen_string_ops.string_split_v2(s, sep, maxsplit=maxsplit)
+                out.update({name + "_idx": r.indices, name + "_val": r.values,
+                            name + "_shape": r.shape})
+            return out
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int64),
+                                      tf.TensorSpec([None], tf.int64),
+                                      tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+        def ragged(self, values, splits, rowids, nrows):
+            to_dense = gen_ragged_conversion_ops.ragged_tensor_to_tensor
+            out = {}
+            for name, shape in [("auto", [-1, -1]), ("pad", [7, 6]), ("trunc", [2, 2]),
+                                ("rows", [-1, 3])]:
+                out["splits_" + name] = to_dense(tf.constant(shape, tf.int64), values,
+                                                 tf.constant(-1, tf.int64), [splits],
+                                                 ["ROW_SPLITS"])
+                out["rowids_" + name] = to_dense(tf.constant(shape, tf.int64), values,
+                                                 tf.constant(-1, tf.int64), [nrows, rowids],
+                                                 ["FIRST_DIM_SIZE", "VALUE_ROWIDS"])
+            # Inner dims with a broadcast default, and two ragged dims.
+            pairs = tf.stack([values, values * 10], axis=1)
+            out["inner"] = to_dense(tf.constant([-1, -1, 2], tf.int64), pairs,
+                                    tf.constant([7, 8], tf.int64), [splits], ["ROW_SPLITS"])
+            inner_rows = tf.size(splits, out_type=tf.int64) - 1
+            outer = tf.stack([tf.constant(0, tf.int64), inner_rows // 2, inner_rows])
+            out["nested"] = to_dense(tf.constant([-1, -1, -1], tf.int64), values,
+                                     tf.constant(0, tf.int64), [outer, splits],
+                                     ["ROW_SPLITS", "ROW_SPLITS"])
+            out["nested_trunc"] = to_dense(tf.constant([2, 1, 2], tf.int64), values,
+                                           tf.constant(0, tf.int64), [outer, splits],
+                                           ["ROW_SPLITS", "ROW_SPLITS"])
+            return out
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
+                                      tf.TensorSpec([None, None], tf.float32),
+                                      tf.TensorSpec([None], tf.int64)])
+        def bincount(self, ids, weights, splits):
+            flat = tf.reshape(ids, [-1])
+            flat_w = tf.reshape(weights, [-1])
+            none = tf.constant([], tf.float32)
+            return {
+                "flat": gen_math_ops.dense_bincount(flat, 5, none),
+                "flat_w": gen_math_ops.dense_bincount(flat, 5, flat_w),
+                "flat_bin": gen_math_ops.dense_bincount(flat, 5, flat_w, binary_output=True),
+                "rows": gen_math_ops.dense_bincount(ids, 4, none),
+                "rows_w": gen_math_ops.dense_bincount(ids, 4, weights),
+                "rows_bin": gen_math_ops.dense_bincount(ids, 4, none, binary_output=True),
+                "ragged": gen_math_ops.ragged_bincount(splits, tf.cast(flat, tf.int64),
+                                                       tf.constant(6, tf.int64), none),
+                "ragged_w": gen_math_ops.ragged_bincount(splits, tf.cast(flat, tf.int64),
+                                                         tf.constant(6, tf.int64), flat_w),
+                "ragged_bin": gen_math_ops.ragged_bincount(
+                    splits, tf.cast(flat, tf.int64), tf.constant(6, tf.int64), none,
+                    binary_output=True),
+            }
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32),
+                                      tf.TensorSpec([None, None], tf.int32)])
+        def cumsum(self, x, n):
+            out = {}
+            for axis in (0, 1, -1):
+                for exclusive in (False, True):
+                    for reverse in (False, True):
+                        key = f"a{axis + 1}_e{int(exclusive)}_r{int(reverse)}"
+                        out["f_" + key] = tf.math.cumsum(x, axis, exclusive, reverse)
+                        out["i_" + key] = tf.math.cumsum(n, axis, exclusive, reverse)
+            out["i64"] = tf.math.cumsum(tf.cast(n, tf.int64), tf.constant(1, tf.int64))
+            out["f64"] = tf.math.cumsum(tf.cast(x, tf.float64), 0, reverse=True)
+            return out
+
+    m = TextOps()
+    d = tmp_path_factory.mktemp("text_ops") / "model"
+    tf.saved_model.save(m, str(d), signatures={k: getattr(m, k) for k in (
+        "lower", "regex", "split", "ragged", "bincount", "cumsum")})
+    return d
+
+
+def random_words(rng, n, alphabet):
+    words = ["".join(rng.choice(list(alphabet), size=rng.integers(0, 6))) for _ in range(n)]
+    return words
+
+
+def test_text_ops_lower_and_regex_match_tf(tf, text_ops_dir):
+    loaded = tf.saved_model.load(str(text_ops_dir))
+    rng = np.random.default_rng(7)
+    alphabet = "abcXYZ ,.!'-_\t" + "ÀÉÎÕÜàéçÇñÑßŸĀāŁłŒœ" + "ΑΒΓΣσςάΆ" + "ДЖЁжё" + "漢字ａＢ"
+    texts = [" ".join(random_words(rng, rng.integers(0, 5), alphabet)) for _ in range(40)]
+    texts += ["", " ", "ΣΑΣ Σ Α.Σ.Α Σ'Σ ΣΑΣ.", "İstanbul ẞ", "hello, world! it's [ok]",
+              "x", "xx", "the  cat\tsat\n"]
+    strings = np.array(texts)
+    assert_matches_tf(text_ops_dir, loaded.signatures["lower"], "lower", s=strings)
+    assert_matches_tf(text_ops_dir, loaded.signatures["regex"], "regex", s=strings)
+
+
+def test_text_ops_split_matches_tf(tf, text_ops_dir):
+    loaded = tf.saved_model.load(str(text_ops_dir))
+    strings = np.array(["a,b,,c", "", "  the cat\tsat  ", "1<>2<><>3<>", ",", "a b", "   ",
+                        "x,y,z,w"])
+    assert_matches_tf(text_ops_dir, loaded.signatures["split"], "split", s=strings)
+    assert_matches_tf(text_ops_dir, loaded.signatures["split"], "split",
+                      s=np.array([], dtype=str))
+
+
+@pytest.mark.parametrize("lengths", [[2, 0, 3], [0, 0], [5], [1, 4, 0, 2, 3, 1, 1, 6], []])
+def test_text_ops_ragged_to_dense_matches_tf(tf, text_ops_dir, lengths):
+    loaded = tf.saved_model.load(str(text_ops_dir))
+    splits = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    values = np.arange(1, splits[-1] + 1, dtype=np.int64) * 3
+    rowids = np.repeat(np.arange(len(lengths)), lengths).astype(np.int64)
+    assert_matches_tf(text_ops_dir, loaded.signatures["ragged"], "ragged", values=values,
+                      splits=splits, rowids=rowids, nrows=np.int64(len(lengths)))
+
+
+def test_text_ops_bincount_and_cumsum_match_tf(tf, text_ops_dir):
+    loaded = tf.saved_model.load(str(text_ops_dir))
+    rng = np.random.default_rng(11)
+    ids = rng.integers(0, 7, size=(4, 5)).astype(np.int32)  # some >= size: dropped
+    weights = rng.normal(size=(4, 5)).astype(np.float32)
+    splits = np.array([0, 3, 3, 12, 20], np.int64)
+    assert_matches_tf(text_ops_dir, loaded.signatures["bincount"], "bincount", ids=ids,
+                      weights=weights, splits=splits)
+    x = rng.normal(size=(3, 6)).astype(np.float32)
+    n = rng.integers(-1000, 1000, size=(3, 6)).astype(np.int32)
+    assert_matches_tf(text_ops_dir, loaded.signatures["cumsum"], "cumsum", x=x, n=n)

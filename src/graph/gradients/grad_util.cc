@@ -35,6 +35,8 @@ const GradRegistry& GradRegistry::Global() {
     RegisterFunctionalGradients(r);
     RegisterResourceVariableGradients(r);
     RegisterLookupGradients(r);
+    RegisterStringGradients(r);
+    RegisterRaggedGradients(r);
     return r;
   }();
   return *registry;

@@ -69,6 +69,8 @@ void RegisterIoGradients(GradRegistry* r);
 void RegisterFunctionalGradients(GradRegistry* r);
 void RegisterResourceVariableGradients(GradRegistry* r);
 void RegisterLookupGradients(GradRegistry* r);
+void RegisterStringGradients(GradRegistry* r);
+void RegisterRaggedGradients(GradRegistry* r);
 
 // The gradient function of ops that run for inference only (convolution, pooling, batch
 // normalization: their backward kernels, Conv2DBackpropInput/Filter, MaxPoolGrad,

@@ -1,5 +1,5 @@
-// Gradient decisions for the ops of src/graph/ops/io_ops.cc: checkpoint I/O, string and
-// parsing ops have none (as in TF); DynamicStitch routes each slice of the gradient back to
+// Gradient decisions for the ops of src/graph/ops/io_ops.cc: checkpoint I/O and parsing ops
+// have none (as in TF); DynamicStitch routes each slice of the gradient back to
 // the data input it came from (TF's _DynamicStitchGrads: gather(grad, indices[i])).
 #include "ckpt/graph/ops.h"
 #include "graph/gradients/grad_util.h"
@@ -22,10 +22,9 @@ Status DynamicStitchGrad(const GradOp& op, const std::vector<Output>& dy, std::v
 
 void RegisterIoGradients(GradRegistry* r) {
   r->Register("DynamicStitch", DynamicStitchGrad);
-  for (const char* op :
-       {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices", "Restore",
-        "RestoreSlice", "ShardedFilename", "ShardedFilespec", "StringJoin", "StaticRegexFullMatch",
-        "ParseExample", "ParseExampleV2", "Variable", "ReadFile", "WriteFile"}) {
+  for (const char* op : {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "Save", "SaveSlices",
+                         "Restore", "RestoreSlice", "ShardedFilename", "ShardedFilespec",
+                         "ParseExample", "ParseExampleV2", "Variable", "ReadFile", "WriteFile"}) {
     r->NoGradient(op);
   }
 }

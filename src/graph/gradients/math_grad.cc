@@ -527,6 +527,33 @@ Status UnsortedSegmentSumGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   return Status::OK();
 }
 
+// TF's _CumsumGrad: the cumulative sum of the gradient in the other direction (same
+// exclusive), under the name scope math_ops.cumsum opens; none for the axis.
+Status CumsumGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  if (!dy[0].valid()) {
+    *dx = {Output(), Output()};
+    return Status::OK();
+  }
+  Output axis = op.inputs[1];
+  Operation sum = g.AddNode(
+      "Cumsum", g.UniqueName("Cumsum"), std::vector<Output>{dy[0], axis},
+      AttrMap{{"exclusive", op.BoolAttr("exclusive")}, {"reverse", !op.BoolAttr("reverse")}});
+  *dx = {sum.output(0), Output()};
+  return g.status();
+}
+
+// TF registers no gradient for the bincounts: differentiating through one (to its float
+// weights) fails there too, so it fails here instead of silently giving none.
+Status NoBincountGradient(const GradOp& op, const Outs& dy, Outs* dx) {
+  if (!dy[0].valid()) {  // integer counts: nothing flows back
+    dx->assign(op.inputs.size(), Output());
+    return Status::OK();
+  }
+  return UnimplementedError("no gradient is defined for " + op.type + " (node " + op.name +
+                            "), as in TensorFlow");
+}
+
 }  // namespace
 
 void RegisterMathGradients(GradRegistry* r) {
@@ -577,6 +604,9 @@ void RegisterMathGradients(GradRegistry* r) {
   r->Register("Select", SelectGrad);
   r->Register("SelectV2", SelectV2Grad);
   r->Register("UnsortedSegmentSum", UnsortedSegmentSumGrad);
+  r->Register("Cumsum", CumsumGrad);
+  r->Register("DenseBincount", NoBincountGradient);
+  r->Register("RaggedBincount", NoBincountGradient);
   for (const char* op : {"Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual",
                          "LogicalAnd", "LogicalOr", "LogicalNot", "Round", "Floor", "Ceil",
                          "FloorDiv", "ArgMax", "ArgMin", "Range",

@@ -879,7 +879,7 @@ Status Pad(OpKernelContext* ctx) {
     out_shape.AddDim(in.shape().dim(d) + pads[2 * d] + pads[2 * d + 1]);
     off[d] = pads[2 * d];
   }
-  return FloatOrDouble(ctx, in.dtype(), [&](auto zero) -> Status {
+  auto run = [&](auto zero) -> Status {
     using T = decltype(zero);
     CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
@@ -888,7 +888,12 @@ Status Pad(OpKernelContext* ctx) {
       Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step, RowMajorStrides(out_shape));
     }
     return Status::OK();
-  });
+  };
+  switch (in.dtype()) {
+    case DataType::kInt32: return run(int32_t{});
+    case DataType::kInt64: return run(int64_t{});  // Keras pads token ids to a fixed length
+    default: return FloatOrDouble(ctx, in.dtype(), run);
+  }
 }
 
 // StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written at the

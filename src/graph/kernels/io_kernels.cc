@@ -2,13 +2,11 @@
 //   SaveV2 / RestoreV2        write / read a V2 bundle (RestoreV2 falls back to V1 tables);
 //   MergeV2Checkpoints        merge per-shard bundles into one (sharded Savers);
 //   ShardedFilename/-Filespec "base-00000-of-00002" / "base-?????-of-00002";
-//   StringJoin, StaticRegexFullMatch  (sharded Saver's temp-directory naming);
 //   RestoreSlice / Restore    legacy V1 Saver restore ops (read V1 or V2);
 //   Variable                  the pre-VariableV2 op name (same kernel as VariableV2).
 // All file access goes through the session's Env (OpKernelContext::env()).
 #include <algorithm>
 #include <cstring>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -274,77 +272,6 @@ Status WriteFile(OpKernelContext* ctx) {
   return file->Close();
 }
 
-// ---- StringJoin -----------------------------------------------------------------------------
-class StringJoinKernel : public OpKernel {
- public:
-  explicit StringJoinKernel(const OpKernelConstruction& c) {
-    CKPT_OP_REQUIRES_OK(c, c.GetAttr("separator", &sep_));
-  }
-  Status Compute(OpKernelContext* ctx) override {
-    const int n = ctx->num_inputs();
-    TensorShape shape;
-    bool have_shape = false;
-    for (int i = 0; i < n; ++i) {
-      CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, i, "inputs", -1));
-      const Tensor& t = ctx->input(i);
-      if (t.shape().rank() == 0) continue;
-      if (have_shape && !(t.shape() == shape)) {
-        return InvalidArgumentError(NodeError(ctx,
-                                              "inputs must be scalars or have the same "
-                                              "shape; got " +
-                                                  shape.DebugString() + " and " +
-                                                  t.shape().DebugString()));
-      }
-      shape = t.shape();
-      have_shape = true;
-    }
-    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, DataType::kString, shape));
-    const int64_t count = shape.num_elements();
-    for (int64_t e = 0; e < count; ++e) {
-      std::string s;
-      for (int i = 0; i < n; ++i) {
-        const Tensor& t = ctx->input(i);
-        if (i > 0) s += sep_;
-        s += t.shape().rank() == 0 ? t.strings()[0] : t.strings()[e];
-      }
-      out->strings()[e] = std::move(s);
-    }
-    return Status::OK();
-  }
-
- private:
-  std::string sep_;
-};
-
-// ---- StaticRegexFullMatch -------------------------------------------------------------------
-class RegexFullMatchKernel : public OpKernel {
- public:
-  // RE2 full-match syntax; the patterns TF's Saver emits ("^s3://.*", ...) are ECMAScript
-  // compatible. A pattern std::regex rejects is an error at graph load, not at run time.
-  explicit RegexFullMatchKernel(const OpKernelConstruction& c) {
-    std::string pattern;
-    CKPT_OP_REQUIRES_OK(c, c.GetAttr("pattern", &pattern));
-    try {
-      re_ = std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-      c.CtxFailure(InvalidArgumentError("node " + c.name() + ": unsupported regex pattern '" +
-                                        pattern + "'"));
-    }
-  }
-  Status Compute(OpKernelContext* ctx) override {
-    CKPT_RETURN_IF_ERROR(CheckStringInput(ctx, 0, "input", -1));
-    const Tensor& in = ctx->input(0);
-    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, DataType::kBool, in.shape()));
-    for (int64_t i = 0; i < in.num_elements(); ++i) {
-      out->data<bool>()[i] = std::regex_match(in.strings()[i], re_);
-    }
-    return Status::OK();
-  }
-
- private:
-  std::regex re_;
-};
-
 }  // namespace
 
 // parse_example_kernel.cc
@@ -418,8 +345,6 @@ void RegisterIoKernels(KernelRegistry* r) {
   r->RegisterFn("ShardedFilespec", ShardedFilespec);
   r->RegisterFn("ReadFile", ReadFile);
   r->RegisterFn("WriteFile", WriteFile);
-  r->Register("StringJoin", MakeKernel<StringJoinKernel>());
-  r->Register("StaticRegexFullMatch", MakeKernel<RegexFullMatchKernel>());
   // The legacy "Variable" op is VariableV2 under its old name.
   if (const KernelFactory* v2 = r->Find("VariableV2")) {
     KernelFactory copy = *v2;

@@ -25,6 +25,8 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterLookupKernels(r);
   RegisterFunctionalKernels(r);
   RegisterTrainingKernels(r);
+  RegisterStringKernels(r);
+  RegisterRaggedKernels(r);
   RegisterIoKernels(r);
 }
 

@@ -1,10 +1,11 @@
 // Kernels of the ops of src/graph/ops/math_ops.cc: element-wise unary and binary arithmetic
 // with numpy broadcasting, comparisons, logic, AddN, reductions, ArgMax/ArgMin,
-// UnsortedSegmentSum and the element-wise gradient helpers (SigmoidGrad, ...). MatMul, with
-// its oneDNN path, is in matmul_kernels.cc.
+// UnsortedSegmentSum, Cumsum, DenseBincount / RaggedBincount and the element-wise gradient
+// helpers (SigmoidGrad, ...). MatMul, with its oneDNN path, is in matmul_kernels.cc.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <type_traits>
 
 #include "graph/kernel.h"
@@ -139,7 +140,7 @@ template <Cmp op, typename T>
 Status CompareT(OpKernelContext* ctx, const Tensor& a, const Tensor& b, const TensorShape& shape) {
   CKPT_ASSIGN_OR_RETURN(Tensor * out,
                         ctx->allocate_output_uninitialized(0, DataType::kBool, shape));
-  BroadcastBinary<T, T, bool>(a, b, out, [](T x, T y) {
+  BroadcastBinary<T, T, bool>(a, b, out, [](const T& x, const T& y) {
     if constexpr (op == Cmp::kEq) return x == y;
     if constexpr (op == Cmp::kNe) return x != y;
     if constexpr (op == Cmp::kLt) return x < y;
@@ -180,6 +181,11 @@ class CompareKernel : public OpKernel {
       case DataType::kInt16: return CompareT<op, int16_t>(ctx, a, b, shape);
       case DataType::kBool:
         if constexpr (op == Cmp::kEq || op == Cmp::kNe) return CompareT<op, bool>(ctx, a, b, shape);
+        break;
+      case DataType::kString:  // Keras's TextVectorization compares with "" and its OOV token
+        if constexpr (op == Cmp::kEq || op == Cmp::kNe) {
+          return CompareT<op, std::string>(ctx, a, b, shape);
+        }
         break;
       default: break;
     }
@@ -605,6 +611,197 @@ Status UnsortedSegmentSum(OpKernelContext* ctx) {
   });
 }
 
+// ---- Cumsum ---------------------------------------------------------------------------------
+// Sums along `axis` in order (from the end when reverse), each output the sum through its
+// element (before it when exclusive), accumulated in T as TF's scan does; integers wrap.
+template <typename T>
+T WrappingAdd(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return a + b;
+  }
+}
+
+class CumsumKernel : public OpKernel {
+ public:
+  explicit CumsumKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("exclusive", &exclusive_));
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("reverse", &reverse_));
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& axis_t = ctx->input(1);
+    if (axis_t.shape().rank() != 0) {
+      return InvalidArgumentError("axis must be a scalar, got shape " +
+                                  axis_t.shape().DebugString());
+    }
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> axis_v, ReadIndexVector(axis_t, "axis"));
+    CKPT_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_v[0], x.shape().rank(), "Cumsum axis"));
+    switch (x.dtype()) {
+      case DataType::kFloat: return Run<float>(ctx, x, axis);
+      case DataType::kDouble: return Run<double>(ctx, x, axis);
+      case DataType::kInt32: return Run<int32_t>(ctx, x, axis);
+      case DataType::kInt64: return Run<int64_t>(ctx, x, axis);
+      case DataType::kInt16: return Run<int16_t>(ctx, x, axis);
+      case DataType::kInt8: return Run<int8_t>(ctx, x, axis);
+      case DataType::kUInt8: return Run<uint8_t>(ctx, x, axis);
+      case DataType::kUInt16: return Run<uint16_t>(ctx, x, axis);
+      case DataType::kUInt32: return Run<uint32_t>(ctx, x, axis);
+      case DataType::kUInt64: return Run<uint64_t>(ctx, x, axis);
+      default: return UnimplementedError(DtypeError(ctx, x.dtype()));
+    }
+  }
+
+ private:
+  template <typename T>
+  Status Run(OpKernelContext* ctx, const Tensor& x, int axis) const {
+    CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                          ctx->allocate_output_uninitialized(0, x.dtype(), x.shape()));
+    const TensorShape& s = x.shape();
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d) outer *= s.dim(d);
+    for (int d = axis + 1; d < s.rank(); ++d) inner *= s.dim(d);
+    const int64_t len = s.dim(axis);
+    const T* px = x.data<T>();
+    T* po = out->data<T>();
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t base = o * len * inner + i;
+        T acc = T(0);
+        for (int64_t k = 0; k < len; ++k) {
+          const int64_t at = base + (reverse_ ? len - 1 - k : k) * inner;
+          if (exclusive_) {
+            po[at] = acc;
+            acc = WrappingAdd(acc, px[at]);
+          } else {
+            acc = WrappingAdd(acc, px[at]);
+            po[at] = acc;
+          }
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  bool exclusive_ = false;
+  bool reverse_ = false;
+};
+
+// ---- DenseBincount / RaggedBincount ---------------------------------------------------------
+// Counts (or sums the weights of) each value in [0, size) per row; values >= size are dropped,
+// negative ones rejected, as in TF. binary_output writes 1 for every value seen (weights are
+// then ignored). Rows: one for a scalar or vector input, one per matrix row, one per ragged
+// row (row_splits).
+class BincountKernel : public OpKernel {
+ public:
+  explicit BincountKernel(const OpKernelConstruction& c) : ragged_(c.op() == "RaggedBincount") {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("binary_output", &binary_));
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    const int first = ragged_ ? 1 : 0;
+    const Tensor& values = ctx->input(first);
+    const Tensor& size_in = ctx->input(first + 1);
+    const Tensor& weights = ctx->input(first + 2);
+    if (size_in.shape().rank() != 0) {
+      return InvalidArgumentError("size must be a scalar, got shape " +
+                                  size_in.shape().DebugString());
+    }
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> size_v, ReadIndexVector(size_in, "size"));
+    const int64_t size = size_v[0];
+    if (size < 0) {
+      return InvalidArgumentError("size (" + std::to_string(size) + ") must be non-negative");
+    }
+    // row_starts[r]..row_starts[r+1]: the values of output row r.
+    std::vector<int64_t> row_starts;
+    const int64_t n = values.num_elements();
+    if (ragged_) {
+      const Tensor& splits = ctx->input(0);
+      if (splits.dtype() != DataType::kInt64 || splits.shape().rank() != 1 ||
+          splits.num_elements() < 1) {
+        return InvalidArgumentError("splits must be a non-empty int64 vector, got " +
+                                    splits.shape().DebugString());
+      }
+      if (values.shape().rank() != 1) {
+        return InvalidArgumentError("values must be a vector, got shape " +
+                                    values.shape().DebugString());
+      }
+      auto sp = splits.flat<int64_t>();
+      row_starts.assign(sp.begin(), sp.end());
+      if (row_starts.front() != 0 || row_starts.back() != n) {
+        return InvalidArgumentError("splits must start with 0 and end with the number of values (" +
+                                    std::to_string(n) + "), got " + splits.DebugString());
+      }
+      for (size_t r = 1; r < row_starts.size(); ++r) {
+        if (row_starts[r] < row_starts[r - 1]) {
+          return InvalidArgumentError("splits must be non-decreasing, got " + splits.DebugString());
+        }
+      }
+    } else {
+      const int rank = values.shape().rank();
+      if (rank > 2) {
+        return InvalidArgumentError("input must be at most rank 2, got shape " +
+                                    values.shape().DebugString());
+      }
+      const int64_t rows = rank == 2 ? values.shape().dim(0) : 1;
+      const int64_t cols = rank == 2 ? values.shape().dim(1) : n;
+      for (int64_t r = 0; r <= rows; ++r) row_starts.push_back(r * cols);
+    }
+    if (weights.num_elements() != 0 && !(weights.shape() == values.shape())) {
+      return InvalidArgumentError(
+          "weights must be the same shape as the input values " + values.shape().DebugString() +
+          " or a length-0 tensor (all weights 1), got " + weights.shape().DebugString());
+    }
+    const int64_t rows = static_cast<int64_t>(row_starts.size()) - 1;
+    TensorShape out_shape;
+    if (ragged_ || values.shape().rank() == 2) {
+      CKPT_ASSIGN_OR_RETURN(out_shape, TensorShape::FromDims(std::vector<int64_t>{rows, size}));
+    } else {
+      out_shape = TensorShape{size};
+    }
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> v, ReadIndexVector(values, "input"));
+    for (int64_t i = 0; i < n; ++i) {
+      if (v[i] < 0) {
+        return InvalidArgumentError("input must be non-negative, got " + std::to_string(v[i]) +
+                                    " at flat index " + std::to_string(i));
+      }
+    }
+    switch (weights.dtype()) {
+      case DataType::kFloat: return Run<float>(ctx, v, row_starts, size, weights, out_shape);
+      case DataType::kDouble: return Run<double>(ctx, v, row_starts, size, weights, out_shape);
+      case DataType::kInt32: return Run<int32_t>(ctx, v, row_starts, size, weights, out_shape);
+      case DataType::kInt64: return Run<int64_t>(ctx, v, row_starts, size, weights, out_shape);
+      default: return UnimplementedError(DtypeError(ctx, weights.dtype()));
+    }
+  }
+
+ private:
+  template <typename T>
+  Status Run(OpKernelContext* ctx, const std::vector<int64_t>& v,
+             const std::vector<int64_t>& row_starts, int64_t size, const Tensor& weights,
+             const TensorShape& out_shape) const {
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, weights.dtype(), out_shape));
+    T* po = out->data<T>();
+    const T* pw = weights.num_elements() != 0 ? weights.data<T>() : nullptr;
+    for (size_t r = 0; r + 1 < row_starts.size(); ++r) {
+      T* row = po + static_cast<int64_t>(r) * size;
+      for (int64_t i = row_starts[r]; i < row_starts[r + 1]; ++i) {
+        if (v[i] >= size) continue;
+        if (binary_) {
+          row[v[i]] = T(1);
+        } else {
+          row[v[i]] = WrappingAdd(row[v[i]], pw != nullptr ? pw[i] : T(1));
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  bool ragged_;
+  bool binary_ = false;
+};
+
 }  // namespace
 
 void RegisterMathKernels(KernelRegistry* r) {
@@ -614,6 +811,9 @@ void RegisterMathKernels(KernelRegistry* r) {
   r->RegisterFn("RsqrtGrad", RsqrtGrad);
   r->RegisterFn("SqrtGrad", SqrtGrad);
   r->RegisterFn("UnsortedSegmentSum", UnsortedSegmentSum);
+  r->Register("Cumsum", MakeKernel<CumsumKernel>());
+  r->Register("DenseBincount", MakeKernel<BincountKernel>());
+  r->Register("RaggedBincount", MakeKernel<BincountKernel>());
   r->RegisterFn("Add", BinaryFn<Bin::kAdd>);
   r->RegisterFn("AddV2", BinaryFn<Bin::kAdd>);
   r->RegisterFn("Sub", BinaryFn<Bin::kSub>);

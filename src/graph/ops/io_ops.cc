@@ -1,4 +1,4 @@
-// The io ops (SaveV2/RestoreV2, the V1 Save/Restore ops, the Saver graphs' string ops,
+// The io ops (SaveV2/RestoreV2, the V1 Save/Restore ops, the Saver graphs' file-name ops,
 // ParseExample, ParseExampleV2, DynamicStitch): each OpDef with its shape function.
 // OpDefs are TF 2.21's with descriptions stripped (regenerate a line with print_op_defs.py):
 // facts of the TF graph interface, kept verbatim so exported graphs and stripped op lists
@@ -58,10 +58,6 @@ void RegisterIoOps(OpRegistry* r) {
      R"pb(name: "ReadFile" input_arg { name: "filename" type: DT_STRING } output_arg { name: "contents" type: DT_STRING })pb"},
     {shape_fn::NoOutputs,
      R"pb(name: "WriteFile" input_arg { name: "filename" type: DT_STRING } input_arg { name: "contents" type: DT_STRING } is_stateful: true)pb"},
-    {shape_fn::Unknown,
-     R"pb(name: "StringJoin" input_arg { name: "inputs" type: DT_STRING number_attr: "N" } output_arg { name: "output" type: DT_STRING } attr { name: "N" type: "int" has_minimum: true } attr { name: "separator" type: "string" default_value { s: "" } })pb"},
-    {shape_fn::Unknown,
-     R"pb(name: "StaticRegexFullMatch" input_arg { name: "input" type: DT_STRING } output_arg { name: "output" type: DT_BOOL } attr { name: "pattern" type: "string" })pb"},
     {shape_fn::Unknown,
      R"pb(name: "RestoreSlice" input_arg { name: "file_pattern" type: DT_STRING } input_arg { name: "tensor_name" type: DT_STRING } input_arg { name: "shape_and_slice" type: DT_STRING } output_arg { name: "tensor" type_attr: "dt" } attr { name: "dt" type: "type" } attr { name: "preferred_shard" type: "int" default_value { i: -1 } } is_stateful: true)pb"},
     {shape_fn::Unknown,

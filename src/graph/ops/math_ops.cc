@@ -1,5 +1,6 @@
-// The math ops (element-wise arithmetic and comparisons, MatMul, reductions, and the element-wise
-// gradient helpers SigmoidGrad, TanhGrad, ...): each OpDef with its shape function.
+// The math ops (element-wise arithmetic and comparisons, MatMul, reductions, Cumsum, the
+// bincounts, and the element-wise gradient helpers SigmoidGrad, TanhGrad, ...): each OpDef
+// with its shape function.
 // OpDefs are TF 2.21's with descriptions stripped (regenerate a line with print_op_defs.py):
 // facts of the TF graph interface, kept verbatim so exported graphs and stripped op lists
 // match TF's. Shape functions: shape_fn.h (shape_fn::Unknown declares "not inferred").
@@ -15,6 +16,31 @@ void MatMulShape(ShapeContext& c) {
   if (a.rank() != 2 || b.rank() != 2) return;
   const bool ta = c.bool_attr("transpose_a"), tb = c.bool_attr("transpose_b");
   c.set_output(0, PartialShape(std::vector<int64_t>{a.dims()[ta ? 1 : 0], b.dims()[tb ? 0 : 1]}));
+}
+
+// The size input when it is a Const scalar; -1 otherwise.
+int64_t ConstSize(const ShapeContext& c, int i) {
+  auto v = c.const_ints(i);
+  return v && v->size() == 1 && (*v)[0] >= 0 ? (*v)[0] : -1;
+}
+
+// TF's DenseBincount shape: [size] for a scalar or vector input, [rows, size] for a matrix.
+void DenseBincountShape(ShapeContext& c) {
+  const PartialShape in = c.input(0);
+  if (!in.known_rank() || in.rank() > 2) return;
+  const int64_t size = ConstSize(c, 1);
+  if (in.rank() == 2) {
+    c.set_output(0, PartialShape(std::vector<int64_t>{in.dims()[0], size}));
+  } else {
+    c.set_output(0, PartialShape(std::vector<int64_t>{size}));
+  }
+}
+
+// TF's RaggedBincount shape: [len(splits) - 1, size].
+void RaggedBincountShape(ShapeContext& c) {
+  const PartialShape splits = c.input(0);
+  const int64_t rows = splits.rank() == 1 && splits.dims()[0] > 0 ? splits.dims()[0] - 1 : -1;
+  c.set_output(0, PartialShape(std::vector<int64_t>{rows, ConstSize(c, 2)}));
 }
 
 }  // namespace
@@ -127,6 +153,12 @@ void RegisterMathOps(OpRegistry* r) {
      R"pb(name: "SqrtGrad" input_arg { name: "y" type_attr: "T" } input_arg { name: "dy" type_attr: "T" } output_arg { name: "z" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE type: DT_COMPLEX64 type: DT_COMPLEX128 } } })pb"},
     {shape_fn::Unknown,
      R"pb(name: "UnsortedSegmentSum" input_arg { name: "data" type_attr: "T" } input_arg { name: "segment_ids" type_attr: "Tindices" } input_arg { name: "num_segments" type_attr: "Tnumsegments" } output_arg { name: "output" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_COMPLEX64 type: DT_INT64 type: DT_QINT8 type: DT_QUINT8 type: DT_QINT32 type: DT_BFLOAT16 type: DT_QINT16 type: DT_QUINT16 type: DT_UINT16 type: DT_COMPLEX128 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "Tindices" type: "type" allowed_values { list { type: DT_INT16 type: DT_INT32 type: DT_INT64 } } } attr { name: "Tnumsegments" type: "type" default_value { type: DT_INT32 } allowed_values { list { type: DT_INT32 type: DT_INT64 } } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "Cumsum" input_arg { name: "x" type_attr: "T" } input_arg { name: "axis" type_attr: "Tidx" } output_arg { name: "out" type_attr: "T" } attr { name: "exclusive" type: "bool" default_value { b: false } } attr { name: "reverse" type: "bool" default_value { b: false } } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_COMPLEX64 type: DT_INT64 type: DT_QINT8 type: DT_QUINT8 type: DT_QINT32 type: DT_BFLOAT16 type: DT_QINT16 type: DT_QUINT16 type: DT_UINT16 type: DT_COMPLEX128 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "Tidx" type: "type" default_value { type: DT_INT32 } allowed_values { list { type: DT_INT32 type: DT_INT64 } } })pb"},
+    {DenseBincountShape,
+     R"pb(name: "DenseBincount" input_arg { name: "input" type_attr: "Tidx" } input_arg { name: "size" type_attr: "Tidx" } input_arg { name: "weights" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "Tidx" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } attr { name: "T" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 type: DT_FLOAT type: DT_DOUBLE } } } attr { name: "binary_output" type: "bool" default_value { b: false } })pb"},
+    {RaggedBincountShape,
+     R"pb(name: "RaggedBincount" input_arg { name: "splits" type: DT_INT64 } input_arg { name: "values" type_attr: "Tidx" } input_arg { name: "size" type_attr: "Tidx" } input_arg { name: "weights" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "Tidx" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } attr { name: "T" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 type: DT_FLOAT type: DT_DOUBLE } } } attr { name: "binary_output" type: "bool" default_value { b: false } })pb"},
   };
   // clang-format on
   r->Register(kOps);

@@ -30,6 +30,8 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterResourceVariableOps(r);
   RegisterLookupOps(r);
   RegisterFunctionalOps(r);
+  RegisterStringOps(r);
+  RegisterRaggedOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
