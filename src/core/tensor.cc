@@ -1,5 +1,7 @@
 #include "ckpt/core/tensor.h"
 
+#include <unistd.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -17,8 +19,20 @@ static_assert(sizeof(internal::TensorBuffer) <= kHeader);
 // One malloc: the header, then `bytes` of elements at the next 64-byte boundary. Plain malloc
 // (not posix_memalign) keeps small tensors on malloc's fast per-thread cache. Returns null on
 // failure.
+// The machine's physical memory: no single tensor may be larger (a hostile shape is refused
+// here, the same way in every build, instead of depending on how malloc treats the request).
+size_t MaxTensorBytes() {
+  static const size_t max = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page)
+                                 : std::numeric_limits<size_t>::max() / 2;
+  }();
+  return max;
+}
+
 internal::TensorBuffer* AllocateBuffer(size_t bytes) {
   if (bytes > std::numeric_limits<size_t>::max() - kHeader - 2 * kAlignment) return nullptr;
+  if (bytes > MaxTensorBytes()) return nullptr;
   void* base = std::malloc(bytes + kHeader + kAlignment);
   if (base == nullptr) return nullptr;
   const uintptr_t data =
