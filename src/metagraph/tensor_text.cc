@@ -1,5 +1,7 @@
 #include "ckpt/metagraph/tensor_text.h"
 
+#include "ckpt/core/utf8.h"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -62,21 +64,7 @@ class Parser {
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
       return Error("unpaired UTF-16 surrogate in \\u escape");
     }
-    if (cp < 0x80) {
-      *out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      *out += static_cast<char>(0xC0 | (cp >> 6));
-      *out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      *out += static_cast<char>(0xE0 | (cp >> 12));
-      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      *out += static_cast<char>(0xF0 | (cp >> 18));
-      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    AppendUtf8(cp, out);  // surrogates were refused above; cp <= U+10FFFF
     return Status::OK();
   }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "ckpt/core/utf8.h"
 #include "ckpt/format/tensor_files.h"
 #include "format/bool_bytes.h"
 #include "format/convert/tensor_files_internal.h"
@@ -586,29 +587,6 @@ class FileStream {
   const RandomAccessFile& file_;
   uint64_t pos_ = 0;
 };
-
-// Appends the UTF-8 encoding of code point `c`; false for one that is not a scalar value.
-bool AppendUtf8(uint32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    if (c >= 0xD800 && c < 0xE000) return false;
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x110000) {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 

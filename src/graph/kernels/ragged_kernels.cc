@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "graph/kernel.h"
@@ -47,8 +47,7 @@ class RaggedTensorToTensorKernel : public OpKernel {
         types_.push_back(Partition::kFirstDimSize);
       } else {
         c.CtxFailure(InvalidArgumentError(
-            "unsupported row_partition_types[" + std::to_string(i) +
-            "] '" + t +
+            "unsupported row_partition_types[" + std::to_string(i) + "] '" + t +
             "': expected ROW_SPLITS, or FIRST_DIM_SIZE first followed by VALUE_ROWIDS or "
             "ROW_SPLITS"));
         return;
@@ -57,9 +56,9 @@ class RaggedTensorToTensorKernel : public OpKernel {
     const bool first_dim = !types_.empty() && types_[0] == Partition::kFirstDimSize;
     ragged_rank_ = static_cast<int>(types_.size()) - (first_dim ? 1 : 0);
     if (ragged_rank_ < 1) {
-      c.CtxFailure(InvalidArgumentError(
-          "row_partition_types must describe at least one "
-                                        "ragged dimension"));
+      c.CtxFailure(
+          InvalidArgumentError("row_partition_types must describe at least one "
+                               "ragged dimension"));
       return;
     }
     if (c.num_inputs() != 3 + static_cast<int>(types_.size())) {
@@ -98,10 +97,10 @@ class RaggedTensorToTensorKernel : public OpKernel {
       }
     } else {
       if (static_cast<int>(shape_v.size()) != out_rank) {
-        return InvalidArgumentError("rt_input.shape and shape=" + ShapeString(shape_v) +
-                                    " are incompatible: rt_input.rank = " +
-                                    std::to_string(out_rank) +
-                                    " but shape.rank = " + std::to_string(shape_v.size()));
+        return InvalidArgumentError(
+            "rt_input.shape and shape=" + ShapeString(shape_v) +
+            " are incompatible: rt_input.rank = " + std::to_string(out_rank) +
+            " but shape.rank = " + std::to_string(shape_v.size()));
       }
       for (int d = 0; d < out_rank; ++d) {
         if (shape_v[d] < -1) {
@@ -117,9 +116,8 @@ class RaggedTensorToTensorKernel : public OpKernel {
         return InvalidArgumentError("rt_input.shape and shape=" + ShapeString(shape_v) +
                                     " are incompatible: rt_input.shape[" +
                                     std::to_string(ragged_rank_ + d) +
-                                    "] = " + std::to_string(values.shape().dim(d)) +
-                                    " but shape[" + std::to_string(ragged_rank_ + d) +
-                                    "] = " + std::to_string(w));
+                                    "] = " + std::to_string(values.shape().dim(d)) + " but shape[" +
+                                    std::to_string(ragged_rank_ + d) + "] = " + std::to_string(w));
       }
     }
 
@@ -205,11 +203,10 @@ class RaggedTensorToTensorKernel : public OpKernel {
     for (int d = 1; d < values_rank; ++d) elem_shape.AddDim(values.shape().dim(d));
     auto bcast = BroadcastShapes(dflt.shape(), elem_shape);
     if (dflt.shape().rank() > elem_shape.rank() || !bcast.ok() || !(*bcast == elem_shape)) {
-      return InvalidArgumentError("default_value.shape=" + dflt.shape().DebugString() +
-                                  " and rt_input.flat_values.shape=" +
-                                  values.shape().DebugString() +
-                                  " are incompatible: default_value must broadcast to " +
-                                  elem_shape.DebugString());
+      return InvalidArgumentError(
+          "default_value.shape=" + dflt.shape().DebugString() +
+          " and rt_input.flat_values.shape=" + values.shape().DebugString() +
+          " are incompatible: default_value must broadcast to " + elem_shape.DebugString());
     }
     CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output(0, values.dtype(), out_shape));
     if (out->num_elements() == 0) return Status::OK();
@@ -286,9 +283,7 @@ class RaggedTensorToTensorKernel : public OpKernel {
 
  private:
   // The partition of ragged dimension k (after FIRST_DIM_SIZE).
-  Partition Type(int k) const {
-    return types_[types_[0] == Partition::kFirstDimSize ? k + 1 : k];
-  }
+  Partition Type(int k) const { return types_[types_[0] == Partition::kFirstDimSize ? k + 1 : k]; }
   const char* PartitionName(int k) const {
     return Type(k) == Partition::kRowSplits ? "row_splits" : "value_rowids";
   }

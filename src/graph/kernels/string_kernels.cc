@@ -10,13 +10,14 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ckpt/core/utf8.h"
 #include "graph/kernel.h"
 #include "graph/kernels/kernel_util.h"
 
@@ -79,8 +80,7 @@ std::unique_ptr<RE2> CompilePattern(const OpKernelConstruction& c, const std::st
   options.set_log_errors(false);
   auto re = std::make_unique<RE2>(pattern, options);
   if (!re->ok()) {
-    c.CtxFailure(InvalidArgumentError("invalid regex pattern '" + pattern +
-                                      "': " + re->error()));
+    c.CtxFailure(InvalidArgumentError("invalid regex pattern '" + pattern + "': " + re->error()));
     return nullptr;
   }
   return re;
@@ -232,22 +232,38 @@ LowerResult LowerLatinExtB(char32_t c) {  // U+0200..U+024F
 
 LowerResult LowerGreek(char32_t c) {  // U+0370..U+03FF (U+03A3 is handled by the caller)
   switch (c) {
-    case 0x370: case 0x372: case 0x376: return Covered(c + 1, CaseClass::kCased);
-    case 0x374: case 0x375: case 0x37A: case 0x384: case 0x385: case 0x387:
-      return Covered(c, CaseClass::kIgnorable);
-    case 0x37E: case 0x3F6: case 0x378: case 0x379: case 0x38B: case 0x38D: case 0x3A2:
-      return Covered(c, CaseClass::kNone);
+    case 0x370:
+    case 0x372:
+    case 0x376: return Covered(c + 1, CaseClass::kCased);
+    case 0x374:
+    case 0x375:
+    case 0x37A:
+    case 0x384:
+    case 0x385:
+    case 0x387: return Covered(c, CaseClass::kIgnorable);
+    case 0x37E:
+    case 0x3F6:
+    case 0x378:
+    case 0x379:
+    case 0x38B:
+    case 0x38D:
+    case 0x3A2: return Covered(c, CaseClass::kNone);
     case 0x37F: return Covered(0x3F3, CaseClass::kCased);
     case 0x386: return Covered(0x3AC, CaseClass::kCased);
-    case 0x388: case 0x389: case 0x38A: return Covered(c + 37, CaseClass::kCased);
+    case 0x388:
+    case 0x389:
+    case 0x38A: return Covered(c + 37, CaseClass::kCased);
     case 0x38C: return Covered(0x3CC, CaseClass::kCased);
-    case 0x38E: case 0x38F: return Covered(c + 63, CaseClass::kCased);
+    case 0x38E:
+    case 0x38F: return Covered(c + 63, CaseClass::kCased);
     case 0x3CF: return Covered(0x3D7, CaseClass::kCased);
     case 0x3F4: return Covered(0x3B8, CaseClass::kCased);
     case 0x3F7: return Covered(0x3F8, CaseClass::kCased);
     case 0x3F9: return Covered(0x3F2, CaseClass::kCased);
     case 0x3FA: return Covered(0x3FB, CaseClass::kCased);
-    case 0x3FD: case 0x3FE: case 0x3FF: return Covered(c - 0x182, CaseClass::kCased);
+    case 0x3FD:
+    case 0x3FE:
+    case 0x3FF: return Covered(c - 0x182, CaseClass::kCased);
     default: break;
   }
   if (In(c, 0x380, 0x383)) return Covered(c, CaseClass::kNone);
@@ -298,11 +314,10 @@ LowerResult LowerFullwidth(char32_t c) {  // U+FF00..U+FFFF
 // Blocks of scripts and symbols without case: lowercase is the identity.
 bool IsCaselessBlock(char32_t c) {
   static constexpr char32_t kRanges[][2] = {
-      {0x0590, 0x07BF},   {0x0900, 0x109F},   {0x1100, 0x11FF},   {0x2070, 0x20FF},
-      {0x2190, 0x245F},   {0x2500, 0x2BFF},   {0x2E00, 0x2FDF},   {0x3000, 0x33FF},
-      {0x3400, 0x4DBF},   {0x4DC0, 0x9FFF},   {0xA000, 0xA4CF},   {0xAC00, 0xD7AF},
-      {0xF900, 0xFAFF},   {0xFB50, 0xFDFF},   {0xFE00, 0xFEFF},   {0x1F000, 0x1FAFF},
-      {0x20000, 0x3FFFF},
+      {0x0590, 0x07BF},   {0x0900, 0x109F},   {0x1100, 0x11FF}, {0x2070, 0x20FF}, {0x2190, 0x245F},
+      {0x2500, 0x2BFF},   {0x2E00, 0x2FDF},   {0x3000, 0x33FF}, {0x3400, 0x4DBF}, {0x4DC0, 0x9FFF},
+      {0xA000, 0xA4CF},   {0xAC00, 0xD7AF},   {0xF900, 0xFAFF}, {0xFB50, 0xFDFF}, {0xFE00, 0xFEFF},
+      {0x1F000, 0x1FAFF}, {0x20000, 0x3FFFF},
   };
   for (const auto& r : kRanges) {
     if (In(c, r[0], r[1])) return true;
@@ -373,24 +388,6 @@ std::vector<char32_t> DecodeUtf8(std::string_view s) {
   return out;
 }
 
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
 std::string CodePointName(char32_t c) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(c));
@@ -454,8 +451,7 @@ class StringLowerKernel : public OpKernel {
   explicit StringLowerKernel(const OpKernelConstruction& c) {
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("encoding", &encoding_));
     if (!encoding_.empty() && encoding_ != "utf-8") {
-      c.CtxFailure(InvalidArgumentError(
-          "only utf-8 or '' (no encoding) is supported, got '" +
+      c.CtxFailure(InvalidArgumentError("only utf-8 or '' (no encoding) is supported, got '" +
                                         encoding_ + "'"));
     }
   }
@@ -534,8 +530,7 @@ class StringSplitV2Kernel : public OpKernel {
     CKPT_RETURN_IF_ERROR(CheckStringTensor(in, "input"));
     CKPT_RETURN_IF_ERROR(CheckStringTensor(sep_t, "sep"));
     if (in.shape().rank() != 1) {
-      return InvalidArgumentError("input must be a vector, got shape: " +
-                                  in.shape().DebugString());
+      return InvalidArgumentError("input must be a vector, got shape: " + in.shape().DebugString());
     }
     if (sep_t.shape().rank() != 0) {
       return InvalidArgumentError("sep must be a scalar, got shape: " +
