@@ -32,59 +32,60 @@ TEST(RaggedOps, RowSplitsPadAndTruncate) {
   Tensor v = L({1, 2, 3, 4, 5}, {5});
   Tensor splits = L({0, 2, 2, 5}, {4});
   Tensor out = OpOutput("RaggedTensorToTensor", {L({-1, -1}, {2}), v, L({0}, {}), splits},
-                   Partitions({"ROW_SPLITS"}));
+                        Partitions({"ROW_SPLITS"}));
   EXPECT_EQ(out.shape(), TensorShape({3, 3}));
   EXPECT_THAT(Values<int64_t>(out), ElementsAre(1, 2, 0, 0, 0, 0, 3, 4, 5));
   Tensor small = OpOutput("RaggedTensorToTensor", {L({2, 2}, {2}), v, L({9}, {}), splits},
-                     Partitions({"ROW_SPLITS"}));
+                          Partitions({"ROW_SPLITS"}));
   EXPECT_EQ(small.shape(), TensorShape({2, 2}));
   EXPECT_THAT(Values<int64_t>(small), ElementsAre(1, 2, 9, 9));
   Tensor big = OpOutput("RaggedTensorToTensor", {L({4, 4}, {2}), v, L({9}, {}), splits},
-                   Partitions({"ROW_SPLITS"}));
-  EXPECT_THAT(Values<int64_t>(big),
-              ElementsAre(1, 2, 9, 9, 9, 9, 9, 9, 3, 4, 5, 9, 9, 9, 9, 9));
+                        Partitions({"ROW_SPLITS"}));
+  EXPECT_THAT(Values<int64_t>(big), ElementsAre(1, 2, 9, 9, 9, 9, 9, 9, 3, 4, 5, 9, 9, 9, 9, 9));
   // A scalar -1 shape: unknown rank, every dim from the data.
   Tensor scalar_shape = OpOutput("RaggedTensorToTensor", {L({-1}, {}), v, L({0}, {}), splits},
-                            Partitions({"ROW_SPLITS"}));
+                                 Partitions({"ROW_SPLITS"}));
   EXPECT_EQ(scalar_shape.shape(), TensorShape({3, 3}));
 }
 
 TEST(RaggedOps, FirstDimSizeValueRowIds) {
   // What Keras's TextVectorization emits: rows from FIRST_DIM_SIZE, items by row id.
-  Tensor out = OpOutput("RaggedTensorToTensor",
-                   {L({-1, 6}, {2}), L({1, 2, 3, 4, 5}, {5}), L({0}, {}), L({4}, {}),
-                    L({0, 0, 2, 2, 2}, {5})},
-                   Partitions({"FIRST_DIM_SIZE", "VALUE_ROWIDS"}));
+  Tensor out = OpOutput(
+      "RaggedTensorToTensor",
+      {L({-1, 6}, {2}), L({1, 2, 3, 4, 5}, {5}), L({0}, {}), L({4}, {}), L({0, 0, 2, 2, 2}, {5})},
+      Partitions({"FIRST_DIM_SIZE", "VALUE_ROWIDS"}));
   EXPECT_EQ(out.shape(), TensorShape({4, 6}));
-  EXPECT_THAT(Values<int64_t>(out), ElementsAre(1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 5, 0,
-                                                0, 0, 0, 0, 0, 0, 0, 0));
+  EXPECT_THAT(Values<int64_t>(out),
+              ElementsAre(1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0));
   // Empty values: rows of padding only; no rows at all.
-  Tensor empty = OpOutput("RaggedTensorToTensor", {L({-1, 3}, {2}), L({}, {0}), L({7}, {}),
-                                              L({2}, {}), L({}, {0})},
-                     Partitions({"FIRST_DIM_SIZE", "VALUE_ROWIDS"}));
+  Tensor empty = OpOutput("RaggedTensorToTensor",
+                          {L({-1, 3}, {2}), L({}, {0}), L({7}, {}), L({2}, {}), L({}, {0})},
+                          Partitions({"FIRST_DIM_SIZE", "VALUE_ROWIDS"}));
   EXPECT_EQ(empty.shape(), TensorShape({2, 3}));
   EXPECT_THAT(Values<int64_t>(empty), ElementsAre(7, 7, 7, 7, 7, 7));
-  Tensor none = OpOutput("RaggedTensorToTensor", {L({-1, 3}, {2}), L({}, {0}), L({7}, {}),
-                                             L({0}, {}), L({}, {0})},
-                    Partitions({"FIRST_DIM_SIZE", "VALUE_ROWIDS"}));
+  Tensor none = OpOutput("RaggedTensorToTensor",
+                         {L({-1, 3}, {2}), L({}, {0}), L({7}, {}), L({0}, {}), L({}, {0})},
+                         Partitions({"FIRST_DIM_SIZE", "VALUE_ROWIDS"}));
   EXPECT_EQ(none.shape(), TensorShape({0, 3}));
 }
 
 TEST(RaggedOps, TwoRaggedDimsStringsAndInnerDims) {
   Tensor out = OpOutput("RaggedTensorToTensor",
-                   {L({-1, -1, -1}, {3}), I({1, 2, 3, 4, 5, 6}, {6}), I({0}, {}),
-                    L({0, 2, 3}, {3}), L({0, 1, 3, 6}, {4})},
-                   Partitions({"ROW_SPLITS", "ROW_SPLITS"}));
+                        {L({-1, -1, -1}, {3}), I({1, 2, 3, 4, 5, 6}, {6}), I({0}, {}),
+                         L({0, 2, 3}, {3}), L({0, 1, 3, 6}, {4})},
+                        Partitions({"ROW_SPLITS", "ROW_SPLITS"}));
   EXPECT_EQ(out.shape(), TensorShape({2, 2, 3}));
   EXPECT_THAT(Values<int32_t>(out), ElementsAre(1, 0, 0, 2, 3, 0, 4, 5, 6, 0, 0, 0));
-  Tensor str = OpOutput("RaggedTensorToTensor", {I({-1, -1}, {2}), S({"a", "b", "c"}, {3}),
-                                            Tensor::StringScalar(""), I({0, 1, 3}, {3})},
-                   Partitions({"ROW_SPLITS"}));
+  Tensor str = OpOutput(
+      "RaggedTensorToTensor",
+      {I({-1, -1}, {2}), S({"a", "b", "c"}, {3}), Tensor::StringScalar(""), I({0, 1, 3}, {3})},
+      Partitions({"ROW_SPLITS"}));
   EXPECT_THAT(Strings(str), ElementsAre("a", "", "b", "c"));
   // Inner dims come from the values; default_value broadcasts over them.
-  Tensor inner = OpOutput("RaggedTensorToTensor", {L({-1, -1, -1}, {3}), F({1, 2, 3, 4, 5, 6}, {3, 2}),
-                                              F({7, 8}, {2}), L({0, 1, 3}, {3})},
-                     Partitions({"ROW_SPLITS"}));
+  Tensor inner = OpOutput(
+      "RaggedTensorToTensor",
+      {L({-1, -1, -1}, {3}), F({1, 2, 3, 4, 5, 6}, {3, 2}), F({7, 8}, {2}), L({0, 1, 3}, {3})},
+      Partitions({"ROW_SPLITS"}));
   EXPECT_EQ(inner.shape(), TensorShape({2, 2, 2}));
   EXPECT_THAT(Values<float>(inner), ElementsAre(1, 2, 7, 8, 3, 4, 5, 6));
 }
@@ -96,9 +97,9 @@ TEST(RaggedOps, RejectsBadPartitionsAndShapes) {
   };
   EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0}, {}), L({1, 2, 3}, {3})}, {"ROW_SPLITS"}).message(),
               HasSubstr("must start with 0"));
-  EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0}, {}), L({0, 2, 1, 3}, {4})}, {"ROW_SPLITS"})
-                  .message(),
-              HasSubstr("non-decreasing"));
+  EXPECT_THAT(
+      err({L({-1, -1}, {2}), v, L({0}, {}), L({0, 2, 1, 3}, {4})}, {"ROW_SPLITS"}).message(),
+      HasSubstr("non-decreasing"));
   EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0}, {}), L({0, 2, 9}, {3})}, {"ROW_SPLITS"}).message(),
               HasSubstr("address 9 values but there are 3"));
   EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0}, {}), L({2}, {}), L({0, 2, 1}, {3})},
@@ -115,8 +116,7 @@ TEST(RaggedOps, RejectsBadPartitionsAndShapes) {
               HasSubstr("FIRST_DIM_SIZE must be non-negative"));
   EXPECT_THAT(err({L({3, 3, 3}, {3}), v, L({0}, {}), L({0, 3}, {2})}, {"ROW_SPLITS"}).message(),
               HasSubstr("rt_input.rank = 2 but shape.rank = 3"));
-  EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0, 0}, {2}), L({0, 3}, {2})}, {"ROW_SPLITS"})
-                  .message(),
+  EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0, 0}, {2}), L({0, 3}, {2})}, {"ROW_SPLITS"}).message(),
               HasSubstr("default_value"));
   EXPECT_THAT(err({L({-1, -1}, {2}), v, L({0}, {}), L({0, 3}, {2})}, {"VALUE_ROWIDS"}).message(),
               HasSubstr("unsupported row_partition_types[0] 'VALUE_ROWIDS'"));
@@ -131,12 +131,13 @@ TEST(MathOps, DenseBincountCountsWeightsAndBinary) {
   Tensor counts = OpOutput("DenseBincount", {I({1, 2, 2, 3, 7}, {5}), I({4}, {}), F({}, {0})});
   EXPECT_EQ(counts.shape(), TensorShape({4}));
   EXPECT_THAT(Values<float>(counts), ElementsAre(0, 1, 2, 1));  // 7 >= size: dropped
-  Tensor weighted = OpOutput("DenseBincount", {I({1, 2, 2, 3}, {4}), I({4}, {}), D({1, 2, 2, 3.5}, {4})});
+  Tensor weighted =
+      OpOutput("DenseBincount", {I({1, 2, 2, 3}, {4}), I({4}, {}), D({1, 2, 2, 3.5}, {4})});
   EXPECT_THAT(Values<double>(weighted), ElementsAre(0, 1, 4, 3.5));
-  Tensor binary = OpOutput("DenseBincount",
-                      {L({1, 2, 2, 3, 0, 0, 9, 1}, {2, 4}), L({4}, {}), L({5, 5, 5, 5, 5, 5, 5, 5},
-                                                                          {2, 4})},
-                      {{"binary_output", AttrValue(true)}});
+  Tensor binary = OpOutput(
+      "DenseBincount",
+      {L({1, 2, 2, 3, 0, 0, 9, 1}, {2, 4}), L({4}, {}), L({5, 5, 5, 5, 5, 5, 5, 5}, {2, 4})},
+      {{"binary_output", AttrValue(true)}});
   EXPECT_EQ(binary.shape(), TensorShape({2, 4}));
   EXPECT_THAT(Values<int64_t>(binary), ElementsAre(0, 1, 1, 1, 1, 1, 0, 0));
   Tensor scalar = OpOutput("DenseBincount", {I({3}, {}), I({4}, {}), I({}, {0})});
@@ -157,22 +158,22 @@ TEST(MathOps, BincountRejectsBadInputs) {
   // A 8 TiB output is refused by the allocator, not attempted.
   EXPECT_EQ(OpError("DenseBincount", {L({0}, {1}), L({int64_t{1} << 40}, {}), D({}, {0})}).code(),
             StatusCode::kResourceExhausted);
-  EXPECT_THAT(OpError("RaggedBincount", {L({0, 2}, {2}), I({1}, {1}), I({4}, {}), F({}, {0})})
-                  .message(),
-              HasSubstr("splits must start with 0 and end with the number of values (1)"));
-  EXPECT_THAT(OpError("RaggedBincount", {L({0, 2, 1}, {3}), I({1}, {1}), I({4}, {}), F({}, {0})})
-                  .message(),
-              HasSubstr("splits must be non-decreasing"));
+  EXPECT_THAT(
+      OpError("RaggedBincount", {L({0, 2}, {2}), I({1}, {1}), I({4}, {}), F({}, {0})}).message(),
+      HasSubstr("splits must start with 0 and end with the number of values (1)"));
+  EXPECT_THAT(
+      OpError("RaggedBincount", {L({0, 2, 1}, {3}), I({1}, {1}), I({4}, {}), F({}, {0})}).message(),
+      HasSubstr("splits must be non-decreasing"));
 }
 
 TEST(MathOps, RaggedBincountPerRow) {
-  Tensor out = OpOutput("RaggedBincount", {L({0, 3, 3, 5}, {4}), L({1, 1, 2, 0, 5}, {5}), L({3}, {}),
-                                      F({}, {0})});
+  Tensor out = OpOutput("RaggedBincount",
+                        {L({0, 3, 3, 5}, {4}), L({1, 1, 2, 0, 5}, {5}), L({3}, {}), F({}, {0})});
   EXPECT_EQ(out.shape(), TensorShape({3, 3}));
   EXPECT_THAT(Values<float>(out), ElementsAre(0, 2, 1, 0, 0, 0, 1, 0, 0));
-  Tensor binary = OpOutput("RaggedBincount", {L({0, 3, 3, 5}, {4}), L({1, 1, 2, 0, 5}, {5}),
-                                         L({3}, {}), F({}, {0})},
-                      {{"binary_output", AttrValue(true)}});
+  Tensor binary = OpOutput("RaggedBincount",
+                           {L({0, 3, 3, 5}, {4}), L({1, 1, 2, 0, 5}, {5}), L({3}, {}), F({}, {0})},
+                           {{"binary_output", AttrValue(true)}});
   EXPECT_THAT(Values<float>(binary), ElementsAre(0, 1, 1, 0, 0, 0, 1, 0, 0));
 }
 
@@ -188,7 +189,7 @@ TEST(MathOps, CumsumExclusiveReverseAxes) {
   Tensor x = F({1, 2, 3, 4, 5, 6}, {2, 3});
   auto cumsum = [&](const Tensor& t, const Tensor& axis, bool exclusive, bool reverse) {
     return OpOutput("Cumsum", {t, axis},
-               {{"exclusive", AttrValue(exclusive)}, {"reverse", AttrValue(reverse)}});
+                    {{"exclusive", AttrValue(exclusive)}, {"reverse", AttrValue(reverse)}});
   };
   EXPECT_THAT(Values<float>(cumsum(x, I({1}, {}), false, false)), ElementsAre(1, 3, 6, 4, 9, 15));
   EXPECT_THAT(Values<float>(cumsum(x, I({1}, {}), true, false)), ElementsAre(0, 1, 3, 0, 4, 9));

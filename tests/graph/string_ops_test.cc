@@ -22,28 +22,32 @@ using testutil::Values;
 // ---- StringLower ---------------------------------------------------------------------------
 
 TEST(StringOps, StringLowerAsciiLeavesOtherBytes) {
-  Tensor out = OpOutput("StringLower", {S({"Hello WORLD", "", "\xC3\x80Z", std::string("A\0B", 3)},
-                                     {2, 2})});
+  Tensor out = OpOutput("StringLower",
+                        {S({"Hello WORLD", "", "\xC3\x80Z", std::string("A\0B", 3)}, {2, 2})});
   EXPECT_EQ(out.shape(), TensorShape({2, 2}));
-  EXPECT_THAT(Strings(out),
-              ElementsAre("hello world", "", "\xC3\x80z", std::string("a\0b", 3)));
+  EXPECT_THAT(Strings(out), ElementsAre("hello world", "", "\xC3\x80z", std::string("a\0b", 3)));
 }
 
 TEST(StringOps, StringLowerUtf8) {
   AttrMap utf8{{"encoding", AttrValue("utf-8")}};
   // Latin-1, Latin Extended-A (Ÿ -> ÿ, İ -> i + combining dot), Cyrillic, Greek with final
   // sigma, fullwidth letters, CJK unchanged.
-  Tensor out = OpOutput("StringLower",
-                   {S({"ÀÉÎ Ÿ İ", "ПРИВЕТ Ёж", "ΣΑΣ Σ Α.Σ.Α Σ'Σ", "ＡＢｃ 漢字", ""}, {5})}, utf8);
-  EXPECT_THAT(Strings(out), ElementsAre("àéî ÿ i\xCC\x87", "привет ёж", "σας σ α.σ.α σ'ς",
-                                        "ａｂｃ 漢字", ""));
+  Tensor out =
+      OpOutput("StringLower",
+               {S({"ÀÉÎ Ÿ İ", "ПРИВЕТ Ёж", "ΣΑΣ Σ Α.Σ.Α Σ'Σ", "ＡＢｃ 漢字", ""}, {5})}, utf8);
+  EXPECT_THAT(Strings(out),
+              ElementsAre("àéî ÿ i\xCC\x87", "привет ёж", "σας σ α.σ.α σ'ς", "ａｂｃ 漢字", ""));
   // Ill-formed UTF-8: each maximal ill-formed subsequence becomes U+FFFD; text ends at NUL.
-  Tensor bad = OpOutput("StringLower", {S({"\xC3\x80\xFF\xFE" "A", "\xE0\xA0", "\xED\xA0\x80",
-                                      std::string("A\0B", 3)},
-                                     {4})},
-                   utf8);
-  EXPECT_THAT(Strings(bad), ElementsAre("\xC3\xA0\xEF\xBF\xBD\xEF\xBF\xBD" "a", "\xEF\xBF\xBD",
-                                        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", "a"));
+  Tensor bad = OpOutput("StringLower",
+                        {S({"\xC3\x80\xFF\xFE"
+                            "A",
+                            "\xE0\xA0", "\xED\xA0\x80", std::string("A\0B", 3)},
+                           {4})},
+                        utf8);
+  EXPECT_THAT(Strings(bad),
+              ElementsAre("\xC3\xA0\xEF\xBF\xBD\xEF\xBF\xBD"
+                          "a",
+                          "\xEF\xBF\xBD", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", "a"));
 }
 
 TEST(StringOps, StringLowerRejectsWhatItDoesNotCover) {
@@ -62,7 +66,7 @@ TEST(StringOps, StaticRegexReplaceGlobalAndFirst) {
   // Keras's lower_and_strip_punctuation pattern.
   const std::string punct = R"([!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\'])";
   Tensor out = OpOutput("StaticRegexReplace", {S({"hello, world! it's [ok]", "", "a\\b"}, {3})},
-                   {{"pattern", AttrValue(punct)}, {"rewrite", AttrValue("")}});
+                        {{"pattern", AttrValue(punct)}, {"rewrite", AttrValue("")}});
   EXPECT_THAT(Strings(out), ElementsAre("hello world its ok", "", "ab"));
   AttrMap groups{{"pattern", AttrValue("(b)")}, {"rewrite", AttrValue("[\\1\\0]")}};
   EXPECT_THAT(Strings(OpOutput("StaticRegexReplace", {S({"abcb"}, {1})}, groups)),
@@ -72,30 +76,31 @@ TEST(StringOps, StaticRegexReplaceGlobalAndFirst) {
               ElementsAre("a[bb]cb"));
   // RE2 empty matches: "a*" replaces "aaa" once and matches the empty string.
   EXPECT_THAT(Strings(OpOutput("StaticRegexReplace", {S({"aaa", ""}, {2})},
-                          {{"pattern", AttrValue("a*")}, {"rewrite", AttrValue("X")}})),
+                               {{"pattern", AttrValue("a*")}, {"rewrite", AttrValue("X")}})),
               ElementsAre("X", "X"));
   // A rewrite naming a group the pattern lacks leaves the input unchanged (as TF).
   EXPECT_THAT(Strings(OpOutput("StaticRegexReplace", {S({"abc"}, {1})},
-                          {{"pattern", AttrValue("(b)")}, {"rewrite", AttrValue("\\2")}})),
+                               {{"pattern", AttrValue("(b)")}, {"rewrite", AttrValue("\\2")}})),
               ElementsAre("abc"));
 }
 
 TEST(StringOps, RegexPatternsRe2RejectsFailWhenBuilt) {
   Status s = OpError("StaticRegexReplace", {S({"x"}, {1})},
-                   {{"pattern", AttrValue("(")}, {"rewrite", AttrValue("")}});
+                     {{"pattern", AttrValue("(")}, {"rewrite", AttrValue("")}});
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   EXPECT_THAT(s.message(), HasSubstr("invalid regex pattern '('"));
   EXPECT_THAT(s.message(), HasSubstr("missing )"));
   // Backreferences are not RE2 syntax (they are what makes backtracking engines exponential).
-  Status back = OpError("StaticRegexFullMatch", {S({"aa"}, {1})}, {{"pattern", AttrValue("(a)\\1")}});
+  Status back =
+      OpError("StaticRegexFullMatch", {S({"aa"}, {1})}, {{"pattern", AttrValue("(a)\\1")}});
   EXPECT_EQ(back.code(), StatusCode::kInvalidArgument) << back.ToString();
 }
 
 TEST(StringOps, StaticRegexFullMatchIsLinearOnHostilePatterns) {
   // (a+)+$ against a long run of a's and a final b: exponential for a backtracking engine.
   const std::string input = std::string(5000, 'a') + "b";
-  Tensor out = OpOutput("StaticRegexFullMatch", {S({input, "aaa"}, {2})},
-                   {{"pattern", AttrValue("(a+)+")}});
+  Tensor out =
+      OpOutput("StaticRegexFullMatch", {S({input, "aaa"}, {2})}, {{"pattern", AttrValue("(a+)+")}});
   ASSERT_EQ(out.num_elements(), 2);
   EXPECT_FALSE(out.data<bool>()[0]);
   EXPECT_TRUE(out.data<bool>()[1]);
