@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import ckpt_cli
+from conftest import Tool, ckpt_cli, find_tool
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "tf"
@@ -348,7 +348,6 @@ def test_object_checkpoint_restores_into_cpp_graph(tf, tmp_path):
     TF's object tree, and a dense network built with the C++ graph API restores the Keras
     weights by object path and computes Keras's outputs."""
     keras = pytest.importorskip("keras")
-    from keras_util import tool_path
     rng = np.random.default_rng(4)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                               keras.layers.Dense(3, activation="softmax")])
@@ -383,13 +382,11 @@ def test_object_checkpoint_restores_into_cpp_graph(tf, tmp_path):
             name_map[path] = f"{scope}/{suffix}"
     x = rng.normal(size=(5, 4)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
+    objects_tool = Tool(find_tool("ckpt_objects_tool"))
     spec = {"layers": [[4, 8, "relu"], [8, 3, "softmax"]], "name_map": name_map,
             "x": str(tmp_path / "x.npy"), "out": str(tmp_path / "y.npy")}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    proc = subprocess.run([str(tool_path("ckpt_objects_tool")), prefix,
-                           str(tmp_path / "spec.json")], capture_output=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr.decode()
-    report = json.loads(proc.stdout)
+    report = json.loads(objects_tool.run(prefix, tmp_path / "spec.json").stdout)
     assert sorted(report["restored"]) == sorted(name_map.values())
     assert report["missing"] == [] and report["mismatched"] == []
     assert any(u.startswith("save_counter") for u in report["unused"])
@@ -402,10 +399,7 @@ def test_object_checkpoint_restores_into_cpp_graph(tf, tmp_path):
     swapped[kernels[0]], swapped[kernels[1]] = name_map[kernels[1]], name_map[kernels[0]]
     spec.update(name_map=swapped, dry_run=True)
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    proc = subprocess.run([str(tool_path("ckpt_objects_tool")), prefix,
-                           str(tmp_path / "spec.json")], capture_output=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr.decode()
-    report = json.loads(proc.stdout)
+    report = json.loads(objects_tool.run(prefix, tmp_path / "spec.json").stdout)
     assert sorted(m["variable"] for m in report["mismatched"]) == ["dense/kernel",
                                                                    "dense_1/kernel"]
 
