@@ -58,11 +58,6 @@ uint32_t ExtendSoftware(uint32_t crc, const unsigned char* p, size_t n) {
   return ~c;
 }
 
-#ifdef CKPT_CRC32C_X86
-
-constexpr size_t kLong = 8192;
-constexpr size_t kShort = 256;
-
 uint32_t Gf2MatrixTimes(const uint32_t* mat, uint32_t vec) {
   uint32_t sum = 0;
   while (vec) {
@@ -98,6 +93,11 @@ void ZerosOperator(uint32_t* even, size_t len) {
   } while (len);
   std::memcpy(even, odd, sizeof odd);
 }
+
+#ifdef CKPT_CRC32C_X86
+
+constexpr size_t kLong = 8192;
+constexpr size_t kShort = 256;
 
 struct ShiftTable {
   uint32_t z[4][256];
@@ -195,6 +195,32 @@ uint32_t Extend(uint32_t init_crc, const void* data, size_t n) {
   if (HardwareAccelerated()) return ExtendHardware(init_crc, p, n);
 #endif
   return ExtendSoftware(init_crc, p, n);
+}
+
+uint32_t Combine(uint32_t crc1, uint32_t crc2, uint64_t len2) {
+  if (len2 == 0) return crc1;
+  // Applies the operator "append len2 zero bytes" to crc1, one squaring per bit of len2
+  // (operators for 1, 2, 4, ... bytes), then adds crc2's contribution.
+  uint32_t even[32], odd[32];
+  odd[0] = kPoly;  // one zero bit
+  uint32_t row = 1;
+  for (int n = 1; n < 32; ++n) {
+    odd[n] = row;
+    row <<= 1;
+  }
+  Gf2MatrixSquare(even, odd);  // 2 zero bits
+  Gf2MatrixSquare(odd, even);  // 4 zero bits
+  while (true) {
+    Gf2MatrixSquare(even, odd);  // 1, 4, 16, ... bytes
+    if (len2 & 1) crc1 = Gf2MatrixTimes(even, crc1);
+    len2 >>= 1;
+    if (len2 == 0) break;
+    Gf2MatrixSquare(odd, even);  // 2, 8, 32, ... bytes
+    if (len2 & 1) crc1 = Gf2MatrixTimes(odd, crc1);
+    len2 >>= 1;
+    if (len2 == 0) break;
+  }
+  return crc1 ^ crc2;
 }
 
 // Exposed for tests: the portable implementation regardless of the CPU.

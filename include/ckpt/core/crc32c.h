@@ -17,6 +17,10 @@ uint32_t Extend(uint32_t init_crc, const void* data, size_t n);
 inline uint32_t Value(const void* data, size_t n) { return Extend(0, data, n); }
 inline uint32_t Value(std::string_view s) { return Extend(0, s.data(), s.size()); }
 
+// CRC of `concat(A, B)` from crc1 = Value(A), crc2 = Value(B) and len2 = |B|, in O(log len2):
+// checksums of pieces computed on different threads join into the checksum of the whole.
+uint32_t Combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+
 // True when the hardware path is in use.
 bool HardwareAccelerated();
 
