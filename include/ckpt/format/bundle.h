@@ -2,9 +2,9 @@
 // BundleEntryProto values keyed by tensor name, with a BundleHeaderProto under the empty key)
 // plus data shards `PREFIX.data-SSSSS-of-NNNNN`. Byte layout: docs/format/bundle.md.
 //
-// BundleWriter writes one single-shard bundle; MergeBundles combines several into one
-// multi-shard bundle (as TF's MergeV2Checkpoints). BundleReader reads any V2 bundle written by
-// TensorFlow or ckpt, treating the files as untrusted.
+// BundleWriter writes a bundle of one or more data shards (several are written concurrently);
+// MergeBundles combines bundles into one multi-shard bundle (as TF's MergeV2Checkpoints).
+// BundleReader reads any V2 bundle written by TensorFlow or ckpt, treating the files as untrusted.
 //
 // Thread safety: a BundleWriter is used by one thread. BundleReader's const methods are safe
 // for concurrent use.
@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ckpt/core/dtype.h"
@@ -53,6 +54,17 @@ struct BundleWriterOptions {
   int data_alignment = 1;
   // fsync data and index before renaming them into place. Default: true.
   bool sync = true;
+  // Number of data files `PREFIX.data-K-of-N`. 1 (default, as TF's SaveV2): tensors are
+  // streamed to the file as they are added. Otherwise Add/AddSlice only record the tensors,
+  // sharing their storage (the caller must not modify them until Finish returns), and Finish
+  // writes the shards concurrently, then the index. Tensors go to shards by size, largest
+  // first onto the shard with the fewest bytes so far (ties: lower shard id), and keep the
+  // order they were added in within a shard, so the same tensors give the same files however
+  // many threads write them. 0: one shard per 256 MiB of data, at most HardwareConcurrency()
+  // (ckpt/core/parallel.h). At most 4096.
+  int num_shards = 1;
+  // Threads writing shards at once (num_shards != 1). <= 0: HardwareConcurrency(). Default: 0.
+  int num_threads = 0;
 };
 
 class BundleWriter {
@@ -81,6 +93,10 @@ class BundleWriter {
   // The first error recorded (OK if none).
   Status status() const;
 
+  // The number of data files written (after a successful Finish; with num_shards = 0 it is
+  // chosen by Finish).
+  int num_shards() const;
+
  private:
   struct Rep;
   explicit BundleWriter(std::unique_ptr<Rep> rep);
@@ -100,6 +116,10 @@ struct BundleReaderOptions {
   bool use_mmap = false;
   // Verify per-tensor CRC32C on every read. Default: true.
   bool verify_checksums = true;
+  // Threads for one read: a tensor over 32 MiB is read in 16 MiB pieces concurrently (their
+  // checksums combined), and LookupMany reads its tensors concurrently. 1: sequential.
+  // <= 0: HardwareConcurrency() (ckpt/core/parallel.h). Default: 0.
+  int num_threads = 0;
 };
 
 class BundleReader {
@@ -130,6 +150,11 @@ class BundleReader {
   // borrowed storage: restoring into a caller buffer with no extra copy).
   // InvalidArgument naming the key and expected vs. stored dtype/shape otherwise.
   Status LookupInto(std::string_view key, Tensor* out) const;
+  // Reads several tensors into `targets` ({key, out} as for LookupInto), concurrently on
+  // options' num_threads: every target is checked (key present, dtype and shape equal) before
+  // any byte is read. On an error reading, the error of the first target (in the given
+  // order) that failed is returned; other targets may have been written.
+  Status LookupMany(std::span<const std::pair<std::string, Tensor*>> targets) const;
   // Reads a sub-rectangle of a tensor (partitioned or not).
   StatusOr<Tensor> LookupSlice(std::string_view key, const TensorSlice& slice) const;
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ckpt/core/crc32c.h"
+#include "ckpt/core/parallel.h"
 #include "ckpt/core/thread_annotations.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/tensor_proto.h"
@@ -31,6 +32,11 @@ constexpr int kBundleMinProducer = 0;
 // L2 cache when its CRC is computed, so verifying costs no second pass over memory.
 constexpr size_t kReadChunk = 256 << 10;
 constexpr size_t kStringBuffer = 1 << 20;
+// Tensors over twice this size are read by several threads, this many bytes each.
+constexpr uint64_t kPiece = 16 << 20;
+// Reads of fewer bytes than this in all stay on the calling thread (starting threads would
+// cost more than they save).
+constexpr uint64_t kParallelMinBytes = 4 << 20;
 
 using bundle::PrintableKey;
 
@@ -203,26 +209,142 @@ struct BundleReader::Rep {
     return DataLossError("bool tensor " + PrintableKey(e.key) + " in " + file->path() + ": " + bad);
   }
 
-  // Reads a POD entry's bytes into dst (e.size bytes), verifying the CRC, swapping if needed.
-  Status ReadPod(const BundleEntryInfo& e, void* dst, bool verify) const {
-    CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, ShardFor(e));
-    char* out = static_cast<char*>(dst);
-    uint32_t crc = 0;
-    const uint64_t size = static_cast<uint64_t>(e.size);
-    for (uint64_t pos = 0; pos < size; pos += kReadChunk) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(kReadChunk, size - pos));
+  // Reads bytes [pos, pos + len) of POD entry `e` to out + pos, folding them into *crc when
+  // `verify`.
+  static Status ReadPodRange(const BundleEntryInfo& e, const RandomAccessFile* file, char* out,
+                             uint64_t pos, uint64_t len, bool verify, uint32_t* crc) {
+    const uint64_t end = pos + len;
+    for (; pos < end; pos += kReadChunk) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kReadChunk, end - pos));
       std::string_view view;
       CKPT_RETURN_IF_ERROR(file->Read(e.offset + pos, n, &view, out + pos));
       if (view.size() != n) {
         return DataLossError("short read of key " + PrintableKey(e.key) + " from " + file->path());
       }
       if (view.data() != out + pos) std::memcpy(out + pos, view.data(), n);
-      if (verify) crc = crc32c::Extend(crc, out + pos, n);
+      if (verify) *crc = crc32c::Extend(*crc, out + pos, n);
     }
+    return Status();
+  }
+
+  // The checks after a POD entry's bytes are all in dst: CRC, bool bytes, byte order.
+  Status FinishPod(const BundleEntryInfo& e, const RandomAccessFile* file, void* dst, bool verify,
+                   uint32_t crc) const {
     if (verify && crc != crc32c::Unmask(e.masked_crc32c)) return ChecksumError(e, file, crc);
     CKPT_RETURN_IF_ERROR(CheckBools(e, file, dst));
-    if (big_endian) bundle::ByteSwap(e.dtype, dst, size);
+    if (big_endian) bundle::ByteSwap(e.dtype, dst, static_cast<uint64_t>(e.size));
     return Status();
+  }
+
+  // Reads a POD entry's bytes into dst (e.size bytes), verifying the CRC, swapping if needed.
+  Status ReadPod(const BundleEntryInfo& e, void* dst, bool verify) const {
+    CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, ShardFor(e));
+    uint32_t crc = 0;
+    CKPT_RETURN_IF_ERROR(ReadPodRange(e, file, static_cast<char*>(dst), 0,
+                                      static_cast<uint64_t>(e.size), verify, &crc));
+    return FinishPod(e, file, dst, verify, crc);
+  }
+
+  // Reads every target (already checked to match its entry) on options.num_threads threads.
+  // POD tensors over 2 * kPiece bytes are read as kPiece pieces, whose CRCs are combined.
+  Status ReadMany(std::span<const std::pair<const BundleEntryInfo*, Tensor*>> targets) const {
+    const int threads = options.num_threads > 0 ? options.num_threads : HardwareConcurrency();
+    auto read_whole = [&](size_t i) -> Status {
+      const auto& [e, out] = targets[i];
+      if (!e->slices.empty()) {
+        return ReadPartitioned(*e, out,
+                               bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape));
+      }
+      return ReadEntry(*e, out);
+    };
+    auto pieced = [&](const BundleEntryInfo& e) {
+      return e.slices.empty() && DataTypeIsPod(e.dtype) &&
+             static_cast<uint64_t>(e.size) > 2 * kPiece;
+    };
+    bool any_pieced = false;
+    uint64_t total = 0;
+    for (const auto& t : targets) {
+      any_pieced |= pieced(*t.first);
+      total += static_cast<uint64_t>(t.first->size);
+    }
+    if (threads == 1 || total < kParallelMinBytes || (targets.size() == 1 && !any_pieced)) {
+      for (size_t i = 0; i < targets.size(); ++i) CKPT_RETURN_IF_ERROR(read_whole(i));
+      return Status();
+    }
+    struct Job {
+      size_t target;
+      uint64_t pos = 0, len = 0;  // len == 0: the whole target through read_whole
+      uint32_t crc = 0;
+    };
+    std::vector<Job> jobs;
+    std::vector<const RandomAccessFile*> files(targets.size(), nullptr);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const BundleEntryInfo& e = *targets[i].first;
+      if (!pieced(e)) {
+        jobs.push_back({i});
+        continue;
+      }
+      CKPT_ASSIGN_OR_RETURN(files[i], ShardFor(e));
+      const uint64_t size = static_cast<uint64_t>(e.size);
+      for (uint64_t pos = 0; pos < size; pos += kPiece) {
+        jobs.push_back({i, pos, std::min<uint64_t>(kPiece, size - pos)});
+      }
+    }
+    const bool verify = options.verify_checksums;
+    CKPT_RETURN_IF_ERROR(
+        ParallelFor(static_cast<int64_t>(jobs.size()), threads, [&](int64_t j) -> Status {
+          Job& job = jobs[j];
+          if (job.len == 0) return read_whole(job.target);
+          const auto& [e, out] = targets[job.target];
+          return ReadPodRange(*e, files[job.target], static_cast<char*>(out->raw_data()), job.pos,
+                              job.len, verify, &job.crc);
+        }));
+    for (size_t j = 0; j < jobs.size();) {
+      const size_t i = jobs[j].target;
+      if (jobs[j].len == 0) {
+        ++j;
+        continue;
+      }
+      uint32_t crc = 0;
+      for (; j < jobs.size() && jobs[j].target == i; ++j) {
+        crc = crc32c::Combine(crc, jobs[j].crc, jobs[j].len);
+      }
+      const auto& [e, out] = targets[i];
+      CKPT_RETURN_IF_ERROR(FinishPod(*e, files[i], out->raw_data(), verify, crc));
+    }
+    return Status();
+  }
+
+  // CRC32C of n bytes at p: over 2 * kPiece bytes, pieces on options.num_threads threads.
+  uint32_t Crc(const char* p, uint64_t n) const {
+    const int threads = options.num_threads > 0 ? options.num_threads : HardwareConcurrency();
+    if (threads == 1 || n <= 2 * kPiece) return n > 0 ? crc32c::Value(p, n) : 0;
+    std::vector<uint32_t> crcs((n + kPiece - 1) / kPiece);
+    ParallelFor(static_cast<int64_t>(crcs.size()), threads, [&](int64_t i) {
+      const uint64_t pos = static_cast<uint64_t>(i) * kPiece;
+      crcs[i] = crc32c::Value(p + pos, std::min<uint64_t>(kPiece, n - pos));
+      return Status();
+    }).IgnoreError();
+    uint32_t crc = 0;
+    for (size_t i = 0; i < crcs.size(); ++i) {
+      crc = crc32c::Combine(crc, crcs[i], std::min<uint64_t>(kPiece, n - i * kPiece));
+    }
+    return crc;
+  }
+
+  // Checks that `out` can receive entry `key` (present, same dtype and shape).
+  StatusOr<const BundleEntryInfo*> FindTarget(std::string_view key, const Tensor* out) const {
+    const BundleEntryInfo* e = Find(key);
+    if (e == nullptr) return NotFound(key);
+    if (out == nullptr || out->dtype() != e->dtype || !(out->shape() == e->shape)) {
+      return InvalidArgumentError(
+          "key " + PrintableKey(key) + ": expected " +
+          (out ? std::string(DataTypeName(out->dtype())) + " " + out->shape().DebugString()
+               : std::string("a tensor")) +
+          " but checkpoint " + prefix + " stores " + std::string(DataTypeName(e->dtype)) + " " +
+          e->shape.DebugString());
+    }
+    return e;
   }
 
   // Computes the CRC of an entry's raw bytes without keeping them.
@@ -520,21 +642,19 @@ StatusOr<Tensor> BundleReader::Lookup(std::string_view key) const {
 }
 
 Status BundleReader::LookupInto(std::string_view key, Tensor* out) const {
-  const BundleEntryInfo* e = rep_->Find(key);
-  if (e == nullptr) return rep_->NotFound(key);
-  if (out == nullptr || out->dtype() != e->dtype || !(out->shape() == e->shape)) {
-    return InvalidArgumentError(
-        "key " + PrintableKey(key) + ": expected " +
-        (out ? std::string(DataTypeName(out->dtype())) + " " + out->shape().DebugString()
-             : std::string("a tensor")) +
-        " but checkpoint " + rep_->prefix + " stores " + std::string(DataTypeName(e->dtype)) + " " +
-        e->shape.DebugString());
+  CKPT_ASSIGN_OR_RETURN(const BundleEntryInfo* e, rep_->FindTarget(key, out));
+  const std::pair<const BundleEntryInfo*, Tensor*> target{e, out};
+  return rep_->ReadMany({&target, 1});
+}
+
+Status BundleReader::LookupMany(std::span<const std::pair<std::string, Tensor*>> targets) const {
+  std::vector<std::pair<const BundleEntryInfo*, Tensor*>> resolved;
+  resolved.reserve(targets.size());
+  for (const auto& [key, out] : targets) {
+    CKPT_ASSIGN_OR_RETURN(const BundleEntryInfo* e, rep_->FindTarget(key, out));
+    resolved.emplace_back(e, out);
   }
-  if (!e->slices.empty()) {
-    return rep_->ReadPartitioned(*e, out,
-                                 bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape));
-  }
-  return rep_->ReadEntry(*e, out);
+  return rep_->ReadMany(resolved);
 }
 
 StatusOr<Tensor> BundleReader::LookupSlice(std::string_view key, const TensorSlice& slice) const {
@@ -581,7 +701,7 @@ StatusOr<Tensor> BundleReader::LookupView(std::string_view key) const {
   const char* p = mapped.data() ? mapped.data() + e->offset : nullptr;
   size_t index = static_cast<size_t>(e - r.entries.data());
   if (r.options.verify_checksums && !r.view_verified[index].load(std::memory_order_acquire)) {
-    uint32_t crc = e->size > 0 ? crc32c::Value(p, static_cast<size_t>(e->size)) : 0;
+    const uint32_t crc = r.Crc(p, static_cast<uint64_t>(e->size));
     if (crc != crc32c::Unmask(e->masked_crc32c)) return r.ChecksumError(*e, file, crc);
     r.view_verified[index].store(true, std::memory_order_release);
   }
@@ -593,19 +713,21 @@ StatusOr<Tensor> BundleReader::LookupView(std::string_view key) const {
 
 Status BundleReader::VerifyAll() const {
   const Rep& r = *rep_;
-  for (const BundleEntryInfo& e : r.entries) {
-    if (!e.slices.empty()) continue;  // each slice is checked as its own entry
-    if (DataTypeIsPod(e.dtype)) {
-      CKPT_RETURN_IF_ERROR(r.VerifyRaw(e));
-    } else if (e.dtype == DataType::kString) {
+  // Entries are checked concurrently; the first bad one in key order is reported.
+  uint64_t total = 0;
+  for (const BundleEntryInfo& e : r.entries) total += static_cast<uint64_t>(e.size);
+  const int threads = total < kParallelMinBytes ? 1 : r.options.num_threads;
+  return ParallelFor(static_cast<int64_t>(r.entries.size()), threads, [&](int64_t i) -> Status {
+    const BundleEntryInfo& e = r.entries[i];
+    if (!e.slices.empty()) return Status();  // each slice is checked as its own entry
+    if (DataTypeIsPod(e.dtype)) return r.VerifyRaw(e);
+    if (e.dtype == DataType::kString) {
       std::vector<std::string> strings(static_cast<size_t>(e.shape.num_elements()));
-      CKPT_RETURN_IF_ERROR(r.ReadStrings(e, strings.data(), true));
-    } else {
-      // Variant checksums cover re-encoded lengths; only the extent can be checked here.
-      CKPT_RETURN_IF_ERROR(r.ShardFor(e).status());
+      return r.ReadStrings(e, strings.data(), true);
     }
-  }
-  return Status();
+    // Variant checksums cover re-encoded lengths; only the extent can be checked here.
+    return r.ShardFor(e).status();
+  });
 }
 
 }  // namespace ckpt

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "ckpt/core/crc32c.h"
+#include "ckpt/core/parallel.h"
 #include "ckpt/format/bundle.h"
 #include "ckpt/format/tensor_proto.h"
 #include "format/bundle/coding.h"
@@ -29,6 +30,9 @@ constexpr int kBundleMinProducer = 0;
 
 constexpr size_t kBufferSize = 1 << 20;  // gather small appends up to 1 MiB
 constexpr size_t kChunkSize = 8 << 20;   // large tensors go out in 8 MiB appends
+// num_shards = 0 (automatic): one data file per this many bytes, up to the hardware threads.
+constexpr uint64_t kAutoShardBytes = 256ull << 20;
+constexpr int kMaxShards = 4096;
 
 std::string RandomSuffix() { return ".tempstate" + std::to_string(TempNameRandom()); }
 
@@ -75,23 +79,25 @@ std::string BundleDataFilename(std::string_view prefix, int shard_id, int num_sh
   return std::string(prefix) + buf;
 }
 
-struct BundleWriter::Rep {
-  Env* env;
-  std::string prefix;
-  BundleWriterOptions options;
-  std::string data_path, data_tmp, index_path;
-  std::unique_ptr<WritableFile> data;
-  std::string buffer;  // bytes not yet appended to `data`
-  uint64_t size = 0;   // logical size of the data file (appended + buffered)
-  std::map<std::string, tensorflow::BundleEntryProto> entries;
-  Status status;
-  bool closed = false;
-  bool data_renamed = false;
-  bool index_renamed = false;
+namespace {
 
+// One data file being written: a temporary file, renamed into place by the writer's Finish.
+struct ShardFile {
+  int id = 0;
+  std::string path, tmp;
+  std::unique_ptr<WritableFile> file;
+  std::string buffer;  // bytes not yet appended to `file`
+  uint64_t size = 0;   // logical size of the data file (appended + buffered)
+  bool renamed = false;
+
+  Status Open(Env* env) {
+    CKPT_ASSIGN_OR_RETURN(file, env->NewWritableFile(tmp));
+    buffer.reserve(kBufferSize);
+    return Status();
+  }
   Status FlushBuffer() {
     if (buffer.empty()) return Status();
-    Status s = data->Append(buffer);
+    Status s = file->Append(buffer);
     buffer.clear();
     return s;
   }
@@ -109,7 +115,7 @@ struct BundleWriter::Rep {
       buffer.append(c, n);
       return Status();
     }
-    return data->Append(std::string_view(c, n));
+    return file->Append(std::string_view(c, n));
   }
   // Streams a large POD buffer: CRC and append chunk by chunk.
   Status WriteLarge(const char* p, size_t n, uint32_t* crc) {
@@ -118,16 +124,15 @@ struct BundleWriter::Rep {
     for (size_t pos = 0; pos < n; pos += kChunkSize) {
       size_t len = std::min(kChunkSize, n - pos);
       *crc = crc32c::Extend(*crc, p + pos, len);
-      CKPT_RETURN_IF_ERROR(data->Append(std::string_view(p + pos, len)));
+      CKPT_RETURN_IF_ERROR(file->Append(std::string_view(p + pos, len)));
     }
     size += n;
     return Status();
   }
 
-  Status WriteTensor(const Tensor& t, tensorflow::BundleEntryProto* entry) {
-    entry->set_dtype(static_cast<tensorflow::DataType>(t.dtype()));
-    ShapeToProto(t.shape(), entry->mutable_shape());
-    entry->set_shard_id(0);
+  // Appends `t` (then zero padding up to `alignment`) and fills the entry's location fields.
+  Status WriteTensor(const Tensor& t, int alignment, tensorflow::BundleEntryProto* entry) {
+    entry->set_shard_id(id);
     entry->set_offset(static_cast<int64_t>(size));
     const uint64_t start = size;
     uint32_t crc = 0;
@@ -165,15 +170,91 @@ struct BundleWriter::Rep {
     }
     entry->set_size(static_cast<int64_t>(size - start));
     entry->set_crc32c(crc32c::Mask(crc));
-    if (options.data_alignment > 1) {
-      size_t pad =
-          (options.data_alignment - size % options.data_alignment) % options.data_alignment;
+    if (alignment > 1) {
+      size_t pad = (alignment - size % alignment) % alignment;
       if (pad > 0) {
         std::string zeros(pad, '\0');
         CKPT_RETURN_IF_ERROR(Write(zeros.data(), pad, nullptr));
       }
     }
     return Status();
+  }
+
+  // Flushes, syncs (if asked) and closes the temporary file.
+  Status Complete(bool sync) {
+    CKPT_RETURN_IF_ERROR(FlushBuffer());
+    if (sync) CKPT_RETURN_IF_ERROR(file->Sync());
+    CKPT_RETURN_IF_ERROR(file->Close());
+    file.reset();
+    return Status();
+  }
+
+  void Remove(Env* env) {
+    if (file) {
+      file->Close().IgnoreError();
+      file.reset();
+    }
+    if (!tmp.empty() && env->FileExists(tmp)) env->DeleteFile(tmp).IgnoreError();
+    if (renamed) env->DeleteFile(path).IgnoreError();
+  }
+};
+
+// Which shard each tensor goes to, given their sizes in the order added: largest first onto
+// the shard with the fewest bytes so far (ties: lower shard id, then earlier tensor).
+std::vector<int> AssignShards(const std::vector<uint64_t>& sizes, int num_shards) {
+  std::vector<size_t> order(sizes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  std::vector<uint64_t> load(num_shards, 0);
+  std::vector<int> shard(sizes.size(), 0);
+  for (size_t i : order) {
+    int best = 0;
+    for (int s = 1; s < num_shards; ++s) {
+      if (load[s] < load[best]) best = s;
+    }
+    shard[i] = best;
+    load[best] += sizes[i];
+  }
+  return shard;
+}
+
+// Bytes a tensor takes in a data file (before alignment padding).
+uint64_t StoredBytes(const Tensor& t) {
+  if (DataTypeIsPod(t.dtype())) return t.TotalBytes();
+  uint64_t n = 4;
+  const std::string* strs = t.strings();
+  for (int64_t i = 0; i < t.num_elements(); ++i) n += strs[i].size() + 1 + strs[i].size() / 128;
+  return n;
+}
+
+}  // namespace
+
+struct BundleWriter::Rep {
+  Env* env;
+  std::string prefix;
+  BundleWriterOptions options;
+  std::string index_path;
+  // num_shards == 1: tensors are streamed to shards[0] as they are added. Otherwise they are
+  // kept in `pending` (sharing their storage) and written by Finish.
+  bool deferred = false;
+  std::vector<ShardFile> shards;
+  struct Pending {
+    std::string key;
+    Tensor tensor;
+  };
+  std::vector<Pending> pending;
+  std::map<std::string, tensorflow::BundleEntryProto> entries;
+  Status status;
+  bool closed = false;
+  bool index_renamed = false;
+
+  ShardFile MakeShard(int id, int num_shards) const {
+    ShardFile f;
+    f.id = id;
+    f.path = BundleDataFilename(prefix, id, num_shards);
+    f.tmp = f.path + RandomSuffix();
+    return f;
   }
 
   Status CheckOpen() const {
@@ -194,23 +275,70 @@ struct BundleWriter::Rep {
                                   std::string(DataTypeName(tensor.dtype())));
     }
     tensorflow::BundleEntryProto entry;
-    Status s = WriteTensor(tensor, &entry);
-    if (!s.ok())
-      return s.WithContext("writing key '" + bundle::PrintableKey(key) + "' to " + data_path);
+    entry.set_dtype(static_cast<tensorflow::DataType>(tensor.dtype()));
+    ShapeToProto(tensor.shape(), entry.mutable_shape());
+    if (deferred) {
+      pending.push_back({std::string(key), tensor});
+    } else {
+      Status s = shards[0].WriteTensor(tensor, options.data_alignment, &entry);
+      if (!s.ok()) {
+        return s.WithContext("writing key '" + bundle::PrintableKey(key) + "' to " +
+                             shards[0].path);
+      }
+    }
     entries.emplace(std::string(key), std::move(entry));
     return Status();
   }
 
-  void Cleanup() {
-    if (data) {
-      data->Close().IgnoreError();
-      data.reset();
+  // Deferred mode: creates the shard files and writes the pending tensors, one thread per
+  // shard, filling in their entries' locations.
+  Status WritePending() {
+    int n = options.num_shards;
+    if (n == 0) {
+      uint64_t total = 0;
+      for (const auto& p : pending) total += StoredBytes(p.tensor);
+      n = static_cast<int>(std::clamp<uint64_t>(total / kAutoShardBytes, 1,
+                                                static_cast<uint64_t>(HardwareConcurrency())));
     }
-    if (env->FileExists(data_tmp)) env->DeleteFile(data_tmp).IgnoreError();
+    std::vector<uint64_t> sizes;
+    sizes.reserve(pending.size());
+    for (const auto& p : pending) sizes.push_back(StoredBytes(p.tensor));
+    const std::vector<int> assignment = AssignShards(sizes, n);
+    std::vector<std::vector<size_t>> members(n);
+    for (size_t i = 0; i < pending.size(); ++i) members[assignment[i]].push_back(i);
+    for (int i = 0; i < n; ++i) shards.push_back(MakeShard(i, n));
+    for (auto& f : shards) CKPT_RETURN_IF_ERROR(f.Open(env));
+    std::vector<tensorflow::BundleEntryProto> located(pending.size());
+    CKPT_RETURN_IF_ERROR(ParallelFor(n, options.num_threads, [&](int64_t s) -> Status {
+      ShardFile& f = shards[s];
+      for (size_t i : members[s]) {
+        Status st = f.WriteTensor(pending[i].tensor, options.data_alignment, &located[i]);
+        if (!st.ok()) {
+          return st.WithContext("writing key '" + bundle::PrintableKey(pending[i].key) + "' to " +
+                                f.path);
+        }
+      }
+      Status st = f.Complete(options.sync);
+      if (!st.ok()) return st.WithContext("writing " + f.path);
+      return Status();
+    }));
+    for (size_t i = 0; i < pending.size(); ++i) {
+      auto& e = entries.at(pending[i].key);
+      e.set_shard_id(located[i].shard_id());
+      e.set_offset(located[i].offset());
+      e.set_size(located[i].size());
+      e.set_crc32c(located[i].crc32c());
+    }
+    pending.clear();
+    return Status();
+  }
+
+  void Cleanup() {
+    pending.clear();
     // A failed Finish leaves no bundle behind: the index goes first so that a crash in
     // between leaves data without an index, never an index without data.
     if (index_renamed) env->DeleteFile(index_path).IgnoreError();
-    if (data_renamed) env->DeleteFile(data_path).IgnoreError();
+    for (auto& f : shards) f.Remove(env);
   }
 };
 
@@ -230,17 +358,22 @@ StatusOr<std::unique_ptr<BundleWriter>> BundleWriter::Create(Env* env, std::stri
     return InvalidArgumentError("data_alignment must be >= 1, got " +
                                 std::to_string(options.data_alignment));
   }
+  if (options.num_shards < 0 || options.num_shards > kMaxShards) {
+    return InvalidArgumentError("num_shards must be in [0, " + std::to_string(kMaxShards) +
+                                "], got " + std::to_string(options.num_shards));
+  }
   auto rep = std::make_unique<Rep>();
   rep->env = env;
   rep->prefix = std::string(prefix);
   rep->options = options;
-  rep->data_path = BundleDataFilename(prefix, 0, 1);
-  rep->data_tmp = rep->data_path + RandomSuffix();
   rep->index_path = BundleIndexFilename(prefix);
+  rep->deferred = options.num_shards != 1;
   std::string dir = path::Dirname(prefix);
   if (!dir.empty()) CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(dir));
-  CKPT_ASSIGN_OR_RETURN(rep->data, env->NewWritableFile(rep->data_tmp));
-  rep->buffer.reserve(kBufferSize);
+  if (!rep->deferred) {
+    rep->shards.push_back(rep->MakeShard(0, 1));
+    CKPT_RETURN_IF_ERROR(rep->shards[0].Open(env));
+  }
   return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));
 }
 
@@ -309,14 +442,20 @@ Status BundleWriter::Finish() {
   r.closed = true;
   if (r.status.ok()) {
     r.status = [&]() -> Status {
-      CKPT_RETURN_IF_ERROR(r.FlushBuffer());
-      if (r.options.sync) CKPT_RETURN_IF_ERROR(r.data->Sync());
-      CKPT_RETURN_IF_ERROR(r.data->Close());
-      r.data.reset();
-      CKPT_RETURN_IF_ERROR(r.env->RenameFile(r.data_tmp, r.data_path));
-      r.data_renamed = true;
-      CKPT_RETURN_IF_ERROR(
-          WriteIndex(r.env, r.index_path, MakeHeader(1, false), r.entries, r.options.sync));
+      if (r.deferred) {
+        CKPT_RETURN_IF_ERROR(r.WritePending());
+      } else {
+        Status st = r.shards[0].Complete(r.options.sync);
+        if (!st.ok()) return st.WithContext("writing " + r.shards[0].path);
+      }
+      for (ShardFile& f : r.shards) {
+        CKPT_RETURN_IF_ERROR(r.env->RenameFile(f.tmp, f.path));
+        f.renamed = true;
+        f.tmp.clear();
+      }
+      CKPT_RETURN_IF_ERROR(WriteIndex(r.env, r.index_path,
+                                      MakeHeader(static_cast<int>(r.shards.size()), false),
+                                      r.entries, r.options.sync));
       r.index_renamed = true;
       if (r.options.sync) {
         std::string dir = path::Dirname(r.prefix);
@@ -333,6 +472,8 @@ Status BundleWriter::Finish() {
 }
 
 Status BundleWriter::status() const { return rep_->status; }
+
+int BundleWriter::num_shards() const { return static_cast<int>(rep_->shards.size()); }
 
 // ---- MergeBundles --------------------------------------------------------------------------
 
