@@ -196,22 +196,35 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
     for (const auto& nt : tensors) sorted.push_back(&nt);
     std::sort(sorted.begin(), sorted.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
-    auto writer = BundleWriter::Create(env_, prefix, options_.writer_options);
-    Status s = writer.status();
+    auto created = BundleWriter::Create(env_, prefix, options_.writer_options);
+    Status s = created.status();
+    std::unique_ptr<BundleWriter> writer;
     if (s.ok()) {
+      writer = std::move(created).value();
       for (const auto* nt : sorted) {
-        s = (*writer)->Add(nt->first, nt->second);
+        s = writer->Add(nt->first, nt->second);
         if (!s.ok()) break;
       }
-      if (s.ok()) s = (*writer)->Finish();
-      writer->reset();  // removes temporary files on failure
+      if (s.ok()) s = writer->Finish();
     }
     if (!s.ok()) {
+      writer.reset();  // removes temporary files
       cleanup();
       return s.WithContext("saving checkpoint " + prefix);
     }
+    const int num_shards = writer->num_shards();
+    writer.reset();
     written.push_back(prefix + ".index");
-    written.push_back(BundleDataFilename(prefix, 0, 1));  // the writer's single shard
+    std::set<std::string> data_files;
+    for (int i = 0; i < num_shards; ++i) {
+      written.push_back(BundleDataFilename(prefix, i, num_shards));
+      data_files.insert(path::Basename(written.back()));
+    }
+    // Replacing a step saved with another shard count: its data files are no longer indexed.
+    for (const auto& d :
+         internal::DataFilesOf(internal::ListDir(env_, dir_), path::Basename(prefix))) {
+      if (!data_files.count(d)) env_->DeleteFile(path::Join(dir_, d)).IgnoreError();
+    }
   }
 
   // 3. Commit (the state file) and 4. retention.

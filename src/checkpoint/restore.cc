@@ -51,8 +51,6 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
   report = RestoreReport();
   report.prefix = prefix;
 
-  // Open the checkpoint: a V2 bundle directly (LookupInto), else any format via
-  // CheckpointReader.
   // A V2 bundle is read directly (LookupInto: no extra copy); V1 files through
   // CheckpointReader.
   std::unique_ptr<BundleReader> bundle;
@@ -62,6 +60,7 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
   if (env->FileExists(prefix + ".index")) {
     BundleReaderOptions ro;
     ro.verify_checksums = options.verify_checksums;
+    ro.num_threads = options.num_threads;
     CKPT_ASSIGN_OR_RETURN(bundle, BundleReader::Open(env, prefix, ro));
     keys = bundle->keys();
   } else {
@@ -190,13 +189,17 @@ Status RestoreFromCheckpoint(Env* env, const std::string& prefix,
         "restoring from checkpoint " + prefix +
         " failed: variables missing from the checkpoint: " + JoinList(report.missing));
 
+  if (bundle) {
+    // All at once: tensors (and pieces of large ones) are read concurrently.
+    std::vector<std::pair<std::string, Tensor*>> reads;
+    reads.reserve(plan.reads.size());
+    for (const auto& [i, name] : plan.reads)
+      reads.emplace_back(stored_key(name), targets[i].tensor);
+    return bundle->LookupMany(reads);
+  }
   for (const auto& [i, name] : plan.reads) {
     const std::string& key = stored_key(name);
     Tensor* out = targets[i].tensor;
-    if (bundle) {
-      CKPT_RETURN_IF_ERROR(bundle->LookupInto(key, out));
-      continue;
-    }
     CKPT_ASSIGN_OR_RETURN(Tensor v, v1->Lookup(key));
     if (v.dtype() != out->dtype() || !(v.shape() == out->shape()))
       return DataLossError("checkpoint " + prefix + ": key " + key + " read as " +

@@ -31,9 +31,10 @@ SaveOptions Opts(int64_t step) {
   return so;
 }
 
-CheckpointManagerOptions ManagerOptions() {
+CheckpointManagerOptions ManagerOptions(int num_shards = 1) {
   CheckpointManagerOptions o;
   o.max_to_keep = 2;
+  o.writer_options.num_shards = num_shards;
   return o;
 }
 
@@ -76,7 +77,7 @@ int64_t CheckConsistent(Env* env, const std::string& where) {
   return step;
 }
 
-void RunFaultSweep(bool disk_full) {
+void RunFaultSweep(bool disk_full, int num_shards = 1) {
   int exercised = 0;
   for (int site = 1; site < 500; ++site) {
     auto mem = NewMemEnv();
@@ -87,7 +88,7 @@ void RunFaultSweep(bool disk_full) {
     }
     FaultEnv fault(mem.get());
     fault.fail_all_after = disk_full;
-    auto m = CheckpointManager::Open(&fault, "/run", ManagerOptions());
+    auto m = CheckpointManager::Open(&fault, "/run", ManagerOptions(num_shards));
     ASSERT_TRUE(m.ok());
     fault.fail_at = fault.sites + site;
     auto saved = (*m)->Save(4, Vars(4), Opts(4));
@@ -131,6 +132,15 @@ void RunFaultSweep(bool disk_full) {
 TEST(FaultInjection, EverySingleFailingCallSite) { RunFaultSweep(/*disk_full=*/false); }
 
 TEST(FaultInjection, DiskFullFromEveryCallSiteOn) { RunFaultSweep(/*disk_full=*/true); }
+
+// The same with the bundle written as three data files by concurrent threads.
+TEST(FaultInjection, EverySingleFailingCallSiteOfAShardedSave) {
+  RunFaultSweep(/*disk_full=*/false, /*num_shards=*/3);
+}
+
+TEST(FaultInjection, DiskFullFromEveryCallSiteOnOfAShardedSave) {
+  RunFaultSweep(/*disk_full=*/true, /*num_shards=*/3);
+}
 
 TEST(FaultInjection, FailingStateWriteKeepsPreviousState) {
   auto mem = NewMemEnv();

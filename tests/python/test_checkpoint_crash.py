@@ -1,7 +1,7 @@
 """Process-level robustness of CheckpointManager directories.
 
-* kill -9 at random moments of a process saving in a loop: after every kill the next process
-  recovers, the latest checkpoint restores and verifies, and no kept checkpoint is lost
+* kill -9 at random moments of a process saving in a loop (one data file, or three written
+  concurrently): after every kill the next process recovers, the latest checkpoint restores and verifies, and no kept checkpoint is lost
   (CKPT_KILL_ITERATIONS, default 200, raises the count).
 * SIGTERM/SIGINT with a PreemptionWatcher: the process saves its current step and exits 0.
 * An evaluator following a trainer with a pinning iterator never loses a checkpoint it uses,
@@ -42,7 +42,7 @@ def run_tool(*args, timeout=60):
     return subprocess.run([tool_path(), *map(str, args)], capture_output=True, timeout=timeout)
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", ["sync", "async", "sharded"])
 def test_kill9_at_random_moments(tmp_path, mode):
     iterations = int(os.environ.get("CKPT_KILL_ITERATIONS", "200"))
     keep = 3
@@ -53,7 +53,7 @@ def test_kill9_at_random_moments(tmp_path, mode):
     killed_while_saving = 0
     started = time.monotonic()
     for i in range(iterations):
-        extra = ["--async"] if mode == "async" else []
+        extra = {"async": ["--async"], "sharded": ["--shards", 3]}.get(mode, [])
         proc = subprocess.Popen(cmd("loop", d, "--size", SIZE, "--max_to_keep", keep, *extra),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # Kill at a random moment: sometimes during start-up and recovery, mostly mid-save.
@@ -84,6 +84,8 @@ def test_kill9_at_random_moments(tmp_path, mode):
             last_reported = start["latest"]
     # A final healthy run sees a consistent directory.
     final = run_tool("check", d, "--size", SIZE, "--max_to_keep", keep)
+    if mode == "sharded":
+        assert len(list(d.glob("*.data-00002-of-00003"))) == keep
     report = events(final.stdout.decode())[0]
     assert final.returncode == 0 and report["ok"], report
     assert report["latest"] in (last_reported, last_reported + 1)

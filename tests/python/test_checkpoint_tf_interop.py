@@ -105,6 +105,34 @@ def test_tf_reads_and_restores_our_directory(tf, tmp_path):
     assert mgr.latest_checkpoint == str(d / "model.ckpt-60")
 
 
+@pytest.mark.parametrize("shards", [3, 0])
+def test_tf_reads_concurrently_written_shards(tf, tmp_path, shards):
+    """Saves with several data files written concurrently (and the automatic count): TF's
+    reader and Saver restore them; a later save with another count leaves no stale shard."""
+    d = tmp_path / "run"
+    run_json("save", d, "--step", 5, "--shards", shards, "--size", 10)
+    index_files = sorted(p.name for p in d.glob("model.ckpt-5.data-*"))
+    if shards == 3:
+        assert index_files == [f"model.ckpt-5.data-0000{i}-of-00003" for i in range(3)]
+    else:
+        assert index_files == ["model.ckpt-5.data-00000-of-00001"]  # 12 bytes: one shard
+    reader = tf.train.load_checkpoint(str(d))
+    np.testing.assert_array_equal(reader.get_tensor("w"), expected_w(5))
+    np.testing.assert_array_equal(reader.get_tensor("b"), np.array([-5, 2, 3], np.float32))
+    assert reader.get_tensor("global_step") == 5
+    g, w, b, gs = tf1_graph(tf)
+    with g.as_default(), tf.compat.v1.Session(graph=g) as sess:
+        tf.compat.v1.train.Saver().restore(sess, str(d / "model.ckpt-5"))
+        np.testing.assert_array_equal(sess.run(w), expected_w(5))
+        np.testing.assert_array_equal(sess.run(b), np.array([-5, 2, 3], np.float32))
+        assert sess.run(gs) == 5
+    # Saving step 5 again with one shard replaces every data file of the old layout.
+    run_json("save", d, "--step", 5, "--shards", 1, "--size", 10)
+    assert sorted(p.name for p in d.glob("model.ckpt-5.data-*")) == [
+        "model.ckpt-5.data-00000-of-00001"]
+    assert tf.train.load_checkpoint(str(d)).get_tensor("global_step") == 5
+
+
 def test_we_continue_a_tf1_saver_directory(tf, tmp_path):
     d = tmp_path / "tf1"
     d.mkdir()

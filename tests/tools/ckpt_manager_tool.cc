@@ -3,9 +3,10 @@
 //
 //   ckpt_manager_tool save DIR (--step N | --next) [--name NAME] [--max_to_keep K|none]
 //        [--keep_best K --metric M [--mode min|max]] [--loss X] [--size N] [--meta FILE]
-//        [--absolute] [--async] [--every_n_hours H]
+//        [--absolute] [--async] [--every_n_hours H] [--shards N]
 //   ckpt_manager_tool dump PREFIX|DIR [--scope OLD=NEW]   restore every tensor, print values
-//   ckpt_manager_tool loop DIR [--size N] [--max_to_keep K] [--async]  check, then save forever
+//   ckpt_manager_tool loop DIR [--size N] [--max_to_keep K] [--async] [--shards N]
+//        check, then save forever
 //   ckpt_manager_tool check DIR [--size N]               recovery + full consistency check
 //   ckpt_manager_tool preempt DIR [--size N] [--every K] save when SIGTERM/SIGINT arrives
 //   ckpt_manager_tool evaluate DIR [--timeout S] [--hold_ms N] [--size N]
@@ -121,6 +122,7 @@ CheckpointManagerOptions ManagerOptions(const Args& a) {
   if (a.Has("every_n_hours")) o.keep_checkpoint_every_n_hours = std::stod(a.Get("every_n_hours"));
   o.relative_paths = !a.Has("absolute");
   if (a.Has("nosync")) o.writer_options.sync = false;
+  if (a.Has("shards")) o.writer_options.num_shards = std::stoi(a.Get("shards"));
   return o;
 }
 

@@ -54,6 +54,10 @@ struct RestoreOptions {
   bool allow_missing = false;
   // Verify each tensor's checksum while reading. Default: true.
   bool verify_checksums = true;
+  // Threads reading a V2 checkpoint (BundleReaderOptions::num_threads): tensors, and pieces
+  // of tensors over 32 MiB, are read concurrently. 1: sequential. <= 0: one per hardware
+  // thread. Default: 0.
+  int num_threads = 0;
   // Name the checkpoint's values by object path (TF2 object-based checkpoints, see
   // ckpt/checkpoint/object_graph.h): "model/dense/kernel" for the key
   // "model/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE". name_map, scope_map and the report then
