@@ -21,15 +21,18 @@ def _tensor_list(tensors: Mapping[str, Any]) -> list:
 
 
 def save_checkpoint(prefix: str, tensors: Mapping[str, Any], sync: bool = True,
-                    alignment: int = 1) -> str:
+                    alignment: int = 1, num_shards: int = 1) -> str:
     """Writes ``{name: array}`` as a V2 checkpoint ``PREFIX.index`` +
     ``PREFIX.data-00000-of-00001`` that ``tf.train.load_checkpoint`` (and a ``tf.train.Saver``
     restoring variables of those names) reads. Any NumPy dtype TF has (bfloat16 and float8
     via ml_dtypes); str/bytes/object arrays become string tensors. Files appear atomically
     (index last); ``sync`` fsyncs them first. ``alignment`` pads so each tensor starts at a
     multiple of it (TF's data_alignment; 64 makes every tensor a zero-copy view for
-    :func:`ckpt.safe_open`). Returns ``prefix``."""
-    _ckpt.save_bundle(os.fspath(prefix), _tensor_list(tensors), sync, int(alignment))
+    :func:`ckpt.safe_open`). ``num_shards`` > 1 writes that many data files
+    ``PREFIX.data-K-of-N`` concurrently (tensors balanced by size); 0 picks one per 256 MiB,
+    at most one per CPU. Returns ``prefix``."""
+    _ckpt.save_bundle(os.fspath(prefix), _tensor_list(tensors), sync, int(alignment),
+                      int(num_shards))
     return os.fspath(prefix)
 
 
@@ -53,7 +56,7 @@ class CheckpointManager:
 
     ``max_to_keep``: recent checkpoints kept (None: all). ``keep_best`` more are kept by
     ``best_metric`` (``best_mode`` "min" or "max"). ``sync=False`` skips fsync (TF's
-    durability). One manager per directory (a second one, in any process, raises
+    durability). ``num_shards`` as in :func:`save_checkpoint`. One manager per directory (a second one, in any process, raises
     FailedPreconditionError); close it (or use ``with``) to release the lock. Numbering
     continues after a restart (:attr:`last_step`).
     """
@@ -61,12 +64,13 @@ class CheckpointManager:
     def __init__(self, directory: str, max_to_keep: Optional[int] = 5, keep_best: int = 0,
                  best_metric: Optional[str] = None, best_mode: str = "min",
                  checkpoint_name: str = "model.ckpt",
-                 keep_checkpoint_every_n_hours: float = 0, sync: bool = True):
+                 keep_checkpoint_every_n_hours: float = 0, sync: bool = True,
+                 num_shards: int = 1):
         if best_mode not in ("min", "max"):
             raise ValueError(f"best_mode must be 'min' or 'max', not {best_mode!r}")
         self._mgr = _ckpt.Manager(os.fspath(directory), max_to_keep, int(keep_best),
                                   best_metric or "", best_mode == "max", checkpoint_name,
-                                  float(keep_checkpoint_every_n_hours), sync)
+                                  float(keep_checkpoint_every_n_hours), sync, int(num_shards))
 
     def save(self, step: int, tensors: Mapping[str, Any],
              metrics: Optional[Mapping[str, float]] = None) -> str:

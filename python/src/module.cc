@@ -260,12 +260,13 @@ NamedTensors TensorsFromPy(const std::vector<PyTensor>& in) {
 }
 
 void SaveBundle(const std::string& prefix, const std::vector<PyTensor>& tensors, bool sync,
-                int alignment) {
+                int alignment, int num_shards) {
   NamedTensors named = TensorsFromPy(tensors);
   nb::gil_scoped_release release;
   BundleWriterOptions options;
   options.sync = sync;
   options.data_alignment = alignment;
+  options.num_shards = num_shards;
   auto writer = Unwrap(BundleWriter::Create(Env::Default(), prefix, options));
   for (const auto& [name, t] : named) Check(writer->Add(name, t));
   Check(writer->Finish());
@@ -284,7 +285,7 @@ class Manager {
  public:
   Manager(const std::string& dir, std::optional<int> max_to_keep, int keep_best,
           const std::string& best_metric, bool best_max, const std::string& checkpoint_name,
-          double keep_checkpoint_every_n_hours, bool sync) {
+          double keep_checkpoint_every_n_hours, bool sync, int num_shards) {
     CheckpointManagerOptions o;
     o.max_to_keep = max_to_keep;
     o.keep_best = keep_best;
@@ -293,6 +294,7 @@ class Manager {
     o.checkpoint_name = checkpoint_name;
     o.keep_checkpoint_every_n_hours = keep_checkpoint_every_n_hours;
     o.writer_options.sync = sync;
+    o.writer_options.num_shards = num_shards;
     mgr_ = Unwrap(CheckpointManager::Open(Env::Default(), dir, o));
   }
   CheckpointManager& get() const {
@@ -510,7 +512,7 @@ NB_MODULE(_ckpt, m) {
   m.def("convert", &Convert, "input"_a, "output"_a, "input_format"_a, "output_format"_a, "only"_a,
         "renames"_a, "ConvertTensorFile: (tensors, bytes) written.");
   m.def("save_bundle", &SaveBundle, "prefix"_a, "tensors"_a, "sync"_a, "alignment"_a,
-        "Writes (name, dtype, shape, data) tensors as one V2 checkpoint.");
+        "num_shards"_a, "Writes (name, dtype, shape, data) tensors as one V2 checkpoint.");
 
   nb::class_<Reader>(m, "Reader")
       .def(nb::init<const std::string&>(), "path"_a)
@@ -531,9 +533,9 @@ NB_MODULE(_ckpt, m) {
 
   nb::class_<Manager>(m, "Manager")
       .def(nb::init<const std::string&, std::optional<int>, int, const std::string&, bool,
-                    const std::string&, double, bool>(),
+                    const std::string&, double, bool, int>(),
            "directory"_a, "max_to_keep"_a.none(), "keep_best"_a, "best_metric"_a, "best_max"_a,
-           "checkpoint_name"_a, "keep_checkpoint_every_n_hours"_a, "sync"_a)
+           "checkpoint_name"_a, "keep_checkpoint_every_n_hours"_a, "sync"_a, "num_shards"_a)
       .def("save", &Manager::save, "step"_a, "tensors"_a, "metrics"_a, "background"_a)
       .def("wait", &Manager::wait)
       .def("close", &Manager::close)

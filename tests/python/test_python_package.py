@@ -216,6 +216,29 @@ def test_tf_reads_save_checkpoint(tf, tmp_path):
             np.testing.assert_array_equal(sess.run(w), tensors["f32"])
 
 
+def test_sharded_save_checkpoint_and_manager(tf, tmp_path):
+    """num_shards writes several data files concurrently; TF and ckpt read them back."""
+    tensors = {f"v{i}": np.arange(i * 100, dtype=np.float32) for i in range(1, 6)}
+    tensors["s"] = np.array([b"x", b"yz"], dtype=object)
+    prefix = ckpt.save_checkpoint(str(tmp_path / "sharded"), tensors, num_shards=3)
+    assert sorted(p.name for p in tmp_path.glob("sharded.data-*")) == [
+        f"sharded.data-0000{i}-of-00003" for i in range(3)]
+    ref = tf.train.load_checkpoint(prefix)
+    for name, value in tensors.items():
+        assert_same(ref.get_tensor(name), value, name)
+        assert_same(ckpt.load_variable(prefix, name), value, name)
+    with ckpt.CheckpointManager(str(tmp_path / "run"), max_to_keep=1, num_shards=2) as mgr:
+        for step in (1, 2):
+            mgr.save(step, {"w": np.full([4], step, np.float32), "b": np.int64(step)})
+        assert sorted(p.name for p in (tmp_path / "run").glob("*.data-*")) == [
+            "model.ckpt-2.data-00000-of-00002", "model.ckpt-2.data-00001-of-00002"]
+        np.testing.assert_array_equal(tf.train.load_variable(str(tmp_path / "run"), "w"),
+                                      np.full([4], 2, np.float32))
+        assert mgr.restore()["b"] == 2
+    with pytest.raises(ckpt.InvalidArgumentError, match="num_shards"):
+        ckpt.save_checkpoint(str(tmp_path / "bad"), tensors, num_shards=-2)
+
+
 def test_save_checkpoint_rejects_what_tf_cannot_hold(tmp_path):
     with pytest.raises(ckpt.InvalidArgumentError, match="'bad'.*datetime64"):
         ckpt.save_checkpoint(str(tmp_path / "x"), {"bad": np.array(["2020-01-01"],
