@@ -16,9 +16,13 @@
 // Measurements (GB = 1e9 bytes; the page cache is warm for reads: the files were just written):
 //   save          BundleWriter Add x N + Finish, with fsync (BundleWriterOptions::sync = true)
 //   save_nosync   the same without fsync (as TensorFlow's own writer, which does not sync)
-//   restore       BundleReader::Open + Lookup of every tensor (checksums verified)
-//   restore_into  BundleReader::LookupInto tensors allocated before the clock starts, as when
-//                 restoring into existing variables (checksums verified)
+//   save_sharded, save_sharded_nosync  the same with num_shards = 0: one data file per 256 MiB
+//                 (at most one per hardware thread), written concurrently
+//   restore       BundleReader::Open + Lookup of every tensor (checksums verified; tensors over
+//                 32 MiB read in pieces on every hardware thread)
+//   restore_into  BundleReader::LookupMany into tensors allocated before the clock starts, as
+//                 when restoring into existing variables (checksums verified; concurrent)
+//   restore_serial, restore_into_serial  the same with num_threads = 1
 //   raw_write     write(2) of the same tensor buffers to one file + fsync
 //   raw_write_nosync  the same without fsync
 //   raw_read      read(2) of that file into freshly allocated buffers, one per tensor
@@ -164,6 +168,7 @@ void Check(const ckpt::Status& s, const char* what) {
 }
 
 std::string CkptPrefix(const Config& c) { return c.dir + "/bench_ckpt"; }
+std::string ShardedPrefix(const Config& c) { return c.dir + "/bench_sharded"; }
 std::string RawPath(const Config& c) { return c.dir + "/bench_raw.bin"; }
 
 // ---- child measurements: each prints
@@ -182,7 +187,9 @@ void Report(const Clock& start, int64_t bytes, int64_t base_kib) {
               static_cast<long long>(ReadStatusKib("VmHWM:")), static_cast<long long>(base_kib));
 }
 
-void ChildSave(const Config& c, bool sync) {
+// shards: BundleWriterOptions::num_shards (1: TF's single data file, streamed; 0: one per
+// 256 MiB up to the hardware threads, written concurrently).
+void ChildSave(const Config& c, bool sync, int shards) {
   const auto layout = Layout(c);
   const auto tensors = MakeTensors(layout);
   const int64_t base = ReadStatusKib("VmRSS:");
@@ -190,7 +197,9 @@ void ChildSave(const Config& c, bool sync) {
   const Clock t0;
   ckpt::BundleWriterOptions options;
   options.sync = sync;
-  auto writer = ckpt::BundleWriter::Create(env, CkptPrefix(c), options);
+  options.num_shards = shards;
+  auto writer =
+      ckpt::BundleWriter::Create(env, shards == 1 ? CkptPrefix(c) : ShardedPrefix(c), options);
   Check(writer.status(), "BundleWriter::Create");
   for (size_t i = 0; i < layout.size(); ++i) {
     Check((*writer)->Add(layout[i].name, tensors[i]), "BundleWriter::Add");
@@ -199,7 +208,8 @@ void ChildSave(const Config& c, bool sync) {
   Report(t0, TotalBytes(layout), base);
 }
 
-void ChildRestore(const Config& c, bool into) {
+// threads: BundleReaderOptions::num_threads (0: every hardware thread; 1: sequential).
+void ChildRestore(const Config& c, bool into, int threads) {
   const auto layout = Layout(c);
   ckpt::Env* env = ckpt::Env::Default();
   const int64_t base = ReadStatusKib("VmRSS:");
@@ -211,13 +221,18 @@ void ChildRestore(const Config& c, bool into) {
     }
   }
   const Clock t0;
-  auto reader = ckpt::BundleReader::Open(env, CkptPrefix(c));
+  ckpt::BundleReaderOptions options;
+  options.num_threads = threads;
+  auto reader = ckpt::BundleReader::Open(env, CkptPrefix(c), options);
   Check(reader.status(), "BundleReader::Open");
-  for (size_t i = 0; i < layout.size(); ++i) {
+  if (into) {  // one call: tensors and pieces of large ones are read concurrently
+    std::vector<std::pair<std::string, ckpt::Tensor*>> targets;
+    for (size_t i = 0; i < layout.size(); ++i) targets.emplace_back(layout[i].name, &restored[i]);
+    Check((*reader)->LookupMany(targets), "BundleReader::LookupMany");
+  }
+  for (size_t i = 0; i < layout.size() && !into; ++i) {
     const VarSpec& v = layout[i];
-    if (into) {
-      Check((*reader)->LookupInto(v.name, &restored[i]), "BundleReader::LookupInto");
-    } else {
+    {
       auto t = (*reader)->Lookup(v.name);
       Check(t.status(), "BundleReader::Lookup");
       restored.push_back(std::move(*t));
@@ -424,13 +439,21 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (child == "save")
-    ChildSave(c, true);
+    ChildSave(c, true, 1);
   else if (child == "save_nosync")
-    ChildSave(c, false);
+    ChildSave(c, false, 1);
+  else if (child == "save_sharded")
+    ChildSave(c, true, 0);
+  else if (child == "save_sharded_nosync")
+    ChildSave(c, false, 0);
   else if (child == "restore")
-    ChildRestore(c, false);
+    ChildRestore(c, false, 0);
   else if (child == "restore_into")
-    ChildRestore(c, true);
+    ChildRestore(c, true, 0);
+  else if (child == "restore_serial")
+    ChildRestore(c, false, 1);
+  else if (child == "restore_into_serial")
+    ChildRestore(c, true, 1);
   else if (child == "raw_write")
     ChildRawWrite(c, true);
   else if (child == "raw_write_nosync")
@@ -457,9 +480,19 @@ int Main(int argc, char** argv) {
   std::fprintf(stderr, "bundle_bench: %d float32 variables, %.1f MiB, dir %s, %d reps\n", c.vars,
                TotalBytes(layout) / 1048576.0, c.dir.c_str(), c.reps);
   // Order: each read follows the write of its file (warm page cache for both reads).
-  const char* modes[] = {
-      "save_nosync", "save",     "restore",         "restore_into", "raw_write_nosync",
-      "raw_write",   "raw_read", "raw_read_zeroed", "crc32c"};
+  const char* modes[] = {"save_nosync",
+                         "save",
+                         "restore",
+                         "restore_into",
+                         "restore_serial",
+                         "restore_into_serial",
+                         "save_sharded_nosync",
+                         "save_sharded",
+                         "raw_write_nosync",
+                         "raw_write",
+                         "raw_read",
+                         "raw_read_zeroed",
+                         "crc32c"};
   // Repetitions are interleaved (every mode once per round) so that each mode sees the same
   // mix of conditions on a shared machine.
   constexpr size_t kNumModes = sizeof(modes) / sizeof(modes[0]);
