@@ -11,6 +11,7 @@
 #include <set>
 
 #include "ckpt/format/tensor_proto.h"
+#include "ckpt/graph/graph_def.h"
 #include "graph/attr_value.h"
 #include "graph/function_library.h"
 #include "graph/graph_impl.h"
@@ -155,14 +156,19 @@ StatusOr<Graph> Graph::FromGraphDef(std::string_view serialized) {
       !def.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
     return DataLossError("cannot parse GraphDef (" + std::to_string(serialized.size()) + " bytes)");
   }
+  return GraphFromGraphDef(std::move(def));
+}
+
+StatusOr<Graph> GraphFromGraphDef(tensorflow::GraphDef&& def) {
   // TF1 while loops become While nodes over library functions (graph/while_loop_raising.h),
   // and TF2 graphs call functions of their library: inline the calls (the session runs plain
   // graphs).
   CKPT_RETURN_IF_ERROR(RaiseWhileLoops(&def));
   CKPT_RETURN_IF_ERROR(InlineFunctionCalls(&def));
   Graph g;
-  if (def.has_versions()) *g.rep_->def.mutable_versions() = def.versions();
-  if (def.has_library()) *g.rep_->def.mutable_library() = def.library();
+  tensorflow::GraphDef& own = GraphImpl::Mutable(g).def;
+  if (def.has_versions()) *own.mutable_versions() = def.versions();
+  if (def.has_library()) own.mutable_library()->Swap(def.mutable_library());
   for (auto& node : *def.mutable_node()) {
     CKPT_RETURN_IF_ERROR(AddNodeDef(g, std::move(node), /*allow_forward_refs=*/true));
   }

@@ -370,9 +370,7 @@ StatusOr<ImportedMetaGraph> ImportMetaGraphProto(tensorflow::MetaGraphDef mg,
       }
     }
   }
-  std::string gd_bytes;
-  gd->SerializeToString(&gd_bytes);
-  auto graph_or = Graph::FromGraphDef(gd_bytes);
+  auto graph_or = GraphFromGraphDef(std::move(*gd));
   if (!graph_or.ok()) return graph_or.status();
 
   ImportedMetaGraph out;

@@ -265,6 +265,37 @@ TEST(Session, FetchedTensorsSurviveLaterRuns) {
   EXPECT_THAT(Values<float>((*small)[0]), ElementsAre(18));
 }
 
+TEST(Session, AssignedValuesStayApartFromFeedsAndRecycledBuffers) {
+  // An assign keeps a step's own output buffer instead of copying it (a restore's tensors become
+  // the variables' values); a fed tensor is copied, and a buffer a variable holds is never
+  // recycled for a later step.
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, testutil::PS({3}), "x");
+  Output h = ops::VarHandleOp(g, DataType::kFloat, TensorShape{3}, "", "v", "v");
+  Operation assign_fed = ops::AssignVariableOp(g, h, x, "assign_fed");
+  Operation assign_computed = ops::AssignVariableOp(g, h, ops::Add(g, x, x), "assign_computed");
+  Output read = ops::ReadVariableOp(g, h, DataType::kFloat);
+  Output y = ops::Mul(g, x, x, "y");
+  CKPT_ASSERT_OK(g.status());
+  auto s = Session::Create(&g);
+  ASSERT_TRUE(s.ok());
+  Tensor fed = F({1, 2, 3}, {3});
+  CKPT_ASSERT_OK((*s)->Run({{"x:0", fed}}, {}, {assign_fed.name}).status());
+  fed.data<float>()[0] = 100;  // the caller changes its tensor: the variable does not
+  auto r = (*s)->Run({}, {read.name()});
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(1, 2, 3));
+  CKPT_ASSERT_OK((*s)->Run({{"x:0", F({1, 2, 3}, {3})}}, {}, {assign_computed.name}).status());
+  // Later steps of the same plan allocate where the assigned buffer would be recycled.
+  for (float v : {7.0f, 8.0f}) {
+    CKPT_ASSERT_OK((*s)->Run({{"x:0", F({v, v, v}, {3})}}, {y.name()}).status());
+    CKPT_ASSERT_OK((*s)->Run({{"x:0", F({v, v, v}, {3})}}, {}, {"Add"}).status());
+  }
+  r = (*s)->Run({}, {read.name()});
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(Values<float>((*r)[0]), ElementsAre(2, 4, 6));
+}
+
 TEST(Session, ConstantFoldingKeepsControlDependencies) {
   // A Const is folded into the plan, but the assignment it depends on still runs each time.
   Graph g;

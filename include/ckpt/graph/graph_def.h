@@ -34,6 +34,10 @@ namespace ckpt {
 // The GraphDef held by `graph`: nodes in insertion order, attrs with their OpDef defaults.
 const tensorflow::GraphDef& GetGraphDef(const Graph& graph);
 
+// Graph::FromGraphDef of a parsed GraphDef, which it consumes (no serialize-and-parse round
+// trip for a caller that already holds the proto). Same checks, rewrites and errors.
+StatusOr<Graph> GraphFromGraphDef(tensorflow::GraphDef&& def);
+
 // The registered OpDef of `op` (with allowed values and defaults); nullptr when unknown.
 const tensorflow::OpDef* FindOpDef(std::string_view op);
 

@@ -54,6 +54,13 @@ class VarHandleKernel : public OpKernel {
   VarSlot* slot_ = nullptr;
 };
 
+// The value a variable takes from an assign: the input's buffer itself when nothing but this
+// step holds it (a RestoreV2 or initializer output: no copy), else a copy. Sharing is safe
+// because no kernel writes into a buffer another tensor holds: variable updates are
+// copy-on-write, and a step's buffers are recycled only when nothing else refers to them. A
+// fed or borrowed tensor is always copied, so the caller may change it afterwards.
+Tensor AssignedValue(const Tensor& value) { return value.RefCountIsOne() ? value : value.Clone(); }
+
 Status CheckAssignable(const VarSlot* slot, const Tensor& value, bool validate_shape) {
   if (value.dtype() != slot->dtype && slot->dtype != DataType::kInvalid) {
     return InvalidArgumentError("cannot assign a " + std::string(DataTypeName(value.dtype())) +
@@ -81,9 +88,9 @@ class AssignKernel : public OpKernel {
     {
       std::lock_guard<std::mutex> l(slot->mu);
       CKPT_RETURN_IF_ERROR(CheckAssignable(slot, value, validate_shape_));
-      // A fresh copy (copy-on-write): tensors read from the variable earlier, such as a
-      // fetched value or this step's `W/read`, keep their contents.
-      slot->value = value.Clone();
+      // Replaced, never written into (copy-on-write): tensors read from the variable earlier,
+      // such as a fetched value or this step's `W/read`, keep their contents.
+      slot->value = AssignedValue(value);
     }
     ctx->set_ref_output(0, slot);
     return Status::OK();
@@ -171,7 +178,7 @@ Status AssignVariable(OpKernelContext* ctx) {
                                 std::string(DataTypeName(slot->dtype)) + " a value of dtype " +
                                 std::string(DataTypeName(value.dtype())));
   }
-  slot->value = value.Clone();
+  slot->value = AssignedValue(value);
   return Status::OK();
 }
 
