@@ -1,4 +1,5 @@
-"""Conv2D, MaxPool, AvgPool and FusedBatchNorm{,V2,V3} kernels against TensorFlow.
+"""Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool and FusedBatchNorm{,V2,V3} kernels against
+TensorFlow.
 
 Each case builds a one-op TF graph on placeholders, runs it in TF (grappler off) on seeded
 random inputs, and runs the same GraphDef through ckpt_keras_tool (Graph::FromGraphDef +
@@ -88,6 +89,42 @@ def test_conv2d_float64(tmp_path):
           [rng.randn(2, 5, 5, 3), rng.randn(3, 3, 3, 2)])
 
 
+DEPTHWISE_CASES = [
+    # (input NHWC, filter [KH, KW, C, multiplier], strides, padding, dilations)
+    ((2, 9, 9, 3), (3, 3, 3, 1), (1, 1), "SAME", (1, 1)),
+    ((2, 9, 9, 3), (3, 3, 3, 2), (1, 1), "VALID", (1, 1)),
+    ((2, 9, 8, 8), (3, 3, 8, 1), (2, 2), "SAME", (1, 1)),
+    ((1, 10, 11, 4), (5, 5, 4, 3), (3, 2), "SAME", (1, 1)),
+    ((1, 12, 12, 2), (3, 3, 2, 2), (1, 1), "SAME", (2, 2)),
+    ((3, 6, 6, 5), (1, 1, 5, 1), (1, 1), "VALID", (1, 1)),
+    ((1, 1, 1, 7), (3, 3, 7, 1), (1, 1), "SAME", (1, 1)),  # 1-pixel image, all padding
+    ((0, 5, 5, 3), (3, 3, 3, 1), (1, 1), "SAME", (1, 1)),  # empty batch
+    ((2, 3, 3, 2), (5, 5, 2, 1), (1, 1), "SAME", (1, 1)),  # window larger than image
+    ((4, 16, 16, 32), (3, 3, 32, 1), (1, 1), "SAME", (1, 1)),  # thread pool
+]
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES, ids=lambda c: "x".join(map(str, c[0])) +
+                         "_k" + "x".join(map(str, c[1])) +
+                         f"_s{c[2][0]}{c[2][1]}_{c[3]}_d{c[4][0]}{c[4][1]}")
+def test_depthwise_conv2d(tmp_path, case):
+    in_shape, f_shape, strides, padding, dil = case
+    rng = np.random.RandomState(6)
+    check(tmp_path, lambda p: [gen_nn_ops.depthwise_conv2d_native(
+        p[0], p[1], [1, *strides, 1], padding, dilations=[1, *dil, 1])],
+          [rand(rng, *in_shape), rand(rng, *f_shape)])
+
+
+def test_depthwise_conv2d_explicit_padding_and_float64(tmp_path):
+    rng = np.random.RandomState(7)
+    check(tmp_path, lambda p: [gen_nn_ops.depthwise_conv2d_native(
+        p[0], p[1], [1, 2, 1, 1], "EXPLICIT", explicit_paddings=[0, 0, 1, 2, 0, 3, 0, 0])],
+          [rand(rng, 2, 7, 6, 3), rand(rng, 3, 2, 3, 2)])
+    check(tmp_path, lambda p: [gen_nn_ops.depthwise_conv2d_native(p[0], p[1], [1, 1, 1, 1],
+                                                                  "SAME")],
+          [rng.randn(2, 5, 5, 3), rng.randn(3, 3, 3, 2)])
+
+
 POOL_CASES = list(itertools.product([(2, 2), (3, 3), (1, 3)], [(1, 1), (2, 2), (3, 2)],
                                     ["SAME", "VALID"]))
 
@@ -169,6 +206,20 @@ def test_conv_errors_are_reported(tmp_path):
                               [y.name], check=False)
     assert proc.returncode == 1
     assert "larger than the input" in proc.stderr.decode()
+    # Depthwise: the filter's in_channels must equal the input depth.
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, None, None, None], name="x")
+        f = tf.compat.v1.placeholder(tf.float32, [None, None, None, None], name="f")
+        y = gen_nn_ops.depthwise_conv2d_native(x, f, [1, 1, 1, 1], "SAME")
+    (tmp_path / "d.pb").write_bytes(g.as_graph_def().SerializeToString())
+    proc = keras_util.run_cpp(tmp_path, tmp_path / "d.pb",
+                              {"x:0": np.zeros((1, 4, 4, 3), np.float32),
+                               "f:0": np.zeros((3, 3, 2, 1), np.float32)},
+                              [y.name], check=False)
+    assert proc.returncode == 1
+    msg = proc.stderr.decode()
+    assert "DepthwiseConv2dNative" in msg and "in_channels 2" in msg and "depth 3" in msg, msg
 
 
 @pytest.mark.parametrize("seed_dtype", [np.int64, np.int32])

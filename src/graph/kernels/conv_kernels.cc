@@ -1,4 +1,5 @@
-// Convolution: Conv2D (NHWC, SAME/VALID/EXPLICIT padding, strides, dilations) on the CPU.
+// Convolution: Conv2D and DepthwiseConv2dNative (NHWC, SAME/VALID/EXPLICIT padding, strides,
+// dilations) on the CPU.
 //
 // The convolution is lowered to a matrix product: a patch matrix (im2col) of shape
 // [rows = N*OH*OW, K = KH*KW*IC] times the filter viewed as [K, OC] (its HWIO layout is
@@ -6,6 +7,10 @@
 // O(chunk * K) however large the batch; 1x1 convolutions with stride 1 and no padding skip the
 // patch matrix and multiply the input directly. Float products run on oneDNN's sgemm (gemm.h),
 // others on Eigen's tensor contraction on the session's thread pool.
+//
+// A depthwise convolution convolves each input channel with its own `multiplier` filters
+// (output channel c * multiplier + m): no product to lower to, so it runs directly, output row
+// by output row on the thread pool, the innermost loop running over the contiguous channels.
 #include "graph/kernels/conv_kernels.h"
 
 #include <algorithm>
@@ -104,9 +109,10 @@ int64_t ChunkRows(int64_t k, size_t elem) {
   return std::max<int64_t>(1, budget / std::max<int64_t>(1, k * static_cast<int64_t>(elem)));
 }
 
-class Conv2DKernel : public OpKernel {
+// The attrs Conv2D and DepthwiseConv2dNative share: strides, dilations, padding.
+class ConvKernelBase : public OpKernel {
  public:
-  explicit Conv2DKernel(const OpKernelConstruction& c) {
+  explicit ConvKernelBase(const OpKernelConstruction& c) : op_(c.op()) {
     std::vector<int64_t> strides, dilations;
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("strides", &strides));
     CKPT_OP_REQUIRES_OK(c, c.GetAttr("padding", &padding_));
@@ -131,9 +137,9 @@ class Conv2DKernel : public OpKernel {
     }
   }
 
-  Status Compute(OpKernelContext* ctx) override {
-    const Tensor& in = ctx->input(0);
-    const Tensor& filter = ctx->input(1);
+ protected:
+  // The output geometry for `in` (NHWC) and `filter` (HW..), after checking ranks and dtypes.
+  Status Geometry(const Tensor& in, const Tensor& filter, WindowDim* h, WindowDim* w) const {
     if (in.shape().rank() != 4) {
       return InvalidArgumentError("input must be 4-dimensional: " + in.shape().DebugString());
     }
@@ -143,6 +149,25 @@ class Conv2DKernel : public OpKernel {
     if (filter.dtype() != in.dtype()) {
       return InvalidArgumentError("filter dtype differs from input dtype");
     }
+    *h = WindowDim{in.shape().dim(1), filter.shape().dim(0), stride_h_, dil_h_};
+    *w = WindowDim{in.shape().dim(2), filter.shape().dim(1), stride_w_, dil_w_};
+    CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_top_, pad_bottom_, op_ + " rows", h));
+    return ComputeWindowDim(padding_, pad_left_, pad_right_, op_ + " cols", w);
+  }
+
+  std::string op_;
+  std::string padding_;
+  int64_t stride_h_ = 1, stride_w_ = 1, dil_h_ = 1, dil_w_ = 1;
+  int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
+};
+
+class Conv2DKernel : public ConvKernelBase {
+ public:
+  using ConvKernelBase::ConvKernelBase;
+
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
     switch (in.dtype()) {
       case DataType::kFloat: return ComputeT<float>(ctx, in, filter);
       case DataType::kDouble: return ComputeT<double>(ctx, in, filter);
@@ -154,6 +179,8 @@ class Conv2DKernel : public OpKernel {
  private:
   template <typename T>
   Status ComputeT(OpKernelContext* ctx, const Tensor& in, const Tensor& filter) {
+    WindowDim h, w;
+    CKPT_RETURN_IF_ERROR(Geometry(in, filter, &h, &w));
     const int64_t n = in.shape().dim(0);
     const int64_t ic = in.shape().dim(3);
     const int64_t fic = filter.shape().dim(2);
@@ -166,10 +193,6 @@ class Conv2DKernel : public OpKernel {
       return UnimplementedError("grouped convolution (input depth " + std::to_string(ic) +
                                 ", filter depth " + std::to_string(fic) + ") is not supported");
     }
-    WindowDim h{in.shape().dim(1), filter.shape().dim(0), stride_h_, dil_h_};
-    WindowDim w{in.shape().dim(2), filter.shape().dim(1), stride_w_, dil_w_};
-    CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_top_, pad_bottom_, "Conv2D rows", &h));
-    CKPT_RETURN_IF_ERROR(ComputeWindowDim(padding_, pad_left_, pad_right_, "Conv2D cols", &w));
     CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output(0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
     const int64_t rows = n * h.out * w.out;
@@ -270,13 +293,93 @@ class Conv2DKernel : public OpKernel {
   }
 
   std::vector<std::byte> scratch_;  // the im2col patch rows, reused across calls
-  std::string padding_;
-  int64_t stride_h_ = 1, stride_w_ = 1, dil_h_ = 1, dil_w_ = 1;
-  int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
+};
+
+// DepthwiseConv2dNative: input [N, H, W, C], filter [KH, KW, C, M], output [N, OH, OW, C * M].
+class DepthwiseConv2dKernel : public ConvKernelBase {
+ public:
+  using ConvKernelBase::ConvKernelBase;
+
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
+    switch (in.dtype()) {
+      case DataType::kFloat: return ComputeT<float>(ctx, in, filter);
+      case DataType::kDouble: return ComputeT<double>(ctx, in, filter);
+      default: return UnimplementedError(DtypeError(ctx, in.dtype()));
+    }
+  }
+
+ private:
+  template <typename T>
+  Status ComputeT(OpKernelContext* ctx, const Tensor& in, const Tensor& filter) {
+    WindowDim h, w;
+    CKPT_RETURN_IF_ERROR(Geometry(in, filter, &h, &w));
+    const int64_t n = in.shape().dim(0);
+    const int64_t c = in.shape().dim(3);
+    if (filter.shape().dim(2) != c) {
+      return InvalidArgumentError("input depth " + std::to_string(c) +
+                                  " differs from the filter's in_channels " +
+                                  std::to_string(filter.shape().dim(2)));
+    }
+    const int64_t m = filter.shape().dim(3);
+    const int64_t oc = c * m;
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(
+                                            0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
+    const int64_t rows = n * h.out;  // output rows, each [OW, OC]
+    if (rows == 0 || w.out == 0 || oc == 0) return Status::OK();
+    const T* pi = in.data<T>();
+    const T* pf = filter.data<T>();
+    T* po = out->data<T>();
+    auto run = [&](int64_t first, int64_t last) {
+      for (int64_t row = first; row < last; ++row) {
+        const int64_t b = row / h.out;
+        const int64_t oy = row % h.out;
+        const T* img = pi + b * h.in * w.in * c;
+        T* orow = po + row * w.out * oc;
+        std::fill(orow, orow + w.out * oc, T(0));
+        for (int64_t ky = 0; ky < h.window; ++ky) {
+          const int64_t iy = oy * h.stride - h.pad_before + ky * h.dilation;
+          if (iy < 0 || iy >= h.in) continue;
+          const T* irow = img + iy * w.in * c;
+          for (int64_t kx = 0; kx < w.window; ++kx) {
+            const T* f = pf + (ky * w.window + kx) * oc;
+            for (int64_t ox = 0; ox < w.out; ++ox) {
+              const int64_t ix = ox * w.stride - w.pad_before + kx * w.dilation;
+              if (ix < 0 || ix >= w.in) continue;
+              const T* x = irow + ix * c;
+              T* o = orow + ox * oc;
+              if (m == 1) {
+                for (int64_t ch = 0; ch < c; ++ch) o[ch] += x[ch] * f[ch];
+              } else {
+                for (int64_t ch = 0; ch < c; ++ch) {
+                  const T v = x[ch];
+                  for (int64_t j = 0; j < m; ++j) o[ch * m + j] += v * f[ch * m + j];
+                }
+              }
+            }
+          }
+        }
+      }
+    };
+    const auto* dev = ctx->eigen_device();
+    const int64_t per_row = w.out * oc * h.window * w.window;
+    if (dev != nullptr && rows * per_row >= (1 << 16)) {
+      dev->parallelFor(
+          rows, Eigen::TensorOpCost(per_row * sizeof(T), w.out * oc * sizeof(T), 2 * per_row),
+          [&](Eigen::Index a, Eigen::Index b) { run(a, b); });
+    } else {
+      run(0, rows);
+    }
+    return Status::OK();
+  }
 };
 
 }  // namespace
 
-void RegisterConvKernels(KernelRegistry* r) { r->Register("Conv2D", MakeKernel<Conv2DKernel>()); }
+void RegisterConvKernels(KernelRegistry* r) {
+  r->Register("Conv2D", MakeKernel<Conv2DKernel>());
+  r->Register("DepthwiseConv2dNative", MakeKernel<DepthwiseConv2dKernel>());
+}
 
 }  // namespace ckpt
