@@ -394,6 +394,7 @@ TEST(DistributedCheckpoint, AFailedRankFailsTheSaveEverywhereAndKeepsThePrevious
   auto first = m->SaveReplicated(1, v1.replicated, v1.Owned(Size(), Rank()));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   const std::vector<std::string> before = Files(dir.path());
+  EXPECT_TRUE(g_comm->Barrier().ok());  // every rank listed before the next save writes
 
   failing.armed = Rank() == 1;
   auto second = m->SaveReplicated(2, v2.replicated, v2.Owned(Size(), Rank()));
@@ -426,6 +427,41 @@ TEST(DistributedCheckpoint, AFailedRankFailsTheSaveEverywhereAndKeepsThePrevious
   auto emb = (*r2)->Lookup("emb");
   ASSERT_TRUE(emb.ok());
   EXPECT_TRUE(SameBytes(*emb, v2.emb));
+}
+
+TEST(DistributedCheckpoint, OpenRemovesLeftoversOfAnInterruptedSave) {
+  SharedDir dir;
+  Model model;
+  std::vector<std::string> committed;
+  {
+    auto m = OpenManager(Env::Default(), dir.path());
+    ASSERT_NE(m, nullptr);
+    ASSERT_TRUE(m->SaveReplicated(1, model.replicated, model.Owned(Size(), Rank())).ok());
+    EXPECT_TRUE(g_comm->Barrier().ok());
+    committed = Files(dir.path());
+    EXPECT_TRUE(g_comm->Barrier().ok());  // every rank listed before any writes below
+    // What a crash leaves: per-rank temporary bundles of step 2, and a merge that renamed a
+    // data file but never wrote the index.
+    const std::string p = dir.path() + "/model.ckpt-2";
+    EXPECT_TRUE(
+        Env::Default()->WriteStringToFile(m->RankTempPrefix(2, Rank()) + ".index", "partial").ok());
+    EXPECT_TRUE(Env::Default()
+                    ->WriteStringToFile(m->RankTempPrefix(2, Rank()) + ".data-00000-of-00001", "x")
+                    .ok());
+    if (Rank() == 0)
+      EXPECT_TRUE(Env::Default()->WriteStringToFile(BundleDataFilename(p, 0, 2), "x").ok());
+    EXPECT_TRUE(g_comm->Barrier().ok());
+  }
+  auto m = OpenManager(Env::Default(), dir.path());
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(g_comm->Barrier().ok());
+  EXPECT_EQ(Files(dir.path()), committed);
+  auto latest = m->LatestCheckpoint();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, dir.path() + "/model.ckpt-1");
+  // And the interrupted step saves normally now.
+  auto p = m->SaveReplicated(2, model.replicated, model.Owned(Size(), Rank()));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
 }
 
 TEST(DistributedCheckpoint, RejectsDisagreementOnEveryRank) {
