@@ -344,21 +344,36 @@ Status DistributedCheckpointManager::Restore(const std::string& prefix,
 StatusOr<std::string> DistributedCheckpointManager::RestoreLatest(
     std::span<const RestoreTarget> full, std::span<const SliceRestoreTarget> slices,
     const RestoreOptions& options) {
-  std::string prefix;
-  Status found;
-  if (comm_->rank() == 0) {
-    LatestVerifiedOptions lo;
-    lo.state_filename = options_.state_filename;
-    auto latest = LatestVerifiedCheckpoint(env_, dir_, lo);
-    if (latest.ok()) {
-      prefix = *latest;
-    } else {
-      found = latest.status();
+  // Rank 0 picks the checkpoint; every rank gets its prefix (or rank 0's error).
+  auto pick = [&](bool full_verify) -> StatusOr<std::string> {
+    std::string prefix;
+    Status found;
+    if (comm_->rank() == 0) {
+      LatestVerifiedOptions lo;
+      lo.state_filename = options_.state_filename;
+      lo.full_verify = full_verify;
+      auto latest = LatestVerifiedCheckpoint(env_, dir_, lo);
+      if (latest.ok()) {
+        prefix = *latest;
+      } else {
+        found = latest.status();
+      }
     }
+    CKPT_RETURN_IF_ERROR(comm_->AllreduceStatus(found));
+    CKPT_RETURN_IF_ERROR(comm_->Bcast(&prefix, 0));
+    return prefix;
+  };
+  CKPT_ASSIGN_OR_RETURN(std::string prefix, pick(false));
+  Status s = Restore(prefix, full, slices, options);
+  if (IsDataLoss(s)) {
+    // Corrupt data behind a readable index: fall back to the newest fully verified one, as
+    // CheckpointManager::RestoreLatest does.
+    CKPT_ASSIGN_OR_RETURN(std::string older, pick(true));
+    if (older == prefix) return s;
+    prefix = older;
+    s = Restore(prefix, full, slices, options);
   }
-  CKPT_RETURN_IF_ERROR(comm_->AllreduceStatus(found));
-  CKPT_RETURN_IF_ERROR(comm_->Bcast(&prefix, 0));
-  CKPT_RETURN_IF_ERROR(Restore(prefix, full, slices, options));
+  CKPT_RETURN_IF_ERROR(s);
   return prefix;
 }
 

@@ -100,11 +100,12 @@ std::vector<int> AssignOwnership(std::span<const TensorSize> tensors, int num_ra
 
 // Restores, on this process only (not collective), the whole tensors `full` (as
 // RestoreFromCheckpoint with `options`; a partitioned stored tensor is assembled) and the
-// slices `slices` (BundleReader::LookupSlice: only intersecting bytes are read) from the V2
-// checkpoint `prefix`. NotFound naming the key when a tensor is absent (unless
-// options.allow_missing, for whole tensors); InvalidArgument naming the key when the stored
-// dtype or full shape differs from a slice target's or the slice does not fit; DataLoss for
-// corrupt data.
+// slices `slices` (BundleReader::LookupSlice: of a partitioned stored tensor, only the stored
+// slices that intersect the request are read) from the V2 checkpoint `prefix`. The name and
+// scope maps and allow_missing of `options` apply to whole tensors only; verify_checksums to
+// both. Every slice target is checked before any is read. Errors: NotFound naming the key
+// when a tensor is absent; InvalidArgument naming the key when the stored dtype or full shape
+// differs from a slice target's, or the slice does not fit; DataLoss for corrupt data.
 Status RestoreOwned(Env* env, const std::string& prefix, std::span<const RestoreTarget> full,
                     std::span<const SliceRestoreTarget> slices, const RestoreOptions& options = {});
 
@@ -149,7 +150,8 @@ class DistributedCheckpointManager {
 
   // Collective. Restores from the latest checkpoint as rank 0 finds it (the state file's, or
   // the newest that opens: LatestVerifiedCheckpoint) and returns its prefix on every rank.
-  // NotFound when the directory has none.
+  // When a rank finds its data corrupt (DataLoss), every rank falls back to the newest fully
+  // verified checkpoint. NotFound when the directory has none.
   StatusOr<std::string> RestoreLatest(std::span<const RestoreTarget> full,
                                       std::span<const SliceRestoreTarget> slices,
                                       const RestoreOptions& options = {});
