@@ -182,10 +182,8 @@ StatusOr<std::unique_ptr<DistributedCheckpointManager>> DistributedCheckpointMan
     token_file = path::Join(dir, kTokenPrefix + token.substr(0, 16));
     wrote = env->WriteStringToFile(token_file, token, /*sync=*/false);
   }
-  CKPT_RETURN_IF_ERROR(
-      comm->AllreduceStatus(wrote.WithContext("writing the shared-directory "
-                                              "check file in " +
-                                              dir)));
+  const std::string writing = "writing the shared-directory check file in " + dir;
+  CKPT_RETURN_IF_ERROR(comm->AllreduceStatus(wrote.WithContext(writing)));
   std::string want_token = token;
   CKPT_RETURN_IF_ERROR(comm->Bcast(&want_token, 0));
   std::string base = path::Basename(token_file);
