@@ -260,6 +260,27 @@ TEST(DistributedCheckpoint, SavesReplicatedAndPartitionedTensorsTensorFlowCanRea
   }
 }
 
+TEST(DistributedCheckpoint, EachRankMayWriteSeveralShards) {
+  SharedDir dir;
+  CheckpointManagerOptions o;
+  o.writer_options.num_shards = 2;
+  auto m = OpenManager(Env::Default(), dir.path(), o);
+  ASSERT_NE(m, nullptr);
+  Model model;
+  auto prefix = m->SaveReplicated(4, model.replicated, model.Owned(Size(), Rank()));
+  ASSERT_TRUE(prefix.ok()) << prefix.status().ToString();
+  auto r = BundleReader::Open(Env::Default(), *prefix);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)->num_shards(), 2 * Size());
+  EXPECT_TRUE((*r)->VerifyAll().ok());
+  for (const auto& [name, want] : std::vector<std::pair<std::string, Tensor>>{
+           {"emb", model.emb}, {"wide", model.wide}, {"big", model.replicated[4].second}}) {
+    auto got = (*r)->Lookup(name);
+    ASSERT_TRUE(got.ok()) << name;
+    EXPECT_TRUE(SameBytes(*got, want)) << name;
+  }
+}
+
 TEST(DistributedCheckpoint, RestoresEachRanksSlicesWhateverTheSplit) {
   SharedDir dir;
   auto m = OpenManager(Env::Default(), dir.path());

@@ -5,11 +5,12 @@
 //
 // Each rank passes the tensors it owns: whole tensors (replicated variables, written by one
 // rank) and slices of partitioned variables (each rank its part). A save has two phases:
-//   1. prepare: every rank writes its part as a single-shard bundle under a temporary prefix
-//      `PREFIX.rank-K-of-N.tmp` (synced per writer_options.sync), then the ranks agree on
-//      the outcome (Communicator::AllreduceStatus). If any rank failed, every rank removes
-//      its temporary files and every rank returns that error, naming the rank; the previous
-//      checkpoint stays the latest.
+//   1. prepare: every rank writes its part as a bundle under a temporary prefix
+//      `PREFIX.rank-K-of-N.tmp` (per the options' writer_options: synced with `sync`, and
+//      `num_shards` data files per rank), then the ranks agree on the outcome
+//      (Communicator::AllreduceStatus). If any rank failed, every rank removes its temporary
+//      files and every rank returns that error, naming the rank; the previous checkpoint
+//      stays the latest.
 //   2. commit, on rank 0: the per-rank bundles are merged into PREFIX (MergeBundles: data files
 //      renamed, one index written last) inside CheckpointManager::SaveWith, i.e. the same
 //      crash-safe commit as a single-process save: state file replaced atomically, then
@@ -18,7 +19,8 @@
 // leftover `*.tmp*` files of an interrupted save when it is next opened.
 //
 // Restoring reshards: each rank asks for the whole tensors and the slices it needs now, and
-// reads only the bytes that intersect them (BundleReader::LookupSlice). A checkpoint saved on
+// of a partitioned stored tensor reads only the stored slices that intersect them
+// (BundleReader::LookupSlice). A checkpoint saved on
 // 4 ranks restores on 1, 2 or 3; a single-process or TensorFlow checkpoint on any number.
 //
 // Example (every rank runs this):
