@@ -14,6 +14,12 @@ foreach(_l IN LISTS CKPT_LAYERS)
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ckpt
           FILES_MATCHING PATTERN "*.h")
 endforeach()
+if(CKPT_HAVE_DIST)
+  list(APPEND _ckpt_install_targets ckpt_dist)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ckpt/dist
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ckpt
+          FILES_MATCHING PATTERN "*.h")
+endif()
 install(TARGETS ${_ckpt_install_targets} EXPORT ckptTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -27,6 +33,10 @@ install(EXPORT ckptTargets NAMESPACE ckpt:: FILE ckptTargets.cmake
 # ckptConfig.cmake finds what the static libraries link against.
 set(CKPT_CONFIG_LAYERS ${CKPT_LAYERS})
 set(CKPT_CONFIG_NEEDS_EIGEN OFF)
+set(CKPT_CONFIG_HAS_DIST OFF)
+if(CKPT_HAVE_DIST)
+  set(CKPT_CONFIG_HAS_DIST ON)
+endif()
 if("graph" IN_LIST CKPT_LAYERS)
   set(CKPT_CONFIG_NEEDS_EIGEN ON)
 endif()

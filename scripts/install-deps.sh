@@ -15,7 +15,10 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config
       libleveldb-dev libsnappy-dev libprotobuf-dev protobuf-compiler
       zlib1g-dev libeigen3-dev libdnnl-dev libre2-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev
-      clang clang-format libclang-rt-14-dev libfuzzer-14-dev)
+      clang clang-format libclang-rt-14-dev libfuzzer-14-dev
+      # Open MPI for the scale-out layer ckpt::dist and its mpirun tests (issue #13); without
+      # it the build skips that layer.
+      libopenmpi-dev openmpi-bin)
 # A python3 outside Debian's (e.g. pyenv) is fine; Debian's is installed only if none is on PATH.
 command -v python3 >/dev/null || PKGS+=(python3 python3-pip python3-venv)
 # The Python package's install test makes a virtualenv: Debian's python3 needs python3-venv.

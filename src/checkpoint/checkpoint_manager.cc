@@ -134,9 +134,30 @@ Env::SyncMode CheckpointManager::FileDirSync() const {
   return options_.writer_options.sync ? Env::SyncMode::kFileAndDir : Env::SyncMode::kNone;
 }
 
+StatusOr<int> CheckpointManager::WriteTensorBundle(const std::string& prefix,
+                                                   const NamedTensors& tensors) {
+  std::vector<const std::pair<std::string, Tensor>*> sorted;
+  for (const auto& nt : tensors) sorted.push_back(&nt);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  // On failure the writer's destructor removes its temporary files.
+  CKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(env_, prefix, options_.writer_options));
+  for (const auto* nt : sorted) CKPT_RETURN_IF_ERROR(writer->Add(nt->first, nt->second));
+  CKPT_RETURN_IF_ERROR(writer->Finish());
+  return writer->num_shards();
+}
+
 StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors& tensors,
                                                 const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(CheckSaveRequest(step, tensors, options));
+  return DoSaveWith(
+      step, [&](const std::string& prefix) { return WriteTensorBundle(prefix, tensors); }, options);
+}
+
+StatusOr<std::string> CheckpointManager::DoSaveWith(
+    int64_t step, const std::function<StatusOr<int>(const std::string& prefix)>& write_bundle,
+    const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(CheckSaveRequest(step, {}, options));
 
   const std::string prefix = PrefixForStep(step);
   bool overwrite;
@@ -190,30 +211,15 @@ StatusOr<std::string> CheckpointManager::DoSave(int64_t step, const NamedTensors
     }
   }
 
-  // 2. The bundle: data then index, each synced and renamed into place by the writer.
+  // 2. The bundle: data then index, each synced and renamed into place by `write_bundle`.
   {
-    std::vector<const std::pair<std::string, Tensor>*> sorted;
-    for (const auto& nt : tensors) sorted.push_back(&nt);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const auto* a, const auto* b) { return a->first < b->first; });
-    auto created = BundleWriter::Create(env_, prefix, options_.writer_options);
-    Status s = created.status();
-    std::unique_ptr<BundleWriter> writer;
-    if (s.ok()) {
-      writer = std::move(created).value();
-      for (const auto* nt : sorted) {
-        s = writer->Add(nt->first, nt->second);
-        if (!s.ok()) break;
-      }
-      if (s.ok()) s = writer->Finish();
-    }
+    StatusOr<int> shards = write_bundle(prefix);
+    Status s = shards.status();
     if (!s.ok()) {
-      writer.reset();  // removes temporary files
       cleanup();
       return s.WithContext("saving checkpoint " + prefix);
     }
-    const int num_shards = writer->num_shards();
-    writer.reset();
+    const int num_shards = *shards;
     written.push_back(prefix + ".index");
     std::set<std::string> data_files;
     for (int i = 0; i < num_shards; ++i) {
@@ -248,6 +254,25 @@ StatusOr<std::string> CheckpointManager::Save(int64_t step, const NamedTensors& 
   CKPT_RETURN_IF_ERROR(Wait());
   MutexLock l(save_mu_);
   return DoSave(step, tensors, options);
+}
+
+StatusOr<std::string> CheckpointManager::SaveWith(
+    int64_t step, const std::function<Status(const std::string& prefix)>& write_bundle,
+    const SaveOptions& options) {
+  if (!write_bundle) return InvalidArgumentError("SaveWith: no bundle writer given");
+  CKPT_RETURN_IF_ERROR(Wait());
+  MutexLock l(save_mu_);
+  return DoSaveWith(
+      step,
+      [&](const std::string& prefix) -> StatusOr<int> {
+        CKPT_RETURN_IF_ERROR(write_bundle(prefix));
+        if (!env_->FileExists(BundleIndexFilename(prefix)))
+          return InternalError("the bundle writer left no " + BundleIndexFilename(prefix));
+        // The index says how many data files the new bundle has (older ones are stale).
+        CKPT_ASSIGN_OR_RETURN(auto reader, BundleReader::Open(env_, prefix));
+        return reader->num_shards();
+      },
+      options);
 }
 
 Status CheckpointManager::SaveAsync(int64_t step, const NamedTensors& tensors,

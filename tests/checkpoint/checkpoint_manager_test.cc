@@ -721,5 +721,62 @@ TEST_F(ManagerTest, RejectsBadOptionsAndTensors) {
   EXPECT_THAT(Files(env(), "/run"), ElementsAre("checkpoint.lock"));
 }
 
+TEST_F(ManagerTest, SaveWithCommitsABundleMadeByTheCallback) {
+  auto m = Open({.max_to_keep = 2});
+  ASSERT_TRUE(m->Save(1, Vars(1)).ok());
+  // Two single-shard bundles merged into the checkpoint, as a multi-process save does.
+  auto saved = m->SaveWith(
+      2,
+      [&](const std::string& prefix) -> Status {
+        std::vector<std::string> parts = {prefix + ".part0.tmp", prefix + ".part1.tmp"};
+        for (int i = 0; i < 2; ++i) {
+          CKPT_ASSIGN_OR_RETURN(auto w, BundleWriter::Create(env(), parts[i]));
+          CKPT_RETURN_IF_ERROR(w->Add(i == 0 ? "a" : "global_step",
+                                      i == 0 ? FloatTensor(3, 1) : Tensor::Scalar<int64_t>(2)));
+          CKPT_RETURN_IF_ERROR(w->Finish());
+        }
+        return MergeBundles(env(), parts, prefix);
+      },
+      {.metrics = {{"loss", 0.5}}});
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  EXPECT_EQ(*saved, "/run/model.ckpt-2");
+  EXPECT_EQ(m->latest_checkpoint(), "/run/model.ckpt-2");
+  EXPECT_EQ(m->checkpoints().back().metrics.at("loss"), 0.5);
+  EXPECT_EQ(StoredStep(env(), "/run/model.ckpt-2"), 2);
+  auto r = BundleReader::Open(env(), "/run/model.ckpt-2");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)->num_shards(), 2);
+  EXPECT_TRUE((*r)->VerifyAll().ok());
+  // Retention applies as for Save.
+  ASSERT_TRUE(m->Save(3, Vars(3)).ok());
+  EXPECT_THAT(Steps(*m), ElementsAre(2, 3));
+  EXPECT_FALSE(env()->FileExists("/run/model.ckpt-1.index"));
+}
+
+TEST_F(ManagerTest, SaveWithFailureLeavesThePreviousCheckpoint) {
+  auto m = Open();
+  ASSERT_TRUE(m->Save(1, Vars(1)).ok());
+  auto before = Files(env(), "/run");
+  auto failed = m->SaveWith(2, [&](const std::string& prefix) -> Status {
+    // A partial bundle (a data file, no index), then a failure.
+    CKPT_RETURN_IF_ERROR(
+        env()->WriteStringToFile(BundleDataFilename(prefix, 0, 2), "partial", false));
+    return UnavailableError("rank 1 lost");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(failed.status().message()),
+              HasSubstr("saving checkpoint /run/model.ckpt-2: rank 1 lost"));
+  EXPECT_EQ(m->latest_checkpoint(), "/run/model.ckpt-1");
+  EXPECT_EQ(Files(env(), "/run"), before);
+  // A callback that reports success without producing an index is an error too.
+  auto no_index = m->SaveWith(3, [](const std::string&) { return Status::OK(); });
+  EXPECT_EQ(no_index.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(Files(env(), "/run"), before);
+  EXPECT_TRUE(IsInvalidArgument(m->SaveWith(4, nullptr).status()));
+  EXPECT_TRUE(
+      IsInvalidArgument(m->SaveWith(-1, [](const std::string&) { return Status::OK(); }).status()));
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -26,7 +26,7 @@ LAYERS = {
     "graph": {"core", "format", "graph"},
     "metagraph": {"core", "format", "checkpoint", "graph", "metagraph"},
     "convert": {"core", "format", "convert"},
-    "dist": {"core", "format", "checkpoint", "graph", "dist"},
+    "dist": {"core", "format", "checkpoint", "dist"},  # MPI scale-out, on top of checkpoint
 }
 # Folders above the layers: public headers of every layer, no private header.
 TOP_LEVEL = ["tools", "examples", "benchmarks", "tests/tools", "tests/consumer", "python", "fuzz"]

@@ -155,6 +155,22 @@ class CheckpointManager {
   StatusOr<std::string> Save(int64_t step, const NamedTensors& tensors,
                              const SaveOptions& options = {});
 
+  // Saves checkpoint `step` as Save does, except that the bundle (`PREFIX.index` and its data
+  // files) is produced by `write_bundle`, called once with the checkpoint's prefix; e.g. by
+  // MergeBundles of bundles written by several processes. Everything else is Save's code
+  // path: companion files and metrics first, then the crash-safe commit of the state file and
+  // retention. `write_bundle` must leave a complete bundle at the prefix (write or rename the
+  // index last) and return OK, or return an error, in which case the new checkpoint's files
+  // are removed, the error is returned with the prefix as context and the state file still
+  // names the previous checkpoints. When it succeeds, the new index is opened to learn its
+  // number of data files, and those of an earlier save of the same step with another shard
+  // count are deleted (as Save does). It runs while the save lock is held: it must not call
+  // back into this manager. InvalidArgument when `write_bundle` is empty or the step/options
+  // are invalid (as Save). First returns a pending async-save error, if any.
+  StatusOr<std::string> SaveWith(
+      int64_t step, const std::function<Status(const std::string& prefix)>& write_bundle,
+      const SaveOptions& options = {});
+
   // Copies `tensors` (the caller may modify them as soon as this returns) and saves them on a
   // background thread. Waits for a previous save first (at most one in flight). Returns the
   // previous save's error, if any, without starting this one. The copy's buffers are kept
@@ -227,6 +243,14 @@ class CheckpointManager {
   // Writes the checkpoint and commits it. REQUIRES: save_mu_ held.
   StatusOr<std::string> DoSave(int64_t step, const NamedTensors& tensors,
                                const SaveOptions& options) CKPT_REQUIRES(save_mu_);
+  // The one save path: companions and metrics, `write_bundle(prefix)` (which returns the
+  // bundle's number of data files), then CommitSave.
+  StatusOr<std::string> DoSaveWith(
+      int64_t step, const std::function<StatusOr<int>(const std::string& prefix)>& write_bundle,
+      const SaveOptions& options) CKPT_REQUIRES(save_mu_);
+  // Writes `tensors` (sorted by name) as a bundle at `prefix` (writer_options' shards);
+  // returns its number of data files.
+  StatusOr<int> WriteTensorBundle(const std::string& prefix, const NamedTensors& tensors);
   std::vector<ManagedCheckpoint> SelectForRemovalLocked(std::vector<std::string>* preserved)
       CKPT_REQUIRES(mu_);
   Status RetryPendingDeletions();
