@@ -35,8 +35,8 @@ const std::set<std::string>& CheckedOps() {
       "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice", "StridedSlice", "Gather",
       "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch", "Cumsum",
       // Inference-only: their gradient fails clearly (GradientCheck.InferenceOnlyOpsFail).
-      "Conv2D", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3",
-      "RaggedTensorToTensor",
+      "Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2",
+      "FusedBatchNormV3", "RaggedTensorToTensor",
       // No gradient in TF either: differentiating fails (GradientCheck.BincountHasNoGradient).
       "DenseBincount", "RaggedBincount"};
   return s;
@@ -451,13 +451,16 @@ TEST(GradientCheck, InferenceOnlyOpsFail) {
   attrs["strides"] = std::vector<int64_t>{1, 1, 1, 1};
   attrs["padding"] = std::string("VALID");
   std::vector<Output> in = {x, w};
-  Operation conv = g.AddNode("Conv2D", g.UniqueName("Conv2D"), in, attrs);
-  ASSERT_TRUE(g.status().ok()) << g.status().ToString();
-  auto grads = Gradients(g, {conv.output(0)}, {x});
-  ASSERT_FALSE(grads.ok());
-  EXPECT_EQ(grads.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(grads.status().ToString().find("gradient of Conv2D (node Conv2D)"), std::string::npos)
-      << grads.status().ToString();
+  for (const std::string op : {"Conv2D", "DepthwiseConv2dNative"}) {
+    Operation conv = g.AddNode(op, g.UniqueName(op), in, attrs);
+    ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+    auto grads = Gradients(g, {conv.output(0)}, {x});
+    ASSERT_FALSE(grads.ok());
+    EXPECT_EQ(grads.status().code(), StatusCode::kUnimplemented);
+    EXPECT_NE(grads.status().ToString().find("gradient of " + op + " (node " + op + ")"),
+              std::string::npos)
+        << grads.status().ToString();
+  }
 }
 
 TEST(GradientCheck, EveryGradientFunctionIsChecked) {
