@@ -132,6 +132,10 @@ class Tensor {
   static StatusOr<Tensor> AllocateReusing(Tensor* spare, DataType dtype, const TensorShape& shape,
                                           bool zero_fill, MemoryAccount* account = nullptr);
 
+  // True when this tensor owns (a share of) its buffer; false for borrowed storage
+  // (Tensor::Borrow) and invalid tensors.
+  bool OwnsBuffer() const { return buf_ != nullptr; }
+
   // True when this tensor owns its buffer and no other Tensor shares it.
   bool RefCountIsOne() const {
     return buf_ != nullptr && buf_->refs.load(std::memory_order_acquire) == 1;

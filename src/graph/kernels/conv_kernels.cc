@@ -13,6 +13,8 @@
 // by output row on the thread pool, the innermost loop running over the contiguous channels.
 #include "graph/kernels/conv_kernels.h"
 
+#include "graph/kernels/dnnl_conv.h"
+
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -155,10 +157,53 @@ class ConvKernelBase : public OpKernel {
     return ComputeWindowDim(padding_, pad_left_, pad_right_, op_ + " cols", w);
   }
 
+  // Float convolutions of at least this many multiply-adds run on oneDNN's convolution
+  // primitive (created at the first call; smaller ones would not repay that).
+  static constexpr int64_t kDnnlMinMacs = int64_t{1} << 22;
+
+  // Runs the float convolution on oneDNN when it is built in and the convolution is large
+  // enough; *done tells whether it ran.
+  Status MaybeRunDnnl(OpKernelContext* ctx, const WindowDim& h, const WindowDim& w,
+                      const Tensor& in, const Tensor& filter, Tensor* out, int64_t groups,
+                      bool* done) {
+    *done = false;
+    if constexpr (!kHaveDnnlConv) return Status::OK();
+    const TensorShape& os = out->shape();
+    const int64_t macs =
+        os.num_elements() * h.window * w.window * (groups == 1 ? in.shape().dim(3) : 1);
+    if (macs < kDnnlMinMacs || os.num_elements() == 0) return Status::OK();
+    DnnlConvShape s;
+    s.n = in.shape().dim(0);
+    s.ih = h.in;
+    s.iw = w.in;
+    s.ic = in.shape().dim(3);
+    s.oh = h.out;
+    s.ow = w.out;
+    s.oc = os.dim(3);
+    s.kh = h.window;
+    s.kw = w.window;
+    s.sh = h.stride;
+    s.sw = w.stride;
+    s.dh = h.dilation;
+    s.dw = w.dilation;
+    s.pad_top = h.pad_before;
+    s.pad_left = w.pad_before;
+    // oneDNN wants the padding that makes its output size come out as TF's.
+    s.pad_bottom = (h.out - 1) * h.stride + (h.window - 1) * h.dilation + 1 - h.in - h.pad_before;
+    s.pad_right = (w.out - 1) * w.stride + (w.window - 1) * w.dilation + 1 - w.in - w.pad_before;
+    s.groups = groups;
+    const auto* dev = ctx->eigen_device();
+    CKPT_RETURN_IF_ERROR(dnnl_.Run(s, filter, in.data<float>(), out->data<float>(),
+                                   dev == nullptr ? 1 : dev->numThreads()));
+    *done = true;
+    return Status::OK();
+  }
+
   std::string op_;
   std::string padding_;
   int64_t stride_h_ = 1, stride_w_ = 1, dil_h_ = 1, dil_w_ = 1;
   int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
+  DnnlConv dnnl_;  // the primitive and reordered filter of the last call
 };
 
 class Conv2DKernel : public ConvKernelBase {
@@ -202,6 +247,11 @@ class Conv2DKernel : public ConvKernelBase {
     if (k == 0) {
       std::fill(po, po + rows * oc, T(0));
       return Status::OK();
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      bool done;
+      CKPT_RETURN_IF_ERROR(MaybeRunDnnl(ctx, h, w, in, filter, out, 1, &done));
+      if (done) return Status::OK();
     }
     const T* pi = in.data<T>();
     const T* pf = filter.data<T>();
@@ -328,6 +378,11 @@ class DepthwiseConv2dKernel : public ConvKernelBase {
                                             0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
     const int64_t rows = n * h.out;  // output rows, each [OW, OC]
     if (rows == 0 || w.out == 0 || oc == 0) return Status::OK();
+    if constexpr (std::is_same_v<T, float>) {
+      bool done;
+      CKPT_RETURN_IF_ERROR(MaybeRunDnnl(ctx, h, w, in, filter, out, c, &done));
+      if (done) return Status::OK();
+    }
     const T* pi = in.data<T>();
     const T* pf = filter.data<T>();
     T* po = out->data<T>();
