@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Model zoo inference speed, ckpt vs TensorFlow on this CPU, in one run.
+
+  benchmarks/zoo_bench.py [--models ResNet50,MobileNetV2,EfficientNetB0,Encoder]
+                          [--size 224] [--batches 1,32] [--reps 3] [--calls 20] [--dir DIR]
+
+Every model is exported with Keras 3 `model.export()` (random weights, 1000 classes; the
+encoder: a BERT-style block stack written with tf.einsum, seq 128, hidden 256, 4 layers, as a
+tf.Module SavedModel), then, for each batch size, the candidates run interleaved in every
+repetition on the same input:
+  ckpt  `ckpt run DIR --signature serving_default --feed KEY=@x.npy --benchmark N --json`
+        (N timed calls after warm-up; all cores, as its session's default)
+  tf    a fresh Python process: tf.saved_model.load + the signature, N timed calls after
+        warm-up (TensorFlow's defaults: all cores, its oneDNN kernels)
+Prints median (range) latency per call, throughput, and ckpt/TF ratios against the targets:
+batch 1 latency <= 0.7x TF's; batch 32 throughput >= 1.2x TF's. A model ckpt cannot run is
+reported with the reason instead of a number.
+"""
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+TF_SIDE = r"""
+import json, os, sys, time
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np
+import tensorflow as tf
+model_dir, x_path, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
+x = tf.constant(np.load(x_path))
+fn = tf.saved_model.load(model_dir).signatures["serving_default"]
+key = list(fn.structured_input_signature[1].keys())[0]
+for _ in range(max(2, calls // 10)):
+    fn(**{key: x})
+us = []
+for _ in range(calls):
+    t = time.perf_counter()
+    fn(**{key: x})
+    us.append((time.perf_counter() - t) * 1e6)
+us.sort()
+print(json.dumps({"median_us": us[len(us) // 2]}))
+"""
+
+
+def export_encoder(path, seq, hidden, layers, heads=4):
+    """A BERT-style encoder: embeddings, then per layer einsum attention + GELU MLP with
+    layer norms, as tf.Module with random weights."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    rng = np.random.default_rng(0)
+
+    def w(*shape):
+        return tf.Variable(rng.normal(0, 0.02, shape).astype(np.float32))
+
+    class Encoder(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = w(1000, hidden)
+            self.pos = w(seq, hidden)
+            self.blocks = []
+            for _ in range(layers):
+                self.blocks.append(dict(
+                    q=w(hidden, heads, hidden // heads), k=w(hidden, heads, hidden // heads),
+                    v=w(hidden, heads, hidden // heads), o=w(heads, hidden // heads, hidden),
+                    f1=w(hidden, 4 * hidden), b1=w(4 * hidden), f2=w(4 * hidden, hidden),
+                    g1=tf.Variable(np.ones(hidden, np.float32)),
+                    g2=tf.Variable(np.ones(hidden, np.float32))))
+
+        @staticmethod
+        def norm(x, g):
+            mean, var = tf.nn.moments(x, axes=[-1], keepdims=True)
+            return (x - mean) * tf.math.rsqrt(var + 1e-6) * g
+
+        @tf.function(input_signature=[tf.TensorSpec([None, seq], tf.int32, name="ids")])
+        def __call__(self, ids):
+            h = tf.gather(self.emb, ids) + self.pos
+            for b in self.blocks:
+                q = tf.einsum("bsh,hnd->bnsd", h, b["q"])
+                k = tf.einsum("bsh,hnd->bnsd", h, b["k"])
+                v = tf.einsum("bsh,hnd->bnsd", h, b["v"])
+                att = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) /
+                                    np.sqrt(hidden // heads).astype(np.float32))
+                ctx = tf.einsum("bnst,bntd->bsnd", att, v)
+                h = self.norm(h + tf.einsum("bsnd,ndh->bsh", ctx, b["o"]), b["g1"])
+                f = tf.matmul(h, b["f1"]) + b["b1"]
+                f = 0.5 * f * (1.0 + tf.math.erf(f / np.sqrt(2.0).astype(np.float32)))
+                h = self.norm(h + tf.matmul(f, b["f2"]), b["g2"])
+            return {"output_0": h}
+
+    m = Encoder()
+    tf.saved_model.save(m, str(path), signatures={"serving_default": m.__call__})
+
+
+def export_models(d, names, size, seq):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras  # noqa: PLC0415
+    out = {}
+    for name in names:
+        path = d / name
+        if name == "Encoder":
+            export_encoder(path, seq, 256, 4)
+        else:
+            keras.utils.set_random_seed(0)
+            model = getattr(keras.applications, name)(weights=None,
+                                                      input_shape=(size, size, 3))
+            model.export(str(path), verbose=False)
+            keras.backend.clear_session()
+        out[name] = path
+    return out
+
+
+def inputs(name, batch, size, seq):
+    rng = np.random.default_rng(batch)
+    if name == "Encoder":
+        return rng.integers(0, 1000, (batch, seq)).astype(np.int32)
+    return rng.uniform(0, 255, (batch, size, size, 3)).astype(np.float32)
+
+
+def input_key(cli, model_dir):
+    info = json.loads(subprocess.run([str(cli), "graph", "--json", str(model_dir)], check=True,
+                                     capture_output=True).stdout)
+    (key,) = info["meta_graphs"][0]["signatures"]["serving_default"]["inputs"].keys()
+    return key
+
+
+def run_ckpt(cli, model_dir, key, x, calls):
+    proc = subprocess.run([str(cli), "run", str(model_dir), "--signature", "serving_default",
+                           "--feed", f"{key}=@{x}", "--benchmark", str(calls), "--json"],
+                          capture_output=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.decode(errors="replace").strip().splitlines()[-1]}
+    return {"median_us": json.loads(proc.stdout)["benchmark"]["median_us"]}
+
+
+def run_tf(model_dir, x, calls):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-c", TF_SIDE, str(model_dir), str(x), str(calls)],
+                          check=True, capture_output=True, env=env)
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
+def stat(v):
+    return f"{statistics.median(v):10.1f} ({min(v):.1f}-{max(v):.1f})"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default="ResNet50,MobileNetV2,EfficientNetB0,Encoder")
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--batches", default="1,32")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--calls", type=int, default=20)
+    ap.add_argument("--dir", type=pathlib.Path)
+    args = ap.parse_args()
+    cli = pathlib.Path(os.environ.get("CKPT_BINARY_DIR", REPO / "build")) / "tools/ckpt/ckpt"
+    if not cli.is_file():
+        sys.exit(f"{cli} not found: scripts/build.sh")
+    names = args.models.split(",")
+    batches = [int(b) for b in args.batches.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        d = args.dir or pathlib.Path(tmp)
+        d.mkdir(parents=True, exist_ok=True)
+        dirs = export_models(d, names, args.size, args.seq)
+        print(f"{os.cpu_count()} hardware threads; {args.reps} interleaved reps of "
+              f"{args.calls} calls; latency per call in us, median (range)")
+        for name in names:
+            key = input_key(cli, dirs[name])
+            for batch in batches:
+                x = d / f"{name}_{batch}.npy"
+                np.save(x, inputs(name, batch, args.size, args.seq))
+                ck, tf = [], []
+                error = None
+                for _ in range(args.reps):
+                    r = run_ckpt(cli, dirs[name], key, x, args.calls)
+                    if "error" in r:
+                        error = r["error"]
+                        break
+                    ck.append(r["median_us"])
+                    tf.append(run_tf(dirs[name], x, args.calls)["median_us"])
+                label = f"{name} batch {batch}"
+                if error:
+                    print(f"{label:24} ckpt cannot run it: {error}")
+                    continue
+                ratios = [c / t for c, t in zip(ck, tf)]
+                r = statistics.median(ratios)
+                if batch == 1:
+                    verdict = f"latency ckpt/TF {r:.2f} (target <= 0.7: " \
+                              f"{'met' if r <= 0.7 else 'MISSED'})"
+                else:
+                    verdict = f"throughput ckpt/TF {1 / r:.2f} (target >= 1.2: " \
+                              f"{'met' if 1 / r >= 1.2 else 'MISSED'})"
+                print(f"{label:24} ckpt {stat(ck)}  tf {stat(tf)}  "
+                      f"rows/s ckpt {batch * 1e6 / statistics.median(ck):8.1f} "
+                      f"tf {batch * 1e6 / statistics.median(tf):8.1f}  {verdict}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
