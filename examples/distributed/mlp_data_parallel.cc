@@ -10,6 +10,10 @@
 //
 //   mpirun -np 2 mlp_data_parallel train DIR STEPS
 //   mpirun -np 3 mlp_data_parallel resume DIR STEPS
+//   mpirun -np 1 mlp_data_parallel evaluate DIR     (held-out loss and accuracy of the latest)
+//
+// examples/distributed/run_demo.sh BUILD_DIR shows the whole cycle: train on 4 processes, kill
+// them, resume on 2, evaluate on 1, and TensorFlow reading the checkpoint.
 //
 // Exits non-zero when the replicas differ after training or the held-out accuracy is below
 // 90% (the data are four well-separated blobs), so it doubles as a test.
@@ -139,7 +143,7 @@ Status Train(Communicator& comm, const std::string& cmd, const std::string& dir,
   CKPT_ASSIGN_OR_RETURN(auto mgr, DistributedCheckpointManager::Open(Env::Default(), &comm, dir));
 
   CKPT_RETURN_IF_ERROR(sess->Run({}, {}, {m.init.name}).status());
-  if (cmd == "resume") {
+  if (cmd == "resume" || cmd == "evaluate") {
     // Every rank restores every variable (they are replicated), from the checkpoint rank 0
     // finds latest, whatever number of ranks saved it.
     CKPT_ASSIGN_OR_RETURN(NamedTensors vars, Variables(*sess));
@@ -151,9 +155,22 @@ Status Train(Communicator& comm, const std::string& cmd, const std::string& dir,
   } else if (cmd == "train") {
     CKPT_RETURN_IF_ERROR(BroadcastVariables(comm, *sess));
   } else {
-    return InvalidArgumentError("unknown command " + cmd + " (train or resume)");
+    return InvalidArgumentError("unknown command " + cmd + " (train, resume or evaluate)");
   }
 
+  if (cmd == "evaluate") {
+    Tensor hx(DataType::kFloat, TensorShape{kBatch, 2}), hy(DataType::kInt64, TensorShape{kBatch});
+    Batch(1000000, 0, 1, &hx, &hy);  // a held-out batch
+    CKPT_ASSIGN_OR_RETURN(auto r, sess->Run({{m.x.name(), hx}, {m.y.name(), hy}},
+                                            {m.loss.name(), m.accuracy.name(), m.step.name()}));
+    if (rank == 0) {
+      std::printf("evaluated step %lld on %d ranks: held-out loss %.4f, accuracy %.2f\n",
+                  static_cast<long long>(r[2].data<int64_t>()[0]), n, r[0].data<float>()[0],
+                  r[1].data<float>()[0]);
+    }
+    if (r[1].data<float>()[0] < 0.9f) return InternalError("held-out accuracy is below 0.9");
+    return Status::OK();
+  }
   const int rows = LocalRows(rank, n);
   Tensor x(DataType::kFloat, TensorShape{rows, 2}), y(DataType::kInt64, TensorShape{rows});
   CKPT_ASSIGN_OR_RETURN(auto st, sess->Run({}, {m.step.name()}));
@@ -211,12 +228,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "mlp_data_parallel: %s\n", comm.status().ToString().c_str());
       return 1;
     }
-    if (argc < 4) {
+    const bool evaluate = argc == 3 && std::strcmp(argv[1], "evaluate") == 0;
+    if (argc < 4 && !evaluate) {
       if ((*comm)->rank() == 0)
-        std::fprintf(stderr, "usage: mpirun -np N mlp_data_parallel train|resume DIR STEPS\n");
+        std::fprintf(stderr, "usage: mpirun -np N mlp_data_parallel train|resume DIR STEPS | evaluate DIR\n");
       return 2;
     }
-    Status s = Train(**comm, argv[1], argv[2], std::atoll(argv[3]));
+    Status s = Train(**comm, argv[1], argv[2], evaluate ? 0 : std::atoll(argv[3]));
     if (!s.ok()) {
       std::fprintf(stderr, "mlp_data_parallel (rank %d): %s\n", (*comm)->rank(),
                    s.ToString().c_str());
