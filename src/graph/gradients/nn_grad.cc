@@ -85,6 +85,18 @@ void RegisterNnGradients(GradRegistry* r) {
     *dx = {AddOp(*op.g, "SoftplusGrad", "SoftplusGrad", {dy[0], op.inputs[0]})};
     return Status::OK();
   });
+  r->Register("Selu", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    *dx = {AddOp(*op.g, "SeluGrad", "SeluGrad", {dy[0], op.output(0)})};
+    return Status::OK();
+  });
+  r->Register("LeakyRelu", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    auto alpha = op.g->GetAttr(op.name, "alpha");
+    const float a = alpha.ok() && alpha->is<float>() ? alpha->get<float>() : 0.2f;
+    *dx = {AddOp(*op.g, "LeakyReluGrad", "LeakyReluGrad", {dy[0], op.inputs[0]},
+                 AttrMap{{"alpha", a}})};
+    return Status::OK();
+  });
+  r->Register("TopKV2", InferenceOnly);
   r->Register("BiasAdd", BiasAddGrad);
   r->Register("Softmax", SoftmaxGrad);
   r->Register("LogSoftmax", LogSoftmaxGrad);
@@ -92,7 +104,8 @@ void RegisterNnGradients(GradRegistry* r) {
   r->Register("SoftmaxCrossEntropyWithLogits", SoftmaxXentGrad);
   r->Register("SparseSoftmaxCrossEntropyWithLogits", SparseSoftmaxXentGrad);
   // Gradient helpers: their own gradients are not needed.
-  for (const char* op : {"ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "BiasAddGrad"}) {
+  for (const char* op : {"ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "SeluGrad",
+                         "LeakyReluGrad", "BiasAddGrad"}) {
     r->NoGradient(op);
   }
 }
