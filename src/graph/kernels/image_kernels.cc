@@ -64,6 +64,10 @@ class ResizeKernel : public OpKernel {
     const DataType out_type = ctx->info().output_type(0);
     if (bilinear_ && out_type != DataType::kFloat)
       return UnimplementedError(DtypeError(ctx, out_type));
+    if (os.num_elements() == 0) {
+      // No batch or no channels: nothing to index (the per-row tables could be huge).
+      return ctx->allocate_output(0, out_type, os).status();
+    }
     const float hs = ResizeScale(ih, oh, align_corners_);
     const float ws = ResizeScale(iw, ow, align_corners_);
     auto run = [&](auto zero) -> Status {

@@ -342,8 +342,9 @@ class TopKKernel : public OpKernel {
       CKPT_ASSIGN_OR_RETURN(Tensor * idx, ctx->allocate_output_uninitialized(1, it, os));
       const int64_t rows = cols == 0 ? 0 : in.num_elements() / cols;
       const T* s = in.data<T>();
-      std::vector<int64_t> order(cols);
-      for (int64_t r = 0; r < rows && k > 0; ++r) {
+      if (rows == 0 || k == 0) return Status::OK();
+      std::vector<int64_t> order(cols);  // cols <= the input's size here
+      for (int64_t r = 0; r < rows; ++r) {
         const T* row = s + r * cols;
         std::iota(order.begin(), order.end(), int64_t{0});
         auto greater = [row](int64_t a, int64_t b) {
