@@ -35,10 +35,11 @@ const std::set<std::string>& CheckedOps() {
       "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice", "StridedSlice", "Gather",
       "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch", "Cumsum", "Erf", "Erfc", "Selu",
       "LeakyRelu", "BatchMatMulV2", "BatchMatMulV3", "PadV2", "SpaceToBatchND", "BatchToSpaceND",
+      "TopKV2",
       // Inference-only: their gradient fails clearly (GradientCheck.InferenceOnlyOpsFail).
       "Conv2D", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3",
-      "RaggedTensorToTensor", "DepthwiseConv2dNative", "Einsum", "TopKV2", "MirrorPad",
-      "ResizeBilinear", "ResizeNearestNeighbor",
+      "RaggedTensorToTensor", "DepthwiseConv2dNative", "Einsum", "MirrorPad", "ResizeBilinear",
+      "ResizeNearestNeighbor",
       // No gradient in TF either: differentiating fails (GradientCheck.BincountHasNoGradient).
       "DenseBincount", "RaggedBincount"};
   return s;
@@ -527,6 +528,21 @@ TEST(GradientCheck, PaddingAndSpaceBatchOps) {
   one("BatchToSpaceND", {4, 2, 2, 1}, {2, 2}, {1, 0, 0, 1});
 }
 
+TEST(GradientCheck, TopK) {
+  for (int k : {1, 3, 5}) {
+    SCOPED_TRACE(k);
+    Graph g;
+    Output x = DoublePlaceholder(g, {2, 3, 5}, "x");
+    Operation t = g.AddNode("TopKV2", "topk",
+                            std::vector<Output>{x, ops::Const(g, Tensor::Scalar<int32_t>(k))});
+    // A permuted, well-separated input: ties would make the top k non-differentiable.
+    Output y = ops::Mul(g, t.output(0), t.output(0));
+    std::vector<double> v(30);
+    for (int i = 0; i < 30; ++i) v[i] = 0.1 * ((i * 7) % 30) - 1.0;
+    ExpectGradientOk("TopKV2", g, {{x, Tensor::FromVector<double>(v, TensorShape{2, 3, 5})}}, y);
+  }
+}
+
 TEST(GradientCheck, TransformerInferenceOnlyOpsFail) {
   auto fails = [](const char* op, Graph& g, const Output& x, const Output& y) {
     SCOPED_TRACE(op);
@@ -546,14 +562,6 @@ TEST(GradientCheck, TransformerInferenceOnlyOpsFail) {
                        AttrMap{{"equation", std::string("ij,kj->ik")}, {"N", int64_t{2}}})
                  .name);
     fails("Einsum", g, x, y);
-  }
-  {
-    Graph g;
-    Output x = DoublePlaceholder(g, {2, 3}, "x");
-    Output y(g.AddNode("TopKV2", "topk",
-                       std::vector<Output>{x, ops::Const(g, Tensor::Scalar<int32_t>(2))})
-                 .name);
-    fails("TopKV2", g, x, y);
   }
   {
     Graph g;

@@ -9,6 +9,7 @@ random inputs and runs the same GraphDef through ckpt_keras_tool; float outputs 
 1e-5, integer ones and the random samplers exactly.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -18,7 +19,10 @@ import pytest
 import keras_util
 from conftest import ckpt_cli
 
-tf = keras_util.import_tf()
+# Plain import (not keras_util.import_tf): the graphs below are built in explicit tf.Graph
+# contexts, and eager execution stays on for the modules collected with this one.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
@@ -385,8 +389,8 @@ def test_supporting_ops(tmp_path):
 
 
 # ---- whole encoders as SavedModels -------------------------------------------------------------
-# TF and Keras run in a child process: this module's graph-mode tests (and keras_util) turn
-# eager execution off, which SavedModel export needs on.
+# TF and Keras run in a child process: modules collected in the same run (keras_util) may have
+# turned eager execution off, which SavedModel export needs on.
 
 EXPORT_PRELUDE = """
 import os, sys
