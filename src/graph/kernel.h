@@ -308,6 +308,7 @@ void RegisterFunctionalKernels(KernelRegistry* r);        // If, Case, While (+ 
 void RegisterTrainingKernels(KernelRegistry* r);          // training_kernels.cc
 void RegisterStringKernels(KernelRegistry* r);            // StringJoin, StringLower, regex, ...
 void RegisterRaggedKernels(KernelRegistry* r);            // RaggedTensorToTensor
+void RegisterImageKernels(KernelRegistry* r);             // ResizeBilinear, ResizeNearestNeighbor
 // Registered last: its "Variable" kernel reuses the VariableV2 factory.
 void RegisterIoKernels(KernelRegistry* r);
 

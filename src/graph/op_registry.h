@@ -83,6 +83,7 @@ void RegisterLookupOps(OpRegistry* r);            // hash tables and their initi
 void RegisterFunctionalOps(OpRegistry* r);        // If, Case, While (+ Stateless forms)
 void RegisterStringOps(OpRegistry* r);            // StringJoin, StringLower, regex ops, ...
 void RegisterRaggedOps(OpRegistry* r);            // RaggedTensorToTensor
+void RegisterImageOps(OpRegistry* r);             // ResizeBilinear, ResizeNearestNeighbor
 
 // Fills attrs missing from `node` with their OpDef defaults. InvalidArgument names the attr
 // that has no default.

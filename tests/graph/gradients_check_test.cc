@@ -33,10 +33,13 @@ const std::set<std::string>& CheckedOps() {
       "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "Select", "SelectV2",
       "ExpandDims", "Squeeze", "Reshape", "Transpose", "Tile", "ConcatV2", "Pack", "Unpack",
       "BroadcastTo", "Fill", "ReadVariableOp", "PreventGradient", "Slice", "StridedSlice", "Gather",
-      "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch", "Cumsum",
+      "GatherV2", "Pad", "UnsortedSegmentSum", "DynamicStitch", "Cumsum", "Erf", "Erfc", "Selu",
+      "LeakyRelu", "BatchMatMulV2", "BatchMatMulV3", "PadV2", "SpaceToBatchND", "BatchToSpaceND",
+      "TopKV2",
       // Inference-only: their gradient fails clearly (GradientCheck.InferenceOnlyOpsFail).
       "Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV2",
-      "FusedBatchNormV3", "RaggedTensorToTensor",
+      "FusedBatchNormV3", "RaggedTensorToTensor", "Einsum", "MirrorPad", "ResizeBilinear",
+      "ResizeNearestNeighbor",
       // No gradient in TF either: differentiating fails (GradientCheck.BincountHasNoGradient).
       "DenseBincount", "RaggedBincount"};
   return s;
@@ -460,6 +463,122 @@ TEST(GradientCheck, InferenceOnlyOpsFail) {
     EXPECT_NE(grads.status().ToString().find("gradient of " + op + " (node " + op + ")"),
               std::string::npos)
         << grads.status().ToString();
+  }
+}
+
+TEST(GradientCheck, TransformerActivations) {
+  const std::vector<std::pair<const char*, AttrMap>> cases = {
+      {"Erf", {}}, {"Erfc", {}}, {"Selu", {}}, {"LeakyRelu", {{"alpha", 0.1f}}}};
+  for (const auto& [op, attrs] : cases) {
+    SCOPED_TRACE(op);
+    Graph g;
+    Output x = DoublePlaceholder(g, {2, 3}, "x");
+    Output y(g.AddNode(op, g.UniqueName(op), std::vector<Output>{x}, attrs).name);
+    ExpectGradientOk(op, g, {{x, Seq({2, 3}, -1.1, 0.37)}}, y);
+  }
+}
+
+TEST(GradientCheck, BatchMatMul) {
+  struct Case {
+    TensorShape a, b;
+    bool adj_x, adj_y, known;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 4}, {2, 4, 5}, false, false, true}, {{2, 4, 3}, {2, 4, 5}, true, false, true},
+      {{2, 3, 4}, {2, 5, 4}, false, true, true},  {{2, 4, 3}, {2, 5, 4}, true, true, true},
+      {{1, 3, 4}, {2, 4, 5}, false, false, true}, {{3, 4}, {2, 4, 5}, false, false, true},
+      {{2, 3, 4}, {4, 5}, false, false, false},   {{2, 1, 3, 4}, {3, 5, 4}, false, true, false}};
+  for (const char* op : {"BatchMatMulV2", "BatchMatMulV3"}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(op) + " " + c.a.DebugString() + " x " + c.b.DebugString());
+      Graph g;
+      Output a = DoublePlaceholder(g, c.a, "a", c.known);
+      Output b = DoublePlaceholder(g, c.b, "b", c.known);
+      AttrMap attrs{{"adj_x", c.adj_x}, {"adj_y", c.adj_y}};
+      if (std::string(op) == "BatchMatMulV3") {
+        attrs["Ta"] = DataType::kDouble;
+        attrs["Tb"] = DataType::kDouble;
+        attrs["Tout"] = DataType::kDouble;
+      }
+      Output y(g.AddNode(op, op, std::vector<Output>{a, b}, attrs).name);
+      ExpectGradientOk(op, g, {{a, Seq(c.a, -0.5, 0.2)}, {b, Seq(c.b, 0.3, -0.1)}}, y);
+    }
+  }
+}
+
+TEST(GradientCheck, PaddingAndSpaceBatchOps) {
+  auto ints = [](Graph& g, std::vector<int32_t> v, TensorShape s) {
+    return ops::Const(g, Tensor::FromVector<int32_t>(v, s));
+  };
+  auto one = [&](const char* op, TensorShape s, std::vector<int32_t> block,
+                 std::vector<int32_t> pads) {
+    SCOPED_TRACE(op);
+    Graph g;
+    Output x = DoublePlaceholder(g, s, "x");
+    std::vector<Output> in;
+    if (std::string(op) == "PadV2") {
+      in = {x, ints(g, pads, {static_cast<int64_t>(pads.size() / 2), 2}),
+            ops::Const(g, Tensor::Scalar<double>(0.5))};
+    } else {
+      in = {x, ints(g, block, {static_cast<int64_t>(block.size())}),
+            ints(g, pads, {static_cast<int64_t>(block.size()), 2})};
+    }
+    Output y(g.AddNode(op, g.UniqueName(op), in).name);
+    ExpectGradientOk(op, g, {{x, Seq(s, -1, 0.3)}}, y);
+  };
+  one("PadV2", {2, 3}, {}, {1, 0, 2, 1});
+  one("SpaceToBatchND", {2, 4, 3, 1}, {2, 3}, {0, 0, 1, 2});
+  one("BatchToSpaceND", {4, 2, 2, 1}, {2, 2}, {1, 0, 0, 1});
+}
+
+TEST(GradientCheck, TopK) {
+  for (int k : {1, 3, 5}) {
+    SCOPED_TRACE(k);
+    Graph g;
+    Output x = DoublePlaceholder(g, {2, 3, 5}, "x");
+    Operation t = g.AddNode("TopKV2", "topk",
+                            std::vector<Output>{x, ops::Const(g, Tensor::Scalar<int32_t>(k))});
+    // A permuted, well-separated input: ties would make the top k non-differentiable.
+    Output y = ops::Mul(g, t.output(0), t.output(0));
+    std::vector<double> v(30);
+    for (int i = 0; i < 30; ++i) v[i] = 0.1 * ((i * 7) % 30) - 1.0;
+    ExpectGradientOk("TopKV2", g, {{x, Tensor::FromVector<double>(v, TensorShape{2, 3, 5})}}, y);
+  }
+}
+
+TEST(GradientCheck, TransformerInferenceOnlyOpsFail) {
+  auto fails = [](const char* op, Graph& g, const Output& x, const Output& y) {
+    SCOPED_TRACE(op);
+    EXPECT_TRUE(CheckedOps().count(op)) << op;
+    ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+    auto grads = Gradients(g, {y}, {x});
+    ASSERT_FALSE(grads.ok());
+    EXPECT_EQ(grads.status().code(), StatusCode::kUnimplemented) << grads.status().ToString();
+  };
+  auto ints = [](Graph& g, std::vector<int32_t> v, TensorShape s) {
+    return ops::Const(g, Tensor::FromVector<int32_t>(v, s));
+  };
+  {
+    Graph g;
+    Output x = DoublePlaceholder(g, {2, 3}, "x");
+    Output y(g.AddNode("Einsum", "einsum", std::vector<Output>{x, x},
+                       AttrMap{{"equation", std::string("ij,kj->ik")}, {"N", int64_t{2}}})
+                 .name);
+    fails("Einsum", g, x, y);
+  }
+  {
+    Graph g;
+    Output x = DoublePlaceholder(g, {2, 3}, "x");
+    Output y(g.AddNode("MirrorPad", "mp", std::vector<Output>{x, ints(g, {1, 1, 0, 2}, {2, 2})},
+                       AttrMap{{"mode", std::string("SYMMETRIC")}})
+                 .name);
+    fails("MirrorPad", g, x, y);
+  }
+  for (const char* op : {"ResizeBilinear", "ResizeNearestNeighbor"}) {
+    Graph g;
+    Output x = DoublePlaceholder(g, {1, 2, 2, 1}, "x");
+    Output y(g.AddNode(op, "resize", std::vector<Output>{x, ints(g, {3, 3}, {2})}).name);
+    fails(op, g, x, y);
   }
 }
 

@@ -252,6 +252,14 @@ Status PadGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   Output begin = ReshapeTo(g, first_col, IntVectorConst(g, {-1}, "Const"));
   Output size = ops::Shape(g, op.inputs[0], idx);
   *dx = {ops::Slice(g, dy[0], begin, size), Output()};
+  if (op.type == "PadV2") dx->push_back(Output());
+  return Status::OK();
+}
+
+// SpaceToBatchND and BatchToSpaceND are each other's gradient (paddings and crops agree).
+Status SpaceBatchGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  const char* inverse = op.type == "SpaceToBatchND" ? "BatchToSpaceND" : "SpaceToBatchND";
+  *dx = {AddOp(*op.g, inverse, inverse, {dy[0], op.inputs[1], op.inputs[2]}), Output(), Output()};
   return Status::OK();
 }
 
@@ -287,6 +295,10 @@ void RegisterArrayGradients(GradRegistry* r) {
   r->Register("Gather", GatherGrad);
   r->Register("GatherV2", GatherGrad);
   r->Register("Pad", PadGrad);
+  r->Register("PadV2", PadGrad);
+  r->Register("MirrorPad", InferenceOnly);
+  r->Register("SpaceToBatchND", SpaceBatchGrad);
+  r->Register("BatchToSpaceND", SpaceBatchGrad);
   for (const char* op :
        {"Const", "Placeholder", "Shape", "ShapeN", "Rank", "Size", "ZerosLike", "OnesLike",
         "StopGradient", "OneHot", "BroadcastGradientArgs", "StridedSliceGrad"}) {

@@ -37,6 +37,7 @@ const GradRegistry& GradRegistry::Global() {
     RegisterLookupGradients(r);
     RegisterStringGradients(r);
     RegisterRaggedGradients(r);
+    RegisterImageGradients(r);
     return r;
   }();
   return *registry;

@@ -71,6 +71,7 @@ void RegisterResourceVariableGradients(GradRegistry* r);
 void RegisterLookupGradients(GradRegistry* r);
 void RegisterStringGradients(GradRegistry* r);
 void RegisterRaggedGradients(GradRegistry* r);
+void RegisterImageGradients(GradRegistry* r);
 
 // The gradient function of ops that run for inference only (convolution, pooling, batch
 // normalization: their backward kernels, Conv2DBackpropInput/Filter, MaxPoolGrad,

@@ -1,5 +1,6 @@
 // Gradient decisions for the ops of src/graph/ops/math_ops.cc (TF's math_grad.py behaviour:
 // node names and static folding).
+#include <cmath>
 #include <numeric>
 
 #include "graph/gradients/grad_util.h"
@@ -328,6 +329,79 @@ Status MatMulGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   return Status::OK();
 }
 
+// d/dx erf(x) = 2/sqrt(pi) exp(-x^2); erfc's is its negation. The constant depends on the
+// incoming gradient, as TF's control_dependencies([grad]) block.
+Status ErfGradImpl(const GradOp& op, const Outs& dy, Outs* dx, bool complement) {
+  Graph& g = *op.g;
+  const Output& x = op.inputs[0];
+  const DataType dt = g.OutputType(x);
+  const double c = 2.0 / std::sqrt(3.14159265358979323846);
+  Output k = ScalarConst(g, complement ? -c : c, dt, "Const", {dy[0].node});
+  Output sq = AddOp(g, "Square", "Square", {x});
+  Output e = AddOp(g, "Exp", "Exp", {AddOp(g, "Neg", "Neg", {sq})});
+  *dx = {Mul(g, Mul(g, dy[0], k), e)};
+  return Status::OK();
+}
+
+// BatchMatMulV2/V3: MatMul's four cases on batched adjoints, then each gradient summed over
+// the batch dims its input was broadcast along (BroadcastGradientArgs of the batch shapes)
+// unless both static batch shapes are known and equal.
+Status BatchMatMulGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  const bool ax = op.BoolAttr("adj_x"), ay = op.BoolAttr("adj_y");
+  const Output &x = op.inputs[0], &y = op.inputs[1], &gr = dy[0];
+  const bool v3 = op.type == "BatchMatMulV3";
+  auto mm = [&](const Output& p, const Output& q, bool ap, bool aq) {
+    AttrMap attrs{{"adj_x", ap}, {"adj_y", aq}};
+    if (v3) {
+      attrs["Ta"] = g.OutputType(p);
+      attrs["Tb"] = g.OutputType(q);
+      attrs["Tout"] = g.OutputType(gr);
+    }
+    return AddOp(g, op.type, "MatMul", {p, q}, attrs);
+  };
+  Output gx, gy;
+  if (!ax && !ay) {
+    gx = mm(gr, y, false, true);
+    gy = mm(x, gr, true, false);
+  } else if (!ax && ay) {
+    gx = mm(gr, y, false, false);
+    gy = mm(gr, x, true, false);
+  } else if (ax && !ay) {
+    gx = mm(y, gr, false, true);
+    gy = mm(x, gr, false, false);
+  } else {
+    gx = mm(y, gr, true, true);
+    gy = mm(gr, x, true, true);
+  }
+  PartialShape sx = g.OutputShape(x), sy = g.OutputShape(y);
+  if (sx.IsFullyDefined() && sy.IsFullyDefined() && sx.rank() >= 2 && sy.rank() >= 2 &&
+      std::vector<int64_t>(sx.dims().begin(), sx.dims().end() - 2) ==
+          std::vector<int64_t>(sy.dims().begin(), sy.dims().end() - 2)) {
+    *dx = {gx, gy};
+    return Status::OK();
+  }
+  Output shx = ops::Shape(g, x, DataType::kInt32, "Shape");
+  Output shy = ops::Shape(g, y, DataType::kInt32, "Shape_1");
+  auto batch_of = [&](const Output& sh) {
+    AttrMap attrs{{"begin_mask", int64_t{1}},
+                  {"end_mask", int64_t{0}},
+                  {"ellipsis_mask", int64_t{0}},
+                  {"new_axis_mask", int64_t{0}},
+                  {"shrink_axis_mask", int64_t{0}}};
+    return AddOp(g, "StridedSlice", "strided_slice",
+                 {sh, IntVectorConst(g, {0}, "stack"), IntVectorConst(g, {-2}, "stack_1"),
+                  IntVectorConst(g, {1}, "stack_2")},
+                 attrs);
+  };
+  Output bga =
+      AddOp(g, "BroadcastGradientArgs", "BroadcastGradientArgs", {batch_of(shx), batch_of(shy)});
+  Output rx = AddOp(g, "Sum", "Sum", {gx, bga}, AttrMap{{"keep_dims", false}});
+  Output ry = AddOp(g, "Sum", "Sum_1", {gy, Output(bga.node, 1)}, AttrMap{{"keep_dims", false}});
+  *dx = {ReshapeTo(g, rx, shx), ReshapeTo(g, ry, shy, "Reshape_1")};
+  return Status::OK();
+}
+
 // Sum's gradient (shared with Mean).
 Output SumGradInput(const GradOp& op, const Output& grad_in) {
   Graph& g = *op.g;
@@ -596,6 +670,15 @@ void RegisterMathGradients(GradRegistry* r) {
   r->Register("Cast", CastGrad);
   r->Register("AddN", AddNGrad);
   r->Register("MatMul", MatMulGrad);
+  r->Register("BatchMatMulV2", BatchMatMulGrad);
+  r->Register("BatchMatMulV3", BatchMatMulGrad);
+  r->Register("Einsum", InferenceOnly);
+  r->Register("Erf", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    return ErfGradImpl(op, dy, dx, false);
+  });
+  r->Register("Erfc", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    return ErfGradImpl(op, dy, dx, true);
+  });
   r->Register("Sum", SumGrad);
   r->Register("Mean", MeanGrad);
   r->Register("Max", MinMaxReduceGrad);

@@ -1,4 +1,7 @@
 // Gradient decisions for the ops of src/graph/ops/nn_ops.cc (TF's nn_grad.py behaviour).
+#include <climits>
+#include <vector>
+
 #include "graph/gradients/grad_util.h"
 
 namespace ckpt::grad {
@@ -66,6 +69,45 @@ Status L2LossGrad(const GradOp& op, const Outs& dy, Outs* dx) {
   return Status::OK();
 }
 
+// TopKV2: the values' gradient added back at the input positions the indices name (TF's
+// scatter_nd over the flattened input, here an UnsortedSegmentSum); k gets none. The row
+// offsets are constants, so the input shape must be static.
+Status TopKGrad(const GradOp& op, const Outs& dy, Outs* dx) {
+  Graph& g = *op.g;
+  *dx = {Output(), Output()};
+  if (!dy[0].valid()) return Status::OK();
+  const Output& x = op.inputs[0];
+  const PartialShape in = g.OutputShape(x), out = g.OutputShape(op.output(1));
+  if (!in.IsFullyDefined() || in.rank() < 1 || !out.known_rank() || out.rank() != in.rank() ||
+      out.dims().back() < 0) {
+    return UnimplementedError("gradient of TopKV2 '" + op.name +
+                              "' needs a statically known input shape and k");
+  }
+  const int64_t cols = in.dims().back(), k = out.dims().back();
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < in.dims().size(); ++i) rows *= in.dims()[i];
+  const DataType it = g.OutputType(op.output(1));
+  std::vector<int64_t> off(rows);
+  for (int64_t r = 0; r < rows; ++r) off[r] = r * cols;
+  Tensor offsets;
+  if (it == DataType::kInt32) {
+    offsets = Tensor::FromVector<int32_t>(std::vector<int32_t>(off.begin(), off.end()),
+                                          TensorShape{rows, 1});
+  } else {
+    offsets = Tensor::FromVector<int64_t>(off, TensorShape{rows, 1});
+  }
+  Output ind2d = ReshapeTo(g, op.output(1), IntVectorConst(g, {rows, k}, "Const"));
+  Output flat = ReshapeTo(g, AddOp(g, "AddV2", "add", {ind2d, ops::Const(g, offsets, "Const")}),
+                          IntVectorConst(g, {-1}, "Const"));
+  Output vals = ReshapeTo(g, dy[0], IntVectorConst(g, {-1}, "Const"));
+  const int64_t n = rows * cols;
+  Output num = n <= INT32_MAX ? ops::Const(g, Tensor::Scalar<int32_t>(static_cast<int32_t>(n)))
+                              : ops::Const(g, Tensor::Scalar<int64_t>(n));
+  Output dense = AddOp(g, "UnsortedSegmentSum", "UnsortedSegmentSum", {vals, flat, num});
+  (*dx)[0] = ReshapeTo(g, dense, IntVectorConst(g, in.dims(), "Const"));
+  return Status::OK();
+}
+
 }  // namespace
 
 void RegisterNnGradients(GradRegistry* r) {
@@ -85,6 +127,18 @@ void RegisterNnGradients(GradRegistry* r) {
     *dx = {AddOp(*op.g, "SoftplusGrad", "SoftplusGrad", {dy[0], op.inputs[0]})};
     return Status::OK();
   });
+  r->Register("Selu", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    *dx = {AddOp(*op.g, "SeluGrad", "SeluGrad", {dy[0], op.output(0)})};
+    return Status::OK();
+  });
+  r->Register("LeakyRelu", [](const GradOp& op, const Outs& dy, Outs* dx) {
+    auto alpha = op.g->GetAttr(op.name, "alpha");
+    const float a = alpha.ok() && alpha->is<float>() ? alpha->get<float>() : 0.2f;
+    *dx = {AddOp(*op.g, "LeakyReluGrad", "LeakyReluGrad", {dy[0], op.inputs[0]},
+                 AttrMap{{"alpha", a}})};
+    return Status::OK();
+  });
+  r->Register("TopKV2", TopKGrad);
   r->Register("BiasAdd", BiasAddGrad);
   r->Register("Softmax", SoftmaxGrad);
   r->Register("LogSoftmax", LogSoftmaxGrad);
@@ -92,7 +146,8 @@ void RegisterNnGradients(GradRegistry* r) {
   r->Register("SoftmaxCrossEntropyWithLogits", SoftmaxXentGrad);
   r->Register("SparseSoftmaxCrossEntropyWithLogits", SparseSoftmaxXentGrad);
   // Gradient helpers: their own gradients are not needed.
-  for (const char* op : {"ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "BiasAddGrad"}) {
+  for (const char* op : {"ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad", "SeluGrad",
+                         "LeakyReluGrad", "BiasAddGrad"}) {
     r->NoGradient(op);
   }
 }

@@ -7,6 +7,8 @@ namespace ckpt::grad {
 void RegisterStatelessRandomGradients(GradRegistry* r) {
   r->NoGradient("StatelessRandomGetKeyCounter");
   r->NoGradient("StatelessRandomUniformV2");
+  r->NoGradient("StatelessRandomNormalV2");
+  r->NoGradient("StatelessTruncatedNormalV2");
 }
 
 }  // namespace ckpt::grad

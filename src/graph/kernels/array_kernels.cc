@@ -861,29 +861,49 @@ void Scatter(const T* src, const TensorShape& src_shape, T* dst,
   }
 }
 
-// Pad(input, paddings[rank, 2]) with zeros.
-Status Pad(OpKernelContext* ctx) {
-  const Tensor& in = ctx->input(0);
-  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ReadIndexVector(ctx->input(1), "paddings"));
-  const int r = in.shape().rank();
-  if (ctx->input(1).shape().rank() != 2 || static_cast<int>(pads.size()) != 2 * r) {
+// The paddings input of Pad/PadV2/MirrorPad as (before, after) per dim of an input of rank r.
+StatusOr<std::vector<int64_t>> ReadPaddings(const Tensor& t, int r) {
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ReadIndexVector(t, "paddings"));
+  if (t.shape().rank() != 2 || static_cast<int>(pads.size()) != 2 * r) {
     return InvalidArgumentError("paddings must be a matrix of shape [" + std::to_string(r) +
-                                ", 2], got " + ctx->input(1).shape().DebugString());
+                                ", 2], got " + t.shape().DebugString());
   }
-  TensorShape out_shape;
-  std::vector<int64_t> off(r), step(r, 1);
-  for (int d = 0; d < r; ++d) {
-    if (pads[2 * d] < 0 || pads[2 * d + 1] < 0) {
-      return InvalidArgumentError("paddings must be non-negative");
+  for (int64_t p : pads) {
+    if (p < 0)
+      return InvalidArgumentError("paddings must be non-negative, got " + std::to_string(p));
+  }
+  return pads;
+}
+
+// Pad(input, paddings[rank, 2]) with zeros; PadV2 with the scalar constant_values.
+template <bool kV2>
+Status PadImpl(OpKernelContext* ctx) {
+  const Tensor& in = ctx->input(0);
+  const int r = in.shape().rank();
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ReadPaddings(ctx->input(1), r));
+  if constexpr (kV2) {
+    const Tensor& cv = ctx->input(2);
+    if (cv.num_elements() != 1 || cv.shape().rank() != 0) {
+      return InvalidArgumentError("constant_values must be a scalar, got shape " +
+                                  cv.shape().DebugString());
     }
-    out_shape.AddDim(in.shape().dim(d) + pads[2 * d] + pads[2 * d + 1]);
+  }
+  std::vector<int64_t> od(r), off(r), step(r, 1);
+  for (int d = 0; d < r; ++d) {
+    if (__builtin_add_overflow(in.shape().dim(d), pads[2 * d], &od[d]) ||
+        __builtin_add_overflow(od[d], pads[2 * d + 1], &od[d])) {
+      return InvalidArgumentError("padded dimension " + std::to_string(d) + " overflows");
+    }
     off[d] = pads[2 * d];
   }
+  CKPT_ASSIGN_OR_RETURN(TensorShape out_shape, TensorShape::FromDims(od));
   auto run = [&](auto zero) -> Status {
     using T = decltype(zero);
+    T fill = T(0);
+    if constexpr (kV2) fill = ctx->input(2).data<T>()[0];
     CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
-    std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
+    std::fill(out->data<T>(), out->data<T>() + out->num_elements(), fill);
     if (in.num_elements() > 0) {
       Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step, RowMajorStrides(out_shape));
     }
@@ -894,6 +914,228 @@ Status Pad(OpKernelContext* ctx) {
     case DataType::kInt64: return run(int64_t{});  // Keras pads token ids to a fixed length
     default: return FloatOrDouble(ctx, in.dtype(), run);
   }
+}
+
+// Calls f(T{}) for the dtypes the layout kernels move: float, double, int32, int64, bool.
+template <typename F>
+Status LayoutDispatch(OpKernelContext* ctx, DataType dt, F f) {
+  switch (dt) {
+    case DataType::kFloat: return f(float{});
+    case DataType::kDouble: return f(double{});
+    case DataType::kInt32: return f(int32_t{});
+    case DataType::kInt64: return f(int64_t{});
+    case DataType::kBool: return f(bool{});
+    default: return UnimplementedError(DtypeError(ctx, dt));
+  }
+}
+
+// out[o] = in[sum(src[d][o_d] * stride[d])] for per-dim source index maps `src` (-1: `fill`).
+template <typename T>
+void GatherByMaps(const T* in, const std::vector<int64_t>& in_strides,
+                  const std::vector<std::vector<int64_t>>& src, T* out, T fill) {
+  const int r = static_cast<int>(src.size());
+  int64_t n = 1;
+  for (const auto& m : src) n *= static_cast<int64_t>(m.size());
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t o = 0;
+    bool pad = false;
+    for (int d = 0; d < r; ++d) {
+      const int64_t s = src[d][idx[d]];
+      pad = pad || s < 0;
+      o += s * in_strides[d];
+    }
+    out[i] = pad ? fill : in[o];
+    for (int d = r - 1; d >= 0; --d) {
+      if (++idx[d] < static_cast<int64_t>(src[d].size())) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+// MirrorPad(input, paddings, mode): REFLECT mirrors without the edge (pads < dim), SYMMETRIC
+// with it (pads <= dim).
+class MirrorPadKernel : public OpKernel {
+ public:
+  explicit MirrorPadKernel(const OpKernelConstruction& c) {
+    std::string mode;
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("mode", &mode));
+    if (mode != "REFLECT" && mode != "SYMMETRIC") {
+      c.CtxFailure(InvalidArgumentError("mode must be REFLECT or SYMMETRIC, got '" + mode + "'"));
+      return;
+    }
+    symmetric_ = mode == "SYMMETRIC";
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const int r = in.shape().rank();
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ReadPaddings(ctx->input(1), r));
+    const int64_t shift = symmetric_ ? 0 : 1;
+    std::vector<int64_t> od(r);
+    for (int d = 0; d < r; ++d) {
+      const int64_t n = in.shape().dim(d);
+      if (pads[2 * d] > n - shift || pads[2 * d + 1] > n - shift) {
+        return InvalidArgumentError(
+            std::string("paddings must be no greater than the dimension size") +
+            (symmetric_ ? "" : " minus 1") + ": " + std::to_string(pads[2 * d]) + ", " +
+            std::to_string(pads[2 * d + 1]) + " greater than " + std::to_string(n - shift) +
+            " at dimension " + std::to_string(d));
+      }
+      od[d] = n + pads[2 * d] + pads[2 * d + 1];
+    }
+    CKPT_ASSIGN_OR_RETURN(TensorShape os, TensorShape::FromDims(od));
+    return LayoutDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
+      using T = decltype(zero);
+      CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(0, in.dtype(), os));
+      if (out->num_elements() == 0) return Status::OK();
+      std::vector<std::vector<int64_t>> src(r);
+      for (int d = 0; d < r; ++d) {
+        const int64_t n = in.shape().dim(d);
+        src[d].resize(od[d]);
+        for (int64_t o = 0; o < od[d]; ++o) {
+          int64_t i = o - pads[2 * d];
+          if (i < 0) i = symmetric_ ? -i - 1 : -i;
+          if (i >= n) i = symmetric_ ? 2 * n - 1 - i : 2 * n - 2 - i;
+          src[d][o] = i;
+        }
+      }
+      GatherByMaps<T>(in.data<T>(), RowMajorStrides(in.shape()), src, out->data<T>(), T{});
+      return Status::OK();
+    });
+  }
+
+ private:
+  bool symmetric_ = false;
+};
+
+// SpaceToBatchND (kToBatch) and BatchToSpaceND: block_shape [M] over the spatial dims 1..M,
+// paddings (resp. crops) [M, 2]. The batch index of a block element is
+// (flat block offset) * batch + b, as TF's reshape/transpose definition gives.
+template <bool kToBatch>
+Status SpaceBatchND(OpKernelContext* ctx) {
+  const Tensor& in = ctx->input(0);
+  const char* what = kToBatch ? "paddings" : "crops";
+  if (ctx->input(1).shape().rank() != 1) {
+    return InvalidArgumentError("block_shape must be 1-D, got shape " +
+                                ctx->input(1).shape().DebugString());
+  }
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> block, ReadIndexVector(ctx->input(1), "block_shape"));
+  const int m = static_cast<int>(block.size());
+  const int r = in.shape().rank();
+  if (r < 1 + m) {
+    return InvalidArgumentError("input rank should be >= " + std::to_string(1 + m) +
+                                " for block_shape of size " + std::to_string(m) + ", got shape " +
+                                in.shape().DebugString());
+  }
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ReadIndexVector(ctx->input(2), what));
+  if (ctx->input(2).shape().rank() != 2 || static_cast<int>(pads.size()) != 2 * m) {
+    return InvalidArgumentError(std::string(what) + " must have shape [" + std::to_string(m) +
+                                ", 2], got " + ctx->input(2).shape().DebugString());
+  }
+  int64_t nblocks = 1;
+  for (int i = 0; i < m; ++i) {
+    if (block[i] < 1) {
+      return InvalidArgumentError("block_shape values must be >= 1, got " +
+                                  std::to_string(block[i]));
+    }
+    if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) {
+      return InvalidArgumentError(std::string(what) + " must be non-negative");
+    }
+    if (__builtin_mul_overflow(nblocks, block[i], &nblocks)) {
+      return InvalidArgumentError("product of block_shape overflows");
+    }
+  }
+  std::vector<int64_t> in_d = in.shape().dim_vector();
+  std::vector<int64_t> od = in_d;
+  const int64_t batch_in = in_d[0];
+  int64_t batch_out;
+  if constexpr (kToBatch) {
+    if (__builtin_mul_overflow(batch_in, nblocks, &batch_out)) {
+      return InvalidArgumentError("output batch size overflows");
+    }
+    for (int i = 0; i < m; ++i) {
+      int64_t padded;
+      if (__builtin_add_overflow(in_d[1 + i], pads[2 * i], &padded) ||
+          __builtin_add_overflow(padded, pads[2 * i + 1], &padded)) {
+        return InvalidArgumentError("padded spatial dimension overflows");
+      }
+      if (padded % block[i] != 0) {
+        return InvalidArgumentError(
+            "padded shape " + std::to_string(padded) + " of spatial dimension " +
+            std::to_string(i) + " must be divisible by block_shape " + std::to_string(block[i]));
+      }
+      od[1 + i] = padded / block[i];
+    }
+  } else {
+    if (batch_in % nblocks != 0) {
+      return InvalidArgumentError("input batch dimension " + std::to_string(batch_in) +
+                                  " is not divisible by the product of block sizes " +
+                                  std::to_string(nblocks));
+    }
+    batch_out = batch_in / nblocks;
+    for (int i = 0; i < m; ++i) {
+      int64_t full;
+      if (__builtin_mul_overflow(in_d[1 + i], block[i], &full)) {
+        return InvalidArgumentError("spatial dimension times block size overflows");
+      }
+      if (pads[2 * i] + pads[2 * i + 1] > full || pads[2 * i] > full) {
+        return InvalidArgumentError("crops must not exceed the block-expanded spatial size " +
+                                    std::to_string(full) + " at dimension " + std::to_string(i));
+      }
+      od[1 + i] = full - pads[2 * i] - pads[2 * i + 1];
+    }
+  }
+  od[0] = batch_out;
+  CKPT_ASSIGN_OR_RETURN(TensorShape os, TensorShape::FromDims(od));
+  int64_t inner = 1;
+  for (int d = 1 + m; d < r; ++d) inner *= in_d[d];
+  return LayoutDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
+    using T = decltype(zero);
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(0, in.dtype(), os));
+    T* po = out->data<T>();
+    const T* pi = in.data<T>();
+    const int64_t n_outer = out->num_elements() / std::max<int64_t>(inner, 1);
+    if (out->num_elements() == 0) return Status::OK();
+    // Iterate over output positions (batch, spatial...) and copy `inner` contiguous values.
+    const std::vector<int64_t> ist = RowMajorStrides(in.shape());
+    std::vector<int64_t> idx(1 + m, 0);
+    for (int64_t o = 0; o < n_outer; ++o) {
+      T* dst = po + o * inner;
+      int64_t src = 0;
+      bool pad = false;
+      if constexpr (kToBatch) {
+        // Output batch ob = blockflat * batch_in + b.
+        const int64_t b = idx[0] % batch_in;
+        int64_t bf = idx[0] / batch_in;
+        src = b * ist[0];
+        for (int i = m - 1; i >= 0; --i) {
+          const int64_t j = bf % block[i];
+          bf /= block[i];
+          const int64_t p = idx[1 + i] * block[i] + j - pads[2 * i];
+          if (p < 0 || p >= in_d[1 + i]) pad = true;
+          src += p * ist[1 + i];
+        }
+      } else {
+        int64_t bf = 0;
+        for (int i = 0; i < m; ++i) {
+          const int64_t p = idx[1 + i] + pads[2 * i];
+          bf = bf * block[i] + p % block[i];
+          src += (p / block[i]) * ist[1 + i];
+        }
+        src += (bf * batch_out + idx[0]) * ist[0];
+      }
+      if (pad) {
+        std::fill(dst, dst + inner, T{});
+      } else {
+        std::copy(pi + src, pi + src + inner, dst);
+      }
+      for (int d = m; d >= 0; --d) {
+        if (++idx[d] < od[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return Status::OK();
+  });
 }
 
 // StridedSliceGrad(shape, begin, end, strides, dy): zeros of `shape` with dy written at the
@@ -991,7 +1233,11 @@ class StridedSliceGradKernel : public StridedSliceMasks {
 
 void RegisterArrayKernels(KernelRegistry* r) {
   r->RegisterFn("BroadcastGradientArgs", BroadcastGradientArgs);
-  r->RegisterFn("Pad", Pad);
+  r->RegisterFn("Pad", PadImpl<false>);
+  r->RegisterFn("PadV2", PadImpl<true>);
+  r->Register("MirrorPad", MakeKernel<MirrorPadKernel>());
+  r->RegisterFn("SpaceToBatchND", SpaceBatchND<true>);
+  r->RegisterFn("BatchToSpaceND", SpaceBatchND<false>);
   r->Register("StridedSliceGrad", MakeKernel<StridedSliceGradKernel>());
   r->Register("Const", MakeKernel<ConstKernel>());
   r->Register("Placeholder", MakeKernel<PlaceholderKernel>());

@@ -27,6 +27,7 @@ void RegisterAllKernels(KernelRegistry* r) {
   RegisterTrainingKernels(r);
   RegisterStringKernels(r);
   RegisterRaggedKernels(r);
+  RegisterImageKernels(r);
   RegisterIoKernels(r);
 }
 

@@ -226,13 +226,15 @@ enum class Un {
   kCeil,
   kSigmoid,
   kTanh,
+  kErf,
+  kErfc,
 };
 
 template <Un op>
 constexpr bool FloatOnly() {
   return op == Un::kSqrt || op == Un::kRsqrt || op == Un::kExp || op == Un::kLog ||
          op == Un::kLog1p || op == Un::kSigmoid || op == Un::kTanh || op == Un::kFloor ||
-         op == Un::kCeil;
+         op == Un::kCeil || op == Un::kErf || op == Un::kErfc;
 }
 
 template <Un op, typename T>
@@ -258,6 +260,8 @@ inline T ApplyUn(T x) {
   if constexpr (op == Un::kCeil) return std::ceil(x);
   if constexpr (op == Un::kSigmoid) return T(1) / (T(1) + std::exp(-x));
   if constexpr (op == Un::kTanh) return std::tanh(x);
+  if constexpr (op == Un::kErf) return std::erf(x);
+  if constexpr (op == Un::kErfc) return std::erfc(x);
   return x;
 }
 
@@ -851,6 +855,8 @@ void RegisterMathKernels(KernelRegistry* r) {
   r->RegisterFn("Ceil", UnaryFn<Un::kCeil>);
   r->RegisterFn("Sigmoid", UnaryFn<Un::kSigmoid>);
   r->RegisterFn("Tanh", UnaryFn<Un::kTanh>);
+  r->RegisterFn("Erf", UnaryFn<Un::kErf>);
+  r->RegisterFn("Erfc", UnaryFn<Un::kErfc>);
   r->RegisterFn("AddN", AddNFn);
   r->Register("Sum", MakeKernel<ReduceKernel<Red::kSum>>());
   r->Register("Mean", MakeKernel<ReduceKernel<Red::kMean>>());

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "graph/kernel.h"
 #include "graph/kernels/kernel_util.h"
@@ -76,7 +78,10 @@ class BiasAddKernel : public OpKernel {
   std::string format_ = "NHWC";
 };
 
-enum class Act { kRelu, kRelu6, kElu, kSoftplus };
+enum class Act { kRelu, kRelu6, kElu, kSoftplus, kSelu };
+
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 
 template <Act op>
 Status ActFn(OpKernelContext* ctx) {
@@ -98,6 +103,11 @@ Status ActFn(OpKernelContext* ctx) {
       if constexpr (op == Act::kRelu6) d[i] = std::min(std::max(x, T(0)), T(6));
       if constexpr (op == Act::kElu) {
         if constexpr (std::is_floating_point_v<T>) d[i] = x < T(0) ? std::expm1(x) : x;
+      }
+      if constexpr (op == Act::kSelu) {
+        if constexpr (std::is_floating_point_v<T>) {
+          d[i] = x < T(0) ? T(kSeluScale * kSeluAlpha) * (std::exp(x) - T(1)) : T(kSeluScale) * x;
+        }
       }
       if constexpr (op == Act::kSoftplus) {
         if constexpr (std::is_floating_point_v<T>) {
@@ -260,6 +270,111 @@ CKPT_SAME_SHAPE_BINARY_KERNEL(Relu6Grad, (b > T(0) && b < T(6)) ? a : T(0))
 CKPT_SAME_SHAPE_BINARY_KERNEL(EluGrad, b < T(0) ? a * (b + T(1)) : a)
 CKPT_SAME_SHAPE_BINARY_KERNEL(SoftplusGrad, a / (T(1) + std::exp(-b)))
 
+CKPT_SAME_SHAPE_BINARY_KERNEL(SeluGrad,
+                              b < T(0) ? a * (b + T(kSeluScale * kSeluAlpha)) : a * T(kSeluScale))
+
+// LeakyRelu (features) and LeakyReluGrad (gradients, features): the slope alpha below zero.
+class LeakyReluKernel : public OpKernel {
+ public:
+  explicit LeakyReluKernel(const OpKernelConstruction& c) : grad_(c.op() == "LeakyReluGrad") {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("alpha", &alpha_));
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    if (grad_) {
+      const float alpha = alpha_;
+      return SameShapeBinary(ctx, "LeakyReluGrad", [alpha](auto g, auto x) {
+        using T = decltype(g);
+        return x > T(0) ? g : g * T(alpha);
+      });
+    }
+    const Tensor& in = ctx->input(0);
+    return FloatDispatch(ctx, in.dtype(), [&](auto zero) -> Status {
+      using T = decltype(zero);
+      CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                            ctx->allocate_output_uninitialized(0, in.dtype(), in.shape()));
+      const T* s = in.data<T>();
+      T* d = out->data<T>();
+      const T a = static_cast<T>(alpha_);
+      for (int64_t i = 0, n = in.num_elements(); i < n; ++i) d[i] = s[i] > T(0) ? s[i] : s[i] * a;
+      return Status::OK();
+    });
+  }
+
+ private:
+  bool grad_;
+  float alpha_ = 0.2f;
+};
+
+// TopKV2: per row of the last dim, the k largest values in descending order, ties broken by
+// the lower index (the order of TF's kernel whether or not `sorted` is set).
+class TopKKernel : public OpKernel {
+ public:
+  explicit TopKKernel(const OpKernelConstruction& c) {
+    CKPT_OP_REQUIRES_OK(c, c.GetAttr("sorted", &sorted_));
+  }
+  Status Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& kt = ctx->input(1);
+    if (kt.shape().rank() != 0) {
+      return InvalidArgumentError("k must be a scalar, got shape " + kt.shape().DebugString());
+    }
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> kv, ReadIndexVector(kt, "k"));
+    const int64_t k = kv[0];
+    if (k < 0) return InvalidArgumentError("Need k >= 0, got " + std::to_string(k));
+    if (in.shape().rank() < 1) {
+      return InvalidArgumentError("input must be >= 1-D, got shape " + in.shape().DebugString());
+    }
+    const int64_t cols = in.shape().dim(in.shape().rank() - 1);
+    if (cols < k) {
+      return InvalidArgumentError("input must have at least k columns. Had " +
+                                  std::to_string(cols) + ", needed " + std::to_string(k));
+    }
+    std::vector<int64_t> od = in.shape().dim_vector();
+    od.back() = k;
+    CKPT_ASSIGN_OR_RETURN(TensorShape os, TensorShape::FromDims(od));
+    const DataType it = ctx->info().output_type(1);
+    if (it != DataType::kInt32 && it != DataType::kInt64) {
+      return UnimplementedError(DtypeError(ctx, it));
+    }
+    auto run = [&](auto zero) -> Status {
+      using T = decltype(zero);
+      CKPT_ASSIGN_OR_RETURN(Tensor * vals, ctx->allocate_output_uninitialized(0, in.dtype(), os));
+      CKPT_ASSIGN_OR_RETURN(Tensor * idx, ctx->allocate_output_uninitialized(1, it, os));
+      const int64_t rows = cols == 0 ? 0 : in.num_elements() / cols;
+      const T* s = in.data<T>();
+      if (rows == 0 || k == 0) return Status::OK();
+      std::vector<int64_t> order(cols);  // cols <= the input's size here
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* row = s + r * cols;
+        std::iota(order.begin(), order.end(), int64_t{0});
+        auto greater = [row](int64_t a, int64_t b) {
+          return row[a] > row[b] || (!(row[b] > row[a]) && a < b);
+        };
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), greater);
+        for (int64_t j = 0; j < k; ++j) {
+          vals->data<T>()[r * k + j] = row[order[j]];
+          if (it == DataType::kInt32) {
+            idx->data<int32_t>()[r * k + j] = static_cast<int32_t>(order[j]);
+          } else {
+            idx->data<int64_t>()[r * k + j] = order[j];
+          }
+        }
+      }
+      return Status::OK();
+    };
+    switch (in.dtype()) {
+      case DataType::kFloat: return run(float{});
+      case DataType::kDouble: return run(double{});
+      case DataType::kInt32: return run(int32_t{});
+      case DataType::kInt64: return run(int64_t{});
+      default: return UnimplementedError(DtypeError(ctx, in.dtype()));
+    }
+  }
+
+ private:
+  bool sorted_ = true;
+};
+
 class BiasAddGradKernel : public OpKernel {
  public:
   explicit BiasAddGradKernel(const OpKernelConstruction& c) {
@@ -313,6 +428,11 @@ void RegisterNnKernels(KernelRegistry* r) {
   r->RegisterFn("Relu6", ActFn<Act::kRelu6>);
   r->RegisterFn("Elu", ActFn<Act::kElu>);
   r->RegisterFn("Softplus", ActFn<Act::kSoftplus>);
+  r->RegisterFn("Selu", ActFn<Act::kSelu>);
+  r->RegisterFn("SeluGrad", SeluGrad);
+  r->Register("LeakyRelu", MakeKernel<LeakyReluKernel>());
+  r->Register("LeakyReluGrad", MakeKernel<LeakyReluKernel>());
+  r->Register("TopKV2", MakeKernel<TopKKernel>());
   r->RegisterFn("Softmax", SoftmaxFn<false>);
   r->RegisterFn("LogSoftmax", SoftmaxFn<true>);
   r->RegisterFn("L2Loss", L2LossFn);

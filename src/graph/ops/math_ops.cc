@@ -18,6 +18,22 @@ void MatMulShape(ShapeContext& c) {
   c.set_output(0, PartialShape(std::vector<int64_t>{a.dims()[ta ? 1 : 0], b.dims()[tb ? 0 : 1]}));
 }
 
+// BatchMatMulV2/V3: the broadcast batch dims, then [rows of x, cols of y] after adj_x / adj_y.
+void BatchMatMulShape(ShapeContext& c) {
+  PartialShape a = c.input(0), b = c.input(1);
+  if (!a.known_rank() || !b.known_rank() || a.rank() < 2 || b.rank() < 2) return;
+  const bool ax = c.bool_attr("adj_x"), ay = c.bool_attr("adj_y");
+  const std::vector<int64_t>& da = a.dims();
+  const std::vector<int64_t>& db = b.dims();
+  PartialShape batch =
+      shape_fn::BroadcastShapes(PartialShape(std::vector<int64_t>(da.begin(), da.end() - 2)),
+                                PartialShape(std::vector<int64_t>(db.begin(), db.end() - 2)));
+  std::vector<int64_t> out = batch.dims();
+  out.push_back(da[da.size() - (ax ? 1 : 2)]);
+  out.push_back(db[db.size() - (ay ? 2 : 1)]);
+  c.set_output(0, PartialShape(std::move(out)));
+}
+
 // The size input when it is a Const scalar; -1 otherwise.
 int64_t ConstSize(const ShapeContext& c, int i) {
   auto v = c.const_ints(i);
@@ -159,6 +175,16 @@ void RegisterMathOps(OpRegistry* r) {
      R"pb(name: "DenseBincount" input_arg { name: "input" type_attr: "Tidx" } input_arg { name: "size" type_attr: "Tidx" } input_arg { name: "weights" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "Tidx" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } attr { name: "T" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 type: DT_FLOAT type: DT_DOUBLE } } } attr { name: "binary_output" type: "bool" default_value { b: false } })pb"},
     {RaggedBincountShape,
      R"pb(name: "RaggedBincount" input_arg { name: "splits" type: DT_INT64 } input_arg { name: "values" type_attr: "Tidx" } input_arg { name: "size" type_attr: "Tidx" } input_arg { name: "weights" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "Tidx" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 } } } attr { name: "T" type: "type" allowed_values { list { type: DT_INT32 type: DT_INT64 type: DT_FLOAT type: DT_DOUBLE } } } attr { name: "binary_output" type: "bool" default_value { b: false } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "Erf" input_arg { name: "x" type_attr: "T" } output_arg { name: "y" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE } } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "Erfc" input_arg { name: "x" type_attr: "T" } output_arg { name: "y" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE } } })pb"},
+    {BatchMatMulShape,
+     R"pb(name: "BatchMatMulV2" input_arg { name: "x" type_attr: "T" } input_arg { name: "y" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE type: DT_INT16 type: DT_INT32 type: DT_INT64 type: DT_UINT8 type: DT_UINT16 type: DT_UINT32 type: DT_UINT64 type: DT_COMPLEX64 type: DT_COMPLEX128 } } } attr { name: "adj_x" type: "bool" default_value { b: false } } attr { name: "adj_y" type: "bool" default_value { b: false } } attr { name: "grad_x" type: "bool" default_value { b: false } } attr { name: "grad_y" type: "bool" default_value { b: false } })pb"},
+    {BatchMatMulShape,
+     R"pb(name: "BatchMatMulV3" input_arg { name: "x" type_attr: "Ta" } input_arg { name: "y" type_attr: "Tb" } output_arg { name: "output" type_attr: "Tout" } attr { name: "Ta" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE type: DT_UINT8 type: DT_INT8 type: DT_INT16 type: DT_INT32 type: DT_INT64 type: DT_COMPLEX64 type: DT_COMPLEX128 } } } attr { name: "Tb" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE type: DT_UINT8 type: DT_INT8 type: DT_INT16 type: DT_INT32 type: DT_INT64 type: DT_COMPLEX64 type: DT_COMPLEX128 } } } attr { name: "Tout" type: "type" allowed_values { list { type: DT_BFLOAT16 type: DT_HALF type: DT_FLOAT type: DT_DOUBLE type: DT_INT16 type: DT_INT32 type: DT_INT64 type: DT_COMPLEX64 type: DT_COMPLEX128 } } } attr { name: "adj_x" type: "bool" default_value { b: false } } attr { name: "adj_y" type: "bool" default_value { b: false } } attr { name: "grad_x" type: "bool" default_value { b: false } } attr { name: "grad_y" type: "bool" default_value { b: false } })pb"},
+    {shape_fn::Unknown,
+     R"pb(name: "Einsum" input_arg { name: "inputs" type_attr: "T" number_attr: "N" } output_arg { name: "output" type_attr: "T" } attr { name: "equation" type: "string" } attr { name: "N" type: "int" has_minimum: true minimum: 1 } attr { name: "T" type: "type" })pb"},
   };
   // clang-format on
   r->Register(kOps);

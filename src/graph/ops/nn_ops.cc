@@ -25,6 +25,17 @@ void BiasAddGradShape(ShapeContext& c) {
   }
 }
 
+// TopKV2: values and indices shaped like the input with the last dim replaced by k.
+void TopKShape(ShapeContext& c) {
+  PartialShape in = c.input(0);
+  if (!in.known_rank() || in.rank() < 1) return;
+  auto k = c.const_ints(1);
+  std::vector<int64_t> d = in.dims();
+  d.back() = k && k->size() == 1 && (*k)[0] >= 0 ? (*k)[0] : -1;
+  c.set_output(0, PartialShape(d));
+  c.set_output(1, PartialShape(d));
+}
+
 }  // namespace
 
 void RegisterNnOps(OpRegistry* r) {
@@ -61,6 +72,16 @@ void RegisterNnOps(OpRegistry* r) {
      R"pb(name: "SoftplusGrad" input_arg { name: "gradients" type_attr: "T" } input_arg { name: "features" type_attr: "T" } output_arg { name: "backprops" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_HALF type: DT_BFLOAT16 type: DT_FLOAT type: DT_DOUBLE } } })pb"},
     {BiasAddGradShape,
      R"pb(name: "BiasAddGrad" input_arg { name: "out_backprop" type_attr: "T" } output_arg { name: "output" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_COMPLEX64 type: DT_INT64 type: DT_QINT8 type: DT_QUINT8 type: DT_QINT32 type: DT_BFLOAT16 type: DT_QINT16 type: DT_QUINT16 type: DT_UINT16 type: DT_COMPLEX128 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "data_format" type: "string" default_value { s: "NHWC" } allowed_values { list { s: "NHWC" s: "NCHW" } } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "Selu" input_arg { name: "features" type_attr: "T" } output_arg { name: "activations" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_HALF type: DT_BFLOAT16 type: DT_FLOAT type: DT_DOUBLE } } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "SeluGrad" input_arg { name: "gradients" type_attr: "T" } input_arg { name: "outputs" type_attr: "T" } output_arg { name: "backprops" type_attr: "T" } attr { name: "T" type: "type" allowed_values { list { type: DT_HALF type: DT_BFLOAT16 type: DT_FLOAT type: DT_DOUBLE } } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "LeakyRelu" input_arg { name: "features" type_attr: "T" } output_arg { name: "activations" type_attr: "T" } attr { name: "alpha" type: "float" default_value { f: 0.2 } } attr { name: "T" type: "type" default_value { type: DT_FLOAT } allowed_values { list { type: DT_HALF type: DT_BFLOAT16 type: DT_FLOAT type: DT_DOUBLE } } })pb"},
+    {shape_fn::Unchanged,
+     R"pb(name: "LeakyReluGrad" input_arg { name: "gradients" type_attr: "T" } input_arg { name: "features" type_attr: "T" } output_arg { name: "backprops" type_attr: "T" } attr { name: "alpha" type: "float" default_value { f: 0.2 } } attr { name: "T" type: "type" default_value { type: DT_FLOAT } allowed_values { list { type: DT_HALF type: DT_BFLOAT16 type: DT_FLOAT type: DT_DOUBLE } } })pb"},
+    {TopKShape,
+     R"pb(name: "TopKV2" input_arg { name: "input" type_attr: "T" } input_arg { name: "k" type_attr: "Tk" } output_arg { name: "values" type_attr: "T" } output_arg { name: "indices" type_attr: "index_type" } attr { name: "sorted" type: "bool" default_value { b: true } } attr { name: "T" type: "type" allowed_values { list { type: DT_FLOAT type: DT_DOUBLE type: DT_INT32 type: DT_UINT8 type: DT_INT16 type: DT_INT8 type: DT_INT64 type: DT_BFLOAT16 type: DT_UINT16 type: DT_HALF type: DT_UINT32 type: DT_UINT64 } } } attr { name: "Tk" type: "type" default_value { type: DT_INT32 } allowed_values { list { type: DT_INT16 type: DT_INT32 type: DT_INT64 } } } attr { name: "index_type" type: "type" default_value { type: DT_INT32 } allowed_values { list { type: DT_INT16 type: DT_INT32 type: DT_INT64 } } })pb"},
   };
   // clang-format on
   r->Register(kOps);

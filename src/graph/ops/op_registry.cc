@@ -32,6 +32,7 @@ void RegisterAllOps(OpRegistry* r) {
   RegisterFunctionalOps(r);
   RegisterStringOps(r);
   RegisterRaggedOps(r);
+  RegisterImageOps(r);
 }
 
 const tensorflow::AttrValue* FindAttr(const tensorflow::NodeDef& node, const std::string& name) {
