@@ -231,7 +231,9 @@ int main(int argc, char** argv) {
     const bool evaluate = argc == 3 && std::strcmp(argv[1], "evaluate") == 0;
     if (argc < 4 && !evaluate) {
       if ((*comm)->rank() == 0)
-        std::fprintf(stderr, "usage: mpirun -np N mlp_data_parallel train|resume DIR STEPS | evaluate DIR\n");
+        std::fprintf(
+            stderr,
+            "usage: mpirun -np N mlp_data_parallel train|resume DIR STEPS | evaluate DIR\n");
       return 2;
     }
     Status s = Train(**comm, argv[1], argv[2], evaluate ? 0 : std::atoll(argv[3]));

@@ -99,21 +99,21 @@ TEST_P(LargeConv, MatchesTheDefinitionAcrossFilterChanges) {
   for (int run : {0, 1, 0}) {
     auto r = (*s)->Run({{"x:0", input}, {"f:0", filters[run]}}, {y.name()});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ExpectNear((*r)[0], Reference(c, input, filters[run]), std::string(op) + " run " +
-                                                               std::to_string(run));
+    ExpectNear((*r)[0], Reference(c, input, filters[run]),
+               std::string(op) + " run " + std::to_string(run));
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Conv, LargeConv,
-    ::testing::Values(ConvCase{{1, 28, 28, 32}, {3, 3, 32, 48}},                    // 11M MACs
-                      ConvCase{{2, 30, 29, 16}, {3, 3, 16, 64}, 2, 1, "SAME"},      // strided
-                      ConvCase{{1, 33, 33, 24}, {3, 3, 24, 40}, 1, 2, "VALID"},     // dilated
-                      ConvCase{{1, 24, 24, 64}, {1, 1, 64, 128}},                   // pointwise
-                      ConvCase{{2, 64, 64, 64}, {3, 3, 64, 1}, 1, 1, "SAME", true}, // depthwise
+    ::testing::Values(ConvCase{{1, 28, 28, 32}, {3, 3, 32, 48}},                     // 11M MACs
+                      ConvCase{{2, 30, 29, 16}, {3, 3, 16, 64}, 2, 1, "SAME"},       // strided
+                      ConvCase{{1, 33, 33, 24}, {3, 3, 24, 40}, 1, 2, "VALID"},      // dilated
+                      ConvCase{{1, 24, 24, 64}, {1, 1, 64, 128}},                    // pointwise
+                      ConvCase{{2, 64, 64, 64}, {3, 3, 64, 1}, 1, 1, "SAME", true},  // depthwise
                       ConvCase{{2, 65, 63, 48}, {5, 5, 48, 2}, 2, 1, "SAME", true},
                       ConvCase{{2, 60, 60, 96}, {3, 3, 96, 1}, 1, 2, "VALID", true},
-                      ConvCase{{1, 20, 20, 8}, {3, 3, 8, 8}},                // direct kernels
+                      ConvCase{{1, 20, 20, 8}, {3, 3, 8, 8}},  // direct kernels
                       ConvCase{{1, 20, 20, 8}, {3, 3, 8, 2}, 2, 1, "SAME", true}));
 
 }  // namespace

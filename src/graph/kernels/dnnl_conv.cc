@@ -22,7 +22,8 @@ Status Check(dnnl_status_t st, const char* what) {
 dnnl_engine_t Engine() {
   static dnnl_engine_t engine = [] {
     dnnl_engine_t e = nullptr;
-    if (dnnl_engine_create(&e, dnnl_cpu, 0) != dnnl_success) return static_cast<dnnl_engine_t>(nullptr);
+    if (dnnl_engine_create(&e, dnnl_cpu, 0) != dnnl_success)
+      return static_cast<dnnl_engine_t>(nullptr);
     return e;
   }();
   return engine;
@@ -36,9 +37,9 @@ struct DnnlConv::Rep {
   dnnl_primitive_desc_t pd = nullptr;
   dnnl_primitive_t conv = nullptr;
   dnnl_memory_desc_t src_md{}, dst_md{}, user_weights_md{}, weights_md{};
-  std::vector<float> weights;     // the filter in weights_md's layout (when it differs)
+  std::vector<float> weights;  // the filter in weights_md's layout (when it differs)
   bool reorder_needed = false;
-  Tensor weights_source;          // the filter tensor `weights` was made from
+  Tensor weights_source;  // the filter tensor `weights` was made from
 
   void Reset() {
     if (conv) dnnl_primitive_destroy(conv);
@@ -66,21 +67,23 @@ struct DnnlConv::Rep {
       // TF's HWIO filter, as oneDNN's (O, I, H, W) dims with strides.
       const dnnl_dims_t dims = {s.oc, s.ic, s.kh, s.kw};
       const dnnl_dims_t strides = {1, s.oc, s.kw * s.ic * s.oc, s.ic * s.oc};
-      CKPT_RETURN_IF_ERROR(Check(
-          dnnl_memory_desc_init_by_strides(&user_weights_md, 4, dims, dnnl_f32, strides), "filter"));
-      CKPT_RETURN_IF_ERROR(Check(
-          dnnl_memory_desc_init_by_tag(&any_weights, 4, dims, dnnl_f32, dnnl_format_tag_any),
-          "filter"));
+      CKPT_RETURN_IF_ERROR(
+          Check(dnnl_memory_desc_init_by_strides(&user_weights_md, 4, dims, dnnl_f32, strides),
+                "filter"));
+      CKPT_RETURN_IF_ERROR(
+          Check(dnnl_memory_desc_init_by_tag(&any_weights, 4, dims, dnnl_f32, dnnl_format_tag_any),
+                "filter"));
     } else {
       // Depthwise [KH, KW, C, M] as (G = C, O = M, I = 1, H, W).
       const int64_t m = s.oc / s.groups;
       const dnnl_dims_t dims = {s.groups, m, 1, s.kh, s.kw};
       const dnnl_dims_t strides = {m, 1, 1, s.kw * s.oc, s.oc};
-      CKPT_RETURN_IF_ERROR(Check(
-          dnnl_memory_desc_init_by_strides(&user_weights_md, 5, dims, dnnl_f32, strides), "filter"));
-      CKPT_RETURN_IF_ERROR(Check(
-          dnnl_memory_desc_init_by_tag(&any_weights, 5, dims, dnnl_f32, dnnl_format_tag_any),
-          "filter"));
+      CKPT_RETURN_IF_ERROR(
+          Check(dnnl_memory_desc_init_by_strides(&user_weights_md, 5, dims, dnnl_f32, strides),
+                "filter"));
+      CKPT_RETURN_IF_ERROR(
+          Check(dnnl_memory_desc_init_by_tag(&any_weights, 5, dims, dnnl_f32, dnnl_format_tag_any),
+                "filter"));
     }
     const dnnl_dims_t strides = {s.sh, s.sw};
     const dnnl_dims_t dilates = {s.dh - 1, s.dw - 1};

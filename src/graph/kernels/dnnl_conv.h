@@ -26,9 +26,9 @@ inline constexpr bool kHaveDnnlConv = false;
 #endif
 
 struct DnnlConvShape {
-  int64_t n = 0, ih = 0, iw = 0, ic = 0;  // input [N, IH, IW, IC]
-  int64_t oh = 0, ow = 0, oc = 0;         // output [N, OH, OW, OC]
-  int64_t kh = 0, kw = 0;                 // window
+  int64_t n = 0, ih = 0, iw = 0, ic = 0;   // input [N, IH, IW, IC]
+  int64_t oh = 0, ow = 0, oc = 0;          // output [N, OH, OW, OC]
+  int64_t kh = 0, kw = 0;                  // window
   int64_t sh = 1, sw = 1, dh = 1, dw = 1;  // strides, dilations (TF's: 1 = none)
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   // 1: Conv2D, filter [KH, KW, IC, OC]. IC: depthwise, filter [KH, KW, IC, OC / IC].
