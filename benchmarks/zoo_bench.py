@@ -27,6 +27,8 @@ import tempfile
 
 import numpy as np
 
+from savedmodel_bench import input_key
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 TF_SIDE = r"""
@@ -122,13 +124,6 @@ def inputs(name, batch, size, seq):
     if name == "Encoder":
         return rng.integers(0, 1000, (batch, seq)).astype(np.int32)
     return rng.uniform(0, 255, (batch, size, size, 3)).astype(np.float32)
-
-
-def input_key(cli, model_dir):
-    info = json.loads(subprocess.run([str(cli), "graph", "--json", str(model_dir)], check=True,
-                                     capture_output=True).stdout)
-    (key,) = info["meta_graphs"][0]["signatures"]["serving_default"]["inputs"].keys()
-    return key
 
 
 def run_ckpt(cli, model_dir, key, x, calls):

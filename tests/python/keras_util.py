@@ -242,3 +242,23 @@ def run_cpp(work_dir, graph, feeds, fetches, checkpoint=None, bench=None, thread
     outs = [np.fromfile(o["file"], dtype=np_types[o["dtype"]]).reshape(o["shape"])
             for o in result["outputs"]]
     return outs, result
+
+
+def run_tf_and_cpp(tf, tmp_path, build, inputs):
+    """Builds build(placeholders) -> output tensors in a fresh tf.Graph on placeholders for
+    `inputs`, runs it in TF (grappler off) and the same GraphDef through ckpt_keras_tool.
+    Returns (tf_outputs, cpp_outputs)."""
+    tmp_path = pathlib.Path(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    g = tf.Graph()
+    with g.as_default():
+        phs = [tf.compat.v1.placeholder(tf.as_dtype(v.dtype), v.shape, name=f"in{i}")
+               for i, v in enumerate(inputs)]
+        outs = build(phs)
+        with tf.compat.v1.Session(graph=g, config=session_config(tf)) as sess:
+            expected = sess.run(outs, dict(zip(phs, inputs)))
+        graph_path = tmp_path / "graph.pb"
+        graph_path.write_bytes(g.as_graph_def().SerializeToString())
+    feeds = {p.name: v for p, v in zip(phs, inputs)}
+    got, _ = run_cpp(tmp_path, graph_path, feeds, [o.name for o in outs])
+    return expected, got

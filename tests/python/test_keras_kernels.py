@@ -20,18 +20,7 @@ TOL = dict(rtol=1e-5, atol=1e-5)
 
 def run_both(tmp_path, build, inputs):
     """build(placeholders) -> list of output tensors. Returns (tf_outputs, cpp_outputs)."""
-    g = tf.Graph()
-    with g.as_default():
-        phs = [tf.compat.v1.placeholder(tf.as_dtype(v.dtype), v.shape, name=f"in{i}")
-               for i, v in enumerate(inputs)]
-        outs = build(phs)
-        with tf.compat.v1.Session(graph=g, config=keras_util.session_config(tf)) as sess:
-            expected = sess.run(outs, dict(zip(phs, inputs)))
-        graph_path = tmp_path / "graph.pb"
-        graph_path.write_bytes(g.as_graph_def().SerializeToString())
-    feeds = {p.name: v for p, v in zip(phs, inputs)}
-    got, _ = keras_util.run_cpp(tmp_path, graph_path, feeds, [o.name for o in outs])
-    return expected, got
+    return keras_util.run_tf_and_cpp(tf, tmp_path, build, inputs)
 
 
 def check(tmp_path, build, inputs):
