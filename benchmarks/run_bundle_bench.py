@@ -10,8 +10,8 @@ benchmarks/tf_bundle_bench.py (TensorFlow SaveV2/RestoreV2) on the same layout o
 variables, in `--reps` rounds with the two candidates' order alternating, then prints the
 median and range over the rounds of each ratio against its target:
   save >= 0.8x raw write; restore >= 0.9x raw read(2) into fresh buffers; save (no fsync) and
-  restore >= 2x TensorFlow; restore peak RSS <= 1.05x checkpoint size (restore_into: <= 0.05x
-  above the preallocated variables); crc32c >= 8 GB/s on one core.
+  restore >= 2x TensorFlow; restore peak RSS <= 1.05x checkpoint size (restore_into: its
+  variables included); crc32c >= 8 GB/s on one core.
 Reads find a warm page cache in every case (each file was just written; nothing is dropped).
 ckpt's save and the raw write are measured with fsync (ckpt's default) and without
 (TensorFlow's writer does not fsync); ckpt/TF save ratios are given for both.
@@ -113,13 +113,12 @@ def main():
         row["restore peak RSS / ckpt size"] = (
             r["restore"]["peak_rss_kib"] * 1024 / cpp["ckpt_bytes"], None)
         row["restore_into peak RSS / ckpt size"] = (
-            (r["restore_into"]["peak_rss_kib"] - r["restore_into"]["base_rss_kib"]) * 1024 /
-            cpp["ckpt_bytes"], None)
+            r["restore_into"]["peak_rss_kib"] * 1024 / cpp["ckpt_bytes"], None)
         row["crc32c GB/s (one core)"] = (wall["crc32c"], cpu["crc32c"])
         per_round.append(row)
     targets = [(label, op, target) for label, _, _, op, target in pairs] + [
         ("restore peak RSS / ckpt size", "<=", 1.05),
-        ("restore_into peak RSS / ckpt size", "<=", 0.05),
+        ("restore_into peak RSS / ckpt size", "<=", 1.05),
         ("crc32c GB/s (one core)", ">=", 8.0),
     ]
     cpp0 = rounds[0][0]
