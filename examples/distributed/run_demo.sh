@@ -26,7 +26,11 @@ done
 kill -9 $pid 2>/dev/null || true
 pkill -9 -f "$BIN train $WORK/run" 2>/dev/null || true
 wait $pid 2>/dev/null || true
-cat "$WORK/train.log" | grep "^step" || true
+for _ in $(seq 100); do  # every rank gone (their locks released) before resuming
+  pgrep -f "$BIN train $WORK/run" >/dev/null || break
+  sleep 0.1
+done
+grep "^step" "$WORK/train.log" || true
 echo "checkpoint state after the kill:"; cat "$WORK/run/checkpoint"
 
 echo "== resume on 2 processes up to step 600"
