@@ -16,6 +16,7 @@ struct ConvCase {
   int64_t stride = 1, dilation = 1;
   std::string padding = "SAME";
   bool depthwise = false;
+  int64_t groups = 1;  // Conv2D: filter [KH, KW, IC / groups, OC]
 };
 
 Tensor Random(const std::vector<int64_t>& dims, uint32_t seed) {
@@ -32,6 +33,7 @@ std::vector<double> Reference(const ConvCase& c, const Tensor& x, const Tensor& 
   const int64_t kh = c.filter[0], kw = c.filter[1];
   const int64_t m = c.depthwise ? c.filter[3] : 1;
   const int64_t oc = c.depthwise ? ic * m : c.filter[3];
+  const int64_t gi = ic / c.groups, go = oc / c.groups;  // channels per group
   const int64_t ekh = (kh - 1) * c.dilation + 1, ekw = (kw - 1) * c.dilation + 1;
   int64_t oh, ow, pt = 0, pl = 0;
   if (c.padding == "SAME") {
@@ -60,8 +62,9 @@ std::vector<double> Reference(const ConvCase& c, const Tensor& x, const Tensor& 
               if (c.depthwise) {
                 acc += double(pixel[o / m]) * pf[(a * kw + bb) * oc + o];
               } else {
-                for (int64_t i = 0; i < ic; ++i)
-                  acc += double(pixel[i]) * pf[((a * kw + bb) * ic + i) * oc + o];
+                const int64_t g = o / go;
+                for (int64_t i = 0; i < gi; ++i)
+                  acc += double(pixel[g * gi + i]) * pf[((a * kw + bb) * gi + i) * oc + o];
               }
             }
           out[((b * oh + y) * ow + xo) * oc + o] = acc;
@@ -114,7 +117,12 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{{2, 65, 63, 48}, {5, 5, 48, 2}, 2, 1, "SAME", true},
                       ConvCase{{2, 60, 60, 96}, {3, 3, 96, 1}, 1, 2, "VALID", true},
                       ConvCase{{1, 20, 20, 8}, {3, 3, 8, 8}},  // direct kernels
-                      ConvCase{{1, 20, 20, 8}, {3, 3, 8, 2}, 2, 1, "SAME", true}));
+                      ConvCase{{1, 20, 20, 8}, {3, 3, 8, 2}, 2, 1, "SAME", true},
+                      // Grouped Conv2D: one group per channel (ConvNeXt), direct and oneDNN;
+                      // four channels per group, oneDNN.
+                      ConvCase{{1, 8, 8, 96}, {7, 7, 1, 96}, 1, 1, "SAME", false, 96},
+                      ConvCase{{2, 32, 32, 96}, {7, 7, 1, 192}, 1, 1, "SAME", false, 96},
+                      ConvCase{{2, 32, 32, 64}, {3, 3, 4, 64}, 1, 1, "SAME", false, 16}));
 
 }  // namespace
 }  // namespace ckpt

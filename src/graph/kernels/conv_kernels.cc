@@ -169,8 +169,7 @@ class ConvKernelBase : public OpKernel {
     *done = false;
     if constexpr (!kHaveDnnlConv) return Status::OK();
     const TensorShape& os = out->shape();
-    const int64_t macs =
-        os.num_elements() * h.window * w.window * (groups == 1 ? in.shape().dim(3) : 1);
+    const int64_t macs = os.num_elements() * h.window * w.window * (in.shape().dim(3) / groups);
     if (macs < kDnnlMinMacs || os.num_elements() == 0) return Status::OK();
     DnnlConvShape s;
     s.n = in.shape().dim(0);
@@ -196,6 +195,68 @@ class ConvKernelBase : public OpKernel {
     CKPT_RETURN_IF_ERROR(dnnl_.Run(s, filter, in.data<float>(), out->data<float>(),
                                    dev == nullptr ? 1 : dev->numThreads()));
     *done = true;
+    return Status::OK();
+  }
+
+  // A depthwise convolution: input [N, H, W, C], filter memory [KH, KW, C, M] (which is also
+  // a grouped Conv2D's [KH, KW, 1, C * M] with one group per input channel), output
+  // [N, OH, OW, C * M] already allocated.
+  template <typename T>
+  Status RunDepthwise(OpKernelContext* ctx, const WindowDim& h, const WindowDim& w,
+                      const Tensor& in, const Tensor& filter, int64_t m, Tensor* out) {
+    const int64_t n = in.shape().dim(0);
+    const int64_t c = in.shape().dim(3);
+    const int64_t oc = c * m;
+    const int64_t rows = n * h.out;  // output rows, each [OW, OC]
+    if (rows == 0 || w.out == 0 || oc == 0) return Status::OK();
+    if constexpr (std::is_same_v<T, float>) {
+      bool done;
+      CKPT_RETURN_IF_ERROR(MaybeRunDnnl(ctx, h, w, in, filter, out, c, &done));
+      if (done) return Status::OK();
+    }
+    const T* pi = in.data<T>();
+    const T* pf = filter.data<T>();
+    T* po = out->data<T>();
+    auto run = [&](int64_t first, int64_t last) {
+      for (int64_t row = first; row < last; ++row) {
+        const int64_t b = row / h.out;
+        const int64_t oy = row % h.out;
+        const T* img = pi + b * h.in * w.in * c;
+        T* orow = po + row * w.out * oc;
+        std::fill(orow, orow + w.out * oc, T(0));
+        for (int64_t ky = 0; ky < h.window; ++ky) {
+          const int64_t iy = oy * h.stride - h.pad_before + ky * h.dilation;
+          if (iy < 0 || iy >= h.in) continue;
+          const T* irow = img + iy * w.in * c;
+          for (int64_t kx = 0; kx < w.window; ++kx) {
+            const T* f = pf + (ky * w.window + kx) * oc;
+            for (int64_t ox = 0; ox < w.out; ++ox) {
+              const int64_t ix = ox * w.stride - w.pad_before + kx * w.dilation;
+              if (ix < 0 || ix >= w.in) continue;
+              const T* x = irow + ix * c;
+              T* o = orow + ox * oc;
+              if (m == 1) {
+                for (int64_t ch = 0; ch < c; ++ch) o[ch] += x[ch] * f[ch];
+              } else {
+                for (int64_t ch = 0; ch < c; ++ch) {
+                  const T v = x[ch];
+                  for (int64_t j = 0; j < m; ++j) o[ch * m + j] += v * f[ch * m + j];
+                }
+              }
+            }
+          }
+        }
+      }
+    };
+    const auto* dev = ctx->eigen_device();
+    const int64_t per_row = w.out * oc * h.window * w.window;
+    if (dev != nullptr && rows * per_row >= (1 << 16)) {
+      dev->parallelFor(
+          rows, Eigen::TensorOpCost(per_row * sizeof(T), w.out * oc * sizeof(T), 2 * per_row),
+          [&](Eigen::Index a, Eigen::Index b) { run(a, b); });
+    } else {
+      run(0, rows);
+    }
     return Status::OK();
   }
 
@@ -235,8 +296,29 @@ class Conv2DKernel : public ConvKernelBase {
                                   std::to_string(ic) + " vs " + std::to_string(fic));
     }
     if (fic != ic) {
+      // Grouped (Keras' Conv2D with groups; ConvNeXt's depthwise layers): ic / fic groups of
+      // fic input channels, each with oc / groups output channels.
+      const int64_t groups = ic / fic;
+      if (oc % groups != 0) {
+        return InvalidArgumentError("output depth " + std::to_string(oc) +
+                                    " is not a multiple of the " + std::to_string(groups) +
+                                    " groups");
+      }
+      CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(
+                                              0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
+      if (out->num_elements() == 0) return Status::OK();
+      if constexpr (std::is_same_v<T, float>) {
+        bool done;
+        CKPT_RETURN_IF_ERROR(MaybeRunDnnl(ctx, h, w, in, filter, out, groups, &done));
+        if (done) return Status::OK();
+      }
+      if constexpr (!std::is_same_v<T, int32_t>) {
+        if (fic == 1) return RunDepthwise<T>(ctx, h, w, in, filter, oc / ic, out);
+      }
       return UnimplementedError("grouped convolution (input depth " + std::to_string(ic) +
-                                ", filter depth " + std::to_string(fic) + ") is not supported");
+                                ", filter depth " + std::to_string(fic) +
+                                ") runs only as a depthwise one (filter depth 1) or, for float, "
+                                "on oneDNN when it has 4M+ multiply-adds");
     }
     CKPT_ASSIGN_OR_RETURN(Tensor * out,
                           ctx->allocate_output(0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
@@ -376,57 +458,7 @@ class DepthwiseConv2dKernel : public ConvKernelBase {
     const int64_t oc = c * m;
     CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(
                                             0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
-    const int64_t rows = n * h.out;  // output rows, each [OW, OC]
-    if (rows == 0 || w.out == 0 || oc == 0) return Status::OK();
-    if constexpr (std::is_same_v<T, float>) {
-      bool done;
-      CKPT_RETURN_IF_ERROR(MaybeRunDnnl(ctx, h, w, in, filter, out, c, &done));
-      if (done) return Status::OK();
-    }
-    const T* pi = in.data<T>();
-    const T* pf = filter.data<T>();
-    T* po = out->data<T>();
-    auto run = [&](int64_t first, int64_t last) {
-      for (int64_t row = first; row < last; ++row) {
-        const int64_t b = row / h.out;
-        const int64_t oy = row % h.out;
-        const T* img = pi + b * h.in * w.in * c;
-        T* orow = po + row * w.out * oc;
-        std::fill(orow, orow + w.out * oc, T(0));
-        for (int64_t ky = 0; ky < h.window; ++ky) {
-          const int64_t iy = oy * h.stride - h.pad_before + ky * h.dilation;
-          if (iy < 0 || iy >= h.in) continue;
-          const T* irow = img + iy * w.in * c;
-          for (int64_t kx = 0; kx < w.window; ++kx) {
-            const T* f = pf + (ky * w.window + kx) * oc;
-            for (int64_t ox = 0; ox < w.out; ++ox) {
-              const int64_t ix = ox * w.stride - w.pad_before + kx * w.dilation;
-              if (ix < 0 || ix >= w.in) continue;
-              const T* x = irow + ix * c;
-              T* o = orow + ox * oc;
-              if (m == 1) {
-                for (int64_t ch = 0; ch < c; ++ch) o[ch] += x[ch] * f[ch];
-              } else {
-                for (int64_t ch = 0; ch < c; ++ch) {
-                  const T v = x[ch];
-                  for (int64_t j = 0; j < m; ++j) o[ch * m + j] += v * f[ch * m + j];
-                }
-              }
-            }
-          }
-        }
-      }
-    };
-    const auto* dev = ctx->eigen_device();
-    const int64_t per_row = w.out * oc * h.window * w.window;
-    if (dev != nullptr && rows * per_row >= (1 << 16)) {
-      dev->parallelFor(
-          rows, Eigen::TensorOpCost(per_row * sizeof(T), w.out * oc * sizeof(T), 2 * per_row),
-          [&](Eigen::Index a, Eigen::Index b) { run(a, b); });
-    } else {
-      run(0, rows);
-    }
-    return Status::OK();
+    return RunDepthwise<T>(ctx, h, w, in, filter, m, out);
   }
 };
 

@@ -74,10 +74,11 @@ struct DnnlConv::Rep {
           Check(dnnl_memory_desc_init_by_tag(&any_weights, 4, dims, dnnl_f32, dnnl_format_tag_any),
                 "filter"));
     } else {
-      // Depthwise [KH, KW, C, M] as (G = C, O = M, I = 1, H, W).
-      const int64_t m = s.oc / s.groups;
-      const dnnl_dims_t dims = {s.groups, m, 1, s.kh, s.kw};
-      const dnnl_dims_t strides = {m, 1, 1, s.kw * s.oc, s.oc};
+      // Grouped: TF's [KH, KW, IC / G, OC] (depthwise: [KH, KW, C, M], the same memory) as
+      // (G, O = OC / G, I = IC / G, H, W); output channel g * (OC / G) + o.
+      const int64_t og = s.oc / s.groups, ig = s.ic / s.groups;
+      const dnnl_dims_t dims = {s.groups, og, ig, s.kh, s.kw};
+      const dnnl_dims_t strides = {og, 1, s.oc, s.kw * ig * s.oc, ig * s.oc};
       CKPT_RETURN_IF_ERROR(
           Check(dnnl_memory_desc_init_by_strides(&user_weights_md, 5, dims, dnnl_f32, strides),
                 "filter"));

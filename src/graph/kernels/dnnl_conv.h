@@ -31,7 +31,8 @@ struct DnnlConvShape {
   int64_t kh = 0, kw = 0;                  // window
   int64_t sh = 1, sw = 1, dh = 1, dw = 1;  // strides, dilations (TF's: 1 = none)
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  // 1: Conv2D, filter [KH, KW, IC, OC]. IC: depthwise, filter [KH, KW, IC, OC / IC].
+  // 1: Conv2D, filter [KH, KW, IC, OC]. G > 1: grouped, filter [KH, KW, IC / G, OC]
+  // (depthwise: G = IC, the same memory as [KH, KW, IC, OC / IC]).
   int64_t groups = 1;
   bool operator==(const DnnlConvShape&) const = default;
 };
