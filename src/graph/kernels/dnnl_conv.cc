@@ -10,6 +10,8 @@
 
 namespace ckpt {
 
+bool DnnlConvAvailable() { return kHaveDnnlConv; }
+
 #if CKPT_HAVE_ONEDNN
 namespace {
 

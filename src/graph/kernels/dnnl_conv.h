@@ -25,6 +25,10 @@ inline constexpr bool kHaveDnnlConv = true;
 inline constexpr bool kHaveDnnlConv = false;
 #endif
 
+// kHaveDnnlConv of the graph library's own build (for code compiled without its definitions,
+// such as tests).
+bool DnnlConvAvailable();
+
 struct DnnlConvShape {
   int64_t n = 0, ih = 0, iw = 0, ic = 0;   // input [N, IH, IW, IC]
   int64_t oh = 0, ow = 0, oc = 0;          // output [N, OH, OW, OC]
