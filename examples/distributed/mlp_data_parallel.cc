@@ -216,6 +216,7 @@ Status Train(Communicator& comm, const std::string& cmd, const std::string& dir,
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they happen
   auto session = MpiSession::Start(&argc, &argv);
   if (!session.ok()) {
     std::fprintf(stderr, "mlp_data_parallel: %s\n", session.status().ToString().c_str());

@@ -16,7 +16,7 @@ MPIRUN=(mpirun --oversubscribe)
 mkdir -p "$WORK"
 rm -rf "$WORK/run"
 
-echo "== train on 4 processes (killed after the checkpoint of step 300)"
+echo "== train on 4 processes (killed once the checkpoint of step 300 is written)"
 "${MPIRUN[@]}" -np 4 "$BIN" train "$WORK/run" 100000 > "$WORK/train.log" 2>&1 &
 pid=$!
 until grep -q "step 300:" "$WORK/train.log" 2>/dev/null; do
@@ -33,8 +33,9 @@ done
 grep "^step" "$WORK/train.log" || true
 echo "checkpoint state after the kill:"; cat "$WORK/run/checkpoint"
 
-echo "== resume on 2 processes up to step 600"
-"${MPIRUN[@]}" -np 2 "$BIN" resume "$WORK/run" 600
+latest=$(sed -n 's/^model_checkpoint_path: "model.ckpt-\([0-9]*\)"$/\1/p' "$WORK/run/checkpoint")
+echo "== resume on 2 processes from step $latest up to step $((latest + 300))"
+"${MPIRUN[@]}" -np 2 "$BIN" resume "$WORK/run" $((latest + 300))
 
 echo "== evaluate the latest on 1 process"
 "${MPIRUN[@]}" -np 1 "$BIN" evaluate "$WORK/run"
