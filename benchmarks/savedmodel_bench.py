@@ -93,9 +93,11 @@ def run_ckpt(cli, model_dir, key, x, calls):
             "process_ms": wall}
 
 
-def run_tf(model_dir, x, calls):
+def run_tf(model_dir, x, calls, script=TF_SIDE):
+    """Runs `script` (a TF-side timing program taking MODEL_DIR X_NPY CALLS and printing one
+    JSON line) in a fresh Python process; returns that JSON."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", TF_SIDE, str(model_dir), str(x), str(calls)],
+    proc = subprocess.run([sys.executable, "-c", script, str(model_dir), str(x), str(calls)],
                           check=True, capture_output=True, env=env)
     return json.loads(proc.stdout.decode().strip().splitlines()[-1])
 

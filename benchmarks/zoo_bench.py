@@ -27,6 +27,7 @@ import tempfile
 
 import numpy as np
 
+import savedmodel_bench
 from savedmodel_bench import input_key
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -135,13 +136,6 @@ def run_ckpt(cli, model_dir, key, x, calls):
     return {"median_us": json.loads(proc.stdout)["benchmark"]["median_us"]}
 
 
-def run_tf(model_dir, x, calls):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", TF_SIDE, str(model_dir), str(x), str(calls)],
-                          check=True, capture_output=True, env=env)
-    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
-
-
 def stat(v):
     return f"{statistics.median(v):10.1f} ({min(v):.1f}-{max(v):.1f})"
 
@@ -180,7 +174,8 @@ def main():
                         error = r["error"]
                         break
                     ck.append(r["median_us"])
-                    tf.append(run_tf(dirs[name], x, args.calls)["median_us"])
+                    tf.append(savedmodel_bench.run_tf(dirs[name], x, args.calls,
+                                                      TF_SIDE)["median_us"])
                 label = f"{name} batch {batch}"
                 if error:
                     print(f"{label:24} ckpt cannot run it: {error}")
