@@ -41,7 +41,8 @@ struct DnnlConv::Rep {
   dnnl_memory_desc_t src_md{}, dst_md{}, user_weights_md{}, weights_md{};
   std::vector<float> weights;  // the filter in weights_md's layout (when it differs)
   bool reorder_needed = false;
-  Tensor weights_source;  // the filter tensor `weights` was made from
+  dnnl_stream_t stream = nullptr;  // created on the first call, reused after
+  Tensor weights_source;           // the filter tensor `weights` was made from
 
   void Reset() {
     if (conv) dnnl_primitive_destroy(conv);
@@ -52,7 +53,10 @@ struct DnnlConv::Rep {
     weights_source = Tensor();
     weights.clear();
   }
-  ~Rep() { Reset(); }
+  ~Rep() {
+    Reset();
+    if (stream) dnnl_stream_destroy(stream);
+  }
 
   Status Build(const DnnlConvShape& s) {
     Reset();
@@ -145,11 +149,13 @@ Status DnnlConv::Run(const DnnlConvShape& shape, const Tensor& filter, const flo
   if (!r.have_shape || !(r.shape == shape)) CKPT_RETURN_IF_ERROR(r.Build(shape));
   const int saved = omp_get_max_threads();
   if (threads > 0 && saved != threads) omp_set_num_threads(threads);
-  dnnl_stream_t stream = nullptr;
   dnnl_memory_t src = nullptr, wei = nullptr, dst = nullptr;
   Status s = [&]() -> Status {
-    CKPT_RETURN_IF_ERROR(
-        Check(dnnl_stream_create(&stream, Engine(), dnnl_stream_default_flags), "stream"));
+    if (r.stream == nullptr) {
+      CKPT_RETURN_IF_ERROR(
+          Check(dnnl_stream_create(&r.stream, Engine(), dnnl_stream_default_flags), "stream"));
+    }
+    dnnl_stream_t stream = r.stream;
     void* weights = const_cast<void*>(filter.raw_data());
     if (r.reorder_needed) {
       // The buffer the cached weights were made from, still held: the same weights (see
@@ -175,7 +181,6 @@ Status DnnlConv::Run(const DnnlConvShape& shape, const Tensor& filter, const flo
   if (src) dnnl_memory_destroy(src);
   if (wei) dnnl_memory_destroy(wei);
   if (dst) dnnl_memory_destroy(dst);
-  if (stream) dnnl_stream_destroy(stream);
   if (threads > 0 && saved != threads) omp_set_num_threads(saved);
   return s;
 }
