@@ -12,10 +12,24 @@
 //       every rank. Rank K writes OUTDIR/rank-K.json: {"prefix": P, "tensors": {NAME:
 //       {"slice": "start,len:-", "dtype": "float32", "shape": [...], "values": [...]}}}.
 //
+//   ckpt_dist_tool loop DIR [--size N] [--max_to_keep K]
+//       Saves checkpoints last+1, last+2, ... of DIR until killed: a replicated float32[N]
+//       `payload` = step + 0.5 i (its owner rank writes it) and `global_step` = step, plus the
+//       partitioned `emb` below. Every rank first prints {"rank": R, "pid": P}; rank 0 prints
+//       {"committed": STEP} after each save returns.
+//   ckpt_dist_tool check DIR    (one process)
+//       Opens DIR as the next run would (recovery of an interrupted save), reads the state
+//       file's checkpoints, verifies every byte of each and its payload's values, and prints
+//       {"latest": STEP or -1, "kept": [STEPS], "leftovers": [files still named *.tmp*]}.
+//       Exits 1 when a kept checkpoint does not verify or holds the wrong values.
+//
 // The model (i = flat index):
 //   dense/kernel float32[5,3] = 0.5 i - 3     dense/bias float32[3] = 0.25 i
 //   global_step  int64[]      = N             emb        float32[10,4] = 100 + 0.25 i  (rows split)
 //   wide         float64[3,8] = -7 - 0.125 i  (columns split)
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -27,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ckpt/checkpoint/checkpoint_manager.h"
 #include "ckpt/dist/communicator.h"
 #include "ckpt/dist/distributed_checkpoint.h"
 #include "ckpt/format/bundle.h"
@@ -129,6 +144,81 @@ int Save(Communicator& comm, const std::string& dir, int64_t step, std::optional
     std::cout << out.dump() << std::endl;
   }
   return 0;
+}
+
+int Loop(Communicator& comm, const std::string& dir, int64_t size, std::optional<int> keep) {
+  std::cout << json{{"rank", comm.rank()}, {"pid", static_cast<int64_t>(getpid())}}.dump()
+            << std::endl;
+  CheckpointManagerOptions opts;
+  opts.max_to_keep = keep;
+  auto m = DistributedCheckpointManager::Open(Env::Default(), &comm, dir, opts);
+  if (!m.ok()) return Fail(comm, m.status());
+  auto last = (*m)->LastStep();
+  if (!last.ok()) return Fail(comm, last.status());
+  Tensor emb = Affine<float>(TensorShape({10, 4}), 100, 0.25);
+  TensorSlice emb_part = SplitSlice(emb.shape(), 0, comm.size(), comm.rank());
+  std::vector<OwnedTensor> owned = {
+      OwnedTensor::Slice("emb", emb.shape(), emb_part, Cut(emb, emb_part))};
+  for (int64_t step = *last + 1;; ++step) {
+    NamedTensors replicated = {
+        {"payload", Affine<float>(TensorShape({size}), static_cast<double>(step), 0.5)},
+        {"global_step", Tensor::Scalar<int64_t>(step)}};
+    auto prefix = (*m)->SaveReplicated(step, replicated, owned);
+    if (!prefix.ok()) return Fail(comm, prefix.status());
+    if (comm.rank() == 0) std::cout << json{{"committed", step}}.dump() << std::endl;
+  }
+}
+
+int Check(const std::string& dir) {
+  Env* env = Env::Default();
+  // What the next run's Open does first: recover from an interrupted save.
+  auto mgr = CheckpointManager::Open(env, dir);
+  if (!mgr.ok()) {
+    std::fprintf(stderr, "ckpt_dist_tool check: %s\n", mgr.status().ToString().c_str());
+    return 1;
+  }
+  json kept = json::array();
+  int64_t latest = -1;
+  int rc = 0;
+  for (const auto& info : (*mgr)->checkpoints()) {
+    kept.push_back(info.step);
+    latest = std::max(latest, info.step);
+    Status s;
+    auto reader = BundleReader::Open(env, info.prefix);
+    if (!reader.ok()) s = reader.status();
+    if (s.ok()) s = (*reader)->VerifyAll();
+    Tensor payload, step_t;
+    if (s.ok()) {
+      auto p = (*reader)->Lookup("payload");
+      auto g = (*reader)->Lookup("global_step");
+      s = !p.ok() ? p.status() : g.status();
+      if (s.ok()) {
+        payload = std::move(p).value();
+        step_t = std::move(g).value();
+      }
+    }
+    if (s.ok() && step_t.data<int64_t>()[0] != info.step)
+      s = DataLossError("global_step is " + std::to_string(step_t.data<int64_t>()[0]));
+    if (s.ok()) {
+      auto f = payload.flat<float>();
+      for (size_t i = 0; i < f.size() && s.ok(); ++i)
+        if (f[i] != static_cast<float>(static_cast<double>(info.step) + 0.5 * i))
+          s = DataLossError("payload[" + std::to_string(i) + "] is wrong");
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "ckpt_dist_tool check: %s: %s\n", info.prefix.c_str(),
+                   s.ToString().c_str());
+      rc = 1;
+    }
+  }
+  json leftovers = json::array();
+  auto children = env->GetChildren(dir);
+  if (children.ok())
+    for (const auto& c : *children)
+      if (c.find(".tmp") != std::string::npos) leftovers.push_back(c);
+  std::cout << json{{"latest", latest}, {"kept", kept}, {"leftovers", leftovers}}.dump()
+            << std::endl;
+  return rc;
 }
 
 int Restore(Communicator& comm, const std::string& dir, const std::string& out_dir,
@@ -238,12 +328,20 @@ int main(int argc, char** argv) {
     std::optional<int> keep = 5;
     if (kv.count("max_to_keep")) keep = std::stoi(kv["max_to_keep"]);
     rc = Save(**comm, pos[0], std::stoll(kv["step"]), keep);
+  } else if (mode == "loop" && pos.size() == 1) {
+    std::optional<int> keep = 3;
+    if (kv.count("max_to_keep")) keep = std::stoi(kv["max_to_keep"]);
+    rc = Loop(**comm, pos[0], kv.count("size") ? std::stoll(kv["size"]) : 20000, keep);
+  } else if (mode == "check" && pos.size() == 1 && comm->get()->size() == 1) {
+    rc = Check(pos[0]);
   } else if (mode == "restore" && pos.size() >= 2 && kv.count("out")) {
     rc = Restore(**comm, pos[0], kv["out"], {pos.begin() + 1, pos.end()});
   } else {
     std::fprintf(stderr,
                  "usage: ckpt_dist_tool save DIR --step N [--max_to_keep K]\n"
-                 "       ckpt_dist_tool restore DIR --out OUTDIR NAME[:AXIS|=full] ...\n");
+                 "       ckpt_dist_tool restore DIR --out OUTDIR NAME[:AXIS|=full] ...\n"
+                 "       ckpt_dist_tool loop DIR [--size N] [--max_to_keep K]\n"
+                 "       ckpt_dist_tool check DIR   (one process)\n");
   }
   comm->reset();  // before MPI_Finalize
   return rc;
