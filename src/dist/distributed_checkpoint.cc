@@ -70,15 +70,6 @@ Status CheckItems(const std::vector<WriteItem>& items) {
   return Status::OK();
 }
 
-// Copies `src` into `*dst` (same dtype and shape), keeping `dst`'s storage.
-void CopyInto(const Tensor& src, Tensor* dst) {
-  if (DataTypeIsPod(src.dtype())) {
-    if (src.TotalBytes() > 0) std::memcpy(dst->raw_data(), src.raw_data(), src.TotalBytes());
-    return;
-  }
-  std::copy(src.strings(), src.strings() + src.num_elements(), dst->strings());
-}
-
 }  // namespace
 
 std::vector<int> AssignOwnership(std::span<const TensorSize> tensors, int num_ranks) {
@@ -125,15 +116,18 @@ Status RestoreOwned(Env* env, const std::string& prefix, std::span<const Restore
                                   std::string(DataTypeName(e.dtype)) + shape->DebugString());
   }
   for (const SliceRestoreTarget& t : slices) {
-    auto value = reader->LookupSlice(t.name, t.slice);
-    if (!value.ok())
-      return value.status().WithContext("restoring slice " + t.slice.ToString() + " of key " +
-                                        t.name + " from " + prefix);
-    if (t.tensor->valid()) {
-      CopyInto(*value, t.tensor);
-    } else {
-      *t.tensor = std::move(value).value();
+    const std::string where =
+        "restoring slice " + t.slice.ToString() + " of key " + t.name + " from " + prefix;
+    if (!t.tensor->valid()) {
+      CKPT_ASSIGN_OR_RETURN(BundleEntryInfo e, reader->GetEntry(t.name));
+      auto fresh = Tensor::AllocateUninitialized(e.dtype, t.slice.SliceShape(e.shape).value());
+      if (!fresh.ok()) return fresh.status().WithContext(where);
+      *t.tensor = std::move(fresh).value();
     }
+    // Into the target's own storage: no temporary and no copy when a stored slice is a
+    // contiguous block of the target (the same split as at save, or whole ranks merged).
+    Status s = reader->LookupSliceInto(t.name, t.slice, t.tensor);
+    if (!s.ok()) return s.WithContext(where);
   }
   return Status::OK();
 }

@@ -302,6 +302,71 @@ TEST_F(BundleTest, PartitionedTensors) {
   EXPECT_TRUE(reader->VerifyAll().ok());
 }
 
+// LookupSliceInto reads stored slices that form one block of the target in place and copies
+// the others; every mix gives the values of the same region of the full tensor.
+TEST_F(BundleTest, LookupSliceIntoMixesInPlaceAndCopiedSlices) {
+  // w: 12 x 3 x 2 floats, value = flat index, stored as 4 row blocks of 3; c: 4 x 6 stored as
+  // 2 column blocks (never contiguous in a row slice).
+  Tensor w = Iota<float>({12, 3, 2}, 0.0f);
+  Tensor c = Iota<float>({4, 6}, 0.0f);
+  {
+    auto writer = BundleWriter::Create(env(), "/sl/m");
+    ASSERT_TRUE(writer.ok());
+    for (int b = 0; b < 4; ++b) {
+      TensorSlice rows({{3 * b, 3}, {0, TensorSlice::kFullExtent}, {0, TensorSlice::kFullExtent}});
+      Tensor part(DataType::kFloat, TensorShape{3, 3, 2});
+      for (int i = 0; i < 18; ++i) part.data<float>()[i] = w.data<float>()[18 * b + i];
+      ASSERT_TRUE((*writer)->AddSlice("w", {12, 3, 2}, rows, part).ok());
+    }
+    for (int b = 0; b < 2; ++b) {
+      TensorSlice cols({{0, TensorSlice::kFullExtent}, {3 * b, 3}});
+      Tensor part(DataType::kFloat, TensorShape{4, 3});
+      for (int r = 0; r < 4; ++r)
+        for (int k = 0; k < 3; ++k)
+          part.data<float>()[3 * r + k] = c.data<float>()[6 * r + 3 * b + k];
+      ASSERT_TRUE((*writer)->AddSlice("c", {4, 6}, cols, part).ok());
+    }
+    ASSERT_TRUE((*writer)->Finish().ok());
+  }
+  auto reader = BundleReader::Open(env(), "/sl/m");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto expect_region = [&](const char* key, const Tensor& full, const char* spec) {
+    auto slice = TensorSlice::Parse(spec);
+    ASSERT_TRUE(slice.ok());
+    TensorShape shape = slice->SliceShape(full.shape()).value();
+    std::vector<float> buf(static_cast<size_t>(shape.num_elements()), -1.f);
+    Tensor out =
+        Tensor::Borrow(DataType::kFloat, shape, buf.data(), buf.size() * sizeof(float)).value();
+    ASSERT_TRUE((*reader)->LookupSliceInto(key, *slice, &out).ok()) << spec;
+    Tensor want = (*reader)->LookupSlice(key, *slice).value();
+    // The expected values straight from the full tensor.
+    const auto& fs = full.shape();
+    std::vector<int64_t> idx(fs.rank(), 0);
+    for (int64_t k = 0; k < shape.num_elements(); ++k) {
+      int64_t flat = 0;
+      for (int d = 0; d < fs.rank(); ++d)
+        flat = flat * fs.dim(d) + (slice->IsFullAt(d) ? 0 : slice->extent(d).start) + idx[d];
+      ASSERT_EQ(buf[k], full.data<float>()[flat]) << key << " " << spec << " element " << k;
+      ASSERT_EQ(want.data<float>()[k], buf[k]) << key << " " << spec << " element " << k;
+      for (int d = fs.rank() - 1; d >= 0; --d) {
+        if (++idx[d] < shape.dim(d)) break;
+        idx[d] = 0;
+      }
+    }
+  };
+  expect_region("w", w, "3,3:-:-");      // exactly one stored slice
+  expect_region("w", w, "3,6:-:-");      // two, each in place
+  expect_region("w", w, "2,8:-:-");      // two partial (copied) around two in place
+  expect_region("w", w, "0,12:1,2:-");   // column part: every slice copied
+  expect_region("w", w, "4,1:2,1:1,1");  // one element
+  expect_region("c", c, "1,2:-");        // column blocks: copied
+  expect_region("c", c, "-:3,3");        // one stored column block
+  Tensor wrong(DataType::kFloat, TensorShape{2, 3, 2});
+  Status s = (*reader)->LookupSliceInto("w", *TensorSlice::Parse("3,3:-:-"), &wrong);
+  EXPECT_TRUE(IsInvalidArgument(s));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("key w"));
+}
+
 TEST_F(BundleTest, SliceKeysAndOrderedCode) {
   EXPECT_EQ(bundle::EncodeTensorNameSlice("a", TensorSlice()),
             std::string("\x00\x61\x00\x01\x00", 5));

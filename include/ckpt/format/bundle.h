@@ -155,8 +155,13 @@ class BundleReader {
   // any byte is read. On an error reading, the error of the first target (in the given
   // order) that failed is returned; other targets may have been written.
   Status LookupMany(std::span<const std::pair<std::string, Tensor*>> targets) const;
-  // Reads a sub-rectangle of a tensor (partitioned or not).
+  // Reads a sub-rectangle of a tensor (partitioned or not). Of a partitioned tensor only the
+  // stored slices that intersect `slice` are read (each whole, so its checksum is verified);
+  // a stored slice that lies inside `slice` as one contiguous block is read in place.
   StatusOr<Tensor> LookupSlice(std::string_view key, const TensorSlice& slice) const;
+  // As LookupSlice, into `out`, which must have the stored dtype and the slice's shape (owned
+  // or borrowed storage); InvalidArgument naming the key otherwise.
+  Status LookupSliceInto(std::string_view key, const TensorSlice& slice, Tensor* out) const;
 
   // With use_mmap, a borrowed tensor pointing straight into the mapped data file (valid
   // while the reader lives); the checksum is verified once. FailedPrecondition without

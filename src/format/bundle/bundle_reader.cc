@@ -434,6 +434,32 @@ struct BundleReader::Rep {
 
   // Copies into `out` (holding resolved slice `out_slice` of the full tensor) every part of
   // the stored slices of partitioned entry `e` that intersects it.
+  // When `region` is all of the stored slice `stored` and lies in the output `out_slice` as
+  // one contiguous row-major block (every dimension after its first partial one spans the
+  // output's full extent), the block's element offset in the output; -1 otherwise.
+  static int64_t ContiguousOffset(const TensorSlice& stored, const TensorSlice& region,
+                                  const TensorSlice& out_slice) {
+    const int rank = region.rank();
+    for (int d = 0; d < rank; ++d) {
+      if (region.extent(d).start != stored.extent(d).start ||
+          region.extent(d).length != stored.extent(d).length)
+        return -1;
+    }
+    int d = 0;
+    while (d < rank && region.extent(d).length == 1) ++d;  // leading single index dims
+    for (int k = d + 1; k < rank; ++k) {
+      if (region.extent(k).start != out_slice.extent(k).start ||
+          region.extent(k).length != out_slice.extent(k).length)
+        return -1;
+    }
+    int64_t offset = 0;
+    for (int k = 0; k < rank; ++k) {
+      offset = offset * out_slice.extent(k).length +
+               (region.extent(k).start - out_slice.extent(k).start);
+    }
+    return offset;
+  }
+
   Status ReadPartitioned(const BundleEntryInfo& e, Tensor* out,
                          const TensorSlice& out_slice) const {
     if (!DataTypeIsPod(e.dtype)) {
@@ -450,12 +476,18 @@ struct BundleReader::Rep {
       if (!resolved.Intersect(out_slice, &region)) continue;
       const BundleEntryInfo* part = Find(bundle::EncodeTensorNameSlice(e.key, stored));
       if (part == nullptr) return DataLossError("missing slice entry of " + PrintableKey(e.key));
-      CKPT_ASSIGN_OR_RETURN(Tensor tmp, Tensor::AllocateUninitialized(e.dtype, part->shape));
-      CKPT_RETURN_IF_ERROR(ReadPod(*part, tmp.raw_data(), options.verify_checksums));
-      bundle::CopyRegion(elem, tmp.raw_data(), resolved, out->raw_data(), out_slice, region);
       int64_t count = 1;
       for (const auto& x : region.extents()) count *= x.length;
       covered += count;
+      if (const int64_t at = ContiguousOffset(resolved, region, out_slice); at >= 0) {
+        // The whole stored slice is one block of the output: read it in place.
+        CKPT_RETURN_IF_ERROR(ReadPod(*part, static_cast<char*>(out->raw_data()) + at * elem,
+                                     options.verify_checksums));
+        continue;
+      }
+      CKPT_ASSIGN_OR_RETURN(Tensor tmp, Tensor::AllocateUninitialized(e.dtype, part->shape));
+      CKPT_RETURN_IF_ERROR(ReadPod(*part, tmp.raw_data(), options.verify_checksums));
+      bundle::CopyRegion(elem, tmp.raw_data(), resolved, out->raw_data(), out_slice, region);
     }
     int64_t wanted = out->num_elements();
     if (covered != wanted) {
@@ -668,17 +700,39 @@ StatusOr<Tensor> BundleReader::LookupSlice(std::string_view key, const TensorSli
                               std::string(DataTypeName(e->dtype)) + " is not supported");
   }
   CKPT_RETURN_IF_ERROR(rep_->CheckExtents(*e));
-  CKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::Allocate(e->dtype, *shape));
-  TensorSlice want = bundle::ResolveSlice(slice, e->shape);
-  if (!e->slices.empty()) {
-    CKPT_RETURN_IF_ERROR(rep_->ReadPartitioned(*e, &out, want));
-    return out;
+  // Every element is written (ReadPartitioned fails unless the slices cover the request).
+  CKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::AllocateUninitialized(e->dtype, *shape));
+  CKPT_RETURN_IF_ERROR(LookupSliceInto(key, slice, &out));
+  return out;
+}
+
+Status BundleReader::LookupSliceInto(std::string_view key, const TensorSlice& slice,
+                                     Tensor* out) const {
+  const BundleEntryInfo* e = rep_->Find(key);
+  if (e == nullptr) return rep_->NotFound(key);
+  auto shape = slice.SliceShape(e->shape);
+  if (!shape.ok()) return shape.status().WithContext("slice of key " + PrintableKey(key));
+  if (out == nullptr || !out->valid() || out->dtype() != e->dtype || out->shape() != *shape) {
+    return InvalidArgumentError(
+        "slice " + slice.ToString() + " of key " + PrintableKey(key) + " is " +
+        std::string(DataTypeName(e->dtype)) + shape->DebugString() + " but the target is " +
+        (out != nullptr && out->valid()
+             ? std::string(DataTypeName(out->dtype())) + out->shape().DebugString()
+             : std::string("invalid")));
   }
+  if (slice.CoversAll(e->shape)) return LookupInto(key, out);
+  if (!DataTypeIsPod(e->dtype)) {
+    return UnimplementedError("slicing key " + PrintableKey(key) + " of dtype " +
+                              std::string(DataTypeName(e->dtype)) + " is not supported");
+  }
+  CKPT_RETURN_IF_ERROR(rep_->CheckExtents(*e));
+  TensorSlice want = bundle::ResolveSlice(slice, e->shape);
+  if (!e->slices.empty()) return rep_->ReadPartitioned(*e, out, want);
   CKPT_ASSIGN_OR_RETURN(Tensor full, Lookup(key));
   bundle::CopyRegion(DataTypeSize(e->dtype), full.raw_data(),
-                     bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape), out.raw_data(),
+                     bundle::ResolveSlice(TensorSlice(e->shape.rank()), e->shape), out->raw_data(),
                      want, want);
-  return out;
+  return Status();
 }
 
 StatusOr<Tensor> BundleReader::LookupView(std::string_view key) const {
