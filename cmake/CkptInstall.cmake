@@ -78,3 +78,10 @@ file(RELATIVE_PATH CKPT_PC_PREFIX_FROM_PCDIR /root/${CMAKE_INSTALL_LIBDIR}/pkgco
 string(REGEX REPLACE "/$" "" CKPT_PC_PREFIX_FROM_PCDIR "${CKPT_PC_PREFIX_FROM_PCDIR}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/ckpt.pc.in ${PROJECT_BINARY_DIR}/ckpt.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ckpt.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(CKPT_HAVE_DIST)
+  # ckpt::dist as its own package, so programs without MPI never link it: `pkg-config
+  # --libs ckpt-dist` adds -lckpt_dist and Open MPI's flags (its mpi-c.pc) to ckpt's.
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/ckpt-dist.pc.in ${PROJECT_BINARY_DIR}/ckpt-dist.pc
+                 @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/ckpt-dist.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

@@ -23,6 +23,9 @@ ninja -C "$TMP/cmake-build" -j "${JOBS:-2}" >/dev/null
 if [ -x "$TMP/cmake-build/consumer_all" ]; then
   "$TMP/cmake-build/consumer_all" "$TMP/run-cmake-all"
 fi
+if [ -x "$TMP/cmake-build/consumer_dist" ]; then
+  "$TMP/cmake-build/consumer_dist" "$TMP/run-cmake-dist"
+fi
 
 echo "== consumer: pkg-config"
 export PKG_CONFIG_PATH="$TMP/prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
@@ -30,4 +33,10 @@ export PKG_CONFIG_PATH="$TMP/prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG
 c++ -O1 -o "$TMP/consumer-pc" tests/consumer/main.cc $(pkg-config --cflags --libs ckpt)
 "$TMP/consumer-pc" "$TMP/run-pc"
 "$TMP/prefix/bin/ckpt" ls "$TMP/run-pc" >/dev/null
+if [ -f "$TMP/prefix/lib/pkgconfig/ckpt-dist.pc" ]; then
+  # shellcheck disable=SC2046
+  c++ -O1 -o "$TMP/consumer-dist-pc" tests/consumer/dist_main.cc \
+    $(pkg-config --cflags --libs ckpt-dist)
+  "$TMP/consumer-dist-pc" "$TMP/run-dist-pc"
+fi
 echo "test-consumer: ok"
