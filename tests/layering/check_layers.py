@@ -8,8 +8,8 @@ of the layers below it) are in LAYERS. Rules:
   - public headers (include/ckpt/LAYER/...) of a higher or sibling layer are never included;
   - public headers include no private header and no generated proto header, so an installed
     ckpt needs neither;
-  - everything above the layers (CLI, examples, benchmarks, test tools, bindings) uses public
-    headers only;
+  - everything above the layers (CLI, examples, benchmarks, test tools, tests joining layers,
+    bindings) uses public headers only;
   - a fuzz target fuzz/NAME_fuzzer.cc is checked as a test of the layer its
     `ckpt_add_fuzzer(NAME LAYER layer)` line in fuzz/CMakeLists.txt names.
 Usage: check_layers.py [SOURCE_DIR]; prints each violation as FILE:LINE: message.
@@ -29,7 +29,8 @@ LAYERS = {
     "dist": {"core", "format", "checkpoint", "dist"},  # MPI scale-out, on top of checkpoint
 }
 # Folders above the layers: public headers of every layer, no private header.
-TOP_LEVEL = ["tools", "examples", "benchmarks", "tests/tools", "tests/consumer", "python", "fuzz"]
+TOP_LEVEL = ["tools", "examples", "benchmarks", "tests/tools", "tests/consumer",
+             "tests/integration", "python", "fuzz"]
 FUZZER_RE = re.compile(r"^\s*ckpt_add_fuzzer\((\w+)\s+LAYER\s+(\w+)\)", re.M)
 SOURCE_EXT = (".h", ".hpp", ".cc", ".cpp", ".c")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -1,10 +1,13 @@
 // Data-parallel training over MPI is the same computation as one process training on the
 // whole batch: N ranks with B rows each, gradients averaged by AllreduceMean, reach the
 // variables one process reaches with batch N·B (to float rounding, 1e-5), step after step.
-// Part of dist_test (its main initializes MPI); collective like every test there.
+// Run by mpiexec on 1, 2 and 4 processes (ctest DataParallel.np1/np2/np4). It joins two layers
+// (dist and graph), so it lives with the programs above the layers.
 #include <gtest/gtest.h>
+#include <mpi.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -143,3 +146,15 @@ TEST(DataParallel, NRanksWithBatchBMatchOneProcessWithBatchNB) {
 
 }  // namespace
 }  // namespace ckpt
+
+int main(int argc, char** argv) {
+  auto mpi = ckpt::MpiSession::Start(&argc, &argv);
+  if (!mpi.ok()) {
+    std::fprintf(stderr, "%s\n", mpi.status().ToString().c_str());
+    return 1;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  int code = RUN_ALL_TESTS(), worst = 0;
+  MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);  // fails if any rank failed
+  return worst;
+}
