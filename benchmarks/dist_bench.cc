@@ -36,8 +36,7 @@ using namespace ckpt;  // NOLINT(build/namespaces): benchmark program
 constexpr int64_t kRowFloats = 1 << 18;  // 1 MiB rows
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::pair<int64_t, int64_t> Rows(int64_t rows, int n, int r) {
@@ -64,8 +63,7 @@ class CountingEnv : public EnvWrapper {
    public:
     Counted(std::unique_ptr<RandomAccessFile> f, std::atomic<uint64_t>* n)
         : f_(std::move(f)), n_(n) {}
-    Status Read(uint64_t offset, size_t n, std::string_view* result,
-                char* scratch) const override {
+    Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
       Status s = f_->Read(offset, n, result, scratch);
       if (s.ok()) *n_ += result->size();
       return s;
@@ -82,7 +80,8 @@ class CountingEnv : public EnvWrapper {
 void Check(Communicator& comm, const Status& s, const char* what) {
   Status all = comm.AllreduceStatus(s);
   if (!all.ok()) {
-    if (comm.rank() == 0) std::fprintf(stderr, "dist_bench: %s: %s\n", what, all.ToString().c_str());
+    if (comm.rank() == 0)
+      std::fprintf(stderr, "dist_bench: %s: %s\n", what, all.ToString().c_str());
     MPI_Abort(comm.comm(), 1);
   }
 }
@@ -158,7 +157,9 @@ int Io(Communicator& comm, const std::string& dir, int64_t mib, int round) {
       return p.status();
     });
   };
-  auto do_raw_write = [&] { raw_write = Timed(comm, "raw write", [&] { return RawWrite(raw, part); }); };
+  auto do_raw_write = [&] {
+    raw_write = Timed(comm, "raw write", [&] { return RawWrite(raw, part); });
+  };
   auto do_restore = [&] {
     Tensor fresh;  // allocated by the restore
     restore = Timed(comm, "restore", [&] {
@@ -184,9 +185,10 @@ int Io(Communicator& comm, const std::string& dir, int64_t mib, int round) {
   }
   ::unlink(raw.c_str());
   if (r == 0)
-    std::printf("{\"ranks\": %d, \"mib\": %lld, \"save\": %.4f, \"raw_write\": %.4f, "
-                "\"restore\": %.4f, \"raw_read\": %.4f}\n",
-                n, static_cast<long long>(mib), save, raw_write, restore, raw_read);
+    std::printf(
+        "{\"ranks\": %d, \"mib\": %lld, \"save\": %.4f, \"raw_write\": %.4f, "
+        "\"restore\": %.4f, \"raw_read\": %.4f}\n",
+        n, static_cast<long long>(mib), save, raw_write, restore, raw_read);
   return 0;
 }
 
@@ -200,9 +202,9 @@ int Reshard(Communicator& comm, const std::string& dir, int64_t mib) {
   auto mgr = DistributedCheckpointManager::Open(&env, &comm, dir, opts);
   Check(comm, mgr.status(), "open");
   Tensor fresh;
-  std::vector<SliceRestoreTarget> t = {{"w", TensorShape({mib, kRowFloats}),
-                                        TensorSlice({{first, count}, {0, TensorSlice::kFullExtent}}),
-                                        &fresh}};
+  std::vector<SliceRestoreTarget> t = {
+      {"w", TensorShape({mib, kRowFloats}),
+       TensorSlice({{first, count}, {0, TensorSlice::kFullExtent}}), &fresh}};
   env.data_bytes = 0;
   auto latest = (*mgr)->RestoreLatest({}, t);
   Check(comm, latest.status(), "restore");
