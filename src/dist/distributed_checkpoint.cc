@@ -301,8 +301,9 @@ StatusOr<std::string> DistributedCheckpointManager::SaveReplicated(
     auto saved = manager_->SaveWith(
         step,
         [&](const std::string& p) -> Status {
-          CKPT_RETURN_IF_ERROR(MergeBundles(env_, parts, p));
-          if (options_.writer_options.sync)
+          const bool sync = options_.writer_options.sync;
+          CKPT_RETURN_IF_ERROR(MergeBundles(env_, parts, p, /*allow_missing_files=*/false, sync));
+          if (sync)
             CKPT_RETURN_IF_ERROR(env_->SyncDir(path::Dirname(p).empty() ? "." : path::Dirname(p)));
           return Status::OK();
         },

@@ -58,6 +58,28 @@ TEST(FaultTest, EveryFailingOperationIsReportedAndCleanedUp) {
   EXPECT_GT(cases, 8);
 }
 
+// A merge with sync fsyncs its new index; one without (TF's durability, as a distributed save
+// with writer_options.sync = false) calls no fsync at all, and both give the same bundle.
+TEST(FaultTest, MergeSyncsOnlyWhenAsked) {
+  for (bool sync : {true, false}) {
+    auto mem = NewMemEnv();
+    for (int i = 0; i < 2; ++i) {
+      auto w = BundleWriter::Create(mem.get(), "/s/p" + std::to_string(i));
+      ASSERT_TRUE(w.ok());
+      ASSERT_TRUE((*w)->Add("k" + std::to_string(i), Tensor::Scalar(1.5f * i)).ok());
+      ASSERT_TRUE((*w)->Finish().ok());
+    }
+    FaultEnv counting(mem.get());
+    counting.Reset();
+    std::vector<std::string> inputs = {"/s/p0", "/s/p1"};
+    ASSERT_TRUE(MergeBundles(&counting, inputs, "/s/m", false, sync).ok());
+    EXPECT_EQ(counting.count(FaultEnv::Op::kSync), sync ? 1 : 0) << "sync=" << sync;
+    auto reader = BundleReader::Open(mem.get(), "/s/m");
+    ASSERT_TRUE(reader.ok());
+    EXPECT_EQ((*reader)->Lookup("k1")->data<float>()[0], 1.5f);
+  }
+}
+
 TEST(FaultTest, MergeFailuresReachTheCaller) {
   auto mem = NewMemEnv();
   for (int i = 0; i < 2; ++i) {

@@ -106,9 +106,12 @@ class BundleWriter {
 // Merges single- or multi-shard bundles `prefixes` into one bundle at `merged_prefix`,
 // renaming their data files and writing a new index (TF's MergeBundles). Inputs' index files
 // are deleted afterwards. With allow_missing_files, absent inputs are skipped (error if all
-// are absent). InvalidArgument on conflicting keys, endianness or versions.
+// are absent). InvalidArgument on conflicting keys, endianness or versions. With `sync`, the
+// new index is fsync'ed before its rename; without it (TF's durability) the merge is still
+// atomic against a process crash, and no fsync makes the file system flush the renamed data
+// files (on ext4 with data=ordered, any fsync commits the journal and writes them out).
 Status MergeBundles(Env* env, std::span<const std::string> prefixes, std::string_view merged_prefix,
-                    bool allow_missing_files = false);
+                    bool allow_missing_files = false, bool sync = true);
 
 struct BundleReaderOptions {
   // Map data files into memory; Lookup then copies from the mapping, and LookupView can

@@ -478,7 +478,7 @@ int BundleWriter::num_shards() const { return static_cast<int>(rep_->shards.size
 // ---- MergeBundles --------------------------------------------------------------------------
 
 Status MergeBundles(Env* env, std::span<const std::string> prefixes, std::string_view merged_prefix,
-                    bool allow_missing_files) {
+                    bool allow_missing_files, bool sync) {
   const std::string merged(merged_prefix);
   std::string dir = path::Dirname(merged);
   if (!dir.empty()) CKPT_RETURN_IF_ERROR(env->RecursivelyCreateDir(dir));
@@ -569,7 +569,7 @@ Status MergeBundles(Env* env, std::span<const std::string> prefixes, std::string
   }
   tensorflow::BundleHeaderProto header = *first_header;
   header.set_num_shards(total);
-  CKPT_RETURN_IF_ERROR(WriteIndex(env, BundleIndexFilename(merged), header, merged_entries, true));
+  CKPT_RETURN_IF_ERROR(WriteIndex(env, BundleIndexFilename(merged), header, merged_entries, sync));
   for (const std::string& index : merged_inputs) {
     if (index != BundleIndexFilename(merged)) env->DeleteFile(index).IgnoreError();
   }
