@@ -2,13 +2,16 @@
 // bytes a resharding restore reads. Run by benchmarks/dist_bench.py under mpirun, which
 // interleaves rank counts and rounds and prints medians; one run prints one JSON line (rank 0):
 //
-//   mpirun -np N dist_bench io DIR TOTAL_MIB
+//   mpirun -np N dist_bench io DIR TOTAL_MIB [ROUND [cold]]
 //     The model is one float32 tensor of TOTAL_MIB MiB, rows of 1 MiB, partitioned by rows over
 //     the N ranks. Times (seconds, barrier to barrier, all ranks): `save` (a
 //     DistributedCheckpointManager save with TF's durability: no fsync), `raw_write` (each
 //     rank write(2)s its bytes to its own file), `restore` (each rank restores its rows into
 //     a fresh buffer, checksums verified) and `raw_read` (each rank read(2)s its file into a
 //     fresh buffer). The order of ckpt and raw alternates with the round (argument 4).
+//     With `cold` (argument 5), rank 0 syncs and drops the page cache (root only) before each
+//     timed phase, so every read comes from the device and no write waits on an earlier
+//     one's dirty pages: this VM's small, varying page cache otherwise decides who is faster.
 //   mpirun -np N dist_bench reshard DIR TOTAL_MIB
 //     Restores the latest checkpoint of DIR (saved by another rank count) onto N ranks, each
 //     its own rows, and reports per rank the bytes read from data files / the bytes it owns.
@@ -86,9 +89,27 @@ void Check(Communicator& comm, const Status& s, const char* what) {
   }
 }
 
+bool g_cold = false;
+
+// With g_cold: every dirty page written back and the page cache emptied (rank 0, as root).
+void Settle(Communicator& comm) {
+  if (!g_cold) return;
+  (void)comm.Barrier();
+  if (comm.rank() == 0) {
+    ::sync();
+    int fd = ::open("/proc/sys/vm/drop_caches", O_WRONLY);
+    if (fd < 0 || ::write(fd, "3", 1) != 1) {
+      std::fprintf(stderr, "dist_bench: cannot drop the page cache (needs root)\n");
+      MPI_Abort(comm.comm(), 1);
+    }
+    ::close(fd);
+  }
+}
+
 // Seconds for `f` on every rank, barrier to barrier.
 template <typename F>
 double Timed(Communicator& comm, const char* what, F f) {
+  Settle(comm);
   (void)comm.Barrier();
   const double t0 = Now();
   Check(comm, f(), what);
@@ -232,11 +253,13 @@ int main(int argc, char** argv) {
     if (!comm.ok()) return 1;
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "io" && argc >= 4) {
+      g_cold = argc > 5 && std::strcmp(argv[5], "cold") == 0;
       rc = Io(**comm, argv[2], std::atoll(argv[3]), argc > 4 ? std::atoi(argv[4]) : 0);
     } else if (mode == "reshard" && argc == 4) {
       rc = Reshard(**comm, argv[2], std::atoll(argv[3]));
     } else if ((*comm)->rank() == 0) {
-      std::fprintf(stderr, "usage: dist_bench io DIR TOTAL_MIB [ROUND] | reshard DIR TOTAL_MIB\n");
+      std::fprintf(stderr,
+                   "usage: dist_bench io DIR TOTAL_MIB [ROUND [cold]] | reshard DIR TOTAL_MIB\n");
     }
   }
   return rc;
