@@ -118,14 +118,14 @@ Status RestoreOwned(Env* env, const std::string& prefix, std::span<const Restore
   for (const SliceRestoreTarget& t : slices) {
     const std::string where =
         "restoring slice " + t.slice.ToString() + " of key " + t.name + " from " + prefix;
+    // Into the target's own storage (or a new tensor): no temporary and no copy when a stored
+    // slice is a contiguous block of the target (the same split as at save, or ranks merged).
     if (!t.tensor->valid()) {
-      CKPT_ASSIGN_OR_RETURN(BundleEntryInfo e, reader->GetEntry(t.name));
-      auto fresh = Tensor::AllocateUninitialized(e.dtype, t.slice.SliceShape(e.shape).value());
+      auto fresh = reader->LookupSlice(t.name, t.slice);
       if (!fresh.ok()) return fresh.status().WithContext(where);
       *t.tensor = std::move(fresh).value();
+      continue;
     }
-    // Into the target's own storage: no temporary and no copy when a stored slice is a
-    // contiguous block of the target (the same split as at save, or whole ranks merged).
     Status s = reader->LookupSliceInto(t.name, t.slice, t.tensor);
     if (!s.ok()) return s.WithContext(where);
   }

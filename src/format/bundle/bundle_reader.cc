@@ -42,9 +42,9 @@ constexpr uint64_t kParallelMinBytes = 4 << 20;
 
 using bundle::PrintableKey;
 
-// Fresh buffers of at least this size are backed by transparent huge pages where the kernel
-// offers them on request (THP "madvise" mode, the default of many distributions): a read into
-// a new 1 GiB tensor then takes 512 page faults instead of 262,144, which is most of what a
+// Buffers of at least this size that a read owns are backed by transparent huge pages where
+// the kernel offers them on request (THP "madvise" mode, the default of many distributions): a read
+// into a new 1 GiB tensor then takes 512 page faults instead of 262,144, which is most of what a
 // restore into fresh tensors costs beyond the copy itself.
 constexpr size_t kHugePageMin = 4 << 20;
 
@@ -458,8 +458,6 @@ struct BundleReader::Rep {
                               std::string(DataTypeName(e.dtype)) + " is not supported");
   }
 
-  // Copies into `out` (holding resolved slice `out_slice` of the full tensor) every part of
-  // the stored slices of partitioned entry `e` that intersects it.
   // When `region` is all of the stored slice `stored` and lies in the output `out_slice` as
   // one contiguous row-major block (every dimension after its first partial one spans the
   // output's full extent), the block's element offset in the output; -1 otherwise.
@@ -486,6 +484,8 @@ struct BundleReader::Rep {
     return offset;
   }
 
+  // Copies into `out` (holding resolved slice `out_slice` of the full tensor) every part of
+  // the stored slices of partitioned entry `e` that intersects it.
   Status ReadPartitioned(const BundleEntryInfo& e, Tensor* out,
                          const TensorSlice& out_slice) const {
     if (!DataTypeIsPod(e.dtype)) {
@@ -721,12 +721,9 @@ StatusOr<Tensor> BundleReader::LookupSlice(std::string_view key, const TensorSli
   auto shape = slice.SliceShape(e->shape);
   if (!shape.ok()) return shape.status().WithContext("slice of key " + PrintableKey(key));
   if (slice.CoversAll(e->shape)) return Lookup(key);
-  if (!DataTypeIsPod(e->dtype)) {
-    return UnimplementedError("slicing key " + PrintableKey(key) + " of dtype " +
-                              std::string(DataTypeName(e->dtype)) + " is not supported");
-  }
+  // The extent is checked before allocating; LookupSliceInto makes the other checks. Every
+  // element is written (ReadPartitioned fails unless the slices cover the request).
   CKPT_RETURN_IF_ERROR(rep_->CheckExtents(*e));
-  // Every element is written (ReadPartitioned fails unless the slices cover the request).
   CKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::AllocateUninitialized(e->dtype, *shape));
   CKPT_RETURN_IF_ERROR(LookupSliceInto(key, slice, &out));
   return out;
