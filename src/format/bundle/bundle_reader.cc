@@ -1,7 +1,6 @@
 // BundleReader: reads TF's TensorBundle V2 (docs/format/bundle.md), treating every byte as
 // untrusted. The whole index is parsed and validated at Open (it is small: one entry per
 // tensor); data shards are opened lazily and read straight into the destination tensor.
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
@@ -41,27 +40,6 @@ constexpr uint64_t kPiece = 16 << 20;
 constexpr uint64_t kParallelMinBytes = 4 << 20;
 
 using bundle::PrintableKey;
-
-// Buffers of at least this size that a read owns are backed by transparent huge pages where
-// the kernel offers them on request (THP "madvise" mode, the default of many distributions): a read
-// into a new 1 GiB tensor then takes 512 page faults instead of 262,144, which is most of what a
-// restore into fresh tensors costs beyond the copy itself.
-constexpr size_t kHugePageMin = 4 << 20;
-
-void AdviseHugePages(Tensor* t) {
-#ifdef MADV_HUGEPAGE
-  const size_t bytes = t->TotalBytes();
-  if (!t->OwnsBuffer() || bytes < kHugePageMin) return;  // never a caller's borrowed memory
-  constexpr uintptr_t kHuge = 2 << 20;
-  const auto begin = reinterpret_cast<uintptr_t>(t->raw_data());
-  const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-  // Advice only: an error (no THP support) leaves ordinary pages.
-  if (last > first) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#else
-  (void)t;
-#endif
-}
 
 // Sequential reads of one entry's extent [offset, offset+size) through a small buffer.
 class ExtentReader {
@@ -272,9 +250,6 @@ struct BundleReader::Rep {
   // POD tensors over 2 * kPiece bytes are read as kPiece pieces, whose CRCs are combined.
   Status ReadMany(std::span<const std::pair<const BundleEntryInfo*, Tensor*>> targets) const {
     const int threads = options.num_threads > 0 ? options.num_threads : HardwareConcurrency();
-    for (const auto& [e, out] : targets) {
-      if (DataTypeIsPod(e->dtype)) AdviseHugePages(out);
-    }
     auto read_whole = [&](size_t i) -> Status {
       const auto& [e, out] = targets[i];
       if (!e->slices.empty()) {
