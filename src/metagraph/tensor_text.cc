@@ -2,12 +2,15 @@
 
 #include "ckpt/core/utf8.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -15,8 +18,28 @@ namespace ckpt {
 
 namespace {
 
-// Values of a JSON literal, flattened, with the shape implied by nesting.
-using Scalar = std::variant<double, bool, std::string>;
+// Values of a JSON literal, flattened, with the shape implied by nesting. An integer literal
+// is kept exactly (int64_t, or uint64_t above INT64_MAX), so 64-bit values do not round through
+// a double; other numbers are doubles.
+using Scalar = std::variant<double, bool, std::string, int64_t, uint64_t>;
+
+// The literal as an exact integer when it is one that fits 64 bits (-?[0-9]+).
+std::optional<Scalar> ExactInteger(const std::string& tok) {
+  const char* first = tok.data();
+  const char* last = first + tok.size();
+  const bool negative = first != last && *first == '-';
+  if (first + negative == last ||
+      !std::all_of(first + negative, last, [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  int64_t i = 0;
+  if (auto [p, ec] = std::from_chars(first, last, i); ec == std::errc() && p == last) return i;
+  uint64_t u = 0;
+  if (!negative) {
+    if (auto [p, ec] = std::from_chars(first, last, u); ec == std::errc() && p == last) return u;
+  }
+  return std::nullopt;  // beyond 64 bits: a double, which no integer dtype accepts
+}
 
 class Parser {
  public:
@@ -165,6 +188,11 @@ class Parser {
     }
     std::string tok(s_.substr(pos_, end - pos_));
     if (tok.empty()) return Error("value expected");
+    if (std::optional<Scalar> exact = ExactInteger(tok)) {
+      pos_ = end;
+      out->push_back(std::move(*exact));
+      return Status::OK();
+    }
     double d = 0;
     if (tok == "nan" || tok == "NaN") {
       d = std::numeric_limits<double>::quiet_NaN();
@@ -187,41 +215,58 @@ class Parser {
   size_t pos_ = 0;
 };
 
+Status OutOfRange(size_t i, const std::string& value, const Tensor& t) {
+  return InvalidArgumentError("element " + std::to_string(i) + " (" + value + ") is not a valid " +
+                              std::string(DataTypeName(t.dtype())));
+}
+
 template <typename T>
 Status FillInts(const std::vector<Scalar>& v, Tensor* t) {
   for (size_t i = 0; i < v.size(); ++i) {
-    double d = 0;
+    T& dst = t->data<T>()[i];
     if (const bool* b = std::get_if<bool>(&v[i])) {
-      d = *b ? 1 : 0;
+      dst = *b ? 1 : 0;
+    } else if (const int64_t* x = std::get_if<int64_t>(&v[i])) {
+      if (!std::in_range<T>(*x)) return OutOfRange(i, std::to_string(*x), *t);
+      dst = static_cast<T>(*x);
+    } else if (const uint64_t* u = std::get_if<uint64_t>(&v[i])) {
+      if (!std::in_range<T>(*u)) return OutOfRange(i, std::to_string(*u), *t);
+      dst = static_cast<T>(*u);
     } else if (const double* x = std::get_if<double>(&v[i])) {
-      d = *x;
+      // An integral double (1e3, 2.0) in range is taken; max() of a 64-bit type rounds up to
+      // 2^64 (2^63) as a double, so compare against the exact power of two above it.
+      const double d = *x;
+      if (std::floor(d) != d || d < static_cast<double>(std::numeric_limits<T>::lowest()) ||
+          d >= std::ldexp(1.0, std::numeric_limits<T>::digits)) {
+        return OutOfRange(i, std::to_string(d), *t);
+      }
+      dst = static_cast<T>(d);
     } else {
       return InvalidArgumentError("element " + std::to_string(i) + " is a string, expected " +
                                   std::string(DataTypeName(t->dtype())));
     }
-    // max() of a 64-bit type rounds up to 2^64 (2^63) as a double, so compare against the
-    // exact power of two above it: that value itself is out of range.
-    if (std::floor(d) != d || d < static_cast<double>(std::numeric_limits<T>::lowest()) ||
-        d >= std::ldexp(1.0, std::numeric_limits<T>::digits)) {
-      return InvalidArgumentError("element " + std::to_string(i) + " (" + std::to_string(d) +
-                                  ") is not a valid " + std::string(DataTypeName(t->dtype())));
-    }
-    t->data<T>()[i] = static_cast<T>(d);
   }
   return Status::OK();
+}
+
+// A number or bool scalar as a double (nullopt for a string).
+std::optional<double> AsDouble(const Scalar& v) {
+  if (const double* x = std::get_if<double>(&v)) return *x;
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+  if (const uint64_t* u = std::get_if<uint64_t>(&v)) return static_cast<double>(*u);
+  if (const bool* b = std::get_if<bool>(&v)) return *b ? 1.0 : 0.0;
+  return std::nullopt;
 }
 
 template <typename T>
 Status FillFloats(const std::vector<Scalar>& v, Tensor* t) {
   for (size_t i = 0; i < v.size(); ++i) {
-    if (const double* x = std::get_if<double>(&v[i])) {
-      t->data<T>()[i] = static_cast<T>(*x);
-    } else if (const bool* b = std::get_if<bool>(&v[i])) {
-      t->data<T>()[i] = *b ? 1 : 0;
-    } else {
+    const std::optional<double> d = AsDouble(v[i]);
+    if (!d) {
       return InvalidArgumentError("element " + std::to_string(i) + " is a string, expected " +
                                   std::string(DataTypeName(t->dtype())));
     }
+    t->data<T>()[i] = static_cast<T>(*d);
   }
   return Status::OK();
 }
@@ -311,9 +356,7 @@ StatusOr<Tensor> ParseTensorJson(std::string_view text, DataType dtype, const Pa
     case DataType::kUInt64: s = FillInts<uint64_t>(values, &t); break;
     case DataType::kBool:
       for (size_t i = 0; i < values.size(); ++i) {
-        if (const bool* b = std::get_if<bool>(&values[i])) {
-          t.data<bool>()[i] = *b;
-        } else if (const double* d = std::get_if<double>(&values[i])) {
+        if (const std::optional<double> d = AsDouble(values[i])) {
           t.data<bool>()[i] = *d != 0;
         } else {
           return InvalidArgumentError("element " + std::to_string(i) +

@@ -218,10 +218,42 @@ TEST(TensorText, ParsesAndPrintsNestedLists) {
   EXPECT_EQ(TensorToJson(*b), "true");
 }
 
-// 2^64 and 2^63 (what the largest uint64 and int64 become as doubles) are out of range, not
-// cast into the integer type.
+// 64-bit integers are parsed exactly, not through a double (2^53 + 1 would become 2^53), and
+// a value outside the dtype's range is an error naming it.
+TEST(TensorText, ParsesSixtyFourBitIntegersExactly) {
+  auto i = ParseTensorJson("[9007199254740993, -9223372036854775808, 9223372036854775807]",
+                           DataType::kInt64);
+  ASSERT_TRUE(i.ok()) << i.status().ToString();
+  EXPECT_EQ(i->data<int64_t>()[0], 9007199254740993);
+  EXPECT_EQ(i->data<int64_t>()[1], std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(i->data<int64_t>()[2], std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(TensorToJson(*i), "[9007199254740993,-9223372036854775808,9223372036854775807]");
+  auto u = ParseTensorJson("[18446744073709551615, 0]", DataType::kUInt64);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->data<uint64_t>()[0], std::numeric_limits<uint64_t>::max());
+  // Integral doubles are still integers; fractions, overflow and negatives of unsigned are not.
+  auto e = ParseTensorJson("[1e3, -0, 2.0]", DataType::kInt32);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(TensorToJson(*e), "[1000,0,2]");
+  Status over = ParseTensorJson("[9223372036854775808]", DataType::kInt64).status();
+  EXPECT_TRUE(IsInvalidArgument(over));
+  EXPECT_NE(over.message().find("9223372036854775808"), std::string::npos) << over.ToString();
+  EXPECT_FALSE(ParseTensorJson("[18446744073709551616]", DataType::kUInt64).ok());
+  Status neg = ParseTensorJson("[1, -1]", DataType::kUInt8).status();
+  EXPECT_NE(neg.message().find("element 1 (-1) is not a valid uint8"), std::string::npos)
+      << neg.ToString();
+  // Floats and bools take integer literals of any size.
+  auto f = ParseTensorJson("[18446744073709551615, -3]", DataType::kDouble);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->data<double>()[0], 18446744073709551615.0);
+  EXPECT_EQ(f->data<double>()[1], -3.0);
+  auto b = ParseTensorJson("[0, 7, 18446744073709551615]", DataType::kBool);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(TensorToJson(*b), "[false,true,true]");
+}
+
+// 2^63 and 2^32 are out of range of int64 and uint32, not wrapped into them.
 TEST(TensorText, IntegersAtTheTopOfTheRangeAreRejected) {
-  EXPECT_FALSE(ParseTensorJson("[18446744073709551615]", DataType::kUInt64).ok());
   EXPECT_FALSE(ParseTensorJson("9223372036854775808", DataType::kInt64).ok());
   EXPECT_FALSE(ParseTensorJson("4294967296", DataType::kUInt32).ok());
   auto t = ParseTensorJson("[-9223372036854775808, 4294967295]", DataType::kInt64);
