@@ -842,22 +842,33 @@ Status BroadcastGradientArgs(OpKernelContext* ctx) {
 }
 
 // Copies every element of `src` into `dst` at dst_index = sum((idx[d] * step[d] + off[d]) *
-// dst_stride[d]) (used by Pad and StridedSliceGrad), or accumulates when `add`.
+// dst_stride[d]) (used by Pad and StridedSliceGrad). The trailing dims that are contiguous in
+// `dst` as in `src` (unit step, nothing between rows: a Pad of H and W copies whole channel
+// rows) are copied as one run per position of the leading dims.
 template <typename T>
 void Scatter(const T* src, const TensorShape& src_shape, T* dst,
              const std::vector<int64_t>& dst_offset, const std::vector<int64_t>& dst_step,
              const std::vector<int64_t>& dst_stride) {
   const int r = src_shape.rank();
-  const int64_t n = src_shape.num_elements();
-  std::vector<int64_t> idx(r, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t o = 0;
-    for (int d = 0; d < r; ++d) o += (idx[d] * dst_step[d] + dst_offset[d]) * dst_stride[d];
-    dst[o] = src[i];
-    for (int d = r - 1; d >= 0; --d) {
+  if (src_shape.num_elements() == 0) return;
+  int inner = r;  // dims [inner, r) form one run of `run` elements in dst
+  int64_t run = 1, run_offset = 0;
+  while (inner > 0 && dst_step[inner - 1] == 1 && dst_stride[inner - 1] == run) {
+    --inner;
+    run *= src_shape.dim(inner);
+    run_offset += dst_offset[inner] * dst_stride[inner];
+  }
+  std::vector<int64_t> idx(inner, 0);
+  for (const T* s = src;; s += run) {
+    int64_t o = run_offset;
+    for (int d = 0; d < inner; ++d) o += (idx[d] * dst_step[d] + dst_offset[d]) * dst_stride[d];
+    std::copy_n(s, run, dst + o);
+    int d = inner - 1;
+    for (; d >= 0; --d) {
       if (++idx[d] < src_shape.dim(d)) break;
       idx[d] = 0;
     }
+    if (d < 0) return;
   }
 }
 
