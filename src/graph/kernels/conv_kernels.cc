@@ -320,8 +320,9 @@ class Conv2DKernel : public ConvKernelBase {
                                 ") runs only as a depthwise one (filter depth 1) or, for float, "
                                 "on oneDNN when it has 4M+ multiply-adds");
     }
-    CKPT_ASSIGN_OR_RETURN(Tensor * out,
-                          ctx->allocate_output(0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
+    // Every element is written below (zeros when the window is empty), so no zero-fill first.
+    CKPT_ASSIGN_OR_RETURN(Tensor * out, ctx->allocate_output_uninitialized(
+                                            0, in.dtype(), TensorShape{n, h.out, w.out, oc}));
     const int64_t rows = n * h.out * w.out;
     const int64_t k = h.window * w.window * ic;
     if (rows == 0 || oc == 0) return Status::OK();
