@@ -173,6 +173,15 @@ StatusOr<std::vector<Tensor>> Session::Run(const FeedList& feeds,
   return result;
 }
 
+StatusOr<int> Session::NumPlannedSteps(const FeedList& feeds,
+                                       const std::vector<std::string>& fetches,
+                                       const std::vector<std::string>& targets) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CKPT_RETURN_IF_ERROR(impl_->Extend());
+  CKPT_ASSIGN_OR_RETURN(Plan * plan, impl_->GetPlan(feeds, fetches, targets));
+  return static_cast<int>(plan->steps.size());
+}
+
 StatusOr<std::vector<Tensor>> Session::Impl::Run(const RunLimits* limits, const FeedList& feeds,
                                                  const std::vector<std::string>& fetches,
                                                  const std::vector<std::string>& targets) {
@@ -210,7 +219,7 @@ StatusOr<std::vector<Tensor>> Session::Impl::Run(const RunLimits* limits, const 
                         &plan->spares[step.out_offset]);
     ctx.set_limits(limits);
     Status s = check ? limits->Check() : Status::OK();
-    if (s.ok()) s = ns.kernel->Compute(&ctx);
+    if (s.ok()) s = (step.kernel != nullptr ? step.kernel : ns.kernel.get())->Compute(&ctx);
     if (!s.ok()) return s.WithContext("node " + ns.def->name() + " (" + ns.def->op() + ")");
     CKPT_RETURN_IF_ERROR(
         deadness::FinishOutputs(*ns.def, ns.output_types, outputs, dead, &plan->dead));

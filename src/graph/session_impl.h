@@ -42,6 +42,8 @@ struct Step {
   int deref_offset = 0;
   // Index into Plan::dead_inputs when a Switch reaches the node (it can be dead), else -1.
   int dead_inputs = -1;
+  // A kernel of the plan's own (Plan::fused_kernels) run instead of the node's, or null.
+  OpKernel* kernel = nullptr;
 };
 
 // What Run checks of each fed value (computed once per plan).
@@ -58,6 +60,7 @@ struct FeedSpec {
 struct Plan {
   std::vector<std::string> feed_names, fetch_names, target_names;  // the signature
   std::vector<Step> steps;
+  std::vector<std::unique_ptr<OpKernel>> fused_kernels;  // the steps' own kernels
   int num_slots = 0;
   std::vector<int> feed_slots;   // slot of each feed (in the caller's order)
   std::vector<int> fetch_slots;  // slot of each fetch

@@ -12,6 +12,7 @@
 
 #include "graph/deadness.h"
 #include "graph/graph_impl.h"
+#include "graph/kernels/fused_elementwise.h"
 #include "graph/op_registry.h"
 #include "graph/session_impl.h"
 
@@ -92,6 +93,7 @@ class Session::Impl::Planner {
     CKPT_RETURN_IF_ERROR(Fold());
     AssignFoldedSlots();
     ElideAndAssignStepSlots();
+    if (s_.options.fuse_elementwise) FuseElementwiseChains();
     ResolveStepInputs();
     FillSlots();
     return std::move(plan_);
@@ -288,6 +290,85 @@ class Session::Impl::Planner {
     }
   }
 
+  // Element-wise chains (graph/kernels/fused_elementwise.h): a value read only by a Mul, Add,
+  // AddV2, Sub, BiasAdd (NHWC), Relu or Relu6, whose float output is read only by the next,
+  // and so on, becomes one step at the chain's last node reading the first value and the ops'
+  // second operands. The chain's other nodes are no longer steps. Nodes that can be dead, read
+  // a ref edge or are fetched are left alone. A chain of one op gains nothing and stays.
+  void FuseElementwiseChains() {
+    const std::vector<NodeState>& nodes = s_.nodes;
+    std::unordered_map<int, int> reads;   // slot -> how many step inputs and fetches read it
+    std::unordered_map<int, int> reader;  // slot -> a step node reading it
+    for (int node : step_nodes_) {
+      for (const auto& edge : nodes[node].inputs) {
+        const int slot = SlotOf(edge);
+        ++reads[slot];
+        reader[slot] = node;
+      }
+    }
+    for (const auto& edge : fetch_refs_) reads[SlotOf(edge)] += 2;
+    // Whether `node` can take the chained value in `slot` as its main operand; fills `op`.
+    auto chainable = [&](int node, int slot, FusedElementwiseOp* op) {
+      const NodeState& ns = nodes[node];
+      if (dead_region_.count(node) || ns.output_types.size() != 1 ||
+          ns.output_types[0] != static_cast<int32_t>(DataType::kFloat)) {
+        return false;
+      }
+      int main_input = -1;
+      for (size_t i = 0; i < ns.inputs.size(); ++i) {
+        const auto& edge = ns.inputs[i];
+        if (!fed_.count(edge) && IsRefType(nodes[edge.first].output_types[edge.second])) {
+          return false;
+        }
+        if (SlotOf(edge) != slot) continue;
+        if (main_input >= 0) return false;  // x * x: both operands are the value
+        main_input = static_cast<int>(i);
+      }
+      if (main_input < 0 || !FusedElementwiseOp::KindOf(ns.def->op(), main_input, &op->kind)) {
+        return false;
+      }
+      if (op->kind == FusedElementwiseOp::Kind::kBiasAdd) {
+        auto f = ns.def->attr().find("data_format");
+        if (f != ns.def->attr().end() && f->second.s() != "NHWC") return false;
+      }
+      op->main_first = main_input == 0;
+      op->construction = ns.construction.get();
+      op->kernel = ns.kernel.get();
+      return true;
+    };
+    std::unordered_set<int> in_chain;
+    for (int node : step_nodes_) {
+      if (in_chain.count(node) || nodes[node].output_types.empty()) continue;
+      const int first_slot = offset_.at(node);
+      std::vector<int> chain;
+      std::vector<FusedElementwiseOp> ops;
+      for (int slot = first_slot; reads[slot] == 1;) {
+        const int next = reader.at(slot);
+        FusedElementwiseOp op;
+        if (in_chain.count(next) || !chainable(next, slot, &op)) break;
+        chain.push_back(next);
+        ops.push_back(op);
+        slot = offset_.at(next);
+      }
+      if (chain.size() < 2) continue;
+      Fusion fusion;
+      fusion.inputs.push_back(first_slot);
+      for (size_t k = 0; k < chain.size(); ++k) {
+        const NodeState& ns = nodes[chain[k]];
+        if (ns.inputs.size() == 2) {
+          ops[k].side_input = static_cast<int>(fusion.inputs.size());
+          fusion.inputs.push_back(SlotOf(ns.inputs[ops[k].main_first ? 1 : 0]));
+        }
+        in_chain.insert(chain[k]);
+      }
+      plan_->fused_kernels.push_back(std::make_unique<FusedElementwiseKernel>(std::move(ops)));
+      fusion.kernel = plan_->fused_kernels.back().get();
+      fusions_.emplace(chain.back(), std::move(fusion));
+    }
+    std::erase_if(step_nodes_,
+                  [&](int node) { return in_chain.count(node) && !fusions_.count(node); });
+  }
+
   // The slot holding `edge`'s value: its feed, the slot an elided Identity passes on, or the
   // producing node's output slot.
   int SlotOf(Edge edge) const {
@@ -312,6 +393,13 @@ class Session::Impl::Planner {
       step.num_inputs = static_cast<int>(ns.inputs.size());
       step.first_input = static_cast<int>(input_slots_.size());
       step.deref_offset = num_derefs_;
+      if (auto f = fusions_.find(node); f != fusions_.end()) {
+        step.num_inputs = static_cast<int>(f->second.inputs.size());
+        step.kernel = f->second.kernel;
+        input_slots_.insert(input_slots_.end(), f->second.inputs.begin(), f->second.inputs.end());
+        plan_->steps.push_back(std::move(step));
+        continue;
+      }
       for (size_t i = 0; i < ns.inputs.size(); ++i) {
         const auto& edge = ns.inputs[i];
         const int slot = SlotOf(edge);
@@ -381,7 +469,12 @@ class Session::Impl::Planner {
   std::unordered_map<int, int> alias_;   // elided Identity -> the slot it passes on
   std::unordered_set<int> dead_region_;  // nodes that can be dead (FindDeadRegion)
   std::vector<int> step_nodes_;          // what remains to execute, in order
-  std::vector<int> input_slots_;         // every step's input slots, in order
+  struct Fusion {
+    std::vector<int> inputs;  // slots: the chained value, then the ops' second operands
+    OpKernel* kernel = nullptr;
+  };
+  std::unordered_map<int, Fusion> fusions_;  // a chain's last node -> its fused step
+  std::vector<int> input_slots_;             // every step's input slots, in order
   int num_derefs_ = 0;
 };
 

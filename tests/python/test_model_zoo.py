@@ -7,7 +7,8 @@ classes, logits out) at a small input size:
   * graph mode: the model is built on a TF1 placeholder, its variables initialized and saved
     with a Saver (checkpoint + .meta); `ckpt run PREFIX --fetch` must give the TF session's
     outputs.
-Outputs are compared to 1e-4 relative to the largest logit. By default one architecture of
+Outputs are compared to 1e-4 relative to the largest logit. Both forms also run with
+`--no-fusion` (every op its own step), which must give the same bits as the fused plan. By default one architecture of
 each family runs (every op the zoo uses, in about five minutes); CKPT_ZOO=all runs all of them
 (half an hour on two cores), CKPT_ZOO=ResNet50,MobileNetV2 a list. CKPT_ZOO_LARGE=1 builds the
 models at 224x224 instead of the smallest size each accepts.
@@ -65,6 +66,13 @@ def assert_close(got, want, what):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * scale, err_msg=what)
 
 
+def assert_same_bits(fused, unfused, what):
+    """The fused plan's output equals the op-by-op plan's, bit for bit."""
+    a, b = np.load(fused), np.load(unfused)
+    assert a.dtype == b.dtype and a.shape == b.shape, what
+    assert a.tobytes() == b.tobytes(), f"{what}: fused and unfused plans differ"
+
+
 def ckpt_run(*args):
     return run_command(ckpt_cli(), "run", *args, timeout=300)
 
@@ -86,6 +94,10 @@ def test_zoo_model_matches_tf(tmp_path, name):
     ckpt_run(export_dir, "--signature", "serving_default", "--feed", f"{key}=@{tmp_path}/x.npy",
              "--output-dir", tmp_path / "out_export")
     assert_close(np.load(tmp_path / "out_export" / f"{out_key}.npy"), want, f"{name} export")
+    ckpt_run(export_dir, "--signature", "serving_default", "--feed", f"{key}=@{tmp_path}/x.npy",
+             "--output-dir", tmp_path / "out_export_unfused", "--no-fusion")
+    assert_same_bits(tmp_path / "out_export" / f"{out_key}.npy",
+                     tmp_path / "out_export_unfused" / f"{out_key}.npy", f"{name} export")
     keras.backend.clear_session()
 
     # --- graph mode: a TF1 Saver checkpoint with its .meta.
@@ -104,4 +116,8 @@ def test_zoo_model_matches_tf(tmp_path, name):
              "--output-dir", tmp_path / "out_graph")
     out_file = re.sub(r"[^A-Za-z0-9._-]", "_", y.name) + ".npy"
     assert_close(np.load(tmp_path / "out_graph" / out_file), want, f"{name} graph mode")
+    ckpt_run(prefix, "--feed", f"{inp.name}=@{tmp_path}/x.npy", "--fetch", y.name,
+             "--output-dir", tmp_path / "out_graph_unfused", "--no-fusion")
+    assert_same_bits(tmp_path / "out_graph" / out_file, tmp_path / "out_graph_unfused" / out_file,
+                     f"{name} graph mode")
     keras.backend.clear_session()

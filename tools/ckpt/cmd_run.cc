@@ -74,6 +74,7 @@ Status RunRun(Env* env, const RunOptions& options, std::ostream& out) {
   if (!options.tags.empty()) lo.tags = options.tags;
   lo.file_access.unrestricted = options.allow_all_io;
   lo.file_access.write_dirs = options.allow_io;
+  lo.session.fuse_elementwise = !options.no_fusion;
   ::ckpt::RunOptions limits;
   limits.timeout_ms = options.timeout_ms;
   limits.memory_limit_bytes =
@@ -237,6 +238,9 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
                   "After the first result, N timed runs (after N/10 warm-up runs, 1 to 100): "
                   "prints load time, time to first result, and min/median/p99 latency")
       ->check(CLI::Range(0, 10'000'000));
+  cmd->add_flag("--no-fusion", options->no_fusion,
+                "Run every op as its own step instead of fusing chains of element-wise ops "
+                "(same results, bit for bit; for comparison)");
   cmd->add_option("--output-dir", options->output_dir,
                   "Also write each output as DIR/KEY.npy (KEY: the signature output key or "
                   "the fetch name with characters other than [A-Za-z0-9._-] as '_'; strings "

@@ -125,6 +125,9 @@ struct RunOptions {
   // Time N runs after the first (and N/10 warm-up runs, 1 to 100) and print load time, time
   // to first result and min/median/p99 latency. Default: 0 (no benchmark).
   int benchmark = 0;
+  // Run every op as its own step (SessionOptions::fuse_elementwise = false), to compare.
+  // Default: false.
+  bool no_fusion = false;
 };
 Status RunRun(Env* env, const RunOptions& options, std::ostream& out);
 // `ckpt graph` (cmd_graph.cc): ops, collections, saver, signatures, unsupported ops.

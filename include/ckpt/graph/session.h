@@ -64,6 +64,11 @@ struct SessionOptions {
   // What those kernels may read and write (ckpt/core/file_access.h); anything else fails
   // with PermissionDenied naming the node, the op and the path. Default: unrestricted.
   FileAccessPolicy file_access;
+  // Runs each chain of element-wise ops (Mul/Add/AddV2/Sub/BiasAdd by a per-channel or scalar
+  // operand, Relu, Relu6: a batch norm and its activation after a convolution) as one pass
+  // over memory, with bit-identical results. false runs every op as its own step, for
+  // comparison. Default: true.
+  bool fuse_elementwise = true;
 };
 
 // Limits of one Run, for graphs that are not trusted.
@@ -126,6 +131,12 @@ class Session {
 
   // ---- variables (for savers) ------------------------------------------------------------
   // Every VariableV2 / VarHandleOp node of the graph in graph order.
+  // How many kernel steps a Run with these feed names, fetches and targets executes, after
+  // pruning, constant folding and fusion (builds and caches its plan). Errors: as Run's
+  // planning errors (unknown names, cycles, missing kernels).
+  StatusOr<int> NumPlannedSteps(const FeedList& feeds, const std::vector<std::string>& fetches,
+                                const std::vector<std::string>& targets = {});
+
   std::vector<SessionVariable> ListVariables() const;
   // A copy of the variable's current value. `name` is the node name ("W", "W:0" accepted).
   // NotFound: no such variable node; FailedPrecondition: not initialized.

@@ -1,0 +1,153 @@
+#include "graph/kernels/fused_elementwise.h"
+
+#include <algorithm>
+
+namespace ckpt {
+
+using Kind = FusedElementwiseOp::Kind;
+
+bool FusedElementwiseOp::KindOf(std::string_view op, int main_input, Kind* kind) {
+  if (op == "Relu" || op == "Relu6") {
+    if (main_input != 0) return false;
+    *kind = op == "Relu" ? Kind::kRelu : Kind::kRelu6;
+    return true;
+  }
+  if (op == "BiasAdd") {  // the value is input 0, the bias input 1
+    if (main_input != 0) return false;
+    *kind = Kind::kBiasAdd;
+    return true;
+  }
+  if (op == "Mul") *kind = Kind::kMul;
+  else if (op == "Add" || op == "AddV2") *kind = Kind::kAdd;
+  else if (op == "Sub") *kind = main_input == 0 ? Kind::kSub : Kind::kReverseSub;
+  else return false;
+  return main_input == 0 || main_input == 1;
+}
+
+namespace {
+
+// Whether `side` broadcasts against a [..., c] value of rank `rank` without changing its
+// shape, one value per channel or one in all.
+bool PerChannel(const Tensor& side, int rank, int64_t c, bool bias_add) {
+  if (side.dtype() != DataType::kFloat) return false;
+  const TensorShape& s = side.shape();
+  if (bias_add) return s.rank() == 1 && s.dim(0) == c;  // BiasAdd takes nothing else
+  if (s.rank() > rank) return false;
+  for (int d = 0; d + 1 < s.rank(); ++d) {
+    if (s.dim(d) != 1) return false;
+  }
+  return s.rank() == 0 || s.dim(s.rank() - 1) == c || s.dim(s.rank() - 1) == 1;
+}
+
+}  // namespace
+
+bool FusedElementwiseKernel::FastPathApplies(const OpKernelContext& ctx) const {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype() != DataType::kFloat || x.shape().rank() < 1 || x.num_elements() == 0) {
+    return false;
+  }
+  const int rank = x.shape().rank();
+  const int64_t c = x.shape().dim(rank - 1);
+  return std::all_of(ops_.begin(), ops_.end(), [&](const FusedElementwiseOp& op) {
+    return op.side_input < 0 ||
+           PerChannel(ctx.input(op.side_input), rank, c, op.kind == Kind::kBiasAdd);
+  });
+}
+
+Status FusedElementwiseKernel::Compute(OpKernelContext* ctx) {
+  if (!FastPathApplies(*ctx)) return RunOneByOne(ctx);
+  const Tensor& x = ctx->input(0);
+  CKPT_ASSIGN_OR_RETURN(Tensor * out,
+                        ctx->allocate_output_uninitialized(0, DataType::kFloat, x.shape()));
+  const int64_t c = x.shape().dim(x.shape().rank() - 1);
+  const int64_t rows = x.num_elements() / c;
+  // Per op: its operand and whether that is one value (broadcast over the channels too).
+  std::vector<std::pair<const float*, bool>> sides(ops_.size(), {nullptr, false});
+  for (size_t k = 0; k < ops_.size(); ++k) {
+    if (ops_[k].side_input < 0) continue;
+    const Tensor& s = ctx->input(ops_[k].side_input);
+    sides[k] = {s.data<float>(), s.num_elements() == 1};
+  }
+  const float* src = x.data<float>();
+  float* dst = out->data<float>();
+  // Each op is its own loop over the row, as its kernel's loop is, so every result is rounded
+  // as it would be unfused (no multiply-add contraction across ops).
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = src + r * c;
+    float* o = dst + r * c;
+    for (size_t k = 0; k < ops_.size(); ++k) {
+      const float* a = k == 0 ? in : o;
+      const auto [p, scalar] = sides[k];
+      const float v = scalar ? p[0] : 0.0f;
+      switch (ops_[k].kind) {
+        case Kind::kMul:
+          if (scalar) {
+            for (int64_t j = 0; j < c; ++j) o[j] = a[j] * v;
+          } else {
+            for (int64_t j = 0; j < c; ++j) o[j] = a[j] * p[j];
+          }
+          break;
+        case Kind::kAdd:
+        case Kind::kBiasAdd:
+          if (scalar) {
+            for (int64_t j = 0; j < c; ++j) o[j] = a[j] + v;
+          } else {
+            for (int64_t j = 0; j < c; ++j) o[j] = a[j] + p[j];
+          }
+          break;
+        case Kind::kSub:
+          if (scalar) {
+            for (int64_t j = 0; j < c; ++j) o[j] = a[j] - v;
+          } else {
+            for (int64_t j = 0; j < c; ++j) o[j] = a[j] - p[j];
+          }
+          break;
+        case Kind::kReverseSub:
+          if (scalar) {
+            for (int64_t j = 0; j < c; ++j) o[j] = v - a[j];
+          } else {
+            for (int64_t j = 0; j < c; ++j) o[j] = p[j] - a[j];
+          }
+          break;
+        case Kind::kRelu:
+          for (int64_t j = 0; j < c; ++j) o[j] = a[j] > 0.0f ? a[j] : 0.0f;
+          break;
+        case Kind::kRelu6:
+          for (int64_t j = 0; j < c; ++j) o[j] = std::min(std::max(a[j], 0.0f), 6.0f);
+          break;
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status FusedElementwiseKernel::RunOneByOne(OpKernelContext* ctx) const {
+  TensorValue value;
+  value.tensor = ctx->input(0);
+  for (size_t k = 0; k < ops_.size(); ++k) {
+    const FusedElementwiseOp& op = ops_[k];
+    TensorValue side;
+    const TensorValue* in[2] = {&value, nullptr};
+    int n = 1;
+    if (op.side_input >= 0) {
+      side.tensor = ctx->input(op.side_input);
+      in[0] = op.main_first ? &value : &side;
+      in[1] = op.main_first ? &side : &value;
+      n = 2;
+    }
+    TensorValue out;
+    OpKernelContext sub(op.construction, in, n, &out, 1, ctx->variables(), ctx->step_id());
+    sub.set_limits(ctx->limits());
+    Status s = op.kernel->Compute(&sub);
+    if (!s.ok()) {
+      // The session names the chain's last node; an earlier one is named here.
+      if (k + 1 == ops_.size()) return s;
+      return s.WithContext("node " + op.construction->name() + " (" + op.construction->op() + ")");
+    }
+    value = std::move(out);
+  }
+  ctx->set_output(0, std::move(value.tensor));
+  return Status::OK();
+}
+
+}  // namespace ckpt
