@@ -1,5 +1,6 @@
 #include "ckpt/core/tensor_shape.h"
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -51,8 +52,15 @@ void TensorShape::Assign(const int64_t* dims, size_t rank) {
 }
 
 void TensorShape::Recount() {
+  // A zero dimension makes the count 0 whatever the others are: multiplying in order could
+  // overflow first ([2^44, 2^23, 0], which FromDims accepts).
+  const auto d = dims();
+  if (std::find(d.begin(), d.end(), 0) != d.end()) {
+    num_elements_ = 0;
+    return;
+  }
   int64_t n = 1;
-  for (int64_t d : dims()) n *= d;
+  for (int64_t x : d) n *= x;
   num_elements_ = n;
 }
 

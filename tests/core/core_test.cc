@@ -86,6 +86,14 @@ TEST(TensorShapeTest, Validation) {
   EXPECT_EQ((TensorShape{2, 0, 3}).num_elements(), 0);
   EXPECT_FALSE(TensorShape::FromDims({-1}).ok());
   EXPECT_FALSE(TensorShape::FromDims({1LL << 40, 1LL << 40}).ok());
+  // A zero dimension after dims whose product overflows: 0 elements, no overflow on the way
+  // (found by fuzz/npy_fuzzer: an .npy shape of (16000000025600, 9007464, 0)).
+  auto empty = TensorShape::FromDims({16000000025600LL, 9007464, 0});
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->num_elements(), 0);
+  TensorShape grown = *empty;
+  grown.set_dim(2, 0);
+  EXPECT_EQ(grown.num_elements(), 0);
   EXPECT_FALSE(TensorShape::FromDims(std::vector<int64_t>(300, 1)).ok());
   EXPECT_EQ(TensorShape::FromDims({3, 4})->DebugString(), "[3,4]");
   PartialShape p(std::vector<int64_t>{-1, 3});
