@@ -63,8 +63,9 @@ TEST(Fusion, BatchNormAndActivationAfterAConvolutionAreOneStep) {
   Output conv = g.AddNode("Conv2D", "conv", std::vector<Output>{x, f}, attrs).output();
   Output y = ops::Relu6(g, ops::Add(g, ops::Mul(g, conv, scale, "bn/mul"), offset, "bn/add"));
   CKPT_ASSERT_OK(g.status());
-  const Session::FeedList feeds = {
-      {"x:0", Random({2, 9, 9, 3}, 2)}, {"scale:0", Random({8}, 3, 4)}, {"offset:0", Random({8}, 4)}};
+  const Session::FeedList feeds = {{"x:0", Random({2, 9, 9, 3}, 2)},
+                                   {"scale:0", Random({8}, 3, 4)},
+                                   {"offset:0", Random({8}, 4)}};
   Runs r = RunBoth(g, feeds, {y.name()});
   CKPT_ASSERT_OK(r.fused_status);
   CKPT_ASSERT_OK(r.unfused_status);
@@ -115,8 +116,8 @@ TEST(Fusion, OtherOperandsRunOpByOpAndKeepTheirErrors) {
   Output full = ops::Placeholder(g, DataType::kFloat, PS({3, 8}), "full");
   Output bias = ops::Placeholder(g, DataType::kFloat, PS({-1}), "bias");
   Output y = ops::Relu(g, ops::Mul(g, ops::Mul(g, ops::Neg(g, x), full, "m1"), full, "m2"));
-  Output z = ops::Relu(g, ops::BiasAdd(g, ops::Mul(g, ops::Neg(g, x), full, "m3"), bias,
-                                       "bad_bias"));
+  Output z =
+      ops::Relu(g, ops::BiasAdd(g, ops::Mul(g, ops::Neg(g, x), full, "m3"), bias, "bad_bias"));
   CKPT_ASSERT_OK(g.status());
   Session::FeedList feeds = {{"x:0", Random({3, 8}, 8)}, {"full:0", Random({3, 8}, 9)}};
   Runs r = RunBoth(g, feeds, {y.name()});

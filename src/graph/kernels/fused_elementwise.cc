@@ -17,10 +17,14 @@ bool FusedElementwiseOp::KindOf(std::string_view op, int main_input, Kind* kind)
     *kind = Kind::kBiasAdd;
     return true;
   }
-  if (op == "Mul") *kind = Kind::kMul;
-  else if (op == "Add" || op == "AddV2") *kind = Kind::kAdd;
-  else if (op == "Sub") *kind = main_input == 0 ? Kind::kSub : Kind::kReverseSub;
-  else return false;
+  if (op == "Mul")
+    *kind = Kind::kMul;
+  else if (op == "Add" || op == "AddV2")
+    *kind = Kind::kAdd;
+  else if (op == "Sub")
+    *kind = main_input == 0 ? Kind::kSub : Kind::kReverseSub;
+  else
+    return false;
   return main_input == 0 || main_input == 1;
 }
 

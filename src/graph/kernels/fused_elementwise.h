@@ -20,7 +20,7 @@ namespace ckpt {
 struct FusedElementwiseOp {
   enum class Kind { kMul, kAdd, kBiasAdd, kSub, kReverseSub, kRelu, kRelu6 };
   Kind kind = Kind::kMul;
-  int side_input = -1;   // the fused step's input holding the second operand; -1 when unary
+  int side_input = -1;     // the fused step's input holding the second operand; -1 when unary
   bool main_first = true;  // whether the chained value is the op's input 0 (binary ops)
   // The op's own node and kernel (owned by the session), for the op-by-op path.
   const OpKernelConstruction* construction = nullptr;
