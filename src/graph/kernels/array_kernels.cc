@@ -31,6 +31,16 @@ std::vector<int64_t> RowMajorStrides(const TensorShape& s) {
   return st;
 }
 
+// dst[j] = src[j * stride] for j < n, elements of U's size (any alignment).
+template <typename U>
+void GatherRow(const uint8_t* src, int64_t stride, int64_t n, uint8_t* dst) {
+  for (int64_t j = 0; j < n; ++j) {
+    U v;
+    std::memcpy(&v, src + j * stride * static_cast<int64_t>(sizeof(U)), sizeof(U));
+    std::memcpy(dst + j * static_cast<int64_t>(sizeof(U)), &v, sizeof(U));
+  }
+}
+
 // out[i0..ik] = in[offset + sum(i_d * strides[d])] for every output index (row-major).
 void StridedCopy(const Tensor& in, int64_t offset, const std::vector<int64_t>& strides,
                  Tensor* out) {
@@ -53,8 +63,17 @@ void StridedCopy(const Tensor& in, int64_t offset, const std::vector<int64_t>& s
     if (istride == 1) {
       std::memcpy(dst + base * es, src + off * es, inner * es);
     } else {
-      for (int64_t j = 0; j < inner; ++j) {
-        std::memcpy(dst + (base + j) * es, src + (off + j * istride) * es, es);
+      uint8_t* d = dst + base * es;
+      const uint8_t* p = src + off * es;
+      // A gathered row (a Transpose's innermost dim): element moves of the element's size,
+      // not a memcpy call per element.
+      switch (es) {
+        case 1: GatherRow<uint8_t>(p, istride, inner, d); break;
+        case 2: GatherRow<uint16_t>(p, istride, inner, d); break;
+        case 4: GatherRow<uint32_t>(p, istride, inner, d); break;
+        case 8: GatherRow<uint64_t>(p, istride, inner, d); break;
+        default:
+          for (int64_t j = 0; j < inner; ++j) std::memcpy(d + j * es, p + j * istride * es, es);
       }
     }
     for (int d = r - 2; d >= 0; --d) {

@@ -116,18 +116,30 @@ int64_t Product(const std::vector<int64_t>& d) {
   return n;
 }
 
-// out (dims `od`, row-major) = in read at element strides `is` per output dim.
+// out (dims `od`, row-major) = in read at element strides `is` per output dim, a row of the
+// last dim at a time (a contiguous row is one copy).
 template <typename T>
 void StridedCopy(const T* in, const std::vector<int64_t>& od, const std::vector<int64_t>& is,
                  T* out) {
   const int r = static_cast<int>(od.size());
   const int64_t n = Product(od);
   if (n == 0) return;
+  if (r == 0) {
+    out[0] = in[0];
+    return;
+  }
+  const int64_t inner = od[r - 1], step = is[r - 1];
   std::vector<int64_t> idx(r, 0);
   int64_t off = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    out[i] = in[off];
-    for (int d = r - 1; d >= 0; --d) {
+  for (int64_t base = 0; base < n; base += inner) {
+    const T* p = in + off;
+    T* o = out + base;
+    if (step == 1) {
+      std::copy_n(p, inner, o);
+    } else {
+      for (int64_t j = 0; j < inner; ++j) o[j] = p[j * step];
+    }
+    for (int d = r - 2; d >= 0; --d) {
       off += is[d];
       if (++idx[d] < od[d]) break;
       off -= is[d] * od[d];
