@@ -93,12 +93,25 @@ def run_ckpt(cli, model_dir, key, x, calls):
             "process_ms": wall}
 
 
-def run_tf(model_dir, x, calls, script=TF_SIDE):
+def pinned(cpus):
+    """(command prefix, environment) that run a candidate on the CPUs `cpus` (taskset's list,
+    e.g. "1" or "0,1") with that many threads: OpenMP (oneDNN) for ckpt, TensorFlow's intra-op
+    pool (one inter-op thread) for TF. None: no pinning, every candidate's defaults."""
+    if cpus is None:
+        return [], dict(os.environ)
+    n = str(len(os.sched_getaffinity(0) & {int(c) for c in cpus.split(",")}) or 1)
+    return ["taskset", "-c", cpus], {**os.environ, "OMP_NUM_THREADS": n,
+                                     "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1"}
+
+
+def run_tf(model_dir, x, calls, script=TF_SIDE, cpus=None):
     """Runs `script` (a TF-side timing program taking MODEL_DIR X_NPY CALLS and printing one
-    JSON line) in a fresh Python process; returns that JSON."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", script, str(model_dir), str(x), str(calls)],
-                          check=True, capture_output=True, env=env)
+    JSON line) in a fresh Python process (pinned to `cpus`, see pinned()); returns that
+    JSON."""
+    prefix, env = pinned(cpus)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    proc = subprocess.run([*prefix, sys.executable, "-c", script, str(model_dir), str(x),
+                           str(calls)], check=True, capture_output=True, env=env)
     return json.loads(proc.stdout.decode().strip().splitlines()[-1])
 
 

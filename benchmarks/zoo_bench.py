@@ -3,6 +3,7 @@
 
   benchmarks/zoo_bench.py [--models ResNet50,MobileNetV2,EfficientNetB0,Encoder]
                           [--size 224] [--batches 1,32] [--reps 3] [--calls 20] [--dir DIR]
+                          [--cpus LIST]
 
 Every model is exported with Keras 3 `model.export()` (random weights, 1000 classes; the
 encoder: a BERT-style block stack written with tf.einsum, seq 128, hidden 256, 4 layers, as a
@@ -12,6 +13,9 @@ repetition on the same input:
         (N timed calls after warm-up; all cores, as its session's default)
   tf    a fresh Python process: tf.saved_model.load + the signature, N timed calls after
         warm-up (TensorFlow's defaults: all cores, its oneDNN kernels)
+With --cpus LIST both run under `taskset -c LIST` with that many threads (OpenMP for ckpt's
+oneDNN; TF_NUM_INTRAOP_THREADS, one inter-op thread, for TF): the same pinning for both, and
+a comparison that other load on the machine disturbs less.
 Prints median (range) latency per call, throughput, and ckpt/TF ratios against the targets:
 batch 1 latency <= 0.7x TF's; batch 32 throughput >= 1.2x TF's. A model ckpt cannot run is
 reported with the reason instead of a number.
@@ -127,10 +131,11 @@ def inputs(name, batch, size, seq):
     return rng.uniform(0, 255, (batch, size, size, 3)).astype(np.float32)
 
 
-def run_ckpt(cli, model_dir, key, x, calls):
-    proc = subprocess.run([str(cli), "run", str(model_dir), "--signature", "serving_default",
-                           "--feed", f"{key}=@{x}", "--benchmark", str(calls), "--json"],
-                          capture_output=True)
+def run_ckpt(cli, model_dir, key, x, calls, cpus=None):
+    prefix, env = savedmodel_bench.pinned(cpus)
+    proc = subprocess.run([*prefix, str(cli), "run", str(model_dir), "--signature",
+                           "serving_default", "--feed", f"{key}=@{x}", "--benchmark", str(calls),
+                           "--json"], capture_output=True, env=env)
     if proc.returncode != 0:
         return {"error": proc.stderr.decode(errors="replace").strip().splitlines()[-1]}
     return {"median_us": json.loads(proc.stdout)["benchmark"]["median_us"]}
@@ -149,6 +154,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--dir", type=pathlib.Path)
+    ap.add_argument("--cpus", help="pin both candidates to these CPUs (taskset list, e.g. 1), "
+                    "with as many threads; default: all cores, each candidate's defaults")
     args = ap.parse_args()
     cli = pathlib.Path(os.environ.get("CKPT_BINARY_DIR", REPO / "build")) / "tools/ckpt/ckpt"
     if not cli.is_file():
@@ -159,7 +166,8 @@ def main():
         d = args.dir or pathlib.Path(tmp)
         d.mkdir(parents=True, exist_ok=True)
         dirs = export_models(d, names, args.size, args.seq)
-        print(f"{os.cpu_count()} hardware threads; {args.reps} interleaved reps of "
+        pin = f"both pinned to CPUs {args.cpus}" if args.cpus else "each with its defaults"
+        print(f"{os.cpu_count()} hardware threads, {pin}; {args.reps} interleaved reps of "
               f"{args.calls} calls; latency per call in us, median (range)")
         for name in names:
             key = input_key(cli, dirs[name])
@@ -169,13 +177,13 @@ def main():
                 ck, tf = [], []
                 error = None
                 for _ in range(args.reps):
-                    r = run_ckpt(cli, dirs[name], key, x, args.calls)
+                    r = run_ckpt(cli, dirs[name], key, x, args.calls, args.cpus)
                     if "error" in r:
                         error = r["error"]
                         break
                     ck.append(r["median_us"])
-                    tf.append(savedmodel_bench.run_tf(dirs[name], x, args.calls,
-                                                      TF_SIDE)["median_us"])
+                    tf.append(savedmodel_bench.run_tf(dirs[name], x, args.calls, TF_SIDE,
+                                                      args.cpus)["median_us"])
                 label = f"{name} batch {batch}"
                 if error:
                     print(f"{label:24} ckpt cannot run it: {error}")
