@@ -277,17 +277,21 @@ Status UnaryT(OpKernelContext* ctx, const Tensor& in) {
       if (s[i] == 0) return InvalidArgumentError("integer division by zero");
     }
   }
-  if constexpr (std::is_same_v<T, float> && (op == Un::kSigmoid || op == Un::kTanh)) {
+  if constexpr (std::is_same_v<T, float> &&
+                (op == Un::kSigmoid || op == Un::kTanh || op == Un::kErf)) {
     // Eigen's vectorized functors: several times faster than std::exp / std::tanh per
-    // element (EfficientNet's swish spent a third of its time here). Like the std:: versions,
-    // they differ from TensorFlow's CPU results in the last bit or two (at most 4.2e-7 on
+    // element (EfficientNet's swish spent a third of its time here, a GELU encoder a tenth in
+    // Erf). Like the std:: versions,
+    // they differ from TensorFlow's CPU results in the last bit or two (at most 4.8e-7 on
     // 100,000 normal samples with edge values), and agree on 0, +-inf and NaN.
     Eigen::TensorMap<Eigen::Tensor<const float, 1>> x(s, n);
     Eigen::TensorMap<Eigen::Tensor<float, 1>> y(d, n);
     if constexpr (op == Un::kSigmoid) {
       y = x.sigmoid();
-    } else {
+    } else if constexpr (op == Un::kTanh) {
       y = x.tanh();
+    } else {
+      y = x.erf();
     }
     return Status::OK();
   }
