@@ -28,7 +28,21 @@ Deploying::
 
 Errors are ckpt.Error subclasses named as tf.errors (NotFoundError, DataLossError, ...).
 """
-from . import _ckpt  # noqa: F401  (the compiled core)
+import os as _os
+import sys as _sys
+
+# The compiled core is loaded with RTLD_DEEPBIND: its symbols and its own libprotobuf come
+# before the process's global scope. TensorFlow, when imported first, puts its own protobuf
+# runtime and the same tensorflow:: proto classes (other versions) in that scope, and the
+# core's calls then bound to them: reads returned garbage ("invalid num_shards") or crashed.
+# (Not under a sanitizer runtime preloaded with LD_PRELOAD, which refuses RTLD_DEEPBIND.)
+_flags = _sys.getdlopenflags()
+if hasattr(_os, "RTLD_DEEPBIND") and "san" not in _os.environ.get("LD_PRELOAD", ""):
+    _sys.setdlopenflags(_flags | _os.RTLD_DEEPBIND)
+try:
+    from . import _ckpt  # noqa: F401  (the compiled core)
+finally:
+    _sys.setdlopenflags(_flags)
 from .convert import ConvertResult, convert
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors_all

@@ -239,6 +239,28 @@ def test_sharded_save_checkpoint_and_manager(tf, tmp_path):
         ckpt.save_checkpoint(str(tmp_path / "bad"), tensors, num_shards=-2)
 
 
+def test_works_with_tensorflow_imported_first(tf, tmp_path):
+    """TensorFlow imported before ckpt puts its protobuf runtime and tensorflow:: proto classes
+    in the global symbol scope; ckpt's core must still use its own (it used to read
+    "invalid num_shards" garbage here, or crash)."""
+    script = f"""
+import os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np
+import tensorflow as tf
+import ckpt
+x = np.arange(12, dtype=np.float32).reshape(3, 4)
+prefix = ckpt.save_checkpoint({str(tmp_path / "m")!r}, {{"w": x, "s": np.array([b"a", b"bc"], dtype=object)}})
+np.testing.assert_array_equal(ckpt.load_checkpoint(prefix).get_tensor("w"), x)
+np.testing.assert_array_equal(tf.train.load_checkpoint(prefix).get_tensor("w"), x)
+assert list(ckpt.load_checkpoint(prefix).get_tensor("s")) == [b"a", b"bc"]
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.decode().split() == ["ok"], \
+        proc.stderr.decode()[-2000:]
+
+
 def test_save_checkpoint_rejects_what_tf_cannot_hold(tmp_path):
     with pytest.raises(ckpt.InvalidArgumentError, match="'bad'.*datetime64"):
         ckpt.save_checkpoint(str(tmp_path / "x"), {"bad": np.array(["2020-01-01"],
