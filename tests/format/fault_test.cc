@@ -58,17 +58,22 @@ TEST(FaultTest, EveryFailingOperationIsReportedAndCleanedUp) {
   EXPECT_GT(cases, 8);
 }
 
+// Bundles PREFIX0 and PREFIX1, each holding scalar "k<i>" = scale * i: the inputs of a merge.
+void WriteTwoBundles(Env* env, const std::string& prefix, float scale) {
+  for (int i = 0; i < 2; ++i) {
+    auto w = BundleWriter::Create(env, prefix + std::to_string(i));
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Add("k" + std::to_string(i), Tensor::Scalar(scale * i)).ok());
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+}
+
 // A merge with sync fsyncs its new index; one without (TF's durability, as a distributed save
 // with writer_options.sync = false) calls no fsync at all, and both give the same bundle.
 TEST(FaultTest, MergeSyncsOnlyWhenAsked) {
   for (bool sync : {true, false}) {
     auto mem = NewMemEnv();
-    for (int i = 0; i < 2; ++i) {
-      auto w = BundleWriter::Create(mem.get(), "/s/p" + std::to_string(i));
-      ASSERT_TRUE(w.ok());
-      ASSERT_TRUE((*w)->Add("k" + std::to_string(i), Tensor::Scalar(1.5f * i)).ok());
-      ASSERT_TRUE((*w)->Finish().ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(WriteTwoBundles(mem.get(), "/s/p", 1.5f));
     FaultEnv counting(mem.get());
     counting.Reset();
     std::vector<std::string> inputs = {"/s/p0", "/s/p1"};
@@ -82,12 +87,7 @@ TEST(FaultTest, MergeSyncsOnlyWhenAsked) {
 
 TEST(FaultTest, MergeFailuresReachTheCaller) {
   auto mem = NewMemEnv();
-  for (int i = 0; i < 2; ++i) {
-    auto w = BundleWriter::Create(mem.get(), "/t/p" + std::to_string(i));
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->Add("k" + std::to_string(i), Tensor::Scalar(1.0f * i)).ok());
-    ASSERT_TRUE((*w)->Finish().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteTwoBundles(mem.get(), "/t/p", 1.0f));
   FaultEnv faulty(mem.get());
   faulty.FailNth(FaultEnv::Op::kAppend, 0);  // the merged index
   std::vector<std::string> inputs = {"/t/p0", "/t/p1"};

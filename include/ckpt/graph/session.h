@@ -129,14 +129,14 @@ class Session {
                                     const std::vector<std::string>& targets,
                                     const RunOptions& options);
 
-  // ---- variables (for savers) ------------------------------------------------------------
-  // Every VariableV2 / VarHandleOp node of the graph in graph order.
   // How many kernel steps a Run with these feed names, fetches and targets executes, after
   // pruning, constant folding and fusion (builds and caches its plan). Errors: as Run's
   // planning errors (unknown names, cycles, missing kernels).
   StatusOr<int> NumPlannedSteps(const FeedList& feeds, const std::vector<std::string>& fetches,
                                 const std::vector<std::string>& targets = {});
 
+  // ---- variables (for savers) ------------------------------------------------------------
+  // Every VariableV2 / VarHandleOp node of the graph in graph order.
   std::vector<SessionVariable> ListVariables() const;
   // A copy of the variable's current value. `name` is the node name ("W", "W:0" accepted).
   // NotFound: no such variable node; FailedPrecondition: not initialized.
