@@ -21,68 +21,11 @@ Status RequirePod(const Tensor& t, std::string_view op) {
   return Status::OK();
 }
 
-std::vector<int64_t> RowMajorStrides(const TensorShape& s) {
-  std::vector<int64_t> st(s.rank());
-  int64_t acc = 1;
-  for (int i = s.rank() - 1; i >= 0; --i) {
-    st[i] = acc;
-    acc *= s.dim(i);
-  }
-  return st;
-}
-
-// dst[j] = src[j * stride] for j < n, elements of U's size (any alignment).
-template <typename U>
-void GatherRow(const uint8_t* src, int64_t stride, int64_t n, uint8_t* dst) {
-  for (int64_t j = 0; j < n; ++j) {
-    U v;
-    std::memcpy(&v, src + j * stride * static_cast<int64_t>(sizeof(U)), sizeof(U));
-    std::memcpy(dst + j * static_cast<int64_t>(sizeof(U)), &v, sizeof(U));
-  }
-}
-
-// out[i0..ik] = in[offset + sum(i_d * strides[d])] for every output index (row-major).
+// out = in read at element `offset` + sum(i_d * strides[d]) for every output index.
 void StridedCopy(const Tensor& in, int64_t offset, const std::vector<int64_t>& strides,
                  Tensor* out) {
-  const int64_t n = out->num_elements();
-  if (n == 0) return;
-  const size_t es = DataTypeSize(in.dtype());
-  const auto* src = static_cast<const uint8_t*>(in.raw_data());
-  auto* dst = static_cast<uint8_t*>(out->raw_data());
-  const TensorShape& os = out->shape();
-  const int r = os.rank();
-  if (r == 0) {
-    std::memcpy(dst, src + offset * es, es);
-    return;
-  }
-  const int64_t inner = os.dim(r - 1);
-  const int64_t istride = strides[r - 1];
-  std::vector<int64_t> idx(r, 0);
-  int64_t off = offset;
-  for (int64_t base = 0; base < n; base += inner) {
-    if (istride == 1) {
-      std::memcpy(dst + base * es, src + off * es, inner * es);
-    } else {
-      uint8_t* d = dst + base * es;
-      const uint8_t* p = src + off * es;
-      // A gathered row (a Transpose's innermost dim): element moves of the element's size,
-      // not a memcpy call per element.
-      switch (es) {
-        case 1: GatherRow<uint8_t>(p, istride, inner, d); break;
-        case 2: GatherRow<uint16_t>(p, istride, inner, d); break;
-        case 4: GatherRow<uint32_t>(p, istride, inner, d); break;
-        case 8: GatherRow<uint64_t>(p, istride, inner, d); break;
-        default:
-          for (int64_t j = 0; j < inner; ++j) std::memcpy(d + j * es, p + j * istride * es, es);
-      }
-    }
-    for (int d = r - 2; d >= 0; --d) {
-      off += strides[d];
-      if (++idx[d] < os.dim(d)) break;
-      off -= strides[d] * os.dim(d);
-      idx[d] = 0;
-    }
-  }
+  ckpt::StridedCopy(in.raw_data(), offset, out->shape().dims(), strides, DataTypeSize(in.dtype()),
+                    out->raw_data());
 }
 
 // ---- simple kernels ------------------------------------------------------------------------
@@ -289,7 +232,7 @@ Status TileFn(OpKernelContext* ctx) {
                                 std::to_string(mult.size()));
   }
   std::vector<int64_t> out_dims, split_dims, split_strides;
-  std::vector<int64_t> st = RowMajorStrides(in.shape());
+  std::vector<int64_t> st = RowMajorStrides(in.shape().dims());
   for (int i = 0; i < r; ++i) {
     if (mult[i] < 0) return InvalidArgumentError("multiples must be non-negative");
     out_dims.push_back(in.shape().dim(i) * mult[i]);
@@ -422,7 +365,7 @@ class UnpackKernel : public OpKernel {
     std::vector<int64_t> dims = in.shape().dim_vector();
     dims.erase(dims.begin() + axis);
     TensorShape out_shape = TensorShape::FromDims(dims).value();
-    std::vector<int64_t> st = RowMajorStrides(in.shape());
+    std::vector<int64_t> st = RowMajorStrides(in.shape().dims());
     std::vector<int64_t> out_st = st;
     out_st.erase(out_st.begin() + axis);
     for (int64_t i = 0; i < num; ++i) {
@@ -447,7 +390,7 @@ Status TransposeFn(OpKernelContext* ctx) {
                                 ", but got " + std::to_string(perm.size()));
   }
   std::vector<bool> seen(r, false);
-  std::vector<int64_t> st = RowMajorStrides(in.shape()), out_dims(r), out_st(r);
+  std::vector<int64_t> st = RowMajorStrides(in.shape().dims()), out_dims(r), out_st(r);
   for (int i = 0; i < r; ++i) {
     if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]) {
       return InvalidArgumentError("transpose permutation is not a permutation of 0.." +
@@ -473,7 +416,7 @@ Status SliceFn(OpKernelContext* ctx) {
     return InvalidArgumentError("expected begin and size arguments to be 1-D tensors of size " +
                                 std::to_string(r));
   }
-  std::vector<int64_t> st = RowMajorStrides(in.shape());
+  std::vector<int64_t> st = RowMajorStrides(in.shape().dims());
   int64_t offset = 0;
   for (int i = 0; i < r; ++i) {
     const int64_t d = in.shape().dim(i);
@@ -520,7 +463,7 @@ class StridedSliceKernel : public StridedSliceMasks {
       return InvalidArgumentError("begin, end and strides must have the same length");
     }
     const int r = in.shape().rank();
-    std::vector<int64_t> in_st = RowMajorStrides(in.shape());
+    std::vector<int64_t> in_st = RowMajorStrides(in.shape().dims());
     // Expand the sparse spec (with ellipsis and new axes) into per-input-dim ranges.
     std::vector<int64_t> final_dims;     // output shape after shrink
     std::vector<int64_t> final_strides;  // input stride per output dim
@@ -935,7 +878,8 @@ Status PadImpl(OpKernelContext* ctx) {
                           ctx->allocate_output_uninitialized(0, in.dtype(), out_shape));
     std::fill(out->data<T>(), out->data<T>() + out->num_elements(), fill);
     if (in.num_elements() > 0) {
-      Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step, RowMajorStrides(out_shape));
+      Scatter<T>(in.data<T>(), in.shape(), out->data<T>(), off, step,
+                 RowMajorStrides(out_shape.dims()));
     }
     return Status::OK();
   };
@@ -1029,7 +973,7 @@ class MirrorPadKernel : public OpKernel {
           src[d][o] = i;
         }
       }
-      GatherByMaps<T>(in.data<T>(), RowMajorStrides(in.shape()), src, out->data<T>(), T{});
+      GatherByMaps<T>(in.data<T>(), RowMajorStrides(in.shape().dims()), src, out->data<T>(), T{});
       return Status::OK();
     });
   }
@@ -1127,7 +1071,7 @@ Status SpaceBatchND(OpKernelContext* ctx) {
     const int64_t n_outer = out->num_elements() / std::max<int64_t>(inner, 1);
     if (out->num_elements() == 0) return Status::OK();
     // Iterate over output positions (batch, spatial...) and copy `inner` contiguous values.
-    const std::vector<int64_t> ist = RowMajorStrides(in.shape());
+    const std::vector<int64_t> ist = RowMajorStrides(in.shape().dims());
     std::vector<int64_t> idx(1 + m, 0);
     for (int64_t o = 0; o < n_outer; ++o) {
       T* dst = po + o * inner;
@@ -1252,7 +1196,7 @@ class StridedSliceGradKernel : public StridedSliceMasks {
       std::fill(out->data<T>(), out->data<T>() + out->num_elements(), T(0));
       if (total > 0) {
         Scatter<T>(dy.data<T>(), src_shape, out->data<T>(), start, step,
-                   RowMajorStrides(*out_shape));
+                   RowMajorStrides(out_shape->dims()));
       }
       return Status::OK();
     });

@@ -40,6 +40,74 @@ std::vector<int64_t> BroadcastStrides(const TensorShape& in, const TensorShape& 
   return strides;
 }
 
+std::vector<int64_t> RowMajorStrides(std::span<const int64_t> dims) {
+  std::vector<int64_t> st(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * dims[i + 1];
+  return st;
+}
+
+namespace {
+
+// dst[j] = src[j * stride] for j < n, elements of U's size (any alignment).
+template <typename U>
+void GatherRow(const uint8_t* src, int64_t stride, int64_t n, uint8_t* dst) {
+  for (int64_t j = 0; j < n; ++j) {
+    U v;
+    std::memcpy(&v, src + j * stride * static_cast<int64_t>(sizeof(U)), sizeof(U));
+    std::memcpy(dst + j * static_cast<int64_t>(sizeof(U)), &v, sizeof(U));
+  }
+}
+
+struct Bytes16 {
+  uint64_t lo, hi;
+};
+
+}  // namespace
+
+void StridedCopy(const void* src_data, int64_t offset, std::span<const int64_t> dims,
+                 std::span<const int64_t> strides, size_t elem_size, void* dst_data) {
+  const int r = static_cast<int>(dims.size());
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  if (n == 0) return;
+  const auto es = static_cast<int64_t>(elem_size);
+  const auto* src = static_cast<const uint8_t*>(src_data);
+  auto* dst = static_cast<uint8_t*>(dst_data);
+  if (r == 0) {
+    std::memcpy(dst, src + offset * es, elem_size);
+    return;
+  }
+  const int64_t inner = dims[r - 1];
+  const int64_t istride = strides[r - 1];
+  std::vector<int64_t> idx(r, 0);
+  int64_t off = offset;
+  for (int64_t base = 0; base < n; base += inner) {
+    uint8_t* d = dst + base * es;
+    const uint8_t* p = src + off * es;
+    if (istride == 1) {
+      std::memcpy(d, p, inner * elem_size);
+    } else {
+      // A gathered row (a transpose's innermost dim): moves of the element's size, not a
+      // memcpy call per element.
+      switch (elem_size) {
+        case 1: GatherRow<uint8_t>(p, istride, inner, d); break;
+        case 2: GatherRow<uint16_t>(p, istride, inner, d); break;
+        case 4: GatherRow<uint32_t>(p, istride, inner, d); break;
+        case 8: GatherRow<uint64_t>(p, istride, inner, d); break;
+        case 16: GatherRow<Bytes16>(p, istride, inner, d); break;
+        default:
+          for (int64_t j = 0; j < inner; ++j) std::memcpy(d + j * es, p + j * istride * es, es);
+      }
+    }
+    for (int k = r - 2; k >= 0; --k) {
+      off += strides[k];
+      if (++idx[k] < dims[k]) break;
+      off -= strides[k] * dims[k];
+      idx[k] = 0;
+    }
+  }
+}
+
 StatusOr<std::string> ReadFileWithinLimits(OpKernelContext* ctx, const std::string& name) {
   CKPT_ASSIGN_OR_RETURN(auto file, ctx->env()->NewRandomAccessFile(name));
   const uint64_t size = file->Size();

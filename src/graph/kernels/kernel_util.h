@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@ StatusOr<TensorShape> BroadcastShapes(const TensorShape& a, const TensorShape& b
 
 // Strides (in elements) of `in` broadcast to `out` (0 on broadcast dims), aligned right.
 std::vector<int64_t> BroadcastStrides(const TensorShape& in, const TensorShape& out);
+
+// Row-major strides (in elements) of a dense tensor of these dims: the last is 1.
+std::vector<int64_t> RowMajorStrides(std::span<const int64_t> dims);
+
+// dst (dense, row-major, of `dims`) = src read at element `offset` + sum(i_d * strides[d])
+// for every index; elements are `elem_size` bytes of any alignment. Moves a row of the last
+// dim at a time: one memcpy when that row is contiguous in src, element moves otherwise.
+void StridedCopy(const void* src, int64_t offset, std::span<const int64_t> dims,
+                 std::span<const int64_t> strides, size_t elem_size, void* dst);
 
 // Applies out[i] = f(a[ia], b[ib]) over the broadcast of a and b.
 template <typename A, typename B, typename O, typename F>

@@ -116,42 +116,12 @@ int64_t Product(const std::vector<int64_t>& d) {
   return n;
 }
 
-// out (dims `od`, row-major) = in read at element strides `is` per output dim, a row of the
-// last dim at a time (a contiguous row is one copy).
+// out (dims `od`, row-major) = in read at element strides `is` per output dim.
 template <typename T>
 void StridedCopy(const T* in, const std::vector<int64_t>& od, const std::vector<int64_t>& is,
                  T* out) {
-  const int r = static_cast<int>(od.size());
-  const int64_t n = Product(od);
-  if (n == 0) return;
-  if (r == 0) {
-    out[0] = in[0];
-    return;
-  }
-  const int64_t inner = od[r - 1], step = is[r - 1];
-  std::vector<int64_t> idx(r, 0);
-  int64_t off = 0;
-  for (int64_t base = 0; base < n; base += inner) {
-    const T* p = in + off;
-    T* o = out + base;
-    if (step == 1) {
-      std::copy_n(p, inner, o);
-    } else {
-      for (int64_t j = 0; j < inner; ++j) o[j] = p[j * step];
-    }
-    for (int d = r - 2; d >= 0; --d) {
-      off += is[d];
-      if (++idx[d] < od[d]) break;
-      off -= is[d] * od[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-std::vector<int64_t> RowMajorStrides(const std::vector<int64_t>& d) {
-  std::vector<int64_t> s(d.size(), 1);
-  for (int i = static_cast<int>(d.size()) - 2; i >= 0; --i) s[i] = s[i + 1] * d[i + 1];
-  return s;
+  static_assert(std::is_trivially_copyable_v<T>);
+  ckpt::StridedCopy(in, 0, od, is, sizeof(T), out);
 }
 
 // out = in transposed: out dim i is in dim perm[i].
