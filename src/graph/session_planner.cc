@@ -280,9 +280,15 @@ class Session::Impl::Planner {
         const int32_t src_type = nodes[edge.first].output_types[edge.second];
         if (fed_.count(edge) ||
             (!IsRefType(src_type) && BaseType(src_type) != DataType::kResource)) {
-          alias_[node] = SlotOf(edge);
+          alias_[node] = {SlotOf(edge)};
           continue;
         }
+      }
+      if (op == "IdentityN" && ElidableIdentityN(node)) {
+        std::vector<int> slots;
+        for (const auto& edge : ns.inputs) slots.push_back(SlotOf(edge));
+        alias_[node] = std::move(slots);
+        continue;
       }
       offset_[node] = plan_->num_slots;
       plan_->num_slots += static_cast<int>(ns.output_types.size());
@@ -290,80 +296,160 @@ class Session::Impl::Planner {
     }
   }
 
+  // An IdentityN (tf.custom_gradient wraps every Keras swish in one) passes each input on
+  // unchanged: elided like an Identity when no input or output is a ref or resource and it
+  // cannot be dead (an Identity's deadness is its one input's; IdentityN's would be several).
+  bool ElidableIdentityN(int node) const {
+    const NodeState& ns = s_.nodes[node];
+    if (dead_region_.count(node) || ns.inputs.size() != ns.output_types.size()) return false;
+    auto plain_type = [](int32_t t) { return !IsRefType(t) && BaseType(t) != DataType::kResource; };
+    for (size_t i = 0; i < ns.inputs.size(); ++i) {
+      const Edge& edge = ns.inputs[i];
+      if (!plain_type(ns.output_types[i])) return false;
+      if (!fed_.count(edge) && !plain_type(s_.nodes[edge.first].output_types[edge.second])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   // Element-wise chains (graph/kernels/fused_elementwise.h): a value read only by a Mul, Add,
-  // AddV2, Sub, BiasAdd (NHWC), Relu or Relu6, whose float output is read only by the next,
-  // and so on, becomes one step at the chain's last node reading the first value and the ops'
-  // second operands. The chain's other nodes are no longer steps. Nodes that can be dead, read
-  // a ref edge or are fetched are left alone. A chain of one op gains nothing and stays.
+  // AddV2, Sub, BiasAdd (NHWC), Relu, Relu6 or a swish, whose float output is read only by the
+  // next, and so on, becomes one step at the chain's last node reading the first value and the
+  // ops' second operands. The chain's other nodes are no longer steps. Nodes that can be dead,
+  // read a ref edge or are fetched are left alone. A chain of one node gains nothing and stays.
   void FuseElementwiseChains() {
     const std::vector<NodeState>& nodes = s_.nodes;
-    std::unordered_map<int, int> reads;   // slot -> how many step inputs and fetches read it
-    std::unordered_map<int, int> reader;  // slot -> a step node reading it
+    std::unordered_map<int, int> reads;  // slot -> how many step inputs and fetches read it
+    std::unordered_map<int, std::vector<int>> readers;  // slot -> the step nodes reading it
+    std::unordered_set<int> steps(step_nodes_.begin(), step_nodes_.end());
     for (int node : step_nodes_) {
       for (const auto& edge : nodes[node].inputs) {
         const int slot = SlotOf(edge);
         ++reads[slot];
-        reader[slot] = node;
+        readers[slot].push_back(node);
       }
     }
     for (const auto& edge : fetch_refs_) reads[SlotOf(edge)] += 2;
-    // Whether `node` can take the chained value in `slot` as its main operand; fills `op`.
-    auto chainable = [&](int node, int slot, FusedElementwiseOp* op) {
+    std::unordered_set<int> in_chain;
+    // Whether `node` is a step that can join a chain: not yet in one, not possibly dead, one
+    // float output, no ref inputs.
+    auto plain = [&](int node) {
       const NodeState& ns = nodes[node];
-      if (dead_region_.count(node) || ns.output_types.size() != 1 ||
+      if (!steps.count(node) || in_chain.count(node) || dead_region_.count(node) ||
+          ns.output_types.size() != 1 ||
           ns.output_types[0] != static_cast<int32_t>(DataType::kFloat)) {
         return false;
       }
-      int main_input = -1;
-      for (size_t i = 0; i < ns.inputs.size(); ++i) {
-        const auto& edge = ns.inputs[i];
-        if (!fed_.count(edge) && IsRefType(nodes[edge.first].output_types[edge.second])) {
-          return false;
-        }
-        if (SlotOf(edge) != slot) continue;
-        if (main_input >= 0) return false;  // x * x: both operands are the value
-        main_input = static_cast<int>(i);
+      return std::none_of(ns.inputs.begin(), ns.inputs.end(), [&](const Edge& edge) {
+        return !fed_.count(edge) && IsRefType(nodes[edge.first].output_types[edge.second]);
+      });
+    };
+    // The input of `node` reading `slot` (-1 when none; -2 when more than one does).
+    auto input_reading = [&](int node, int slot) {
+      int found = -1;
+      for (size_t i = 0; i < nodes[node].inputs.size(); ++i) {
+        if (SlotOf(nodes[node].inputs[i]) != slot) continue;
+        if (found >= 0) return -2;
+        found = static_cast<int>(i);
       }
-      if (main_input < 0 || !FusedElementwiseOp::KindOf(ns.def->op(), main_input, &op->kind)) {
+      return found;
+    };
+    auto fused_node = [&](int node, int main_input) {
+      return FusedNode{nodes[node].construction.get(), nodes[node].kernel.get(), main_input == 0};
+    };
+    // Whether `node` can take the chained value in `slot` as its main operand; fills `op`.
+    auto chainable = [&](int node, int slot, FusedElementwiseOp* op) {
+      const NodeState& ns = nodes[node];
+      const int main_input = input_reading(node, slot);
+      if (!plain(node) || main_input < 0 ||
+          !FusedElementwiseOp::KindOf(ns.def->op(), main_input, &op->kind)) {
         return false;
       }
       if (op->kind == FusedElementwiseOp::Kind::kBiasAdd) {
         auto f = ns.def->attr().find("data_format");
         if (f != ns.def->attr().end() && f->second.s() != "NHWC") return false;
       }
-      op->main_first = main_input == 0;
-      op->construction = ns.construction.get();
-      op->kernel = ns.kernel.get();
+      op->node = fused_node(node, main_input);
       return true;
     };
-    std::unordered_set<int> in_chain;
+    // A swish of the value in `slot`, whose only readers are its nodes: Sigmoid(x) and
+    // Mul(x, sigmoid), or (Keras) Mul(x, beta), Sigmoid of that and Mul(x, sigmoid). Fills
+    // `op` and `members` (the nodes, the final Mul last).
+    auto swish = [&](int slot, FusedElementwiseOp* op, std::vector<int>* members) {
+      const std::vector<int>& rs = readers[slot];
+      if (reads[slot] != 2 || rs.size() != 2 || rs[0] == rs[1]) return false;
+      for (int m = 0; m < 2; ++m) {
+        const int mul = rs[m], other = rs[1 - m];
+        const int x_input = input_reading(mul, slot);
+        if (nodes[mul].def->op() != "Mul" || !plain(mul) || x_input < 0) continue;
+        const Edge sig_edge = nodes[mul].inputs[1 - x_input];
+        const int sig = sig_edge.first;
+        if (fed_.count(sig_edge) || nodes[sig].def->op() != "Sigmoid" || !plain(sig) ||
+            reads[offset_.at(sig)] != 1) {
+          continue;
+        }
+        const int sig_in = SlotOf(nodes[sig].inputs[0]);
+        op->node = fused_node(mul, x_input);
+        op->sigmoid = fused_node(sig, 0);
+        if (sig_in == slot && other == sig) {
+          op->kind = FusedElementwiseOp::Kind::kSwish;
+          *members = {sig, mul};
+          return true;
+        }
+        const int scale_input = input_reading(other, slot);
+        if (nodes[other].def->op() == "Mul" && plain(other) && scale_input >= 0 &&
+            sig_in == offset_.at(other) && reads[sig_in] == 1) {
+          op->kind = FusedElementwiseOp::Kind::kScaledSwish;
+          op->scale = fused_node(other, scale_input);
+          *members = {other, sig, mul};
+          return true;
+        }
+      }
+      return false;
+    };
+    // The slot of the operand that is not the chained value, of a node with two inputs.
+    auto side_slot = [&](int node, const FusedNode& f) {
+      return nodes[node].inputs.size() == 2 ? SlotOf(nodes[node].inputs[f.main_first ? 1 : 0]) : -1;
+    };
     for (int node : step_nodes_) {
       if (in_chain.count(node) || nodes[node].output_types.empty()) continue;
       const int first_slot = offset_.at(node);
-      std::vector<int> chain;
+      std::vector<int> members;  // every node of the chain, in order
       std::vector<FusedElementwiseOp> ops;
-      for (int slot = first_slot; reads[slot] == 1;) {
-        const int next = reader.at(slot);
-        FusedElementwiseOp op;
-        if (in_chain.count(next) || !chainable(next, slot, &op)) break;
-        chain.push_back(next);
-        ops.push_back(op);
-        slot = offset_.at(next);
-      }
-      if (chain.size() < 2) continue;
       Fusion fusion;
       fusion.inputs.push_back(first_slot);
-      for (size_t k = 0; k < chain.size(); ++k) {
-        const NodeState& ns = nodes[chain[k]];
-        if (ns.inputs.size() == 2) {
-          ops[k].side_input = static_cast<int>(fusion.inputs.size());
-          fusion.inputs.push_back(SlotOf(ns.inputs[ops[k].main_first ? 1 : 0]));
+      for (int slot = first_slot;;) {
+        FusedElementwiseOp op;
+        std::vector<int> link;  // the op's nodes
+        int side = -1;
+        if (reads[slot] == 1) {
+          const int next = readers[slot][0];
+          if (!chainable(next, slot, &op)) break;
+          link = {next};
+          side = side_slot(next, op.node);
+        } else if (swish(slot, &op, &link)) {
+          if (op.kind == FusedElementwiseOp::Kind::kScaledSwish)
+            side = side_slot(link[0], op.scale);
+        } else {
+          break;
         }
-        in_chain.insert(chain[k]);
+        if (side >= 0) {
+          op.side_input = static_cast<int>(fusion.inputs.size());
+          fusion.inputs.push_back(side);
+        }
+        for (int m : link) in_chain.insert(m);
+        members.insert(members.end(), link.begin(), link.end());
+        ops.push_back(op);
+        slot = offset_.at(link.back());
+      }
+      if (members.size() < 2) {
+        for (int m : members) in_chain.erase(m);
+        continue;
       }
       plan_->fused_kernels.push_back(std::make_unique<FusedElementwiseKernel>(std::move(ops)));
       fusion.kernel = plan_->fused_kernels.back().get();
-      fusions_.emplace(chain.back(), std::move(fusion));
+      fusions_.emplace(members.back(), std::move(fusion));
     }
     std::erase_if(step_nodes_,
                   [&](int node) { return in_chain.count(node) && !fusions_.count(node); });
@@ -375,7 +461,7 @@ class Session::Impl::Planner {
     auto f = fed_.find(edge);
     if (f != fed_.end()) return f->second;
     auto a = alias_.find(edge.first);
-    if (a != alias_.end()) return a->second;
+    if (a != alias_.end()) return a->second[edge.second];
     return offset_.at(edge.first) + edge.second;
   }
 
@@ -419,7 +505,7 @@ class Session::Impl::Planner {
           if (!dead_region_.count(c)) continue;
           auto bit = node_bit.find(c);
           // A control source that is not a step is an elided Identity: its input's slot.
-          d.control.push_back(bit != node_bit.end() ? bit->second : alias_.at(c));
+          d.control.push_back(bit != node_bit.end() ? bit->second : alias_.at(c)[0]);
         }
         d.first_output = step.out_offset;
         d.num_outputs = static_cast<int>(ns.output_types.size());
@@ -466,9 +552,9 @@ class Session::Impl::Planner {
   std::vector<int> order_;                                    // pruned nodes, in execution order
   std::unordered_map<int, std::vector<TensorValue>> folded_;  // node -> its folded outputs
   std::unordered_map<int, int> offset_;                       // node -> first output slot
-  std::unordered_map<int, int> alias_;   // elided Identity -> the slot it passes on
-  std::unordered_set<int> dead_region_;  // nodes that can be dead (FindDeadRegion)
-  std::vector<int> step_nodes_;          // what remains to execute, in order
+  std::unordered_map<int, std::vector<int>> alias_;  // elided Identity(N) -> slot per output
+  std::unordered_set<int> dead_region_;              // nodes that can be dead (FindDeadRegion)
+  std::vector<int> step_nodes_;                      // what remains to execute, in order
   struct Fusion {
     std::vector<int> inputs;  // slots: the chained value, then the ops' second operands
     OpKernel* kernel = nullptr;

@@ -156,5 +156,86 @@ TEST(Fusion, ValuesReadElsewhereAreNotFusedAway) {
   for (size_t i = 0; i < 2; ++i) EXPECT_TRUE(SameBits(r.fused[i], r.unfused[i])) << i;
 }
 
+// Swish as tf.nn.silu writes it, x * Sigmoid(x), and as a Keras layer does inside
+// tf.custom_gradient: Mul(beta, x), Sigmoid of that, Mul(x, sigmoid), the results passed on
+// through an IdentityN. After a batch norm, each is one step with it. 19 channels: rows that
+// are not a whole number of SIMD packets (and values below -9, Sigmoid's exp branch) must
+// still give the same bits as the Sigmoid kernel over the whole tensor.
+TEST(Fusion, SwishAndKerasScaledSwishAreOneStepBitExactly) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, PS({3, 5, 19}), "x");
+  Output scale = ops::Placeholder(g, DataType::kFloat, PS({19}), "scale");
+  Output beta = ops::Placeholder(g, DataType::kFloat, PS({-1, -1, -1}), "beta");
+  Output h = ops::Add(g, ops::Mul(g, ops::Neg(g, x), scale, "bn/mul"), scale, "bn/add");
+  Output silu = ops::Mul(g, h, ops::Sigmoid(g, h, "silu/Sigmoid"), "silu/mul");
+  Output h2 = ops::Mul(g, ops::Neg(g, silu), scale, "bn2/mul");
+  Output s2 = ops::Sigmoid(g, ops::Mul(g, beta, h2, "act/mul"), "act/Sigmoid");
+  Output act = ops::Mul(g, h2, s2, "act/mul_1");
+  std::vector<Output> passed = ops::IdentityN(g, {act, h2, beta}, "act/IdentityN");
+  Output y = ops::Relu(g, passed[0], "y");
+  CKPT_ASSERT_OK(g.status());
+  Tensor xv = Random({3, 5, 19}, 13, 12);
+  xv.data<float>()[7] = -30.0f;
+  xv.data<float>()[18] = 40.0f;
+  Tensor one_beta(DataType::kFloat, TensorShape({1, 1, 1}));
+  one_beta.data<float>()[0] = 1.25f;
+  const Session::FeedList feeds = {
+      {"x:0", xv}, {"scale:0", Random({19}, 14, 2)}, {"beta:0", one_beta}};
+  Runs r = RunBoth(g, feeds, {y.name()});
+  CKPT_ASSERT_OK(r.fused_status);
+  CKPT_ASSERT_OK(r.unfused_status);
+  // Unfused: neg, bn/mul, bn/add, sigmoid, mul, neg, bn2/mul, act/mul, sigmoid, mul_1, relu
+  // (the IdentityN is elided either way); fused: neg, then one chain up to silu/mul, neg, then
+  // one chain from bn2/mul to y.
+  EXPECT_EQ(r.unfused_steps, 11);
+  EXPECT_EQ(r.fused_steps, 4);
+  ASSERT_EQ(r.fused.size(), 1u);
+  EXPECT_TRUE(SameBits(r.fused[0], r.unfused[0]));
+  int positive = 0;
+  for (int64_t i = 0; i < r.fused[0].num_elements(); ++i)
+    positive += r.fused[0].data<float>()[i] > 0;
+  EXPECT_GT(positive, 10);
+
+  // The elided IdentityN's other outputs are the values it was given.
+  r = RunBoth(g, feeds, {passed[2].name(), passed[0].name()});
+  CKPT_ASSERT_OK(r.fused_status);
+  ASSERT_EQ(r.fused.size(), 2u);
+  EXPECT_TRUE(SameBits(r.fused[0], one_beta));
+  EXPECT_TRUE(SameBits(r.fused[1], r.unfused[1]));
+
+  // The same graph run op by op inside the fused step (a beta that is not per-channel) gives
+  // the same bits too.
+  Session::FeedList odd = feeds;
+  odd[2].second = Random({3, 5, 19}, 15);
+  r = RunBoth(g, odd, {y.name()});
+  CKPT_ASSERT_OK(r.fused_status);
+  EXPECT_EQ(r.fused_steps, 4);
+  EXPECT_TRUE(SameBits(r.fused[0], r.unfused[0]));
+}
+
+// A Sigmoid whose value is also read elsewhere, or a swish's input read a third time, is not
+// fused away.
+TEST(Fusion, SwishWithOtherReadersStaysApart) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, PS({2, 16}), "x");
+  Output h = ops::Neg(g, x, "h");
+  Output s = ops::Sigmoid(g, h, "s");
+  Output y = ops::Mul(g, h, s, "y");
+  Output other = ops::Add(g, s, x, "other");  // s read twice
+  CKPT_ASSERT_OK(g.status());
+  const Session::FeedList feeds = {{"x:0", Random({2, 16}, 16, 4)}};
+  Runs r = RunBoth(g, feeds, {y.name(), other.name()});
+  CKPT_ASSERT_OK(r.fused_status);
+  EXPECT_EQ(r.fused_steps, r.unfused_steps);
+  for (size_t i = 0; i < 2; ++i) EXPECT_TRUE(SameBits(r.fused[i], r.unfused[i])) << i;
+  r = RunBoth(g, feeds, {y.name(), h.name()});  // h fetched
+  CKPT_ASSERT_OK(r.fused_status);
+  EXPECT_EQ(r.fused_steps, r.unfused_steps);
+  r = RunBoth(g, feeds, {y.name()});
+  CKPT_ASSERT_OK(r.fused_status);
+  EXPECT_EQ(r.unfused_steps - r.fused_steps, 1);  // sigmoid + mul: one step
+  EXPECT_TRUE(SameBits(r.fused[0], r.unfused[0]));
+}
+
 }  // namespace
 }  // namespace ckpt

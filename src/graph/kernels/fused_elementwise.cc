@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "graph/kernels/kernel_util.h"
+
 namespace ckpt {
 
 using Kind = FusedElementwiseOp::Kind;
@@ -74,6 +76,11 @@ Status FusedElementwiseKernel::Compute(OpKernelContext* ctx) {
   }
   const float* src = x.data<float>();
   float* dst = out->data<float>();
+  const bool swish = std::any_of(ops_.begin(), ops_.end(), [](const FusedElementwiseOp& op) {
+    return op.kind == Kind::kSwish || op.kind == Kind::kScaledSwish;
+  });
+  std::vector<float> scratch(swish ? c : 0);  // a swish's sigmoid row
+  float* sig = scratch.data();
   // Each op is its own loop over the row, as its kernel's loop is, so every result is rounded
   // as it would be unfused (no multiply-add contraction across ops).
   for (int64_t r = 0; r < rows; ++r) {
@@ -119,34 +126,66 @@ Status FusedElementwiseKernel::Compute(OpKernelContext* ctx) {
         case Kind::kRelu6:
           for (int64_t j = 0; j < c; ++j) o[j] = std::min(std::max(a[j], 0.0f), 6.0f);
           break;
+        case Kind::kSwish:
+          SigmoidFloat(a, sig, c);
+          for (int64_t j = 0; j < c; ++j) o[j] = a[j] * sig[j];
+          break;
+        case Kind::kScaledSwish:
+          if (scalar) {
+            for (int64_t j = 0; j < c; ++j) sig[j] = a[j] * v;
+          } else {
+            for (int64_t j = 0; j < c; ++j) sig[j] = a[j] * p[j];
+          }
+          SigmoidFloat(sig, sig, c);
+          for (int64_t j = 0; j < c; ++j) o[j] = a[j] * sig[j];
+          break;
       }
     }
   }
   return Status::OK();
 }
 
+Status FusedElementwiseKernel::RunNode(OpKernelContext* ctx, const FusedNode& node,
+                                       const TensorValue& value, const TensorValue* side,
+                                       TensorValue* out) {
+  const TensorValue* in[2] = {&value, nullptr};
+  if (side != nullptr) {
+    in[0] = node.main_first ? &value : side;
+    in[1] = node.main_first ? side : &value;
+  }
+  OpKernelContext sub(node.construction, in, side != nullptr ? 2 : 1, out, 1, ctx->variables(),
+                      ctx->step_id());
+  sub.set_limits(ctx->limits());
+  return node.kernel->Compute(&sub);
+}
+
 Status FusedElementwiseKernel::RunOneByOne(OpKernelContext* ctx) const {
   TensorValue value;
   value.tensor = ctx->input(0);
+  // The session names the chain's last node; an earlier one is named here.
+  auto named = [](const FusedNode& node, Status s) {
+    return s.WithContext("node " + node.construction->name() + " (" + node.construction->op() +
+                         ")");
+  };
   for (size_t k = 0; k < ops_.size(); ++k) {
     const FusedElementwiseOp& op = ops_[k];
+    const bool last = k + 1 == ops_.size();
     TensorValue side;
-    const TensorValue* in[2] = {&value, nullptr};
-    int n = 1;
-    if (op.side_input >= 0) {
-      side.tensor = ctx->input(op.side_input);
-      in[0] = op.main_first ? &value : &side;
-      in[1] = op.main_first ? &side : &value;
-      n = 2;
-    }
+    if (op.side_input >= 0) side.tensor = ctx->input(op.side_input);
     TensorValue out;
-    OpKernelContext sub(op.construction, in, n, &out, 1, ctx->variables(), ctx->step_id());
-    sub.set_limits(ctx->limits());
-    Status s = op.kernel->Compute(&sub);
-    if (!s.ok()) {
-      // The session names the chain's last node; an earlier one is named here.
-      if (k + 1 == ops_.size()) return s;
-      return s.WithContext("node " + op.construction->name() + " (" + op.construction->op() + ")");
+    if (op.kind == Kind::kSwish || op.kind == Kind::kScaledSwish) {
+      TensorValue scaled, sig;
+      if (op.kind == Kind::kScaledSwish) {
+        Status s = RunNode(ctx, op.scale, value, &side, &scaled);
+        if (!s.ok()) return named(op.scale, std::move(s));
+      }
+      Status s = RunNode(ctx, op.sigmoid, op.kind == Kind::kSwish ? value : scaled, nullptr, &sig);
+      if (!s.ok()) return named(op.sigmoid, std::move(s));
+      s = RunNode(ctx, op.node, value, &sig, &out);
+      if (!s.ok()) return last ? s : named(op.node, std::move(s));
+    } else {
+      Status s = RunNode(ctx, op.node, value, op.side_input >= 0 ? &side : nullptr, &out);
+      if (!s.ok()) return last ? s : named(op.node, std::move(s));
     }
     value = std::move(out);
   }

@@ -35,6 +35,12 @@ std::vector<int64_t> RowMajorStrides(std::span<const int64_t> dims);
 void StridedCopy(const void* src, int64_t offset, std::span<const int64_t> dims,
                  std::span<const int64_t> strides, size_t elem_size, void* dst);
 
+// y[i] = sigmoid(x[i]) for float, on Eigen's vectorized functor: every element takes the
+// packet path (a tail shorter than a packet is padded), so each result depends only on its
+// input, not on n or its position. The Sigmoid kernel and fused chains share it, which keeps
+// them bit-identical. Defined with the kernel, in math_kernels.cc.
+void SigmoidFloat(const float* x, float* y, int64_t n);
+
 // Applies out[i] = f(a[ia], b[ib]) over the broadcast of a and b.
 template <typename A, typename B, typename O, typename F>
 void BroadcastBinary(const Tensor& a, const Tensor& b, Tensor* out, F f) {
