@@ -1,5 +1,6 @@
 // Every kernel against hand-computed values, including broadcasting and error cases.
 #include <cmath>
+#include <limits>
 
 #include "graph/test_util.h"
 
@@ -328,6 +329,49 @@ TEST(NnKernels, SoftmaxFamily) {
               Pointwise(FloatNear(1e-5), {1 - std::log(s), 2 - std::log(s), 3 - std::log(s),
                                           -std::log(3.0f), -std::log(3.0f), -std::log(3.0f)}));
   EXPECT_THAT(Values<float>(RunOne(g, ops::L2Loss(g, x))), ElementsAre((1 + 4 + 9 + 3e6f) / 2));
+}
+
+// Rows long enough for the vectorized float path, with a tail that is not a whole packet,
+// large logits and -inf (a masked position): within a few ulp of a double reference computed
+// from the same float differences x - max (whose rounding both TF and ckpt have).
+TEST(NnKernels, SoftmaxLongRowsMatchDoubleReference) {
+  for (int64_t c : {1, 7, 16, 37, 128, 131}) {
+    std::vector<float> v(static_cast<size_t>(3 * c));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = 40.0f * std::sin(0.7f * static_cast<float>(i));
+    if (c > 1) v[1] = -std::numeric_limits<float>::infinity();
+    v.back() = 88.0f;
+    Graph g;
+    Output x = ops::Const(g, F(v, {3, c}));
+    const std::vector<float> soft = Values<float>(RunOne(g, ops::Softmax(g, x)));
+    const std::vector<float> logs = Values<float>(RunOne(g, ops::LogSoftmax(g, x)));
+    for (int64_t r = 0; r < 3; ++r) {
+      const float* row = v.data() + r * c;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < c; ++j) mx = std::max(mx, row[j]);
+      std::vector<double> diff(static_cast<size_t>(c));
+      double sum = 0;
+      for (int64_t j = 0; j < c; ++j) {
+        diff[j] = static_cast<double>(row[j] - mx);
+        sum += std::exp(diff[j]);
+      }
+      double total = 0;
+      for (int64_t j = 0; j < c; ++j) {
+        const double want = std::exp(diff[j]) / sum;
+        const size_t k = static_cast<size_t>(r * c + j);
+        // (Eigen's exp flushes results below float's normal range, 1.2e-38, to zero.)
+        EXPECT_NEAR(soft[k], want, 6e-7 * want + 1.2e-38)
+            << "c=" << c << " row " << r << " j " << j;
+        const double want_log = diff[j] - std::log(sum);
+        if (std::isinf(want_log)) {
+          EXPECT_EQ(logs[k], -std::numeric_limits<float>::infinity());
+        } else {
+          EXPECT_NEAR(logs[k], want_log, 2e-6 * std::max(1.0, std::abs(want_log)));
+        }
+        total += soft[k];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-5) << "c=" << c;
+    }
+  }
 }
 
 TEST(NnKernels, CrossEntropies) {
