@@ -124,21 +124,6 @@ void StridedCopy(const T* in, const std::vector<int64_t>& od, const std::vector<
   ckpt::StridedCopy(in, 0, od, is, sizeof(T), out);
 }
 
-// out = in transposed: out dim i is in dim perm[i].
-template <typename T>
-std::vector<T> Transposed(const std::vector<T>& in, const std::vector<int64_t>& dims,
-                          const std::vector<int>& perm) {
-  std::vector<T> out(in.size());
-  const std::vector<int64_t> st = RowMajorStrides(dims);
-  std::vector<int64_t> od, os;
-  for (int p : perm) {
-    od.push_back(dims[p]);
-    os.push_back(st[p]);
-  }
-  StridedCopy(in.data(), od, os, out.data());
-  return out;
-}
-
 // One product out[m,n] = op(a) op(b), a stored [m,k] ([k,m] when adj_a), b [k,n] ([n,k]).
 template <typename T>
 Status MatMulOne(const Eigen::ThreadPoolDevice* dev, const T* a, const T* b, int64_t m, int64_t k,
@@ -406,13 +391,34 @@ class EinsumKernel : public OpKernel {
     return out;
   }
 
-  // An operand as (unique labels, dims, values).
+  // An operand as (unique labels, dims, values): `data` points into the input tensor when it
+  // is already laid out that way (no repeated label), else into `owned`.
   template <typename T>
   struct Operand {
     std::vector<int> labels;
     std::vector<int64_t> dims;
-    std::vector<T> v;
+    std::vector<T> owned;
+    const T* data = nullptr;
   };
+
+  // op's values with its dims permuted by `perm`: op.data itself when perm is the identity,
+  // else a copy in *storage.
+  template <typename T>
+  static const T* Permuted(const Operand<T>& op, const std::vector<int>& perm,
+                           std::vector<T>* storage) {
+    bool identity = true;
+    for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
+    if (identity) return op.data;
+    const std::vector<int64_t> st = RowMajorStrides(op.dims);
+    std::vector<int64_t> od, os;
+    for (int p : perm) {
+      od.push_back(op.dims[p]);
+      os.push_back(st[p]);
+    }
+    storage->resize(Product(od));
+    StridedCopy(op.data, od, os, storage->data());
+    return storage->data();
+  }
 
   template <typename T>
   Status Run(OpKernelContext* ctx) {
@@ -473,8 +479,13 @@ class EinsumKernel : public OpKernel {
           ustride[u] += st[d];
         }
       }
-      op.v.resize(Product(op.dims));
-      StridedCopy(in.data<T>(), op.dims, ustride, op.v.data());
+      if (ustride == RowMajorStrides(op.dims)) {
+        op.data = in.data<T>();
+      } else {
+        op.owned.resize(Product(op.dims));
+        StridedCopy(in.data<T>(), op.dims, ustride, op.owned.data());
+        op.data = op.owned.data();
+      }
     }
     // Output shape (allocated first: intermediates are no larger than inputs and output).
     std::vector<int64_t> od;
@@ -501,7 +512,8 @@ class EinsumKernel : public OpKernel {
       if (drop.empty()) continue;
       std::vector<int> perm = keep;
       perm.insert(perm.end(), drop.begin(), drop.end());
-      std::vector<T> t = Transposed(op.v, op.dims, perm);
+      std::vector<T> storage;
+      const T* t = Permuted(op, perm, &storage);
       int64_t inner = 1;
       for (int d : drop) inner *= op.dims[d];
       Operand<T> r;
@@ -510,12 +522,13 @@ class EinsumKernel : public OpKernel {
         r.dims.push_back(op.dims[d]);
       }
       const int64_t rows = Product(r.dims);
-      r.v.assign(rows, T(0));
+      r.owned.assign(rows, T(0));
       for (int64_t row = 0; row < rows; ++row) {
         T acc = T(0);
         for (int64_t j = 0; j < inner; ++j) acc += t[row * inner + j];
-        r.v[row] = acc;
+        r.owned[row] = acc;
       }
+      r.data = r.owned.data();
       op = std::move(r);
     }
     if (n_in == 1) {
@@ -523,7 +536,7 @@ class EinsumKernel : public OpKernel {
       const std::vector<int64_t> st = RowMajorStrides(op.dims);
       std::vector<int64_t> is;
       for (int l : out_labels) is.push_back(st[pos_of(op.labels, l)]);
-      StridedCopy(op.v.data(), od, is, out->data<T>());
+      StridedCopy(op.data, od, is, out->data<T>());
       return Status::OK();
     }
     const Operand<T>& a = ops[0];
@@ -542,7 +555,7 @@ class EinsumKernel : public OpKernel {
     }
     auto arrange = [&](const Operand<T>& op, const std::vector<int>& g1, const std::vector<int>& g2,
                        const std::vector<int>& g3, std::vector<int64_t>* bdims, int64_t* rows,
-                       int64_t* cols) -> StatusOr<std::vector<T>> {
+                       int64_t* cols, std::vector<T>* storage) {
       std::vector<int> perm;
       for (const auto* g : {&g1, &g2, &g3}) {
         for (int l : *g) perm.push_back(pos_of(op.labels, l));
@@ -553,7 +566,7 @@ class EinsumKernel : public OpKernel {
       *cols = 1;
       for (int l : g2) *rows *= op.dims[pos_of(op.labels, l)];
       for (int l : g3) *cols *= op.dims[pos_of(op.labels, l)];
-      return Transposed(op.v, op.dims, perm);
+      return Permuted(op, perm, storage);
     };
     for (int l : contract) {
       if (a.dims[pos_of(a.labels, l)] != b.dims[pos_of(b.labels, l)]) {
@@ -562,8 +575,9 @@ class EinsumKernel : public OpKernel {
     }
     std::vector<int64_t> ab, bb, ob;
     int64_t m, k, k2, n;
-    CKPT_ASSIGN_OR_RETURN(std::vector<T> ta, arrange(a, batch, free_a, contract, &ab, &m, &k));
-    CKPT_ASSIGN_OR_RETURN(std::vector<T> tb, arrange(b, batch, contract, free_b, &bb, &k2, &n));
+    std::vector<T> a_storage, b_storage;
+    const T* ta = arrange(a, batch, free_a, contract, &ab, &m, &k, &a_storage);
+    const T* tb = arrange(b, batch, contract, free_b, &bb, &k2, &n, &b_storage);
     for (int l : batch) ob.push_back(size.at(l));
     // The product's labels: batch, free_a, free_b; then into the output's order.
     std::vector<int> plabels = batch;
@@ -572,12 +586,12 @@ class EinsumKernel : public OpKernel {
     std::vector<int64_t> pdims;
     for (int l : plabels) pdims.push_back(size.at(l));
     if (plabels == out_labels) {
-      return BatchedMatMul<T>(ctx->eigen_device(), ta.data(), ab, tb.data(), bb, ob, m, k, n, false,
-                              false, out->data<T>());
+      return BatchedMatMul<T>(ctx->eigen_device(), ta, ab, tb, bb, ob, m, k, n, false, false,
+                              out->data<T>());
     }
     std::vector<T> prod(Product(pdims));
-    CKPT_RETURN_IF_ERROR(BatchedMatMul<T>(ctx->eigen_device(), ta.data(), ab, tb.data(), bb, ob, m,
-                                          k, n, false, false, prod.data()));
+    CKPT_RETURN_IF_ERROR(BatchedMatMul<T>(ctx->eigen_device(), ta, ab, tb, bb, ob, m, k, n, false,
+                                          false, prod.data()));
     const std::vector<int64_t> st = RowMajorStrides(pdims);
     std::vector<int64_t> is;
     for (int l : out_labels) is.push_back(st[pos_of(plabels, l)]);
