@@ -65,9 +65,9 @@ struct SessionOptions {
   // with PermissionDenied naming the node, the op and the path. Default: unrestricted.
   FileAccessPolicy file_access;
   // Runs each chain of element-wise ops (Mul/Add/AddV2/Sub/BiasAdd by a per-channel or scalar
-  // operand, Relu, Relu6: a batch norm and its activation after a convolution) as one pass
-  // over memory, with bit-identical results. false runs every op as its own step, for
-  // comparison. Default: true.
+  // operand, Relu, Relu6, swish x * Sigmoid(x): a batch norm and its activation after a
+  // convolution) as one pass over memory, with bit-identical results. false runs every op as
+  // its own step, for comparison. Default: true.
   bool fuse_elementwise = true;
 };
 
