@@ -17,8 +17,11 @@ With --cpus LIST both run under `taskset -c LIST` with that many threads (OpenMP
 oneDNN; TF_NUM_INTRAOP_THREADS, one inter-op thread, for TF): the same pinning for both, and
 a comparison that other load on the machine disturbs less.
 Prints median (range) latency per call, throughput, and ckpt/TF ratios against the targets:
-batch 1 latency <= 0.7x TF's; batch 32 throughput >= 1.2x TF's. A model ckpt cannot run is
-reported with the reason instead of a number.
+batch 1 latency <= 0.7x TF's; batch 32 throughput >= 1.2x TF's; peak RSS of the serving
+process (the largest over the reps, loading included) <= 0.5x TF's. First it measures the
+machine's peak GFLOP/s the same way pinned: the best of 10 float32 2048x2048 matmuls in
+TensorFlow, which runs them on oneDNN's sgemm. A model ckpt cannot run is reported with the
+reason instead of a number.
 """
 import argparse
 import json
@@ -53,7 +56,32 @@ for _ in range(calls):
     fn(**{key: x})
     us.append((time.perf_counter() - t) * 1e6)
 us.sort()
-print(json.dumps({"median_us": us[len(us) // 2]}))
+# VmHWM: this process's peak since exec (getrusage's maxrss would include the forked parent's)
+hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+print(json.dumps({"median_us": us[len(us) // 2], "peak_rss_mib": hwm[0] / 1024}))
+"""
+
+# Runs argv[2:] and writes its peak RSS (KiB) to argv[1]. A lean parent: a child forked from
+# the benchmark's own process (TensorFlow loaded) would count that process's pages in its
+# maxrss until it execs.
+PEAK_RSS_WRAPPER = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[2:]); "
+                    "open(sys.argv[1], 'w').write(str(resource.getrusage("
+                    "resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(r.returncode)")
+
+PEAK_SIDE = r"""
+import json, os, sys, time
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np
+import tensorflow as tf
+n = 2048
+a = tf.constant(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
+best = float("inf")
+for i in range(12):
+    t = time.perf_counter()
+    tf.linalg.matmul(a, a).numpy()
+    if i >= 2:
+        best = min(best, time.perf_counter() - t)
+print(json.dumps({"gflops": 2 * n ** 3 / best / 1e9}))
 """
 
 
@@ -132,13 +160,28 @@ def inputs(name, batch, size, seq):
 
 
 def run_ckpt(cli, model_dir, key, x, calls, cpus=None):
+    """The CLI's benchmark: its median latency and the process's peak RSS."""
     prefix, env = savedmodel_bench.pinned(cpus)
-    proc = subprocess.run([*prefix, str(cli), "run", str(model_dir), "--signature",
-                           "serving_default", "--feed", f"{key}=@{x}", "--benchmark", str(calls),
-                           "--json"], capture_output=True, env=env)
-    if proc.returncode != 0:
-        return {"error": proc.stderr.decode(errors="replace").strip().splitlines()[-1]}
-    return {"median_us": json.loads(proc.stdout)["benchmark"]["median_us"]}
+    with tempfile.NamedTemporaryFile("r") as rss:
+        proc = subprocess.run([sys.executable, "-c", PEAK_RSS_WRAPPER, rss.name, *prefix,
+                               str(cli), "run", str(model_dir), "--signature", "serving_default",
+                               "--feed", f"{key}=@{x}", "--benchmark", str(calls), "--json"],
+                              capture_output=True, env=env)
+        if proc.returncode != 0:
+            lines = proc.stderr.decode(errors="replace").strip().splitlines()
+            return {"error": lines[-1] if lines else f"exit status {proc.returncode}"}
+        peak_kib = int(rss.read())
+    return {"median_us": json.loads(proc.stdout)["benchmark"]["median_us"],
+            "peak_rss_mib": peak_kib / 1024}
+
+
+def peak_gflops(cpus):
+    """The machine's float32 matmul peak, pinned like the candidates (see PEAK_SIDE)."""
+    prefix, env = savedmodel_bench.pinned(cpus)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    proc = subprocess.run([*prefix, sys.executable, "-c", PEAK_SIDE], check=True,
+                          capture_output=True, env=env)
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])["gflops"]
 
 
 def stat(v):
@@ -169,12 +212,15 @@ def main():
         pin = f"both pinned to CPUs {args.cpus}" if args.cpus else "each with its defaults"
         print(f"{os.cpu_count()} hardware threads, {pin}; {args.reps} interleaved reps of "
               f"{args.calls} calls; latency per call in us, median (range)")
+        print(f"machine peak: {peak_gflops(args.cpus):.1f} GFLOP/s (float32 2048x2048 matmul on "
+              f"oneDNN through TensorFlow, pinned the same way)", flush=True)
         for name in names:
             key = input_key(cli, dirs[name])
             for batch in batches:
                 x = d / f"{name}_{batch}.npy"
                 np.save(x, inputs(name, batch, args.size, args.seq))
                 ck, tf = [], []
+                rss_ck, rss_tf = 0.0, 0.0
                 error = None
                 for _ in range(args.reps):
                     r = run_ckpt(cli, dirs[name], key, x, args.calls, args.cpus)
@@ -182,8 +228,10 @@ def main():
                         error = r["error"]
                         break
                     ck.append(r["median_us"])
-                    tf.append(savedmodel_bench.run_tf(dirs[name], x, args.calls, TF_SIDE,
-                                                      args.cpus)["median_us"])
+                    rss_ck = max(rss_ck, r["peak_rss_mib"])
+                    t = savedmodel_bench.run_tf(dirs[name], x, args.calls, TF_SIDE, args.cpus)
+                    tf.append(t["median_us"])
+                    rss_tf = max(rss_tf, t["peak_rss_mib"])
                 label = f"{name} batch {batch}"
                 if error:
                     print(f"{label:24} ckpt cannot run it: {error}")
@@ -196,9 +244,12 @@ def main():
                 else:
                     verdict = f"throughput ckpt/TF {1 / r:.2f} (target >= 1.2: " \
                               f"{'met' if 1 / r >= 1.2 else 'MISSED'})"
+                rss = rss_ck / rss_tf
                 print(f"{label:24} ckpt {stat(ck)}  tf {stat(tf)}  "
                       f"rows/s ckpt {batch * 1e6 / statistics.median(ck):8.1f} "
-                      f"tf {batch * 1e6 / statistics.median(tf):8.1f}  {verdict}", flush=True)
+                      f"tf {batch * 1e6 / statistics.median(tf):8.1f}  {verdict}; peak RSS "
+                      f"ckpt {rss_ck:.0f} MiB tf {rss_tf:.0f} MiB: {rss:.2f} (target <= 0.5: "
+                      f"{'met' if rss <= 0.5 else 'MISSED'})", flush=True)
 
 
 if __name__ == "__main__":
