@@ -285,6 +285,17 @@ Status CheckTensorProto(const tensorflow::TensorProto& proto, DataType* dtype_ou
                                 std::string(DataTypeName(dt)) +
                                 " expands to more than 1 GiB from its *_val fields");
   }
+  if (dt == DataType::kString && proto.string_val_size() > 0 && proto.string_val_size() < n) {
+    // Each repeated element is its own copy of the last value: count its bytes too, or a
+    // 4 KiB value splatted over millions of elements would allocate terabytes.
+    const uint64_t last = proto.string_val(proto.string_val_size() - 1).size();
+    const uint64_t repeats = static_cast<uint64_t>(n - proto.string_val_size());
+    if (last > 0 && repeats > kMaxExpandedBytes / (static_cast<uint64_t>(elem) + last)) {
+      return InvalidArgumentError("string tensor proto of shape " + shape.DebugString() +
+                                  " repeats a " + std::to_string(last) +
+                                  "-byte value to more than 1 GiB");
+    }
+  }
   if (!proto.tensor_content().empty()) {
     if (dt == DataType::kString) {
       return InvalidArgumentError("string tensor proto with tensor_content");

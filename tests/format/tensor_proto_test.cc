@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace ckpt {
@@ -39,6 +40,27 @@ TEST(TensorProtoCodec, TruncatedValuesRepeatTheLastAsTF) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("5 int64 values for 4 elements"), std::string::npos)
       << bad.status().ToString();
+}
+
+// A string splat repeats the last value into every remaining element, each its own copy: the
+// 1 GiB expansion limit counts those bytes, so a 4 KiB value over 1M elements is refused
+// before allocating, and a short one over as many elements still decodes.
+TEST(TensorProtoCodec, StringSplatCountsTheRepeatedBytes) {
+  tensorflow::TensorProto p;
+  p.set_dtype(tensorflow::DT_STRING);
+  p.mutable_tensor_shape()->add_dim()->set_size(1 << 20);
+  p.add_string_val("first");
+  p.add_string_val(std::string(4096, 'x'));
+  auto big = TensorFromProto(p);
+  EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("repeats a 4096-byte value to more than 1 GiB"),
+            std::string::npos)
+      << big.status().ToString();
+  p.set_string_val(1, "short");
+  auto ok = TensorFromProto(p);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->strings()[0], "first");
+  EXPECT_EQ(ok->strings()[(1 << 20) - 1], "short");
 }
 
 // The repeated tail is filled by doubling copies: every length and element size comes out as
