@@ -108,18 +108,60 @@ TEST(Fusion, EveryOpKindMatchesItsOwnKernel) {
   EXPECT_TRUE(SameBits(r.fused[0], r.unfused[0]));
 }
 
-// A second operand that is not per-channel runs the chain op by op (same result), and an
-// op's own error still names it.
+// A ResNet block's end, conv + bias, batch norm, the shortcut added (on either side), Relu,
+// and a layer norm's (x - mean) * inv_std * gamma + beta with per-row mean and inv_std: each
+// one step, bit for bit.
+TEST(Fusion, ResidualAddsAndPerRowOperandsAreOneStep) {
+  Graph g;
+  Output x = ops::Placeholder(g, DataType::kFloat, PS({2, 5, 5, 4}), "x");
+  Output shortcut = ops::Placeholder(g, DataType::kFloat, PS({2, 5, 5, 6}), "shortcut");
+  Output c6 = ops::Placeholder(g, DataType::kFloat, PS({6}), "c6");
+  AttrMap attrs;
+  attrs["strides"] = std::vector<int64_t>{1, 1, 1, 1};
+  attrs["padding"] = std::string("SAME");
+  Output f = ops::Const(g, Random({1, 1, 4, 6}, 20), "f");
+  Output conv = g.AddNode("Conv2D", "conv", std::vector<Output>{x, f}, attrs).output();
+  Output bn = ops::Add(g, ops::Mul(g, ops::BiasAdd(g, conv, c6), c6, "bn/mul"), c6, "bn/add");
+  Output block = ops::Relu(g, ops::Add(g, bn, shortcut, "residual"));
+  Output block2 = ops::Relu(g, ops::Add(g, shortcut, ops::Neg(g, shortcut), "residual2"));
+
+  Output h = ops::Placeholder(g, DataType::kFloat, PS({3, 7, 16}), "h");
+  Output mean = ops::Placeholder(g, DataType::kFloat, PS({3, 7, 1}), "mean");
+  Output inv = ops::Placeholder(g, DataType::kFloat, PS({3, 7, 1}), "inv");
+  Output gamma = ops::Placeholder(g, DataType::kFloat, PS({16}), "gamma");
+  Output norm =
+      ops::Add(g, ops::Mul(g, ops::Mul(g, ops::Sub(g, ops::Neg(g, h), mean, "ln/sub"), inv), gamma),
+               gamma, "ln/add");
+  CKPT_ASSERT_OK(g.status());
+  const Session::FeedList feeds = {
+      {"x:0", Random({2, 5, 5, 4}, 21)}, {"shortcut:0", Random({2, 5, 5, 6}, 22)},
+      {"c6:0", Random({6}, 23)},         {"h:0", Random({3, 7, 16}, 24)},
+      {"mean:0", Random({3, 7, 1}, 25)}, {"inv:0", Random({3, 7, 1}, 26, 3)},
+      {"gamma:0", Random({16}, 27)}};
+  Runs r = RunBoth(g, feeds, {block.name(), block2.name(), norm.name()});
+  CKPT_ASSERT_OK(r.fused_status);
+  CKPT_ASSERT_OK(r.unfused_status);
+  // Unfused: conv, bias, mul, add, residual, relu; neg, residual2, relu; the layer norm's
+  // neg, sub, mul, mul, add: 14. Fused: conv and its chain, the Neg and its chain (the
+  // shortcut is residual2's other operand), the Neg and the norm's chain: 6.
+  EXPECT_EQ(r.unfused_steps, 14);
+  EXPECT_EQ(r.fused_steps, 6);
+  ASSERT_EQ(r.fused.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(SameBits(r.fused[i], r.unfused[i])) << i;
+}
+
+// A second operand that broadcasts some other way runs the chain op by op (same result), and
+// an op's own error still names it.
 TEST(Fusion, OtherOperandsRunOpByOpAndKeepTheirErrors) {
   Graph g;
-  Output x = ops::Placeholder(g, DataType::kFloat, PS({3, 8}), "x");
+  Output x = ops::Placeholder(g, DataType::kFloat, PS({2, 3, 8}), "x");
   Output full = ops::Placeholder(g, DataType::kFloat, PS({3, 8}), "full");
   Output bias = ops::Placeholder(g, DataType::kFloat, PS({-1}), "bias");
   Output y = ops::Relu(g, ops::Mul(g, ops::Mul(g, ops::Neg(g, x), full, "m1"), full, "m2"));
   Output z =
       ops::Relu(g, ops::BiasAdd(g, ops::Mul(g, ops::Neg(g, x), full, "m3"), bias, "bad_bias"));
   CKPT_ASSERT_OK(g.status());
-  Session::FeedList feeds = {{"x:0", Random({3, 8}, 8)}, {"full:0", Random({3, 8}, 9)}};
+  Session::FeedList feeds = {{"x:0", Random({2, 3, 8}, 8)}, {"full:0", Random({3, 8}, 9)}};
   Runs r = RunBoth(g, feeds, {y.name()});
   CKPT_ASSERT_OK(r.fused_status);
   EXPECT_EQ(r.unfused_steps - r.fused_steps, 2);

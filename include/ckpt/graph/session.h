@@ -64,10 +64,11 @@ struct SessionOptions {
   // What those kernels may read and write (ckpt/core/file_access.h); anything else fails
   // with PermissionDenied naming the node, the op and the path. Default: unrestricted.
   FileAccessPolicy file_access;
-  // Runs each chain of element-wise ops (Mul/Add/AddV2/Sub/BiasAdd by a per-channel or scalar
-  // operand, Relu, Relu6, swish x * Sigmoid(x): a batch norm and its activation after a
-  // convolution) as one pass over memory, with bit-identical results. false runs every op as
-  // its own step, for comparison. Default: true.
+  // Runs each chain of element-wise ops (Mul/Add/AddV2/Sub/BiasAdd by a per-channel, scalar,
+  // per-row or same-shaped operand, Relu, Relu6, swish x * Sigmoid(x): a batch norm, a
+  // residual add and the activation after a convolution; a layer norm's normalization) as one pass
+  // over memory, with bit-identical results. false runs every op as its own step, for comparison.
+  // Default: true.
   bool fuse_elementwise = true;
 };
 

@@ -32,16 +32,41 @@ bool FusedElementwiseOp::KindOf(std::string_view op, int main_input, Kind* kind)
 
 namespace {
 
-// Whether `side` broadcasts against a [..., c] value of rank `rank` without changing its
-// shape, one value per channel or one in all.
-bool PerChannel(const Tensor& side, int rank, int64_t c, bool bias_add) {
+// How an op's second operand `side` combines with the value x (shape [..., c]) row by row,
+// without changing x's shape: one value per channel, one in all, one per element (a residual
+// connection's other branch) or one per row ([..., 1], a layer norm's mean). `data` is
+// advanced by r * row_step for row r; `scalar` means its first value applies to the whole row.
+struct SideLayout {
+  int64_t row_step = 0;
+  bool scalar = false;
+};
+
+// False when the fast path does not cover `side` (it broadcasts some other way).
+bool LayoutOf(const Tensor& side, const Tensor& x, int64_t c, bool bias_add, SideLayout* out) {
   if (side.dtype() != DataType::kFloat) return false;
   const TensorShape& s = side.shape();
-  if (bias_add) return s.rank() == 1 && s.dim(0) == c;  // BiasAdd takes nothing else
-  if (s.rank() > rank) return false;
+  const TensorShape& xs = x.shape();
+  if (bias_add) {  // BiasAdd takes nothing else
+    *out = {0, false};
+    return s.rank() == 1 && s.dim(0) == c;
+  }
+  if (s == xs) {
+    *out = {c, false};
+    return true;
+  }
+  if (s.rank() == xs.rank() && s.dim(s.rank() - 1) == 1) {
+    bool per_row = true;
+    for (int d = 0; d + 1 < s.rank(); ++d) per_row = per_row && s.dim(d) == xs.dim(d);
+    if (per_row) {
+      *out = {1, true};
+      return true;
+    }
+  }
+  if (s.rank() > xs.rank()) return false;
   for (int d = 0; d + 1 < s.rank(); ++d) {
     if (s.dim(d) != 1) return false;
   }
+  *out = {0, s.num_elements() == 1};
   return s.rank() == 0 || s.dim(s.rank() - 1) == c || s.dim(s.rank() - 1) == 1;
 }
 
@@ -52,11 +77,11 @@ bool FusedElementwiseKernel::FastPathApplies(const OpKernelContext& ctx) const {
   if (x.dtype() != DataType::kFloat || x.shape().rank() < 1 || x.num_elements() == 0) {
     return false;
   }
-  const int rank = x.shape().rank();
-  const int64_t c = x.shape().dim(rank - 1);
+  const int64_t c = x.shape().dim(x.shape().rank() - 1);
+  SideLayout layout;
   return std::all_of(ops_.begin(), ops_.end(), [&](const FusedElementwiseOp& op) {
     return op.side_input < 0 ||
-           PerChannel(ctx.input(op.side_input), rank, c, op.kind == Kind::kBiasAdd);
+           LayoutOf(ctx.input(op.side_input), x, c, op.kind == Kind::kBiasAdd, &layout);
   });
 }
 
@@ -67,12 +92,13 @@ Status FusedElementwiseKernel::Compute(OpKernelContext* ctx) {
                         ctx->allocate_output_uninitialized(0, DataType::kFloat, x.shape()));
   const int64_t c = x.shape().dim(x.shape().rank() - 1);
   const int64_t rows = x.num_elements() / c;
-  // Per op: its operand and whether that is one value (broadcast over the channels too).
-  std::vector<std::pair<const float*, bool>> sides(ops_.size(), {nullptr, false});
+  // Per op: its operand and how it lines up with the rows.
+  std::vector<std::pair<const float*, SideLayout>> sides(ops_.size());
   for (size_t k = 0; k < ops_.size(); ++k) {
     if (ops_[k].side_input < 0) continue;
     const Tensor& s = ctx->input(ops_[k].side_input);
-    sides[k] = {s.data<float>(), s.num_elements() == 1};
+    LayoutOf(s, x, c, ops_[k].kind == Kind::kBiasAdd, &sides[k].second);
+    sides[k].first = s.data<float>();
   }
   const float* src = x.data<float>();
   float* dst = out->data<float>();
@@ -88,7 +114,8 @@ Status FusedElementwiseKernel::Compute(OpKernelContext* ctx) {
     float* o = dst + r * c;
     for (size_t k = 0; k < ops_.size(); ++k) {
       const float* a = k == 0 ? in : o;
-      const auto [p, scalar] = sides[k];
+      const float* p = sides[k].first + r * sides[k].second.row_step;
+      const bool scalar = sides[k].second.scalar;
       const float v = scalar ? p[0] : 0.0f;
       switch (ops_[k].kind) {
         case Kind::kMul:

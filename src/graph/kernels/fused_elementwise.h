@@ -1,13 +1,14 @@
 // A chain of element-wise ops run as one step: the session planner (session_planner.cc) finds
-// a value that flows through Mul/Add/AddV2/Sub/BiasAdd (with a per-channel or scalar second
-// operand), Relu/Relu6 and swish (x * Sigmoid(x), or Keras' x * Sigmoid(beta * x)), each the
-// only reader of the one before, and runs the chain in one pass over memory, one row of the
-// last dimension at a time while it is in L1.
+// a value that flows through Mul/Add/AddV2/Sub/BiasAdd (with a second operand that is
+// per channel, one value, same-shaped (a residual connection's other branch) or per row (a
+// layer norm's mean and variance)), Relu/Relu6 and swish (x * Sigmoid(x), or Keras' x *
+// Sigmoid(beta * x)), each the only reader of the one before, and runs the chain in one pass over
+// memory, one row of the last dimension at a time while it is in L1.
 //
 // Each op computes exactly what its own kernel computes (same float operations, same order,
 // one rounding per op; Sigmoid through the shared SigmoidFloat), so a fused run gives
 // bit-identical results. Inputs the fast path does not cover (another dtype, a second operand
-// that is not per-channel, mismatched shapes) run op by op on the ops' own kernels, which also
+// that broadcasts some other way) run op by op on the ops' own kernels, which also
 // report their own errors.
 #pragma once
 
