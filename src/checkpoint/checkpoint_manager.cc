@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "checkpoint/checkpoint_files.h"
 #include "checkpoint/deletion.h"
@@ -13,6 +14,7 @@
 #include "ckpt/checkpoint/checkpoint_dir.h"
 #include "ckpt/checkpoint/preemption.h"
 #include "ckpt/checkpoint/summary_writer.h"
+#include "ckpt/core/parallel.h"
 
 namespace ckpt {
 
@@ -25,7 +27,7 @@ void ParallelCopy(void* dst, const void* src, size_t n) {
     std::memcpy(dst, src, n);
     return;
   }
-  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  const unsigned threads = static_cast<unsigned>(std::clamp(HardwareConcurrency(), 1, 8));
   size_t per = (n + threads - 1) / threads;
   std::vector<std::jthread> pool;
   for (unsigned t = 1; t < threads; ++t) {

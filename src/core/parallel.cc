@@ -6,10 +6,25 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace ckpt {
 
 int HardwareConcurrency() {
-  static const int n = std::max(1u, std::thread::hardware_concurrency());
+  static const int n = [] {
+#if defined(__linux__)
+    // The CPUs this process may run on (taskset, a container's cpuset), not every CPU of the
+    // machine: threads beyond them only take turns on the same cores.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+      return CPU_COUNT(&set);
+    }
+#endif
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }();
   return n;
 }
 

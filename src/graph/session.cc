@@ -1,7 +1,8 @@
 #include "ckpt/graph/session.h"
 
+#include "ckpt/core/parallel.h"
+
 #include <algorithm>
-#include <thread>
 #include <unordered_map>
 
 #include "graph/graph_impl.h"
@@ -60,9 +61,7 @@ Session::Session(const Graph* graph, const SessionOptions& options)
     impl_->restricted_env = NewRestrictedEnv(impl_->env, options.file_access);
     impl_->env = impl_->restricted_env.get();
   }
-  int threads = options.intra_op_threads > 0
-                    ? options.intra_op_threads
-                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int threads = options.intra_op_threads > 0 ? options.intra_op_threads : HardwareConcurrency();
   impl_->pool = std::make_unique<Eigen::ThreadPool>(threads);
   impl_->device = std::make_unique<Eigen::ThreadPoolDevice>(impl_->pool.get(), threads);
 }

@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <string>
 #include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include "ckpt/core/crc32c.h"
 #include "ckpt/core/parallel.h"
@@ -30,6 +35,24 @@ TEST(ParallelFor, RunsEveryItemAndReportsTheLowestFailure) {
   EXPECT_TRUE(ParallelFor(0, 4, [](int64_t) { return InternalError("never"); }).ok());
   EXPECT_GE(HardwareConcurrency(), 1);
 }
+
+#if defined(__linux__)
+// A process confined to one CPU (taskset, a container's cpuset) counts one, however many the
+// machine has. The check runs in a fresh copy of this binary (threadsafe death-test style),
+// whose count is not yet cached, confined before its first call.
+TEST(HardwareConcurrency, CountsOnlyTheCpusTheProcessMayUse) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) != 0) std::_Exit(2);
+        std::_Exit(HardwareConcurrency() == 1 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+#endif
 
 TEST(Crc32cCombine, JoinsPiecesAtEverySplit) {
   std::string data(70000, '\0');

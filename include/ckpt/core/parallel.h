@@ -16,7 +16,8 @@
 
 namespace ckpt {
 
-// The number of hardware threads (at least 1).
+// The number of hardware threads this process may run on (at least 1): on Linux the CPUs of
+// its affinity mask (taskset, a container's cpuset), read once at the first call.
 int HardwareConcurrency();
 
 // Runs fn(i) for every i in [0, n), on min(n, max_threads) threads (the caller is one of

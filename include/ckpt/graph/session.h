@@ -56,8 +56,8 @@
 namespace ckpt {
 
 struct SessionOptions {
-  // Threads for large kernels (MatMul contractions). 0 means the machine's hardware
-  // concurrency. Default: 0.
+  // Threads for large kernels (MatMul contractions). 0 means one per CPU this process may run
+  // on (its affinity mask: taskset, a container's cpuset). Default: 0.
   int intra_op_threads = 0;
   // Env for file-touching kernels (SaveV2/RestoreV2, ...). Default: Env::Default().
   Env* env = nullptr;
