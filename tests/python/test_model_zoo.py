@@ -9,8 +9,9 @@ classes, logits out) at a small input size:
     outputs.
 Outputs are compared to 1e-4 relative to the largest logit. Both forms also run with
 `--no-fusion` (every op its own step), which must give the same bits as the fused plan. By default one architecture of
-each family runs (every op the zoo uses, in about five minutes); CKPT_ZOO=all runs all of them
-(half an hour on two cores), CKPT_ZOO=ResNet50,MobileNetV2 a list. CKPT_ZOO_LARGE=1 builds the
+each family runs (every op the zoo uses, in about three minutes); CKPT_ZOO=all runs all of them
+(about ten more minutes on two cores; scripts/test.sh and so CI set it),
+CKPT_ZOO=ResNet50,MobileNetV2 a list. CKPT_ZOO_LARGE=1 builds the
 models at 224x224 instead of the smallest size each accepts.
 """
 import json
